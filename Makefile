@@ -1,0 +1,34 @@
+# Two commands do all set-up on a fresh machine:
+#   make sky   - install into .venv and render tonight's sky (for now: a cluster's HR diagram)
+#   make test  - install into .venv and run the test suite
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: sky test lint bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e ".[dev]"
+	touch $(STAMP)
+
+sky: $(STAMP)
+	mkdir -p out
+	$(BIN)/starmaker make cluster --mass 1e4 --age 100Myr --feh 0 --seed 1 -o out/cluster.parquet
+	$(BIN)/starmaker plot hr out/cluster.parquet -o out/hr.png
+	@echo "Wrote out/cluster.parquet and out/hr.png"
+
+test: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_make.py
+
+clean:
+	rm -rf $(VENV) out .pytest_cache

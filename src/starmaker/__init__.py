@@ -1,0 +1,51 @@
+"""starmaker: make stars the way nature does, and show them to the people who look up.
+
+The public API, re-exported here::
+
+    from starmaker import Cluster, Kroupa2001, lifespan
+    stars = Cluster(mass=1e4, age="100Myr", feh=0.0).make(seed=1)
+"""
+
+__version__ = "0.1.0"
+
+from .errors import InvalidParameterError, OutOfGridError, StarmakerError, UnknownNameError  # noqa: E402
+from .evolution import evolve  # noqa: E402
+from .history import Burst, Constant, Exponential, FixedFeH, GaussianFeH  # noqa: E402
+from .imf import IMF, BrokenPowerLaw, Chabrier2003, Kroupa2001, Salpeter1955, imf_from_name  # noqa: E402
+from .isochrones import lifespan  # noqa: E402
+from .maker import Cluster, Maker, Population  # noqa: E402
+from .photometry import absolute_magnitudes, shine  # noqa: E402
+from .schema import COLUMNS, PHASES  # noqa: E402
+from .stars import Stars  # noqa: E402
+from .units import parse_age, parse_mass  # noqa: E402
+
+__all__ = [
+    "__version__",
+    "StarmakerError",
+    "OutOfGridError",
+    "InvalidParameterError",
+    "UnknownNameError",
+    "IMF",
+    "Kroupa2001",
+    "Chabrier2003",
+    "Salpeter1955",
+    "BrokenPowerLaw",
+    "imf_from_name",
+    "Burst",
+    "Constant",
+    "Exponential",
+    "FixedFeH",
+    "GaussianFeH",
+    "Maker",
+    "Cluster",
+    "Population",
+    "evolve",
+    "lifespan",
+    "shine",
+    "absolute_magnitudes",
+    "Stars",
+    "COLUMNS",
+    "PHASES",
+    "parse_age",
+    "parse_mass",
+]

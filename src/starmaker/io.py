@@ -1,0 +1,114 @@
+"""Parquet files: atomic writes with the schema's units and the recipe in the metadata."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from .errors import StarmakerError
+from .schema import CATEGORIES, column
+from .stars import Stars
+
+__all__ = ["to_arrow", "write_parquet", "read_parquet", "atomic_path"]
+
+META_KEY = b"starmaker"
+
+
+def to_arrow(stars: Stars) -> pa.Table:
+    """Convert to a pyarrow Table; text columns become dictionary-encoded strings."""
+    arrays, fields = [], []
+    for name in stars.columns:
+        values = stars.codes(name)
+        if name in CATEGORIES:
+            arr = pa.DictionaryArray.from_arrays(
+                pa.array(values.astype(np.int8)), pa.array(list(CATEGORIES[name]))
+            )
+        else:
+            arr = pa.array(values)
+        md = {}
+        try:
+            c = column(name)
+            md = {b"unit": c.unit.encode(), b"description": c.description.encode()}
+        except StarmakerError:
+            pass
+        arrays.append(arr)
+        fields.append(pa.field(name, arr.type, metadata=md or None))
+    meta = {META_KEY: json.dumps(stars.meta, default=str).encode()}
+    return pa.Table.from_arrays(arrays, schema=pa.schema(fields, metadata=meta))
+
+
+class atomic_path:
+    """Context manager giving a temporary path beside ``path``; renamed onto it on success.
+
+    An interrupted run leaves no file at ``path`` (only nothing, or the old complete file).
+    """
+
+    def __init__(self, path: str | os.PathLike, suffix: str = "") -> None:
+        self.path = Path(path)
+        self.suffix = suffix or self.path.suffix
+
+    def __enter__(self) -> Path:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(
+            prefix=f".{self.path.name}.", suffix=".part" + self.suffix, dir=self.path.parent
+        )
+        os.close(fd)
+        self.tmp = Path(tmp)
+        return self.tmp
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            os.replace(self.tmp, self.path)
+        else:
+            self.tmp.unlink(missing_ok=True)
+
+
+def write_parquet(stars: Stars, path: str | os.PathLike, *, overwrite: bool = True) -> None:
+    """Write ``stars`` to ``path`` atomically (temporary file in the same folder, then rename)."""
+    path = Path(path)
+    if path.exists() and not overwrite:
+        raise StarmakerError(f"{path} exists; pass overwrite=True or choose another name.")
+    table = to_arrow(stars)
+    with atomic_path(path) as tmp:
+        pq.write_table(table, tmp, compression="zstd")
+
+
+def _encode(col: pa.ChunkedArray, names: tuple[str, ...], what: str) -> np.ndarray:
+    """Codes of a text column, vectorised through its dictionary."""
+    arr = col.combine_chunks()
+    if not pa.types.is_dictionary(arr.type):
+        arr = arr.dictionary_encode()
+    lookup = {v: i for i, v in enumerate(names)}
+    dictionary = arr.dictionary.to_pylist()
+    unknown = [d for d in dictionary if d not in lookup]
+    if unknown:
+        raise StarmakerError(f"column {what!r} has values {unknown} not in {list(names)}.")
+    mapping = np.array([lookup[d] for d in dictionary], dtype=np.int8)
+    return mapping[arr.indices.to_numpy(zero_copy_only=False)]
+
+
+def read_parquet(path: str | os.PathLike) -> Stars:
+    """Read a Parquet table of stars (text columns are re-encoded to the schema's codes)."""
+    path = Path(path)
+    if not path.is_file():
+        raise StarmakerError(f"no such file: {path}")
+    try:
+        table = pq.read_table(path)
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise StarmakerError(f"{path} is not a readable Parquet file ({exc}).") from exc
+    cols: dict[str, np.ndarray] = {}
+    for name in table.column_names:
+        col = table.column(name)
+        if name in CATEGORIES:
+            cols[name] = _encode(col, CATEGORIES[name], name)
+        else:
+            cols[name] = col.to_numpy()
+    raw = (table.schema.metadata or {}).get(META_KEY)
+    meta = json.loads(raw) if raw else {}
+    return Stars(cols, meta)

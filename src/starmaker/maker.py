@@ -1,0 +1,187 @@
+"""The maker: a star-formation recipe (IMF + history + metallicity + size) that makes stars.
+
+``maker.make(seed=1)`` draws the births, evolves them and makes them shine:
+
+    births (mass_initial, age, feh) ──evolve──▶ stars ──shine──▶ stars with magnitudes
+
+Randomness is explicit and reproducible: the user's seed becomes a ``numpy.random.SeedSequence``
+whose spawned children drive each kind of draw (masses, ages, metallicities), so one seed gives
+the same stars bit for bit.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from . import __version__
+from .errors import InvalidParameterError
+from .evolution import evolve
+from .history import Burst, FixedFeH, Metallicity, StarFormationHistory
+from .imf import IMF, Kroupa2001
+from .isochrones import FEH_RANGE, LOG_AGE_RANGE, MASS_RANGE
+from .photometry import shine
+from .schema import COMPONENTS
+from .stars import Stars
+from .units import parse_age, parse_mass
+
+__all__ = ["Maker", "Cluster", "Population"]
+
+_STREAMS = ("mass", "age", "feh")
+
+
+class Maker:
+    """A star-formation recipe.
+
+    Parameters
+    ----------
+    imf : IMF
+        Initial mass function (its mass limits must lie in MIST's 0.1–300 M☉).
+    sfh : StarFormationHistory
+        When stars were born (ages before the epoch of observation).
+    metallicity : Metallicity
+        Their [Fe/H].
+    mass : float or str, optional
+        Total initial mass made (M☉); or give ``n``, the number of stars.
+    name : str
+        A label, written into the metadata.
+    component : str
+        The ``component`` column's value for these stars.
+    """
+
+    def __init__(
+        self,
+        imf: IMF,
+        sfh: StarFormationHistory,
+        metallicity: Metallicity,
+        mass: float | str | None = None,
+        n: int | None = None,
+        name: str = "population",
+        component: str = "population",
+    ) -> None:
+        if (mass is None) == (n is None):
+            raise InvalidParameterError("mass/n", (mass, n), "exactly one of a total mass or a star count")
+        if mass is not None:
+            mass = parse_mass(mass, "mass")
+            if not (math.isfinite(mass) and mass > 0):
+                raise InvalidParameterError("mass", mass, "a positive total mass in Msun, e.g. 1e4")
+        if n is not None and (int(n) != n or n < 0):
+            raise InvalidParameterError("n", n, "a non-negative whole number of stars")
+        if imf.m_min < MASS_RANGE[0] - 1e-12 or imf.m_max > MASS_RANGE[1] + 1e-9:
+            raise InvalidParameterError(
+                "imf mass limits",
+                (imf.m_min, imf.m_max),
+                f"limits inside the MIST grid's {MASS_RANGE[0]:g}-{MASS_RANGE[1]:g} Msun",
+            )
+        if component not in COMPONENTS:
+            raise InvalidParameterError("component", component, f"one of {', '.join(COMPONENTS)}")
+        self.imf, self.sfh, self.metallicity = imf, sfh, metallicity
+        self.mass, self.n = mass, (int(n) if n is not None else None)
+        self.name, self.component = name, component
+
+    def recipe(self) -> dict[str, Any]:
+        """Everything that defines this maker, as plain data (written into the metadata)."""
+        return {
+            "name": self.name,
+            "component": self.component,
+            "imf": {"kind": self.imf.name, **self.imf.params()},
+            "sfh": {"kind": self.sfh.kind, **self.sfh.params()},
+            "metallicity": {"kind": self.metallicity.kind, **self.metallicity.params()},
+            "mass": self.mass,
+            "n": self.n,
+        }
+
+    def __repr__(self) -> str:
+        size = f"mass={self.mass:g}" if self.mass is not None else f"n={self.n}"
+        return f"Maker({self.name!r}, {self.imf!r}, {self.sfh!r}, {self.metallicity!r}, {size})"
+
+    def births(self, seed: int | np.random.SeedSequence) -> dict[str, np.ndarray]:
+        """Draw initial masses (M☉), ages (yr) and [Fe/H] (dex): the births, not yet evolved."""
+        ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+        rngs = dict(zip(_STREAMS, (np.random.default_rng(s) for s in ss.spawn(len(_STREAMS))), strict=True))
+        if self.mass is not None:
+            m = self.imf.sample_mass(self.mass, rngs["mass"])
+        else:
+            m = self.imf.sample(self.n, rngs["mass"])
+        ages = self.sfh.sample_ages(len(m), rngs["age"])
+        feh = self.metallicity.sample_feh(ages, rngs["feh"])
+        return {"mass_initial": m, "age": ages, "feh": feh}
+
+    def make(self, seed: int | np.random.SeedSequence = 0) -> Stars:
+        """Make the stars: draw births, evolve them, make them shine. Same seed, same stars."""
+        b = self.births(seed)
+        _check_births(b)
+        meta = {
+            "starmaker": __version__,
+            "recipe": self.recipe(),
+            "seed": seed if isinstance(seed, int) else repr(seed),
+        }
+        stars = shine(evolve(b["mass_initial"], b["age"], b["feh"], meta=meta))
+        code = COMPONENTS.index(self.component)
+        return stars.with_columns(component=np.full(len(stars), code, np.int8))
+
+
+def _check_births(b: dict[str, np.ndarray]) -> None:
+    from .isochrones import check_inputs
+
+    if len(b["age"]):
+        check_inputs(b["mass_initial"], np.log10(np.maximum(b["age"], 1e-300)), b["feh"])
+
+
+class Cluster(Maker):
+    """A single-age star cluster: total initial ``mass`` (M☉), ``age``, ``feh``, IMF.
+
+    >>> stars = Cluster(mass=1e4, age="100Myr", feh=0.0).make(seed=1)   # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        mass: float | str = 1e4,
+        age: float | str = "100Myr",
+        feh: float = 0.0,
+        imf: IMF | None = None,
+        name: str = "cluster",
+    ) -> None:
+        age_yr = parse_age(age, "age")
+        lo, hi = 10 ** LOG_AGE_RANGE[0], 10 ** LOG_AGE_RANGE[1]
+        if not (lo <= age_yr <= hi):
+            from .errors import OutOfGridError
+
+            raise OutOfGridError("age", age, lo, hi, "yr", "MIST v2.5 grid")
+        if not (FEH_RANGE[0] <= float(feh) <= FEH_RANGE[1]):
+            from .errors import OutOfGridError
+
+            raise OutOfGridError("feh", feh, FEH_RANGE[0], FEH_RANGE[1], "dex", "MIST v2.5 grid")
+        super().__init__(
+            imf or Kroupa2001(),
+            Burst(age_yr),
+            FixedFeH(float(feh)),
+            mass=mass,
+            name=name,
+            component="cluster",
+        )
+
+
+class Population(Maker):
+    """A field population: an IMF, a star-formation history, a metallicity model and a size."""
+
+    def __init__(
+        self,
+        sfh: StarFormationHistory,
+        metallicity: Metallicity | None = None,
+        imf: IMF | None = None,
+        mass: float | str | None = None,
+        n: int | None = None,
+        name: str = "population",
+    ) -> None:
+        super().__init__(
+            imf or Kroupa2001(),
+            sfh,
+            metallicity or FixedFeH(0.0),
+            mass=mass,
+            n=n,
+            name=name,
+            component="population",
+        )

@@ -1,0 +1,135 @@
+"""The output columns of starmaker: names, units, types and meanings. This is the contract.
+
+Every table of stars that starmaker writes or reads (made or real) uses these names. Names never
+change meaning; new columns are added at the end of their group. ``describe()`` prints the table,
+and the README's column table is generated from it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["Column", "COLUMNS", "PHASES", "COMPONENTS", "column", "describe", "markdown_table"]
+
+#: Evolutionary phases, in the order of their integer codes inside starmaker.
+#: PMS..postAGB and WR follow the MIST phase labels (Choi et al. 2016, Table 2); WD, NS and BH
+#: are remnants.
+PHASES: tuple[str, ...] = (
+    "PMS",
+    "MS",
+    "RGB",
+    "CHeB",
+    "EAGB",
+    "TPAGB",
+    "postAGB",
+    "WR",
+    "WD",
+    "NS",
+    "BH",
+)
+
+#: Which part of the Galaxy (or which user maker) made a star.
+COMPONENTS: tuple[str, ...] = ("cluster", "population", "thin_disk", "thick_disk", "halo", "bulge")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One output column: its name, unit (empty for dimensionless), dtype and description."""
+
+    name: str
+    unit: str
+    dtype: str
+    description: str
+
+    @property
+    def numpy_dtype(self) -> np.dtype:
+        return np.dtype("int8") if self.dtype == "category" else np.dtype(self.dtype)
+
+
+COLUMNS: tuple[Column, ...] = (
+    # --- birth (make) ---
+    Column("mass_initial", "Msun", "float64", "initial (ZAMS) mass"),
+    Column("age", "yr", "float64", "time since the star was born"),
+    Column("feh", "dex", "float64", "[Fe/H], initial metallicity"),
+    # --- life and death (evolve) ---
+    Column("mass", "Msun", "float64", "current mass (remnant mass for WD, NS, BH)"),
+    Column("log_L", "log10(Lsun)", "float64", "bolometric luminosity; NaN for NS and BH"),
+    Column("log_Teff", "log10(K)", "float64", "effective temperature; NaN for NS and BH"),
+    Column("log_g", "log10(cm s^-2)", "float64", "surface gravity"),
+    Column("radius", "Rsun", "float64", "photospheric radius (remnant radius for WD, NS, BH)"),
+    Column("phase", "", "category", "evolutionary phase: " + ", ".join(PHASES)),
+    Column(
+        "lifespan", "yr", "float64", "age at which nuclear burning ends (end of TP-AGB, or core collapse)"
+    ),
+    Column("alive", "", "bool", "True while age < lifespan (still burning nuclear fuel)"),
+    Column(
+        "lifespan_extrapolated",
+        "",
+        "bool",
+        "lifespan lies beyond the grid's 20 Gyr (or above its most massive dying star) "
+        "and was extrapolated; see isochrones.lifespan",
+    ),
+    Column(
+        "grid_clamped",
+        "",
+        "bool",
+        "the star's mass lay outside the interpolated isochrone's mass range and was "
+        "clamped to its nearest end (pre-main-sequence stars younger than the tracks' start)",
+    ),
+    # --- brightness (shine) ---
+    Column("M_G", "mag", "float64", "absolute Gaia G magnitude (Vega); NaN for NS and BH"),
+    Column("M_BP", "mag", "float64", "absolute Gaia BP magnitude (Vega); NaN for NS and BH"),
+    Column("M_RP", "mag", "float64", "absolute Gaia RP magnitude (Vega); NaN for NS and BH"),
+    Column("M_B", "mag", "float64", "absolute Johnson B magnitude (Vega); NaN for NS and BH"),
+    Column("M_V", "mag", "float64", "absolute Johnson V magnitude (Vega); NaN for NS and BH"),
+    Column(
+        "phot_extrapolated",
+        "",
+        "bool",
+        "Teff or log g outside the Kurucz grid (3500-50000 K, log g 0-5): bolometric "
+        "corrections extrapolated, see photometry",
+    ),
+    # --- place (later stages; listed so the names are fixed) ---
+    Column("ra", "deg", "float64", "right ascension (ICRS, J2000 equinox)"),
+    Column("dec", "deg", "float64", "declination (ICRS)"),
+    Column("l", "deg", "float64", "galactic longitude"),
+    Column("b", "deg", "float64", "galactic latitude"),
+    Column("distance", "pc", "float64", "distance from the Sun"),
+    Column("A_V", "mag", "float64", "V-band extinction along the line of sight"),
+    Column("G", "mag", "float64", "apparent Gaia G magnitude, with extinction"),
+    Column("BP", "mag", "float64", "apparent Gaia BP magnitude, with extinction"),
+    Column("RP", "mag", "float64", "apparent Gaia RP magnitude, with extinction"),
+    Column("B", "mag", "float64", "apparent Johnson B magnitude, with extinction"),
+    Column("V", "mag", "float64", "apparent Johnson V magnitude, with extinction"),
+    Column("component", "", "category", "who made the star: " + ", ".join(COMPONENTS)),
+)
+
+_BY_NAME = {c.name: c for c in COLUMNS}
+CATEGORIES: dict[str, tuple[str, ...]] = {"phase": PHASES, "component": COMPONENTS}
+
+
+def column(name: str) -> Column:
+    """The schema entry for ``name`` (raises UnknownNameError for a name not in the schema)."""
+    from .errors import UnknownNameError
+
+    try:
+        return _BY_NAME[name]
+    except KeyError:
+        raise UnknownNameError("column", name, list(_BY_NAME)) from None
+
+
+def markdown_table() -> str:
+    """The schema as a Markdown table (used in the README)."""
+    rows = ["| column | unit | type | meaning |", "|---|---|---|---|"]
+    for c in COLUMNS:
+        t = "text" if c.dtype == "category" else c.dtype
+        rows.append(f"| `{c.name}` | {c.unit or '—'} | {t} | {c.description} |")
+    return "\n".join(rows)
+
+
+def describe() -> str:
+    """The schema as plain text, one column per line."""
+    w = max(len(c.name) for c in COLUMNS)
+    return "\n".join(f"{c.name:<{w}}  {c.unit or '-':<14} {c.description}" for c in COLUMNS)

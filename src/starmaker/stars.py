@@ -1,0 +1,108 @@
+"""A population of stars: a table of columns (NumPy arrays), one row per star.
+
+A star is a row, never an object. Text columns of the schema (``phase``, ``component``) are kept
+as small integer codes inside and decoded when read by name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import numpy as np
+
+from .errors import UnknownNameError
+from .schema import CATEGORIES, COLUMNS
+
+__all__ = ["Stars"]
+
+_ORDER = {c.name: i for i, c in enumerate(COLUMNS)}
+
+
+class Stars:
+    """A table of stars. ``stars["log_L"]`` is a NumPy array; ``len(stars)`` is the count.
+
+    ``meta`` holds provenance (the recipe, the seed, grid versions); it is written into the
+    Parquet file's metadata.
+    """
+
+    def __init__(self, columns: Mapping[str, np.ndarray], meta: Mapping[str, Any] | None = None):
+        cols = {k: np.asarray(v) for k, v in columns.items()}
+        sizes = {len(v) for v in cols.values()}
+        if len(sizes) > 1:
+            raise ValueError(f"columns differ in length: { {k: len(v) for k, v in cols.items()} }")
+        # schema columns first, in schema order; extra columns after, in the order given
+        self._cols = dict(sorted(cols.items(), key=lambda kv: _ORDER.get(kv[0], len(_ORDER))))
+        self.meta: dict[str, Any] = dict(meta or {})
+
+    # -- table protocol -------------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(next(iter(self._cols.values()))) if self._cols else 0
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._cols
+
+    @property
+    def columns(self) -> list[str]:
+        """Column names, schema order first."""
+        return list(self._cols)
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        if name not in self._cols:
+            raise UnknownNameError("column", name, self.columns)
+        values = self._cols[name]
+        if name in CATEGORIES:
+            return np.asarray(CATEGORIES[name], dtype=object)[values]
+        return values
+
+    def codes(self, name: str) -> np.ndarray:
+        """The integer codes of a text column (index into schema.PHASES / COMPONENTS)."""
+        return self._cols[name]
+
+    def with_columns(self, **columns: np.ndarray) -> Stars:
+        """A new table with these columns added or replaced (the arrays are not copied)."""
+        return Stars({**self._cols, **columns}, self.meta)
+
+    def select(self, rows: np.ndarray | slice) -> Stars:
+        """The stars picked by a boolean mask, an index array or a slice."""
+        return Stars({k: v[rows] for k, v in self._cols.items()}, self.meta)
+
+    @classmethod
+    def concat(cls, parts: Iterable[Stars]) -> Stars:
+        """Stack tables with the same columns, keeping the first one's metadata."""
+        parts = list(parts)
+        if not parts:
+            return cls({})
+        names = parts[0].columns
+        return cls({n: np.concatenate([p._cols[n] for p in parts]) for n in names}, parts[0].meta)
+
+    def __repr__(self) -> str:
+        return f"<Stars: {len(self)} stars, columns {', '.join(self.columns)}>"
+
+    # -- edges ------------------------------------------------------------------------------
+    def to_arrow(self):
+        """A pyarrow Table with the schema's units and descriptions as field metadata."""
+        from .io import to_arrow
+
+        return to_arrow(self)
+
+    def write(self, path, *, overwrite: bool = True) -> None:
+        """Write to Parquet atomically (temporary file, then rename)."""
+        from .io import write_parquet
+
+        write_parquet(self, path, overwrite=overwrite)
+
+    @classmethod
+    def read(cls, path) -> Stars:
+        """Read a Parquet file written by starmaker (or any file using the schema's names)."""
+        from .io import read_parquet
+
+        return read_parquet(path)
+
+    def row(self, i: int) -> dict[str, Any]:
+        """One star as a plain dict keyed by column name (for printing and JSON)."""
+        out: dict[str, Any] = {}
+        for name in self._cols:
+            v = self[name][i]
+            out[name] = v.item() if hasattr(v, "item") else v
+        return out

@@ -1,0 +1,45 @@
+"""Units at the edge: parse '100Myr', '4.57 Gyr', '1e4', astropy Quantities, into plain floats.
+
+Inside starmaker everything is a plain float in documented units (M☉, yr, pc, deg, mag);
+conversion happens once, here.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .errors import InvalidParameterError
+
+__all__ = ["parse_age", "parse_mass"]
+
+_AGE_UNITS = {"yr": 1.0, "kyr": 1e3, "myr": 1e6, "gyr": 1e9, "y": 1.0}
+_NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
+_PATTERN = re.compile(rf"^\s*({_NUMBER})\s*([A-Za-z]*)\s*$")
+
+
+def _parse(value: object, name: str, units: dict[str, float], default: str, astropy_unit: str) -> float:
+    if hasattr(value, "to_value"):  # an astropy Quantity, without importing astropy
+        try:
+            return float(value.to_value(astropy_unit))  # type: ignore[union-attr]
+        except Exception as exc:  # noqa: BLE001 - astropy raises UnitConversionError
+            raise InvalidParameterError(name, value, f"a quantity convertible to {astropy_unit}") from exc
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        m = _PATTERN.match(value)
+        if m:
+            unit = (m.group(2) or default).lower()
+            if unit in units:
+                return float(m.group(1)) * units[unit]
+    allowed = ", ".join(u for u in units if u != "y")
+    raise InvalidParameterError(name, value, f"a number with an optional unit ({allowed}), e.g. '100Myr'")
+
+
+def parse_age(value: object, name: str = "age") -> float:
+    """An age or time span in years, from a number (yr), a string like '100Myr', or a Quantity."""
+    return _parse(value, name, _AGE_UNITS, "yr", "yr")
+
+
+def parse_mass(value: object, name: str = "mass") -> float:
+    """A mass in M☉, from a number, a string like '1e4' or '1e4Msun', or a Quantity."""
+    return _parse(value, name, {"msun": 1.0, "": 1.0}, "msun", "solMass")
