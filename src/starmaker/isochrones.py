@@ -505,3 +505,31 @@ def evolve_arrays(mass_initial, age, feh) -> dict[str, np.ndarray]:
         "grid_clamped": base == 1,
         "_status": base,
     }
+
+
+def dying_mass(age, feh=0.0) -> np.ndarray:
+    """The initial mass (M☉) whose lifespan equals ``age`` (yr) at ``feh``: the inverse of
+    :func:`lifespan` (same tables and extrapolations), vectorised."""
+    g = load_mist()
+    la, fe = np.broadcast_arrays(np.log10(np.asarray(age, float)), np.asarray(feh, float))
+    shape = la.shape
+    la, fe = la.ravel(), fe.ravel()
+    i = np.clip(np.searchsorted(g.feh, fe, side="right") - 1, 0, len(g.feh) - 2)
+    w = np.clip((fe - g.feh[i]) / (g.feh[i + 1] - g.feh[i]), 0.0, 1.0)
+    res = np.zeros((2,) + la.shape)
+    for k in range(len(g.feh)):
+        for d in (0, 1):
+            sel = (i + d) == k
+            if not sel.any():
+                continue
+            n = g.lt_n[k]
+            lm, lt = g.lt_logm[k, :n], g.lt_logt[k, :n]  # lt decreasing with lm
+            x = la[sel]
+            v = np.interp(x, lt[::-1], lm[::-1])
+            lo = x > lt[0]  # older than the grid: invert the low-mass extrapolation
+            v[lo] = (x[lo] - g.lt_lo[k, 0]) / g.lt_lo[k, 1]
+            hi = x < lt[-1]
+            v[hi] = (x[hi] - g.lt_hi[k, 0]) / g.lt_hi[k, 1]
+            res[d][sel] = v
+    out = (1 - w) * res[0] + w * res[1]
+    return (10.0**out).reshape(shape)

@@ -104,6 +104,13 @@ COLUMNS: tuple[Column, ...] = (
     Column("B", "mag", "float64", "apparent Johnson B magnitude, with extinction"),
     Column("V", "mag", "float64", "apparent Johnson V magnitude, with extinction"),
     Column("component", "", "category", "who made the star: " + ", ".join(COMPONENTS)),
+    Column(
+        "healpix",
+        "",
+        "int64",
+        "HEALPix pixel (nested ordering, ICRS, the making nside, 16 by default) in which a "
+        "magnitude-limited sky made the star; its seed is spawned from the user's seed and this id",
+    ),
 )
 
 _BY_NAME = {c.name: c for c in COLUMNS}

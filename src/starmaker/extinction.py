@@ -1,0 +1,145 @@
+"""Interstellar dust: A_V along a line of sight, and band extinctions that depend on the star.
+
+**Dust along the line of sight.** :class:`DustDisk` is an analytic double-exponential dust disc,
+dA_V/ds = a0 exp(−(R − R☉)/h_R) exp(−|z|/h_z), integrated numerically along each line of sight
+(the form used for the diffuse absorption in the Besançon model, Robin et al. 2003, sect. 2.6;
+see the class for the numbers). A 3-D map can replace it: anything with an
+``a_v(l_deg, b_deg, distance_pc)`` method works.
+
+**Band extinction.** A_G, A_BP, A_RP depend on the star's spectrum: the Kurucz grid that
+``dustapprox`` ships gives A_x for A0 = 1…10 mag (Fitzpatrick 1999 law, R_V = 3.1) at each
+(Teff, log g, [Fe/H]); starmaker interpolates A_x / A0 in Teff and A0 (at log g 4.5,
+[Fe/H] 0, where the grid is complete) and takes A0 = A_V. Johnson B and V use A_V and
+E(B − V) = A_V / R_V with R_V = 3.1 (Cardelli, Clayton & Mathis 1989).
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import numpy as np
+
+from .frames import R_SUN_PC, Z_SUN_PC, galactocentric
+
+__all__ = ["DustDisk", "band_extinction", "R_V"]
+
+R_V = 3.1
+_PASSBANDS = {"G": "GAIA_GAIA3.G", "BP": "GAIA_GAIA3.Gbp", "RP": "GAIA_GAIA3.Grp"}
+
+
+@dataclass(frozen=True)
+class DustDisk:
+    """Double-exponential dust disc (Robin et al. 2003, A&A 409, 523, sect. 2.6: local
+    normalisation a0 = 0.7 mag/kpc in V, scale height 140 pc, scale length 4.5 kpc).
+
+    ``a_v(l, b, d)`` gives A_V from the Sun out to each distance ``d`` (pc).
+    """
+
+    a0_mag_per_kpc: float = 0.7
+    h_z_pc: float = 140.0
+    h_r_pc: float = 4500.0
+    r_sun_pc: float = R_SUN_PC
+    z_sun_pc: float = Z_SUN_PC
+
+    def density(self, R, z):
+        """dA_V/ds in mag/pc at galactocentric radius R and height z (pc)."""
+        return (self.a0_mag_per_kpc / 1000.0) * np.exp(-(np.asarray(R) - self.r_sun_pc) / self.h_r_pc
+                                                      - np.abs(z) / self.h_z_pc)
+
+    def a_v(self, l_deg, b_deg, distance_pc) -> np.ndarray:
+        """A_V (mag) from the Sun to each star at (l, b, distance); arrays broadcast.
+
+        Exact in z: ∫ exp(−|z⊙ + s sin b|/h_z) ds has a closed form. The slow radial factor
+        exp(−(R − R☉)/h_R) is taken at the middle of the dusty part of the path,
+        s = min(d, h_z/|sin b|)/2 (within 2 % of numerical integration; see the tests).
+        """
+        l_deg, b_deg, d = np.broadcast_arrays(np.asarray(l_deg, float), np.asarray(b_deg, float),
+                                              np.asarray(distance_pc, float))
+        h = self.h_z_pc
+        mu = np.sin(np.radians(b_deg))
+        z0 = self.z_sun_pc
+        z1 = z0 + mu * d
+
+        def F(z):
+            return np.sign(z) * h * -np.expm1(-np.abs(z) / h)
+
+        amu = np.abs(mu)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            slanted = np.abs(F(z1) - F(z0)) / amu
+            s_eff = 0.5 * np.minimum(d, np.where(amu > 0, h / amu, np.inf))
+        flat = d * np.exp(-abs(z0) / h)
+        path = np.where(amu > 1e-9, slanted, flat)
+        _, _, _, R = galactocentric(l_deg, b_deg, s_eff, self.r_sun_pc, self.z_sun_pc)
+        return (self.a0_mag_per_kpc / 1000.0) * np.exp(-(R - self.r_sun_pc) / self.h_r_pc) * path
+
+    def a_v_numeric(self, l_deg, b_deg, distance_pc, steps: int = 2000) -> np.ndarray:
+        """A_V by brute-force midpoint integration (a reference for tests)."""
+        l_deg, b_deg, d = np.broadcast_arrays(np.asarray(l_deg, float), np.asarray(b_deg, float),
+                                              np.asarray(distance_pc, float))
+        total = np.zeros(d.shape)
+        for fi in (np.arange(steps) + 0.5) / steps:
+            _, _, z, R = galactocentric(l_deg, b_deg, d * fi, self.r_sun_pc, self.z_sun_pc)
+            total += self.density(R, z)
+        return total * d / steps
+
+    def a_v_profile(self, l_deg: float, b_deg: float, edges_pc: np.ndarray) -> np.ndarray:
+        """A_V (mag) at each distance of an increasing array ``edges_pc`` along one direction,
+        by cumulative integration (used for distance shells)."""
+        edges = np.asarray(edges_pc, float)
+        fine = np.concatenate([[0.0], edges])
+        mids = 0.5 * (fine[1:] + fine[:-1])
+        _, _, z, R = galactocentric(np.full_like(mids, l_deg), np.full_like(mids, b_deg), mids,
+                                    self.r_sun_pc, self.z_sun_pc)
+        return np.cumsum(self.density(R, z) * np.diff(fine))
+
+
+@functools.cache
+def _ratio_table():
+    """(teff, a0, ratio[band, teff, a0]) of A_x / A0 from the dustapprox Kurucz grid."""
+    import pyarrow.csv as pacsv
+
+    from .photometry import _grid_path
+
+    t = pacsv.read_csv(_grid_path()).to_pydict()
+    teff, logg, feh = (np.asarray(t[k], float) for k in ("teff", "logg", "feh"))
+    band, a0, ax = np.asarray(t["passband"]), np.asarray(t["A0"], float), np.asarray(t["Ax"], float)
+    sel = (logg == 4.5) & (feh == 0.0) & (a0 > 0)
+    T, A = np.unique(teff[sel]), np.unique(a0[sel])
+    ratio = np.zeros((3, len(T), len(A)))
+    cnt = np.zeros_like(ratio)
+    for b, name in enumerate(_PASSBANDS.values()):
+        s = sel & (band == name)
+        idx = (np.full(s.sum(), b), np.searchsorted(T, teff[s]), np.searchsorted(A, a0[s]))
+        np.add.at(ratio, idx, ax[s] / a0[s])
+        np.add.at(cnt, idx, 1.0)
+    if (cnt == 0).any():
+        raise RuntimeError("dustapprox grid lacks log g 4.5, [Fe/H] 0 nodes")
+    return T, A, ratio / cnt
+
+
+def band_extinction(a_v, teff) -> dict[str, np.ndarray]:
+    """Extinction (mag) in G, BP, RP, B, V for stars of ``teff`` (K) behind ``a_v`` (mag).
+
+    Teff and A_V outside the grid (3500–50,000 K; 1–10 mag) are clamped for the *ratio*
+    A_x/A0 (the ratio is nearly constant at small A0). NaN Teff (no light) gives NaN.
+    """
+    T, A, ratio = _ratio_table()
+    a_v = np.asarray(a_v, float)
+    teff = np.asarray(teff, float)
+    a_v, teff = np.broadcast_arrays(a_v, teff)
+    tc = np.clip(teff, T[0], T[-1])
+    ac = np.clip(a_v, A[0], A[-1])
+    i = np.clip(np.searchsorted(T, tc) - 1, 0, len(T) - 2)
+    j = np.clip(np.searchsorted(A, ac) - 1, 0, len(A) - 2)
+    wi = (tc - T[i]) / (T[i + 1] - T[i])
+    wj = (ac - A[j]) / (A[j + 1] - A[j])
+    out = {}
+    for b, name in enumerate(_PASSBANDS):
+        r = ratio[b]
+        k = ((1 - wi) * (1 - wj) * r[i, j] + wi * (1 - wj) * r[i + 1, j]
+             + (1 - wi) * wj * r[i, j + 1] + wi * wj * r[i + 1, j + 1])
+        out[name] = np.where(np.isnan(teff), np.nan, k * a_v)
+    out["V"] = a_v.copy()
+    out["B"] = a_v * (1.0 + 1.0 / R_V)
+    return out

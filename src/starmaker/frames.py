@@ -1,0 +1,65 @@
+"""Sky frames: ICRS ↔ galactic directions, and heliocentric → galactocentric positions.
+
+The ICRS → galactic rotation is the one that defines galactic coordinates for Hipparcos
+(ESA 1997, The Hipparcos Catalogue, Vol. 1, sect. 1.5.3, eq. 1.5.11): its rows are the
+galactic x (toward l = 0, b = 0), y (l = 90°) and z (north galactic pole) axes in ICRS.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["ICRS_TO_GALACTIC", "icrs_to_galactic", "galactic_to_icrs", "unit_vector",
+           "galactocentric", "R_SUN_PC", "Z_SUN_PC"]
+
+ICRS_TO_GALACTIC = np.array([
+    [-0.0548755604162154, -0.8734370902348850, -0.4838350155487132],
+    [+0.4941094278755837, -0.4448296299600112, +0.7469822444972189],
+    [-0.8676661490190047, -0.1980763734312015, +0.4559837761750669],
+])
+
+#: the Sun's galactocentric radius and height above the plane (pc), as in the Besançon model
+#: used by Galaxia (Robin et al. 2003; Sharma et al. 2011, Table 1)
+R_SUN_PC = 8000.0
+Z_SUN_PC = 15.0
+
+
+def unit_vector(lon_deg, lat_deg) -> np.ndarray:
+    """Unit vectors (..., 3) from longitude and latitude in degrees."""
+    lon, lat = np.radians(lon_deg), np.radians(lat_deg)
+    lon, lat = np.broadcast_arrays(lon, lat)
+    out = np.empty(lon.shape + (3,))
+    c = np.cos(lat)
+    out[..., 0] = c * np.cos(lon)
+    out[..., 1] = c * np.sin(lon)
+    out[..., 2] = np.sin(lat)
+    return out
+
+
+def _lonlat(v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    lon = np.degrees(np.arctan2(v[..., 1], v[..., 0])) % 360.0
+    lat = np.degrees(np.arcsin(np.clip(v[..., 2], -1.0, 1.0)))
+    return lon, lat
+
+
+def icrs_to_galactic(ra_deg, dec_deg) -> tuple[np.ndarray, np.ndarray]:
+    """Galactic (l, b) in degrees from ICRS (ra, dec) in degrees."""
+    return _lonlat(unit_vector(ra_deg, dec_deg) @ ICRS_TO_GALACTIC.T)
+
+
+def galactic_to_icrs(l_deg, b_deg) -> tuple[np.ndarray, np.ndarray]:
+    """ICRS (ra, dec) in degrees from galactic (l, b) in degrees."""
+    return _lonlat(unit_vector(l_deg, b_deg) @ ICRS_TO_GALACTIC)
+
+
+def galactocentric(l_deg, b_deg, distance_pc, r_sun=R_SUN_PC, z_sun=Z_SUN_PC):
+    """Galactocentric Cartesian (x, y, z) in pc, with the Sun at (−r_sun, 0, z_sun): x points
+    from the Sun toward the centre (l = 0), y toward l = 90°, z toward the north galactic
+    pole (the disc's tilt is neglected). Also returns R = √(x² + y²)."""
+    lr, br = np.radians(l_deg), np.radians(b_deg)
+    d = np.asarray(distance_pc, float)
+    dc = d * np.cos(br)
+    x = dc * np.cos(lr) - r_sun
+    y = dc * np.sin(lr)
+    z = d * np.sin(br) + z_sun
+    return x, y, z, np.hypot(x, y)
