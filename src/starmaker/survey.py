@@ -28,6 +28,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.special import ndtri
 
 from .errors import InvalidParameterError
 from .evolution import evolve
@@ -45,7 +46,7 @@ DEFAULT_NSIDE = 16
 DM_STEP = 0.2            # shell width in distance modulus (mag)
 DM_MIN, DM_MAX = -2.0, 20.0  # 0.4 pc to 100 kpc
 L_GRID = np.arange(-14.0, 22.0 + 1e-9, 0.1)  # absolute-magnitude limits tabulated
-MARGIN = 0.3             # mag added to every limit for the mass tables
+MARGIN = 0.2             # mag added to every limit for the mass tables
 K_MIN = {"G": 0.60, "BP": 0.95, "RP": 0.50, "B": 1.32, "V": 1.0}  # min A_band/A_V over Teff
 LIMIT_RANGE = (-2.0, 16.0)
 _LIMIT_RE = re.compile(r"^\s*(G|BP|RP|B|V)\s*<\s*([-+]?\d+(?:\.\d*)?)\s*$")
@@ -149,62 +150,115 @@ class Field:
 
 
 # --------------------------------------------------------------------------- mass tables
+N_FEH_CELLS = 6           # equal-probability [Fe/H] cells per population
+AGE_CELL_DEX = 0.05       # width of the age cells in log age
+WINDOWS = ("alive", "remnant")  # a star is drawn from one of two mass windows
+X_PAD = 0.005             # relative padding of the windows in x = m / m_dying
+F_PAD = 0.02              # relative padding of the largest window fraction in a cell
+
+
 @dataclass(frozen=True)
 class _Table:
-    cell_lo: np.ndarray   # cell age edges (yr)
-    cell_hi: np.ndarray
-    weight: np.ndarray    # fraction of the population's births in each cell
-    u_lo: np.ndarray      # (cells, L) IMF CDF at m_lo
-    u_hi: np.ndarray      # (cells, L) IMF CDF at m_hi
+    """For one population and band: its (age × [Fe/H]) cells and, for every cell, mass window
+    and tabulated absolute-magnitude limit L, the IMF-CDF interval [u_lo, u_hi] of the initial
+    masses that can be brighter than L."""
+
+    age_lo: np.ndarray    # (C,) cell age edges (yr)
+    age_hi: np.ndarray
+    q_lo: np.ndarray      # (C,) cell edges as quantiles of the [Fe/H] Gaussian
+    q_hi: np.ndarray
+    x_lo: np.ndarray      # (W, C, L) window in x = m / dying mass(age, [Fe/H])
+    x_hi: np.ndarray
+    md: np.ndarray        # (4, C) dying mass at the corners (age lo/hi × [Fe/H] lo/hi), M☉
+    f_max: np.ndarray     # (W, C, L) upper bound of the IMF fraction in the window over the cell
+    total: np.ndarray     # (W, L): sum over cells of weight × f_max
+    cum: np.ndarray       # (W, L, C) flattened as row + cumulative share: picks a cell per star
 
 
-def _cells(pop: Population) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _cells(pop: Population):
     p = pop.sfh.params()
     a0, a1 = p["age_min"], p["age_max"]
-    n = max(1, math.ceil(math.log10(a1 / a0) / 0.05))
+    n = max(1, math.ceil(math.log10(a1 / a0) / AGE_CELL_DEX))
     edges = np.geomspace(a0, a1, n + 1)
-    return edges[:-1], edges[1:], np.diff(edges) / (a1 - a0)
+    q = np.linspace(0.0, 1.0, N_FEH_CELLS + 1)
+    ia, iq = np.meshgrid(np.arange(n), np.arange(N_FEH_CELLS), indexing="ij")
+    ia, iq = ia.ravel(), iq.ravel()
+    weight = (np.diff(edges) / (a1 - a0))[ia] / N_FEH_CELLS  # Constant SFH: linear in age
+    return edges[ia], edges[ia + 1], q[iq], q[iq + 1], weight
+
+
+def _feh_at(pop: Population, q) -> np.ndarray:
+    """[Fe/H] at quantile q of the population's Gaussian, clipped to the MIST grid."""
+    z = ndtri(np.clip(q, 5e-4, 1.0 - 5e-4))
+    return np.clip(pop.feh_mean + pop.feh_sigma * z, *FEH_RANGE)
 
 
 @functools.lru_cache(maxsize=64)
 def _mass_table(pop: Population, band: str) -> _Table:
-    lo_e, hi_e, w = _cells(pop)
+    """Evolve, for every cell corner (2 ages × 2 [Fe/H]), a set of masses (log-spaced, plus a
+    dense set just below the dying mass where giants are) and record, for each magnitude
+    limit, the window of x = m / m_dying(age, [Fe/H]) brighter than it, among living stars and
+    among remnants separately. Windows in x hardly move across a cell (giants always sit just
+    below the dying mass), so few drawn stars are wasted. Conservative: ``X_PAD`` in x and
+    ``MARGIN`` in magnitude are added."""
+    age_lo, age_hi, q_lo, q_hi, weight = _cells(pop)
     imf = pop.imf
-    fehs = np.unique(np.clip(pop.feh_mean + np.array([-2.0, 0.0, 2.0]) * pop.feh_sigma, *FEH_RANGE))
-    base = np.geomspace(imf.m_min, imf.m_max, 1200)
-    u_lo = np.ones((len(lo_e), len(L_GRID)))
-    u_hi = np.zeros_like(u_lo)
-    key = "M_" + band
-    for c in range(len(lo_e)):
-        ages = np.array([lo_e[c], hi_e[c]])
-        ms, aa, ff = [], [], []
-        for a in ages:
-            for f in fehs:
-                md = float(dying_mass(a, f))
-                dense = md * (1.0 - np.geomspace(1e-6, 0.25, 500))
-                m = np.concatenate([base, dense, [md]])
-                m = m[(m >= imf.m_min) & (m <= imf.m_max)]
-                ms.append(m)
-                aa.append(np.full(len(m), a))
-                ff.append(np.full(len(m), f))
-        m, a, f = np.concatenate(ms), np.concatenate(aa), np.concatenate(ff)
-        s = evolve(m, np.clip(a, 1e5, 10**10.3), f)
-        mag = absolute_magnitudes(s["log_L"], s["log_Teff"], s["log_g"], s["feh"])[key]
-        ok = np.isfinite(mag)
-        m, mag = m[ok], mag[ok]
-        order = np.argsort(mag)
-        m_sorted, mag_sorted = m[order], mag[order]
-        run_min = np.minimum.accumulate(m_sorted)
-        run_max = np.maximum.accumulate(m_sorted)
-        k = np.searchsorted(mag_sorted, L_GRID + MARGIN, side="left")  # stars with mag < L
-        has = k > 0
-        mlo = np.where(has, run_min[np.maximum(k - 1, 0)] * 0.99, np.inf)
-        mhi = np.where(has, run_max[np.maximum(k - 1, 0)] * 1.01, 0.0)
-        mlo = np.clip(mlo, imf.m_min, imf.m_max)
-        mhi = np.clip(mhi, imf.m_min, imf.m_max)
-        u_lo[c] = np.where(has, imf.cdf(mlo), 1.0)
-        u_hi[c] = np.where(has, imf.cdf(mhi), 1.0)
-    return _Table(lo_e, hi_e, w, u_lo, u_hi)
+    C = len(age_lo)
+    ca = np.concatenate([age_lo, age_hi, age_lo, age_hi])            # (4C,) corners
+    cf = np.concatenate([_feh_at(pop, q_lo), _feh_at(pop, q_lo), _feh_at(pop, q_hi), _feh_at(pop, q_hi)])
+    cid = np.tile(np.arange(C), 4)
+    md = dying_mass(ca, cf)
+    base = np.geomspace(imf.m_min, imf.m_max, 400)
+    dense = 1.0 - np.geomspace(1e-6, 0.3, 300)
+    m = np.concatenate([np.broadcast_to(base, (len(ca), len(base))), md[:, None] * dense[None, :]], axis=1)
+    a = np.broadcast_to(ca[:, None], m.shape)
+    f = np.broadcast_to(cf[:, None], m.shape)
+    c = np.broadcast_to(cid[:, None], m.shape)
+    x = m / md[:, None]
+    ok = (m >= imf.m_min) & (m <= imf.m_max)
+    m, a, f, c, x = m[ok], a[ok], f[ok], c[ok], x[ok]
+    mag = np.empty(len(m))
+    dead = np.empty(len(m), bool)
+    step = 400_000
+    for i in range(0, len(m), step):
+        s = evolve(m[i:i + step], np.clip(a[i:i + step], 1e5, 10**10.3), f[i:i + step])
+        mag[i:i + step] = absolute_magnitudes(s["log_L"], s["log_Teff"], s["log_g"], s["feh"])["M_" + band]
+        dead[i:i + step] = ~s["alive"]
+    good = np.isfinite(mag)
+    nL = len(L_GRID)
+    x_lo = np.ones((len(WINDOWS), C, nL))
+    x_hi = np.zeros((len(WINDOWS), C, nL))
+    order = np.lexsort((mag, c))
+    x, mag, dead, c, good = x[order], mag[order], dead[order], c[order], good[order]
+    bounds = np.searchsorted(c, np.arange(C + 1))
+    for k in range(C):
+        sl = slice(bounds[k], bounds[k + 1])
+        for w, want_dead in enumerate((False, True)):
+            sel = good[sl] & (dead[sl] == want_dead)
+            xx, gg = x[sl][sel], mag[sl][sel]  # sorted by magnitude
+            if len(xx) == 0:
+                continue
+            j = np.searchsorted(gg, L_GRID + MARGIN, side="left")  # samples brighter than L
+            has = j > 0
+            jj = np.maximum(j - 1, 0)
+            x_lo[w, k] = np.where(has, np.minimum.accumulate(xx)[jj] * (1.0 - X_PAD), 1.0)
+            x_hi[w, k] = np.where(has, np.maximum.accumulate(xx)[jj] * (1.0 + X_PAD), 0.0)
+    # the window's IMF fraction changes monotonically with the dying mass across a cell, so its
+    # largest value is at a corner; F_PAD covers the rounding (tests check no star exceeds it)
+    md4 = md.reshape(4, C)
+    f_max = np.zeros_like(x_lo)
+    for corner in md4:
+        lo = np.clip(x_lo * corner[None, :, None], imf.m_min, imf.m_max)
+        hi = np.clip(x_hi * corner[None, :, None], imf.m_min, imf.m_max)
+        f_max = np.maximum(f_max, imf.cdf(hi) - imf.cdf(lo))
+    f_max = np.where(x_hi > x_lo, f_max * (1.0 + F_PAD), 0.0)
+    frac = f_max * weight[None, :, None]                               # (W, C, L)
+    total = frac.sum(axis=1)                                           # (W, L)
+    share = np.cumsum(np.transpose(frac, (0, 2, 1)), axis=2)           # (W, L, C)
+    share /= np.where(total > 0, total, 1.0)[:, :, None]
+    rows = np.arange(len(WINDOWS) * nL, dtype=float).reshape(len(WINDOWS), nL, 1)
+    cum = (rows + np.minimum(share, 1.0)).ravel()
+    return _Table(age_lo, age_hi, q_lo, q_hi, x_lo, x_hi, md4, f_max, total, cum)
 
 
 # --------------------------------------------------------------------------- making
@@ -217,27 +271,27 @@ def _lonlat_from_vec(v):
 def make_sky(components: Sequence[Component], limit: str | Limit, seed: int = 0,
              field: Field | None = None, nside: int = DEFAULT_NSIDE,
              dust: DustDisk | None = None, progress: Callable[[int, int], None] | None = None,
-             chunk: int = 512) -> Stars:
+             chunk: int = 256) -> Stars:
     """Make every star brighter than ``limit`` in ``field`` (default: the whole sky).
 
     Returns a :class:`Stars` table with the evolution and photometry columns plus ra, dec, l, b,
-    distance, A_V, apparent G, BP, RP, B, V, component and healpix (the making pixel).
-    ``progress(done, total)`` is called after each chunk of pixels.
+    distance, A_V, apparent G, BP, RP, B, V, component and healpix (the making pixel), ordered
+    by pixel. ``progress(done, total)`` is called after each chunk of pixels.
     """
     lim = parse_limit(limit)
     field = field or Field()
     dust = dust or DustDisk()
     pixels = field.pixel_list(nside)
     sky = _Shells(nside)
-    pops = [(ci, comp, pop) for ci, comp in enumerate(components) for pop in comp.populations]
-    tables = [_mass_table(pop, lim.band) for _, _, pop in pops]
+    pops = [(comp, pop) for comp in components for pop in comp.populations]
+    tables = [_mass_table(pop, lim.band) for _, pop in pops]
     parts = []
     done = 0
     for start in range(0, len(pixels), chunk):
         block = pixels[start : start + chunk]
         b = _births_for_pixels(block, sky, pops, tables, lim, dust, seed)
         if b is not None:
-            parts.append(_finish(_observe(b, dust), lim, field))
+            parts.append(_observe(b, dust, lim, field))
         done += len(block)
         if progress:
             progress(done, len(pixels))
@@ -264,8 +318,15 @@ class _Shells:
 
 
 def _births_for_pixels(block, sky: _Shells, pops, tables, lim: Limit, dust: DustDisk, seed: int):
-    """Draw the births of a block of pixels: per pixel only Poisson counts and uniform numbers
-    (from the pixel's own generator); the rest is vectorised over the block."""
+    """Draw the births of a block of pixels.
+
+    Expected counts per (pixel, population, window, shell) are computed for the whole block;
+    each pixel then draws, from its own generator, its Poisson counts and one row of uniform
+    numbers per star (in a fixed order), so a pixel's stars do not depend on which other
+    pixels are made with it. Everything after that is vectorised over the block: the star's
+    (age × [Fe/H]) cell, its mass from the IMF truncated to the cell's window, its age, [Fe/H]
+    and place in the shell.
+    """
     from astropy_healpix import healpix_to_lonlat
     from astropy_healpix import healpy as hp
 
@@ -281,81 +342,98 @@ def _births_for_pixels(block, sky: _Shells, pops, tables, lim: Limit, dust: Dust
     L_shell = lim.mag - sky.dm_in[None, :] - K_MIN[lim.band] * av_in  # (pix, shells)
     iL = np.clip(np.ceil((L_shell - L_GRID[0]) / 0.1), 0, len(L_GRID) - 1).astype(np.int64)
     x, y, z, _ = galactocentric(l_c[:, None], b_c[:, None], sky.d_mid[None, :])
-    expected = []
-    for (_ci, comp, pop), tab in zip(pops, tables, strict=True):
+    nW, nS = len(WINDOWS), len(sky.d_in)
+    expected = np.empty((len(block), len(pops), nW, nS))
+    for q, ((comp, pop), tab) in enumerate(zip(pops, tables, strict=True)):
         nstar = (pop.rho0_initial * comp.shape(x, y, z, pop.density_key) * sky.vol[None, :]
                  / pop.imf.mean_mass())  # (pix, shells)
-        frac = np.maximum(tab.u_hi[:, iL] - tab.u_lo[:, iL], 0.0)  # (cells, pix, shells)
-        expected.append(nstar[None] * tab.weight[:, None, None] * frac)
-    # per pixel, in a fixed order: counts, then uniforms, from the pixel's generator
-    rec = {k: [] for k in ("pop", "cell", "shell", "pix", "u", "z")}
+        expected[:, q] = nstar[:, None, :] * tab.total[:, iL].transpose(1, 0, 2)
+    flat_e = expected.reshape(len(block), -1)
+    counts, uni = [], []
     for k, pix in enumerate(block):
         rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(int(pix),)))
-        for q, e in enumerate(expected):
-            ek = e[:, k, :]
-            nz = np.flatnonzero(ek > 0)
-            if nz.size == 0:
-                continue
-            counts = rng.poisson(ek.ravel()[nz])
-            n = int(counts.sum())
-            if n == 0:
-                continue
-            flat = np.repeat(nz, counts)
-            cell, shell = np.divmod(flat, ek.shape[1])
-            rec["pop"].append(np.full(n, q, np.int16))
-            rec["cell"].append(cell)
-            rec["shell"].append(shell)
-            rec["pix"].append(np.full(n, k, np.int64))
-            rec["u"].append(rng.random((n, 5)))
-            rec["z"].append(rng.standard_normal(n))
-    if not rec["pop"]:
+        c = rng.poisson(flat_e[k])
+        counts.append(c)
+        uni.append(rng.random((int(c.sum()), 8)))
+    counts = np.concatenate(counts)
+    n = int(counts.sum())
+    if n == 0:
         return None
-    r = {k: np.concatenate(v) for k, v in rec.items()}
-    n = len(r["pop"])
-    u, shell, cell, kpix = r["u"], r["shell"], r["cell"], r["pix"]
+    u = np.concatenate(uni)
+    flat = np.repeat(np.arange(counts.size), counts)
+    kpix, rest = np.divmod(flat, len(pops) * nW * nS)
+    qpop, rest = np.divmod(rest, nW * nS)
+    win, shell = np.divmod(rest, nS)
+    il = iL[kpix, shell]
     m = np.empty(n)
     age = np.empty(n)
     feh = np.empty(n)
     comp_code = np.empty(n, np.int8)
-    for q, ((_ci, comp, pop), tab) in enumerate(zip(pops, tables, strict=True)):
-        sel = r["pop"] == q
-        if not sel.any():
+    keep = np.zeros(n, bool)
+    for q, ((comp, pop), tab) in enumerate(zip(pops, tables, strict=True)):
+        sel = np.flatnonzero(qpop == q)
+        if sel.size == 0:
             continue
-        c, sh, kp = cell[sel], shell[sel], kpix[sel]
-        ul = tab.u_lo[c, iL[kp, sh]]
-        uh = tab.u_hi[c, iL[kp, sh]]
-        m[sel] = pop.imf.ppf(ul + u[sel, 0] * (uh - ul))
-        age[sel] = tab.cell_lo[c] + u[sel, 1] * (tab.cell_hi[c] - tab.cell_lo[c])
-        feh[sel] = np.clip(pop.feh_mean + pop.feh_sigma * r["z"][sel], *FEH_RANGE)
+        w, lq = win[sel], il[sel]
+        row = w * len(L_GRID) + lq
+        C = len(tab.age_lo)
+        cell = np.searchsorted(tab.cum, row + u[sel, 0], side="right") - row * C
+        cell = np.clip(cell, 0, C - 1)
+        a = tab.age_lo[cell] + u[sel, 2] * (tab.age_hi[cell] - tab.age_lo[cell])
+        qq = tab.q_lo[cell] + u[sel, 3] * (tab.q_hi[cell] - tab.q_lo[cell])
+        f = np.clip(pop.feh_mean + pop.feh_sigma * ndtri(qq), *FEH_RANGE)
+        md = _dying_mass_in_cell(tab, pop, cell, a, f)
+        lo = np.clip(tab.x_lo[w, cell, lq] * md, pop.imf.m_min, pop.imf.m_max)
+        hi = np.clip(tab.x_hi[w, cell, lq] * md, pop.imf.m_min, pop.imf.m_max)
+        c_lo, c_hi = pop.imf.cdf(lo), pop.imf.cdf(hi)
+        # thinning: the cell was drawn with its largest fraction; keep each star with its own
+        frac = np.maximum(c_hi - c_lo, 0.0)
+        keep[sel] = u[sel, 7] * tab.f_max[w, cell, lq] < frac
+        m[sel] = pop.imf.ppf(c_lo + u[sel, 1] * frac)
+        age[sel], feh[sel] = a, f
         comp_code[sel] = COMPONENTS.index(_component_label(comp))
-    d3 = sky.d_in[shell] ** 3 + u[:, 2] * (sky.d_out[shell] ** 3 - sky.d_in[shell] ** 3)
-    lon, lat = healpix_to_lonlat(block[kpix], nside, dx=u[:, 3], dy=u[:, 4], order="nested")
-    return {"m": m, "age": age, "feh": feh, "d": np.cbrt(d3),
-            "ra": np.degrees(np.asarray(lon.rad)), "dec": np.degrees(np.asarray(lat.rad)),
-            "comp": comp_code, "pix": block[kpix]}
+    d3 = sky.d_in[shell] ** 3 + u[:, 4] * (sky.d_out[shell] ** 3 - sky.d_in[shell] ** 3)
+    # HEALPix is an equal-area projection, so uniform (dx, dy) is uniform on the sky in a pixel
+    lon, lat = healpix_to_lonlat(block[kpix], nside, dx=u[:, 5], dy=u[:, 6], order="nested")
+    out = {"m": m, "age": age, "feh": feh, "d": np.cbrt(d3),
+           "ra": np.degrees(np.asarray(lon.rad)), "dec": np.degrees(np.asarray(lat.rad)),
+           "comp": comp_code, "pix": block[kpix]}
+    return {k: v[keep] for k, v in out.items()}
+
+
+def _dying_mass_in_cell(tab: _Table, pop: Population, cell, age, feh) -> np.ndarray:
+    """The dying mass inside a cell, bilinear in (log age, [Fe/H]) between its corners (the
+    cell is small: 0.05 dex in age, 1/6 of the [Fe/H] distribution; the windows' ``X_PAD``
+    covers the curvature)."""
+    ta = np.log(age / tab.age_lo[cell]) / np.log(tab.age_hi[cell] / tab.age_lo[cell])
+    f0, f1 = _feh_at(pop, tab.q_lo[cell]), _feh_at(pop, tab.q_hi[cell])
+    tf = np.where(f1 > f0, (feh - f0) / np.where(f1 > f0, f1 - f0, 1.0), 0.0)
+    lm = np.log(tab.md[:, cell])  # corners: (a0 f0, a1 f0, a0 f1, a1 f1)
+    return np.exp((1 - tf) * ((1 - ta) * lm[0] + ta * lm[1]) + tf * ((1 - ta) * lm[2] + ta * lm[3]))
 
 
 def _component_label(comp: Component) -> str:
     return comp.name if comp.name in COMPONENTS else "population"
 
 
-def _observe(b: dict[str, np.ndarray], dust: DustDisk) -> Stars:
+def _observe(b: dict[str, np.ndarray], dust: DustDisk, lim: Limit, field: Field) -> Stars:
+    """Evolve the drawn stars, make them shine, dim them by distance and dust, and keep those
+    brighter than the limit (and inside a cone field). Dust only dims, so stars already too
+    faint without it are dropped before the dust is computed."""
     s = evolve(b["m"], b["age"], b["feh"])
     mags = absolute_magnitudes(s["log_L"], s["log_Teff"], s["log_g"], s["feh"])
+    dm = 5.0 * np.log10(b["d"]) - 5.0
+    near = (mags["M_" + lim.band] + dm < lim.mag) & field.contains(b["ra"], b["dec"])
+    s, dm = s.select(near), dm[near]
+    mags = {k: v[near] for k, v in mags.items()}
+    b = {k: v[near] for k, v in b.items()}
     l, bb = icrs_to_galactic(b["ra"], b["dec"])
     av = dust.a_v(l, bb, b["d"])
     ext = band_extinction(av, 10.0 ** s["log_Teff"])
-    dm = 5.0 * np.log10(b["d"]) - 5.0
     app = {band: mags["M_" + band] + dm + ext[band] for band in ("G", "BP", "RP", "B", "V")}
-    return s.with_columns(**mags, ra=b["ra"], dec=b["dec"], l=l, b=bb, distance=b["d"], A_V=av,
-                          **app, component=b["comp"], healpix=b["pix"])
-
-
-def _finish(stars: Stars, lim: Limit, field: Field | None = None) -> Stars:
-    keep = stars[lim.band] < lim.mag
-    if field is not None:
-        keep &= field.contains(stars["ra"], stars["dec"])
-    return stars.select(keep)
+    s = s.with_columns(**mags, ra=b["ra"], dec=b["dec"], l=l, b=bb, distance=b["d"], A_V=av,
+                       **app, component=b["comp"], healpix=b["pix"])
+    return s.select(app[lim.band] < lim.mag)
 
 
 def default_components(names: Sequence[str] = COMPONENT_NAMES) -> list[Component]:
