@@ -52,8 +52,16 @@ def test_star_json_is_keyed_by_schema_columns():
     ],
 )
 def test_errors_are_one_line_without_traceback(args, needle, tmp_path):
+    # README: bad input prints one line saying what is allowed, and the CLI exits 1
     r = run(*args)
-    assert r.returncode != 0
+    assert r.returncode == 1
     assert "Traceback" not in r.stderr
     assert needle in r.stderr
     assert r.stderr.strip().count("\n") == 0
+    assert r.stdout == ""
+
+
+def test_out_of_grid_error_says_what_the_grid_covers():
+    r = run("star", "--mass", "1", "--age", "30Gyr")
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert "covers 100000 yr to 1.99526e+10 yr" in r.stderr

@@ -19,6 +19,7 @@ from starmaker import (
     OutOfGridError,
     Population,
     Stars,
+    lifespan,
 )
 
 
@@ -45,10 +46,24 @@ def test_no_main_sequence_star_above_the_turn_off(cluster_1e4, mist_raw):
     assert cluster_1e4["mass_initial"][post].min() > cluster_1e4["mass_initial"][ms].max()
 
 
-def test_dead_stars_are_exactly_those_older_than_their_lifespans(cluster_1e4):
+def test_dead_stars_are_exactly_those_older_than_their_lifespans(cluster_1e4, mist_raw):
     s = cluster_1e4
     dead = ~s["alive"]
     assert np.array_equal(dead, s["age"] >= s["lifespan"])
+    # the lifespan column is the star's lifespan (not some other number the alive flag matches)
+    life, _ = lifespan(s["mass_initial"], s["feh"])
+    assert np.allclose(s["lifespan"], life, rtol=1e-12)
+    # independently of starmaker: 100 Myr is a grid age (log t = 8.0), so the stars that have
+    # died are exactly those heavier than the initial mass on the last nuclear-burning row
+    # (MIST phases -1..5, 9, before the post-AGB EEP 1409; Dotter 2016) of that raw isochrone
+    c = mist_raw["cols"]
+    v = raw_isochrone(
+        mist_raw, int(np.argmin(np.abs(mist_raw["feh"]))), int(np.argmin(np.abs(mist_raw["age"] - 8.0)))
+    )
+    nuc = np.isin(v[:, c.index("phase")], (-1, 0, 2, 3, 4, 5, 9)) & (v[:, c.index("eep")] < 1409)
+    m_die = v[nuc, c.index("initial_mass")][-1]
+    assert m_die == pytest.approx(5.32, abs=0.01)
+    assert np.array_equal(dead, s["mass_initial"] > m_die)
     assert set(s["phase"][dead]) <= {"postAGB", "WD", "NS", "BH"}
     assert not set(s["phase"][~dead]) & {"postAGB", "WD", "NS", "BH"}
     assert dead.sum() > 100

@@ -15,6 +15,7 @@ from .imf import IMF, BrokenPowerLaw, Chabrier2003, Kroupa2001, Salpeter1955, im
 from .isochrones import lifespan  # noqa: E402
 from .maker import Cluster, Maker, Population  # noqa: E402
 from .photometry import absolute_magnitudes, shine  # noqa: E402
+from .realsky import gaia, hipparcos, v_from_hp  # noqa: E402
 from .schema import COLUMNS, PHASES  # noqa: E402
 from .stars import Stars  # noqa: E402
 from .units import parse_age, parse_mass  # noqa: E402
@@ -44,6 +45,9 @@ __all__ = [
     "shine",
     "absolute_magnitudes",
     "Stars",
+    "hipparcos",
+    "gaia",
+    "v_from_hp",
     "COLUMNS",
     "PHASES",
     "parse_age",

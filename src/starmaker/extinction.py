@@ -30,13 +30,18 @@ _PASSBANDS = {"G": "GAIA_GAIA3.G", "BP": "GAIA_GAIA3.Gbp", "RP": "GAIA_GAIA3.Grp
 
 @dataclass(frozen=True)
 class DustDisk:
-    """Double-exponential dust disc (Robin et al. 2003, A&A 409, 523, sect. 2.6: local
-    normalisation a0 = 0.7 mag/kpc in V, scale height 140 pc, scale length 4.5 kpc).
+    """Double-exponential dust disc: the shape of the Besançon model's diffuse absorption
+    (Robin et al. 2003, A&A 409, 523, sect. 2.6: scale height 140 pc, scale length 4.5 kpc)
+    with the commonly quoted mean extinction in the Galactic plane near the Sun,
+    a0 = 1 mag/kpc in V (e.g. Carroll & Ostlie 2007, An Introduction to Modern Astrophysics,
+    sect. 12.1), instead of R03's 0.7 mag/kpc. With 0.7 the made sky has 16 % more stars to
+    G = 10 than Gaia DR3 (21 % in |b| < 10°); with 1.0 it agrees within 5 % in every latitude
+    band (``starmaker validate`` shows both, see the README).
 
     ``a_v(l, b, d)`` gives A_V from the Sun out to each distance ``d`` (pc).
     """
 
-    a0_mag_per_kpc: float = 0.7
+    a0_mag_per_kpc: float = 1.0
     h_z_pc: float = 140.0
     h_r_pc: float = 4500.0
     r_sun_pc: float = R_SUN_PC

@@ -140,15 +140,24 @@ THIN_DISK_BINS = (
 THIN_HR = ((5000.0, 3000.0), (2530.0, 1320.0))
 #: thin-disc IMF (R03, after Haywood et al. 1997): dN/dm ∝ m^-1.6 below 1 M☉, m^-3.0 above
 THIN_IMF = ((1.6, 3.0), (1.0,))
+#: Local normalisation of the thin disc against the real sky. R03 normalised the Besançon disc
+#: to the local luminosity function of its day; with MIST evolution that normalisation makes
+#: 1.32 times as many stars with M_V < 3 within 100 pc as Hipparcos 2 holds (4,793, a volume
+#: Hipparcos covers completely: V < 8 there). We renormalise the same way Besançon did, to the
+#: local luminosity function, now measured by Hipparcos: every thin-disc age bin's ρ0 is scaled
+#: by this factor, their ratios kept. ``starmaker.validate.local_normalisation()`` recomputes
+#: it (a slow test checks it); the whole-sky counts to G = 10 are then a test of the model,
+#: not of the fit.
+THIN_DISK_LOCAL_SCALE = 0.757
 
 
 class ThinDisk(Component):
     """The thin disc: seven age bins with Einasto (1979) density laws (R03 eq. in Table 2)."""
 
-    def __init__(self, m_max: float = 100.0) -> None:
+    def __init__(self, m_max: float = 100.0, local_scale: float = THIN_DISK_LOCAL_SCALE) -> None:
         imf = BrokenPowerLaw(*THIN_IMF, m_min=0.1, m_max=m_max)
         pops = tuple(
-            Population(f"thin_disk_{k}", imf, Constant(a0, a1), feh, sig, rho, density_key=k)
+            Population(f"thin_disk_{k}", imf, Constant(a0, a1), feh, sig, local_scale * rho, density_key=k)
             for k, (a0, a1, _eps, rho, feh, sig) in enumerate(THIN_DISK_BINS)
         )
         super().__init__("thin_disk", pops)

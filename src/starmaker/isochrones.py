@@ -14,19 +14,36 @@ interpolated (Dotter 2016, sect. 4):
 3. Every property (current mass, log L, log Teff, log g, log R) is read at that EEP, and the
    phase from the nearest grid row.
 
-Lifespans: the **last nuclear-burning row** of each grid isochrone (the end of the TP-AGB, or
-C burning for massive stars; MIST phases −1…5 and 9) carries the initial mass M_die(t) that is
-dying at age t. (The grid's isochrones go on into post-AGB and white-dwarf rows, MIST phase 6,
-down to log L ≈ −5.3, so the highest mass present at an age is *not* the mass dying then.)
+Lifespans: the **last nuclear-burning row** of each grid isochrone (the end of the TP-AGB, EEP
+1408, or the end of core carbon burning, EEP 808, for massive stars; MIST phases −1…5 and 9 before
+the post-AGB EEP 1409, Dotter 2016, Table 1) carries the initial mass M_die(t) that is dying at
+age t. (The grid's isochrones go on into post-AGB and white-dwarf rows, MIST phase 6, down to
+log L ≈ −5.3, so the highest mass present at an age is *not* the mass dying then: at
+[Fe/H] = 0 and 12.6 Gyr it is a 5.7 M☉ white dwarf, while the dying mass is 0.979 M☉.)
 ``lifespan(M)`` inverts M_die(t) at each grid [Fe/H] by linear interpolation in
-(log M, log t) and is interpolated linearly in [Fe/H] between grid metallicities.
+(log M, log t) between the grid's ages (0.05 dex apart), and is interpolated linearly (in log t)
+in [Fe/H] between grid metallicities. At [Fe/H] = 0 this gives 11.67 Gyr for 1 M☉ (the grid's
+M_die is 1.0112 M☉ at log t = 10.05 and 0.9787 M☉ at 10.10; the main sequence, last phase-0 row,
+ends at 10.3 Gyr and the RGB tip, EEP 605, at 11.5 Gyr), 1.33 Gyr for 2 M☉, 26.7 Myr for 10 M☉
+and 16.9 Gyr for 0.9 M☉. Reading instead the first grid age at which M has died, without
+interpolating, gives upper bounds a grid step (12 %) too long: 12.59 Gyr for 1 M☉, 28.2 Myr for
+10 M☉.
 
-* Stars lighter than the mass dying at the grid's last age (20 Gyr; about 0.86 M☉ at
-  [Fe/H] = 0) outlive the grid: their lifespans are **extrapolated** as a power law
-  t ∝ M^s fitted (least squares in log–log) to the grid's six oldest dying masses, and flagged
-  in ``lifespan_extrapolated``. The slope there is about −3.4 at solar metallicity.
-* Stars heavier than the first dying mass (≈ 290 M☉) are extrapolated the same way from the six
-  youngest points, and flagged.
+The table starts at the first isochrone whose last nuclear-burning row ends a track (EEP ≥ 808;
+log t = 6.45 or 6.5): before that the top row is only the grid's 300 M☉ mass cap, still burning.
+
+* Stars lighter than the mass dying at the grid's last age (20 Gyr; 0.858 M☉ at [Fe/H] = 0)
+  outlive the grid: their lifespans are **extrapolated** as a power law t ∝ M^s through the
+  last grid point, with s fitted (least squares in log–log, through that point) to the grid's
+  six oldest dying masses, and flagged in ``lifespan_extrapolated``. s ≈ −3.5 at every grid
+  metallicity. This only decides that such stars are alive; it is not meant as their true
+  lifespan (it gives 4×10¹³ yr for 0.1 M☉, where detailed models give ≈ 6×10¹² yr, Laughlin,
+  Bodenheimer & Adams 1997, ApJ 482, 420).
+* Stars heavier than the first dying mass (≈ 180–280 M☉) are extrapolated likewise (through
+  the youngest point, slope ≈ −0.2 to −0.4 fitted to the six youngest points), and flagged.
+
+Both extrapolations join the table continuously, so lifespans decrease strictly with mass, and
+:func:`dying_mass` is their exact inverse at every [Fe/H].
 
 A star is **alive** while age < lifespan. Alive stars are placed on the nuclear-burning part of
 the interpolated isochrone; dead stars are placed on its post-AGB/white-dwarf rows when the grid
@@ -62,6 +79,8 @@ LOG_AGE_RANGE = (5.0, 10.3)
 MASS_RANGE = (0.1, 300.0)
 #: the first post-AGB EEP of MIST (Dotter 2016, Table 1)
 EEP_POSTAGB = 1409
+#: the TP-AGB primary EEP, where massive-star tracks end at core carbon depletion (Dotter 2016)
+EEP_TRACK_END = 808
 #: log g above which a MIST phase-6 row is on the white-dwarf cooling sequence
 _WD_LOGG = 7.0
 #: points used to extrapolate lifespans beyond either end of the grid
@@ -179,8 +198,8 @@ def load_mist() -> MistGrid:
             log_mdie[i, j] = np.log10(data[r, 0])
             last_phase[i, j] = mist_phase[r]
 
-    # lifespan table: from the first isochrone whose last nuclear row is past the main sequence
-    # (before that the top row is only the grid's mass cap), made non-increasing in age, with
+    # lifespan table: from the first isochrone whose last nuclear row ends a track (before that
+    # the top row is only the grid's mass cap, still burning), made non-increasing in age, with
     # plateaus reduced to their last point; stored with log M increasing.
     nmax = na
     lt_logm = np.full((nf, nmax), np.nan)
@@ -189,7 +208,7 @@ def load_mist() -> MistGrid:
     lt_lo = np.zeros((nf, 2))
     lt_hi = np.zeros((nf, 2))
     for i in range(nf):
-        dying = np.nonzero(nuc_last[i] >= 600)[0]
+        dying = np.nonzero(nuc_last[i] >= EEP_TRACK_END)[0]
         if len(dying) == 0:
             continue
         j1 = dying[0]
@@ -200,8 +219,8 @@ def load_mist() -> MistGrid:
         m, t = lm[::-1], la[::-1]
         lt_n[i] = len(m)
         lt_logm[i, : len(m)], lt_logt[i, : len(m)] = m, t
-        lt_lo[i] = np.polyfit(m[:_N_EXTRAP], t[:_N_EXTRAP], 1)[::-1]
-        lt_hi[i] = np.polyfit(m[-_N_EXTRAP:], t[-_N_EXTRAP:], 1)[::-1]
+        lt_lo[i] = _anchored_line(m[:_N_EXTRAP], t[:_N_EXTRAP], 0)
+        lt_hi[i] = _anchored_line(m[-_N_EXTRAP:], t[-_N_EXTRAP:], -1)
 
     sel = np.nonzero(keep)[0]
     return MistGrid(
@@ -221,6 +240,13 @@ def load_mist() -> MistGrid:
         lt_hi=lt_hi[sel],
         source=f"lachesis_grids/grids/{GRID_FILE}",
     )
+
+
+def _anchored_line(x, y, k):
+    """(intercept, slope) of the least-squares line through (x[k], y[k]) fitted to x, y."""
+    dx, dy = x - x[k], y - y[k]
+    slope = float(np.dot(dx, dy) / np.dot(dx, dx))
+    return y[k] - slope * x[k], slope
 
 
 # ----------------------------------------------------------------------------- validation
@@ -293,6 +319,103 @@ def _log_lifespan(g_feh, lt_logm, lt_logt, lt_n, lt_lo, lt_hi, logm, feh):
 def _lifespan_kernel(g_feh, lt_logm, lt_logt, lt_n, lt_lo, lt_hi, logm, feh, out, extrap):
     for s in nb.prange(logm.shape[0]):
         out[s], extrap[s] = _log_lifespan(g_feh, lt_logm, lt_logt, lt_n, lt_lo, lt_hi, logm[s], feh[s])
+
+
+@nb.njit(cache=True, inline="always")
+def _first_above(x, n, v):
+    """The first index k < n with x[k] > v (n if none); x increasing."""
+    lo, hi = 0, n
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if x[mid] <= v:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+@nb.njit(cache=True, inline="always")
+def _blend(lt_logm, lt_logt, lt_n, lt_lo, lt_hi, i, w, logm):
+    """:func:`_log_lifespan` with the [Fe/H] bracket (i, w) already found."""
+    a = _log_lifespan_node(lt_logm, lt_logt, lt_n, lt_lo, lt_hi, i, logm)[0]
+    if w == 0.0:
+        return a
+    b = _log_lifespan_node(lt_logm, lt_logt, lt_n, lt_lo, lt_hi, i + 1, logm)[0]
+    if w == 1.0:
+        return b
+    return (1.0 - w) * a + w * b
+
+
+@nb.njit(cache=True)
+def _invert_node(lt_logm, lt_logt, lt_n, lt_lo, lt_hi, i, logt):
+    """The log M whose log lifespan at grid metallicity i is ``logt``."""
+    n = lt_n[i]
+    if logt >= lt_logt[i, 0]:
+        return (logt - lt_lo[i, 0]) / lt_lo[i, 1]
+    if logt <= lt_logt[i, n - 1]:
+        return (logt - lt_hi[i, 0]) / lt_hi[i, 1]
+    lo, hi = 0, n - 1  # lt_logt decreasing: lt_logt[lo] > logt >= lt_logt[hi]
+    while hi - lo > 1:
+        mid = (lo + hi) >> 1
+        if lt_logt[i, mid] > logt:
+            lo = mid
+        else:
+            hi = mid
+    t = (logt - lt_logt[i, lo]) / (lt_logt[i, hi] - lt_logt[i, lo])
+    return lt_logm[i, lo] + t * (lt_logm[i, hi] - lt_logm[i, lo])
+
+
+@nb.njit(cache=True)
+def _log_dying_mass(g_feh, lt_logm, lt_logt, lt_n, lt_lo, lt_hi, logt, feh):
+    """log10 of the initial mass whose log lifespan is ``logt`` at ``feh``: the exact inverse of
+    :func:`_log_lifespan`, which is continuous and strictly decreasing in log M."""
+    i, w = _bracket(g_feh, feh)
+    if w == 0.0:
+        return _invert_node(lt_logm, lt_logt, lt_n, lt_lo, lt_hi, i, logt)
+    if w == 1.0:
+        return _invert_node(lt_logm, lt_logt, lt_n, lt_lo, lt_hi, i + 1, logt)
+    # the blend of two decreasing functions crosses logt between the nodes' own crossings
+    x0 = _invert_node(lt_logm, lt_logt, lt_n, lt_lo, lt_hi, i, logt)
+    x1 = _invert_node(lt_logm, lt_logt, lt_n, lt_lo, lt_hi, i + 1, logt)
+    a, b = min(x0, x1), max(x0, x1)
+    fa = _blend(lt_logm, lt_logt, lt_n, lt_lo, lt_hi, i, w, a)
+    fb = _blend(lt_logm, lt_logt, lt_n, lt_lo, lt_hi, i, w, b)
+    if fa <= logt:
+        return a
+    if fb >= logt:
+        return b
+    # narrow [a, b] (f(a) > logt > f(b)) to a stretch holding no tabulated mass of either
+    # node, where the blend is linear, by a binary search over each node's masses in turn
+    for node in (i, i + 1):
+        x = lt_logm[node]
+        k0 = _first_above(x, lt_n[node], a)  # the node's masses strictly inside (a, b): k0..k1
+        k1 = _first_above(x, lt_n[node], b) - 1
+        while k1 >= k0 and x[k1] >= b:
+            k1 -= 1
+        best = k0 - 1
+        lo_k, hi_k = k0, k1
+        while lo_k <= hi_k:
+            mid = (lo_k + hi_k) >> 1
+            if _blend(lt_logm, lt_logt, lt_n, lt_lo, lt_hi, i, w, x[mid]) >= logt:
+                best = mid
+                lo_k = mid + 1
+            else:
+                hi_k = mid - 1
+        if best >= k0:
+            a = x[best]
+            fa = _blend(lt_logm, lt_logt, lt_n, lt_lo, lt_hi, i, w, a)
+        if best < k1:
+            b = x[best + 1]
+            fb = _blend(lt_logm, lt_logt, lt_n, lt_lo, lt_hi, i, w, b)
+    if fa == fb:
+        return a
+    return a + (logt - fa) * (b - a) / (fb - fa)
+
+
+@nb.njit(cache=True, parallel=True)
+def _dying_mass_kernel(g_feh, lt_logm, lt_logt, lt_n, lt_lo, lt_hi, logt, feh, out):
+    for s in nb.prange(logt.shape[0]):
+        out[s] = _log_dying_mass(g_feh, lt_logm, lt_logt, lt_n, lt_lo, lt_hi, logt[s], feh[s])
 
 
 @nb.njit(cache=True, inline="always")
@@ -427,8 +550,10 @@ def lifespan(mass_initial, feh=0.0):
     """Lifespan (yr) of stars of initial mass ``mass_initial`` (M☉) and ``feh`` (dex).
 
     The age at which nuclear burning ends (end of the TP-AGB, or core collapse), read from the
-    MIST grid's last nuclear-burning rows; extrapolated (see module notes) below ≈ 0.86 M☉ and
-    above the most massive dying star. Returns ``(lifespan_yr, extrapolated)`` arrays.
+    MIST grid's last nuclear-burning rows, interpolated in (log M, log t) between grid ages;
+    extrapolated and flagged (see module notes) below the mass dying at 20 Gyr (0.858 M☉ at
+    [Fe/H] = 0) and above the most massive dying star (≈ 270 M☉ at [Fe/H] = 0).
+    Returns ``(lifespan_yr, extrapolated)`` arrays.
     """
     m, fe = np.broadcast_arrays(np.asarray(mass_initial, float), np.asarray(feh, float))
     m, fe = np.ascontiguousarray(m.ravel()), np.ascontiguousarray(fe.ravel())
@@ -508,28 +633,13 @@ def evolve_arrays(mass_initial, age, feh) -> dict[str, np.ndarray]:
 
 
 def dying_mass(age, feh=0.0) -> np.ndarray:
-    """The initial mass (M☉) whose lifespan equals ``age`` (yr) at ``feh``: the inverse of
-    :func:`lifespan` (same tables and extrapolations), vectorised."""
+    """The initial mass (M☉) whose lifespan equals ``age`` (yr) at ``feh``: the exact inverse of
+    :func:`lifespan` (same tables, interpolation and extrapolations), vectorised."""
     g = load_mist()
     la, fe = np.broadcast_arrays(np.log10(np.asarray(age, float)), np.asarray(feh, float))
     shape = la.shape
-    la, fe = la.ravel(), fe.ravel()
-    i = np.clip(np.searchsorted(g.feh, fe, side="right") - 1, 0, len(g.feh) - 2)
-    w = np.clip((fe - g.feh[i]) / (g.feh[i + 1] - g.feh[i]), 0.0, 1.0)
-    res = np.zeros((2,) + la.shape)
-    for k in range(len(g.feh)):
-        for d in (0, 1):
-            sel = (i + d) == k
-            if not sel.any():
-                continue
-            n = g.lt_n[k]
-            lm, lt = g.lt_logm[k, :n], g.lt_logt[k, :n]  # lt decreasing with lm
-            x = la[sel]
-            v = np.interp(x, lt[::-1], lm[::-1])
-            lo = x > lt[0]  # older than the grid: invert the low-mass extrapolation
-            v[lo] = (x[lo] - g.lt_lo[k, 0]) / g.lt_lo[k, 1]
-            hi = x < lt[-1]
-            v[hi] = (x[hi] - g.lt_hi[k, 0]) / g.lt_hi[k, 1]
-            res[d][sel] = v
-    out = (1 - w) * res[0] + w * res[1]
+    la = np.ascontiguousarray(la, dtype=np.float64).ravel()
+    fe = np.ascontiguousarray(fe, dtype=np.float64).ravel()
+    out = np.empty_like(la)
+    _dying_mass_kernel(g.feh, g.lt_logm, g.lt_logt, g.lt_n, g.lt_lo, g.lt_hi, la, fe, out)
     return (10.0**out).reshape(shape)

@@ -268,8 +268,9 @@ def absolute_magnitudes(log_L, log_Teff, log_g, feh) -> dict[str, np.ndarray]:
     _mag0_kernel(g.teff, g.logg, g.feh, g.mag0, T, lg, fe, out, ext)
     mbol = SUN["M_bol"] - 2.5 * lL
     base = mbol + 2.5 * (_LOG_SIGMA + 4.0 * np.log10(T))
-    mags = base[:, None] + out + g.zero[None, :]
-    m_g, m_bp, m_rp = mags[:, 0], mags[:, 1], mags[:, 2]
+    # band by band: the same sums as base[:, None] + out + zero, but contiguous and without
+    # NumPy's slow broadcast over a length-3 inner axis
+    m_g, m_bp, m_rp = (base + out[:, b] + g.zero[b] for b in range(3))
     m_v = m_g - g_minus_v(m_bp - m_rp)
     m_b = m_v + bv_from_teff(T)
     res = {"M_G": m_g, "M_BP": m_bp, "M_RP": m_rp, "M_B": m_b, "M_V": m_v}

