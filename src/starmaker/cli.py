@@ -7,6 +7,7 @@ import math
 import sys
 from pathlib import Path
 
+import numpy as np
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -47,6 +48,82 @@ def make_cluster(
     stars.write(output)
     _summary(stars, f"Cluster {cluster.mass:g} Msun, {cluster.sfh.age / 1e6:g} Myr, [Fe/H] {feh:+g}")
     out.print(f"wrote [bold]{output}[/] ({len(stars)} stars)")
+
+
+@make_app.command("milkyway")
+def make_milkyway(
+    limit: str = typer.Option("G<10", help="Magnitude limit, e.g. 'G<10' (bands G, BP, RP, B, V)."),
+    seed: int = typer.Option(0, help="Random seed: the same seed gives the same sky, however split."),
+    field: str = typer.Option("all", help="'all', 'cone:RA,DEC,RADIUS' (deg) or 'pixels:P1,P2,...' "
+                              "(HEALPix nested, nside 16, ICRS)."),
+    components: str = typer.Option("thin_disk,thick_disk,halo,bulge", help="Components, comma-separated."),
+    output: Path = typer.Option(..., "-o", "--output", help="Parquet file to write."),
+) -> None:
+    """Make the Milky Way's stars brighter than a limit, as seen from the Sun."""
+    from .survey import Field, MilkyWay, parse_limit
+
+    lim, fld = parse_limit(limit), Field.parse(field)
+    mw = MilkyWay([c.strip() for c in components.split(",") if c.strip()])
+    with _progress(f"making the sky to {lim}") as bar:
+        stars = mw.make(lim, seed=seed, field=fld, progress=bar)
+    stars.write(output)
+    t = Table(title=f"Milky Way, {lim}, seed {seed}, field {field}")
+    t.add_column("component")
+    t.add_column("stars", justify="right")
+    comp = stars["component"] if len(stars) else []
+    for name in mw.components:
+        t.add_row(name.name, str(int(np.sum(np.asarray(comp) == name.name))))
+    t.add_row("[bold]all", f"[bold]{len(stars)}")
+    out.print(t)
+    out.print(f"wrote [bold]{output}[/] ({len(stars)} stars)")
+
+
+class _progress:
+    """A rich progress bar driven by ``callback(done, total)``; a context manager."""
+
+    def __init__(self, what: str) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+        self.bar = Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+                            "pixels", TimeElapsedColumn(), console=err, transient=False)
+        self.what = what
+        self.task = None
+
+    def __enter__(self):
+        self.bar.__enter__()
+        self.task = self.bar.add_task(self.what, total=None)
+        return self
+
+    def __call__(self, done: int, total: int) -> None:
+        self.bar.update(self.task, completed=done, total=total)
+
+    def __exit__(self, *exc) -> None:
+        self.bar.__exit__(*exc)
+
+
+@app.command("validate")
+def validate_cmd(
+    limit: str = typer.Option("G<10", help="G-band limit, G<4 ... G<10 (Gaia DR3 is complete to G = 10)."),
+    seed: int = typer.Option(1, help="Random seed."),
+    output: Path = typer.Option(Path("validation"), "-o", "--output", help="Folder for the report and PNGs."),
+) -> None:
+    """Compare the made sky with the real one (Gaia DR3, Hipparcos 2): counts, colours, local HR."""
+    from .validate import validate
+
+    with _progress(f"making the sky to {limit}") as bar:
+        result = validate(limit, seed=seed, outdir=output, progress=bar)
+    t = Table(title=f"Made / real star counts N(<G), {result.limit}, seed {seed}")
+    keys = [k for k in result.counts[0] if k.startswith("ratio_b")]
+    for c in ["G <", "made", "real", "ratio", *[f"|b| {k[7:].replace('_', '-')}" for k in keys]]:
+        t.add_column(c, justify="right")
+    for r in result.counts:
+        t.add_row(f"{r['mag']:g}", str(r["n_made"]), str(r["n_real"]), f"{r['ratio']:.3f}",
+                  *[f"{r[k]:.3f}" for k in keys])
+    out.print(t)
+    loc = result.local
+    out.print(f"within 100 pc, M_V < 3: made {loc['n_made']}, Hipparcos {loc['n_real']} "
+              f"(ratio {loc['ratio']:.3f})")
+    out.print(f"wrote [bold]{output}/[/]: " + ", ".join(p.name for p in result.files))
 
 
 def _summary(stars, title: str) -> None:
@@ -115,6 +192,26 @@ def plot_hr(
 
     stars = Stars.read(catalogue)
     hr_diagram(stars, output)
+    out.print(f"wrote [bold]{output}[/]")
+
+
+@plot_app.command("skymap")
+def plot_skymap(
+    catalogue: Path = typer.Argument(..., help="Parquet file of stars with l, b and magnitudes."),
+    output: Path = typer.Option(..., "-o", "--output", help="PNG file to write."),
+    band: str = typer.Option("G", help="Band that sets the dot sizes (G or V)."),
+) -> None:
+    """An all-sky map in galactic coordinates, stars sized by brightness, coloured by colour."""
+    from .photometry import check_band
+    from .plots import skymap
+    from .stars import Stars
+
+    stars = Stars.read(catalogue)
+    for col in ("l", "b"):
+        if col not in stars:
+            raise StarmakerError(f"{catalogue} has no column {col!r}: a sky map needs positions "
+                                 "(make one with 'starmaker make milkyway').")
+    skymap(stars, output, band=check_band(band))
     out.print(f"wrote [bold]{output}[/]")
 
 

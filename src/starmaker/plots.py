@@ -1,8 +1,10 @@
-"""Pictures: HR and colour–magnitude diagrams (matplotlib, headless, saved as PNG)."""
+"""Pictures (matplotlib, headless, saved atomically as PNG): HR and colour–magnitude
+diagrams, all-sky maps, and the made-vs-real comparisons of ``starmaker validate``."""
 
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import numpy as np
 
@@ -10,7 +12,7 @@ from .io import atomic_path
 from .schema import PHASES
 from .stars import Stars
 
-__all__ = ["hr_diagram", "PHASE_COLOURS"]
+__all__ = ["hr_diagram", "skymap", "counts_plot", "colour_plot", "local_hr_plot", "PHASE_COLOURS"]
 
 PHASE_COLOURS = {
     "PMS": "#9e9ac8",
@@ -92,3 +94,121 @@ def hr_diagram(stars: Stars, path: str | os.PathLike, title: str | None = None) 
     with atomic_path(path, suffix=".png") as tmp:
         fig.savefig(tmp, format="png")
     plt.close(fig)
+
+
+def _save(plt, fig, path) -> Path:
+    fig.tight_layout()
+    with atomic_path(path, suffix=".png") as tmp:
+        fig.savefig(tmp, format="png")
+    plt.close(fig)
+    return Path(path)
+
+
+def _colour_index(stars: Stars) -> np.ndarray:
+    """BP−RP where known, else B−V converted roughly (BP−RP ≈ 1.3 (B−V) + 0.05, a fit to the
+    Gaia main sequence good to ~0.1 mag, only used to colour the points)."""
+    if "BP" in stars and np.isfinite(stars["BP"]).any():
+        c = stars["BP"] - stars["RP"]
+    else:
+        c = np.full(len(stars), np.nan)
+    if "B" in stars:
+        bv = stars["B"] - stars["V"]
+        c = np.where(np.isfinite(c), c, 1.3 * bv + 0.05)
+    return c
+
+
+def skymap(stars: Stars, path: str | os.PathLike, title: str | None = None, band: str = "G") -> Path:
+    """An all-sky map in galactic coordinates (Mollweide, l = 0 at the centre, l increasing to
+    the left as on the sky): stars sized by brightness and coloured by their colour index."""
+    plt, fig = _figure(figsize=(12, 6.6), dpi=110)
+    ax = fig.add_subplot(111, projection="mollweide")
+    ax.set_facecolor("#05070f")
+    mag = stars[band] if band in stars and np.isfinite(stars[band]).any() else stars["V"]
+    order = np.argsort(-mag)  # faint first, bright on top
+    l_wrapped = np.radians(np.where(stars["l"] > 180.0, stars["l"] - 360.0, stars["l"]))[order]
+    b = np.radians(stars["b"])[order]
+    m = mag[order]
+    brightest = np.nanmin(m) if len(m) else 0.0
+    size = np.clip(0.15 + 18.0 * 10 ** (-0.25 * (m - brightest)), 0.15, 40.0)
+    ax.scatter(-l_wrapped, b, s=size, c=_colour_index(stars)[order], cmap="RdYlBu_r", vmin=-0.3, vmax=2.5,
+               lw=0, alpha=0.9, rasterized=True)
+    ax.set_xticklabels(["150°", "120°", "90°", "60°", "30°", "0°", "330°", "300°", "270°", "240°", "210°"],
+                       color="#aaaaaa", fontsize=8)
+    ax.tick_params(axis="y", colors="#666666", labelsize=8)
+    ax.grid(alpha=0.2, color="#888888")
+    ax.set_title(title or f"{len(stars)} stars", pad=14)
+    return _save(plt, fig, path)
+
+
+def counts_plot(rows: list[dict[str, float]], path: str | os.PathLike, title: str = "") -> Path:
+    """Cumulative counts made vs real (top) and their ratio, whole sky and per latitude band."""
+    plt, fig = _figure(figsize=(8, 7), dpi=110)
+    ax1, ax2 = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [2, 1]})
+    m = np.array([r["mag"] for r in rows])
+    ax1.semilogy(m, [r["n_real"] for r in rows], "ko-", label="real (Gaia DR3)")
+    ax1.semilogy(m, [r["n_made"] for r in rows], "s--", color="#e6550d", label="made")
+    ax1.set_ylabel("N(< m) whole sky")
+    ax1.legend()
+    ax2.axhspan(0.85, 1.15, color="#bbbbbb", alpha=0.3, label="±15 %")
+    ax2.plot(m, [r["ratio"] for r in rows], "ko-", label="whole sky")
+    for k, c in zip([k for k in rows[0] if k.startswith("ratio_b")], ("#3182bd", "#31a354", "#756bb1"),
+                    strict=False):
+        ax2.plot(m, [r[k] for r in rows], "--", color=c, marker=".", label=f"|b| {k[7:].replace('_', '–')}°")
+    ax2.axhline(1.0, color="k", lw=0.5)
+    ax2.set_ylim(0.6, 1.4)
+    ax2.set_xlabel("G (mag)")
+    ax2.set_ylabel("made / real")
+    ax2.legend(fontsize=8, ncol=2)
+    for ax in (ax1, ax2):
+        ax.grid(alpha=0.25)
+    fig.suptitle(title)
+    return _save(plt, fig, path)
+
+
+def colour_plot(made: Stars, hip: Stars, gaia: Stars, path: str | os.PathLike) -> Path:
+    """B−V of the naked-eye stars (V < 6) made vs Hipparcos; BP−RP of G < 8 made vs Gaia."""
+    plt, fig = _figure(figsize=(12, 4.8), dpi=110)
+    ax1, ax2 = fig.subplots(1, 2)
+    bins = np.arange(-0.4, 2.2, 0.05)
+    bv_r = (hip["B"] - hip["V"])[hip["V"] < 6]
+    ax1.hist(bv_r[np.isfinite(bv_r)], bins, histtype="stepfilled", color="#bbbbbb", label="Hipparcos 2")
+    ax1.hist((made["B"] - made["V"])[made["V"] < 6], bins, histtype="step", lw=1.6, color="#e6550d",
+             label="made")
+    ax1.set_xlabel("B − V (mag)")
+    ax1.set_ylabel("stars per 0.05 mag")
+    ax1.set_title("Naked-eye stars, V < 6")
+    bins = np.arange(-0.6, 3.0, 0.05)
+    br_r = (gaia["BP"] - gaia["RP"])[gaia["G"] < 8]
+    ax2.hist(br_r[np.isfinite(br_r)], bins, histtype="stepfilled", color="#bbbbbb", label="Gaia DR3")
+    ax2.hist((made["BP"] - made["RP"])[made["G"] < 8], bins, histtype="step", lw=1.6, color="#e6550d",
+             label="made")
+    ax2.set_xlabel("BP − RP (mag)")
+    ax2.set_title("G < 8")
+    for ax in (ax1, ax2):
+        ax.legend()
+        ax.grid(alpha=0.25)
+    return _save(plt, fig, path)
+
+
+def local_hr_plot(made: Stars, hip: Stars, path: str | os.PathLike, dist_pc: float, mv_max: float) -> Path:
+    """The HR diagram (M_V against B−V) of the stars within ``dist_pc`` brighter than ``mv_max``,
+    made beside Hipparcos, on the same axes."""
+    plt, fig = _figure(figsize=(12, 6), dpi=110)
+    axes = fig.subplots(1, 2, sharex=True, sharey=True)
+    for ax, s, name in zip(axes, (hip, made), ("Hipparcos 2", "made"), strict=True):
+        d = s["distance"]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mv = s["V"] - 5.0 * np.log10(d) + 5.0
+        sel = (d < dist_pc) & (mv < mv_max + 2.0)
+        bv = (s["B"] - s["V"])[sel]
+        colour = np.where(mv[sel] < mv_max, "#08306b", "#9ecae1")
+        ax.scatter(bv, mv[sel], s=3, c=colour, lw=0, rasterized=True)
+        ax.axhline(mv_max, color="#e6550d", lw=0.8)
+        n = int(np.sum(sel & (mv < mv_max)))
+        ax.set_title(f"{name}: {n} stars within {dist_pc:g} pc with M_V < {mv_max:g}")
+        ax.set_xlabel("B − V (mag)")
+        ax.grid(alpha=0.25)
+    axes[0].set_ylabel("M_V (mag)")
+    axes[0].invert_yaxis()
+    axes[0].set_xlim(-0.4, 2.0)
+    return _save(plt, fig, path)

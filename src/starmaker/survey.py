@@ -25,22 +25,23 @@ import functools
 import math
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import numpy as np
 from scipy.special import ndtri
 
+from . import __version__
 from .errors import InvalidParameterError
 from .evolution import evolve
 from .extinction import DustDisk, band_extinction
 from .frames import galactocentric, icrs_to_galactic
 from .galaxy import COMPONENT_NAMES, Component, Population
 from .isochrones import FEH_RANGE, dying_mass
-from .photometry import absolute_magnitudes
-from .schema import COMPONENTS
+from .photometry import absolute_magnitudes, load_bc_grid
+from .schema import COLUMNS, COMPONENTS
 from .stars import Stars
 
-__all__ = ["Limit", "parse_limit", "Field", "make_sky", "DEFAULT_NSIDE"]
+__all__ = ["Limit", "parse_limit", "Field", "make_sky", "MilkyWay", "DEFAULT_NSIDE"]
 
 DEFAULT_NSIDE = 16
 DM_STEP = 0.2            # shell width in distance modulus (mag)
@@ -49,6 +50,10 @@ L_GRID = np.arange(-14.0, 22.0 + 1e-9, 0.1)  # absolute-magnitude limits tabulat
 MARGIN = 0.2             # mag added to every limit for the mass tables
 K_MIN = {"G": 0.60, "BP": 0.95, "RP": 0.50, "B": 1.32, "V": 1.0}  # min A_band/A_V over Teff
 LIMIT_RANGE = (-2.0, 16.0)
+#: the columns of a made sky, in schema order
+_REAL_ONLY = ("hip", "source_id", "parallax", "pmra", "pmdec")
+SKY_COLUMNS = tuple(c.name for c in COLUMNS if c.name not in _REAL_ONLY)
+COLUMN_DTYPES = {c.name: c.numpy_dtype for c in COLUMNS}
 _LIMIT_RE = re.compile(r"^\s*(G|BP|RP|B|V)\s*<\s*([-+]?\d+(?:\.\d*)?)\s*$")
 
 
@@ -296,9 +301,48 @@ def make_sky(components: Sequence[Component], limit: str | Limit, seed: int = 0,
         if progress:
             progress(done, len(pixels))
     parts = [p for p in parts if len(p)]
+    meta = {"starmaker": __version__, "limit": str(lim), "seed": seed, "nside": nside,
+            "field": asdict(field), "dust": {"kind": type(dust).__name__, **asdict(dust)},
+            "components": [c.name for c in components],
+            "photometry": load_bc_grid().provenance()}
     if not parts:
-        return Stars({})
-    return Stars.concat(parts)
+        return Stars({k: np.empty(0, COLUMN_DTYPES.get(k, float)) for k in SKY_COLUMNS}, meta)
+    sky_stars = Stars.concat(parts)
+    sky_stars.meta = {**parts[0].meta, **meta}
+    return sky_stars
+
+
+class MilkyWay:
+    """The master's recipe: the Milky Way as seen from the Sun, made to a magnitude limit.
+
+    ``MilkyWay().make("G<10", seed=1)`` makes every star of the thin disc, thick disc, halo and
+    bulge brighter than G = 10 over the whole sky (or a ``field``). Components can be chosen by
+    name, replaced or added (any :class:`~starmaker.galaxy.Component`), and the dust model
+    swapped (anything with ``a_v(l, b, distance)``).
+    """
+
+    def __init__(self, components: Sequence[Component | str] = COMPONENT_NAMES,
+                 dust: DustDisk | None = None) -> None:
+        from .galaxy import milky_way_components
+
+        comps = []
+        for c in components:
+            comps.extend(milky_way_components([c]) if isinstance(c, str) else [c])
+        if not comps:
+            raise InvalidParameterError("components", list(components), "at least one component")
+        self.components = comps
+        self.dust = dust or DustDisk()
+
+    def make(self, limit: str | Limit, seed: int = 0, field: Field | str | None = None,
+             nside: int = DEFAULT_NSIDE, progress: Callable[[int, int], None] | None = None) -> Stars:
+        """Every star brighter than ``limit`` (e.g. "G<10") in ``field`` (default all sky)."""
+        if isinstance(field, str):
+            field = Field.parse(field)
+        return make_sky(self.components, limit, seed=seed, field=field, nside=nside, dust=self.dust,
+                        progress=progress)
+
+    def __repr__(self) -> str:
+        return f"MilkyWay({[c.name for c in self.components]}, dust={self.dust!r})"
 
 
 class _Shells:
