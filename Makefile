@@ -27,8 +27,24 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 
-bench: $(STAMP)
-	$(BIN)/python benchmarks/bench_make.py
+# the benchmark's peers (initial-mass-function, cosmic-popsynth) go into their own venv, never .venv
+BENCH_VENV  := .venv-bench
+BENCH_STAMP := $(BENCH_VENV)/.installed
+BENCH_ARGS  ?=
+
+$(BENCH_STAMP): pyproject.toml
+	test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install -q --upgrade pip
+	$(BENCH_VENV)/bin/python -m pip install -q -e ".[bench]" || { \
+	  echo "warning: not every benchmark peer installs here; the benchmark reports which"; \
+	  $(BENCH_VENV)/bin/python -m pip install -q -e . && \
+	  for p in initial-mass-function cosmic-popsynth; do \
+	    $(BENCH_VENV)/bin/python -m pip install -q $$p || echo "warning: $$p did not install"; \
+	  done; }
+	touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP)
+	$(BENCH_VENV)/bin/python benchmarks/bench_make.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) out .pytest_cache

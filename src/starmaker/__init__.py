@@ -10,6 +10,8 @@ __version__ = "0.1.0"
 
 from .errors import InvalidParameterError, OutOfGridError, StarmakerError, UnknownNameError  # noqa: E402
 from .evolution import evolve  # noqa: E402
+from .extinction import DustDisk  # noqa: E402
+from .galaxy import Bulge, Component, Halo, ThickDisk, ThinDisk  # noqa: E402
 from .history import Burst, Constant, Exponential, FixedFeH, GaussianFeH  # noqa: E402
 from .imf import IMF, BrokenPowerLaw, Chabrier2003, Kroupa2001, Salpeter1955, imf_from_name  # noqa: E402
 from .isochrones import lifespan  # noqa: E402
@@ -18,7 +20,9 @@ from .photometry import absolute_magnitudes, shine  # noqa: E402
 from .realsky import gaia, hipparcos, v_from_hp  # noqa: E402
 from .schema import COLUMNS, PHASES  # noqa: E402
 from .stars import Stars  # noqa: E402
+from .survey import Field, MilkyWay, parse_limit  # noqa: E402
 from .units import parse_age, parse_mass  # noqa: E402
+from .validate import validate  # noqa: E402
 
 __all__ = [
     "__version__",
@@ -45,6 +49,16 @@ __all__ = [
     "shine",
     "absolute_magnitudes",
     "Stars",
+    "MilkyWay",
+    "Field",
+    "parse_limit",
+    "validate",
+    "DustDisk",
+    "Component",
+    "ThinDisk",
+    "ThickDisk",
+    "Halo",
+    "Bulge",
     "hipparcos",
     "gaia",
     "v_from_hp",

@@ -52,31 +52,40 @@ class DustDisk:
         return (self.a0_mag_per_kpc / 1000.0) * np.exp(-(np.asarray(R) - self.r_sun_pc) / self.h_r_pc
                                                       - np.abs(z) / self.h_z_pc)
 
-    def a_v(self, l_deg, b_deg, distance_pc) -> np.ndarray:
+    def a_v(self, l_deg, b_deg, distance_pc, segments: int = 24) -> np.ndarray:
         """A_V (mag) from the Sun to each star at (l, b, distance); arrays broadcast.
 
-        Exact in z: ∫ exp(−|z⊙ + s sin b|/h_z) ds has a closed form. The slow radial factor
-        exp(−(R − R☉)/h_R) is taken at the middle of the dusty part of the path,
-        s = min(d, h_z/|sin b|)/2 (within 2 % of numerical integration; see the tests).
+        The path is cut into ``segments`` equal pieces; in each, the steep vertical factor
+        exp(−|z|/h_z) is integrated exactly (closed form) and the slow radial factor
+        exp(−(R − R☉)/h_R) taken at the piece's middle (midpoint rule: error ≈ (Δs/h_R)²/24,
+        under 2 % out to 20 kpc with 24 pieces over the dusty part of the direction, within 8
+        scale heights of the plane; see the tests).
         """
         l_deg, b_deg, d = np.broadcast_arrays(np.asarray(l_deg, float), np.asarray(b_deg, float),
                                               np.asarray(distance_pc, float))
         h = self.h_z_pc
         mu = np.sin(np.radians(b_deg))
+        amu = np.abs(mu)
         z0 = self.z_sun_pc
-        z1 = z0 + mu * d
 
-        def F(z):
+        def F(z):  # antiderivative of exp(−|z|/h) in z
             return np.sign(z) * h * -np.expm1(-np.abs(z) / h)
 
-        amu = np.abs(mu)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            slanted = np.abs(F(z1) - F(z0)) / amu
-            s_eff = 0.5 * np.minimum(d, np.where(amu > 0, h / amu, np.inf))
-        flat = d * np.exp(-abs(z0) / h)
-        path = np.where(amu > 1e-9, slanted, flat)
-        _, _, _, R = galactocentric(l_deg, b_deg, s_eff, self.r_sun_pc, self.z_sun_pc)
-        return (self.a0_mag_per_kpc / 1000.0) * np.exp(-(R - self.r_sun_pc) / self.h_r_pc) * path
+        total = np.zeros(d.shape)
+        steep = amu > 1e-9
+        safe_mu = np.where(steep, mu, 1.0)
+        # the dusty part of the direction: until 8 scale heights from the plane (beyond, e^-8 =
+        # 3e-4 of the dust is left out), at most 50 kpc; its pieces are fixed by the direction
+        # alone and cut at d, so A_V never decreases with d (a cut piece only gains path)
+        with np.errstate(divide="ignore"):
+            s_dust = np.minimum(50_000.0, (8.0 * h + abs(z0)) / np.where(steep, amu, 1e-300))
+        edges = [np.minimum(d, s_dust * (k / segments)) for k in range(segments + 1)]
+        for s0, s1 in zip(edges[:-1], edges[1:], strict=True):
+            za, zb = z0 + mu * s0, z0 + mu * s1
+            vertical = np.where(steep, (F(zb) - F(za)) / safe_mu, (s1 - s0) * np.exp(-abs(z0) / h))
+            _, _, _, R = galactocentric(l_deg, b_deg, 0.5 * (s0 + s1), self.r_sun_pc, self.z_sun_pc)
+            total += np.exp(-(R - self.r_sun_pc) / self.h_r_pc) * vertical
+        return (self.a0_mag_per_kpc / 1000.0) * total
 
     def a_v_numeric(self, l_deg, b_deg, distance_pc, steps: int = 2000) -> np.ndarray:
         """A_V by brute-force midpoint integration (a reference for tests)."""

@@ -38,7 +38,8 @@ def unit_vector(lon_deg, lat_deg) -> np.ndarray:
 
 def _lonlat(v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     lon = np.degrees(np.arctan2(v[..., 1], v[..., 0])) % 360.0
-    lat = np.degrees(np.arcsin(np.clip(v[..., 2], -1.0, 1.0)))
+    lon = np.where(lon >= 360.0, 0.0, lon)  # a rounding error below 0 wraps to exactly 360
+    lat = np.degrees(np.arctan2(v[..., 2], np.hypot(v[..., 0], v[..., 1])))  # exact near the poles
     return lon, lat
 
 
@@ -56,8 +57,7 @@ def galactocentric(l_deg, b_deg, distance_pc, r_sun=R_SUN_PC, z_sun=Z_SUN_PC):
     """Galactocentric Cartesian (x, y, z) in pc, with the Sun at (−r_sun, 0, z_sun): x points
     from the Sun toward the centre (l = 0), y toward l = 90°, z toward the north galactic
     pole (the disc's tilt is neglected). Also returns R = √(x² + y²)."""
-    lr, br = np.radians(l_deg), np.radians(b_deg)
-    d = np.asarray(distance_pc, float)
+    lr, br, d = np.broadcast_arrays(np.radians(l_deg), np.radians(b_deg), np.asarray(distance_pc, float))
     dc = d * np.cos(br)
     x = dc * np.cos(lr) - r_sun
     y = dc * np.sin(lr)

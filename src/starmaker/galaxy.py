@@ -171,15 +171,23 @@ class ThinDisk(Component):
         return np.exp(-np.sqrt(0.25 + a2 / hp**2)) - np.exp(-np.sqrt(0.25 + a2 / hm**2))
 
 
+#: IMF of the old components (thick disc, halo): R03 Table 1 gives dN/dm ∝ m^-0.5, measured by
+#: Reylé & Robin (2001) from star counts of 0.2–0.8 M☉ stars only. Run up to 100 M☉ that slope
+#: puts 99.9 % of the initial mass into stars long dead (black holes at 2.7 times the local
+#: density of all matter). Above 1 M☉ we therefore take Salpeter's (1955) α = 2.35: the living
+#: stars (all below ≈ 1 M☉ at 11–14 Gyr) are R03's, and the dead ones a normal population.
+OLD_IMF = ((0.5, 2.35), (1.0,))
+
+
 class ThickDisk(Component):
     """The thick disc (R03 Table 2): exponential in R (h_R = 2500 pc); parabolic in z within
     x_l = 400 pc of the plane and exponential beyond (h_z = 800 pc); ρ0 = 1.34e-3 M☉ pc⁻³;
-    one burst 11 Gyr ago; [Fe/H] = −0.78 ± 0.30; IMF dN/dm ∝ m^-0.5 (R03 Table 1)."""
+    one burst 11 Gyr ago; [Fe/H] = −0.78 ± 0.30; IMF dN/dm ∝ m^-0.5 below 1 M☉ (R03 Table 1; see OLD_IMF)."""
 
     H_R, H_Z, X_L = 2500.0, 800.0, 400.0
 
     def __init__(self) -> None:
-        imf = BrokenPowerLaw((0.5,), (), m_min=0.1, m_max=100.0)
+        imf = BrokenPowerLaw(*OLD_IMF, m_min=0.1, m_max=100.0)
         pop = Population("thick_disk", imf, Constant(10.9e9, 11.1e9), -0.78, 0.30, 1.34e-3)
         super().__init__("thick_disk", (pop,))
 
@@ -197,12 +205,12 @@ class ThickDisk(Component):
 class Halo(Component):
     """The stellar halo (R03 Table 2): ρ ∝ (a/R☉)^−2.44 with a² = R² + z²/ε², ε = 0.76, a
     core below a_c = 500 pc; ρ0 = 9.32e-6 M☉ pc⁻³; 14 Gyr; [Fe/H] = −1.78 ± 0.50; IMF
-    dN/dm ∝ m^-0.5 (R03 Table 1)."""
+    dN/dm ∝ m^-0.5 below 1 M☉ (R03 Table 1; see OLD_IMF)."""
 
     EPS, A_C, N = 0.76, 500.0, 2.44
 
     def __init__(self) -> None:
-        imf = BrokenPowerLaw((0.5,), (), m_min=0.1, m_max=100.0)
+        imf = BrokenPowerLaw(*OLD_IMF, m_min=0.1, m_max=100.0)
         pop = Population("halo", imf, Constant(13.9e9, 14.1e9), -1.78, 0.50, 9.32e-6)
         super().__init__("halo", (pop,))
 
