@@ -1,5 +1,6 @@
 # Two commands do all set-up on a fresh machine:
-#   make sky   - install into .venv and render tonight's sky (for now: a cluster's HR diagram)
+#   make sky   - install into .venv and render the sky (for now: a cluster's HR diagram and the
+#                made naked-eye Milky Way; tonight's sky from a place comes with the observer)
 #   make test  - install into .venv and run the test suite
 PYTHON ?= python3
 VENV   := .venv
@@ -18,7 +19,9 @@ sky: $(STAMP)
 	mkdir -p out
 	$(BIN)/starmaker make cluster --mass 1e4 --age 100Myr --feh 0 --seed 1 -o out/cluster.parquet
 	$(BIN)/starmaker plot hr out/cluster.parquet -o out/hr.png
-	@echo "Wrote out/cluster.parquet and out/hr.png"
+	$(BIN)/starmaker make milkyway --limit "V<6.5" --seed 1 -o out/sky.parquet
+	$(BIN)/starmaker plot skymap out/sky.parquet --band V -o out/sky.png
+	@echo "Wrote out/cluster.parquet, out/hr.png, out/sky.parquet and out/sky.png (the naked-eye Milky Way)"
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
@@ -43,8 +46,9 @@ $(BENCH_STAMP): pyproject.toml
 	  done; }
 	touch $(BENCH_STAMP)
 
-bench: $(BENCH_STAMP)
+bench: $(STAMP) $(BENCH_STAMP)
 	$(BENCH_VENV)/bin/python benchmarks/bench_make.py $(BENCH_ARGS)
+	$(BIN)/python benchmarks/bench_sky.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache

@@ -382,7 +382,8 @@ def _births_for_pixels(block, sky: _Shells, pops, tables, lim: Limit, dust: Dust
     lls = np.concatenate([l_c[:, None], cl], axis=1)
     bbs = np.concatenate([b_c[:, None], cb], axis=1)
     # least dust seen anywhere in the pixel, at each shell's inner edge
-    av_in = np.min(dust.a_v(lls[:, :, None], bbs[:, :, None], sky.d_in[None, None, :]), axis=1)
+    profile = getattr(dust, "a_v_profile", None) or dust.a_v  # any a_v(l, b, d) model works
+    av_in = np.min(profile(lls[:, :, None], bbs[:, :, None], sky.d_in[None, None, :]), axis=1)
     L_shell = lim.mag - sky.dm_in[None, :] - K_MIN[lim.band] * av_in  # (pix, shells)
     iL = np.clip(np.ceil((L_shell - L_GRID[0]) / 0.1), 0, len(L_GRID) - 1).astype(np.int64)
     x, y, z, _ = galactocentric(l_c[:, None], b_c[:, None], sky.d_mid[None, :])
