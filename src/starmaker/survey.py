@@ -479,9 +479,3 @@ def _observe(b: dict[str, np.ndarray], dust: DustDisk, lim: Limit, field: Field)
     s = s.with_columns(**mags, ra=b["ra"], dec=b["dec"], l=l, b=bb, distance=b["d"], A_V=av,
                        **app, component=b["comp"], healpix=b["pix"])
     return s.select(app[lim.band] < lim.mag)
-
-
-def default_components(names: Sequence[str] = COMPONENT_NAMES) -> list[Component]:
-    from .galaxy import milky_way_components
-
-    return milky_way_components(names)
