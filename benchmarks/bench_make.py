@@ -8,8 +8,9 @@ install here:
 * ``initial-mass-function`` (``import imf``) sampling the same Kroupa (2001) IMF, 0.1-100 Msun,
   for the same number of stars, against starmaker's IMF sampling;
 * ``cosmic-popsynth`` (``import cosmic``, SSE) evolving single stars (a massless companion, no
-  orbit: the way COSMIC's own sampler writes single stars) for ``--cosmic-n`` stars, against
-  starmaker evolving the very same masses, ages and metallicities.
+  orbit: the way COSMIC's own sampler writes single stars) for ``--cosmic-n`` stars, in this
+  process (``pool=schwimmbad.SerialPool()``), against starmaker evolving the very same masses,
+  ages and metallicities. Both on one core.
 
 Every case runs in a fresh subprocess (``--worker``), so its peak memory is its own: the peak
 resident set size (``ru_maxrss``) that ``os.wait4`` reports for that process, which includes the
@@ -18,10 +19,11 @@ peak after warm-up, before the timed calls; their difference over N is the memor
 
 Warm-up (imports, grid loading, the first call: Numba compilation or loading its on-disk cache)
 is timed separately from the steady state; the steady state is the median of ``--repeats``
-timed calls. Pipeline cases run twice: with all cores (Numba's default thread count) and pinned
-to one core (NUMBA_NUM_THREADS=OMP_NUM_THREADS=1 and the process bound to one CPU).
+timed calls, with the user and system (kernel) CPU time they used. Pipeline cases run twice: with
+all cores (Numba's default thread count) and pinned to one core (NUMBA_NUM_THREADS=OMP_NUM_THREADS=1
+and the process bound to one CPU).
 
-    python benchmarks/bench_make.py                 # the full run (about five minutes)
+    python benchmarks/bench_make.py                 # the full run (about six minutes)
     python benchmarks/bench_make.py --n 1e5         # a quick smoke run
     python benchmarks/bench_make.py --profile       # also: where make() spends its time
 
@@ -60,20 +62,31 @@ def _rss_peak_bytes() -> int:
     return int(r if sys.platform == "darwin" else r * 1024)
 
 
-def _timed(fn, repeats: int, min_time: float = 0.0) -> tuple[list[float], int]:
-    """Seconds per call of ``fn`` for each of ``repeats`` rounds; a round repeats the call until
-    it has run ``min_time`` seconds (for fast small cases). Returns (times, calls per round)."""
+def _cpu() -> tuple[float, float]:
+    import resource
+
+    r = resource.getrusage(resource.RUSAGE_SELF)  # all threads of this process
+    return r.ru_utime, r.ru_stime
+
+
+def _timed(fn, repeats: int, min_time: float = 0.0) -> dict:
+    """Seconds per call of ``fn`` for each of ``repeats`` rounds, after one untimed call; a round
+    repeats the call until it has run ``min_time`` seconds (for fast small cases). Also the user
+    and system (kernel) CPU seconds per call over all rounds."""
     t0 = time.perf_counter()
     fn()
     once = time.perf_counter() - t0
     k = max(1, int(min_time / once) + 1) if once < min_time else 1
     times = []
+    u0, s0 = _cpu()
     for _ in range(repeats):
         t0 = time.perf_counter()
         for _ in range(k):
             fn()
         times.append((time.perf_counter() - t0) / k)
-    return times, k
+    u1, s1 = _cpu()
+    calls = repeats * k
+    return {"times": times, "calls": k, "cpu_user_s": (u1 - u0) / calls, "cpu_sys_s": (s1 - s0) / calls}
 
 
 def _population(n: int):
@@ -159,7 +172,7 @@ def run_case(case: str, n: int, repeats: int, profile: bool) -> dict:
                 holder[0] = None  # free the previous table first: the peak is one call's
                 holder[0] = pop.make(seed=next(seeds))
 
-            res["times"], res["calls"] = _timed(fn, repeats)
+            res |= _timed(fn, repeats)
             if profile:
                 import cProfile
                 import io
@@ -175,7 +188,7 @@ def run_case(case: str, n: int, repeats: int, profile: bool) -> dict:
             s = holder[0]
             res["check"] = {"alive_fraction": float(np.mean(s["alive"])), "columns": len(s.columns)}
         elif case == "births":
-            res["times"], res["calls"] = _timed(lambda: pop.births(next(seeds)), repeats)
+            res |= _timed(lambda: pop.births(next(seeds)), repeats)
         elif case == "imf":
             imf = sm.Kroupa2001(M_MIN, M_MAX)
             rng = np.random.default_rng(1)
@@ -185,7 +198,7 @@ def run_case(case: str, n: int, repeats: int, profile: bool) -> dict:
                 holder[0] = None
                 holder[0] = imf.sample(n, rng)
 
-            res["times"], res["calls"] = _timed(fn, repeats)
+            res |= _timed(fn, repeats)
             res["check"] = {"mean_mass": float(holder[0].mean()), "exact_mean_mass": imf.mean_mass()}
         elif case in ("evolve", "evolve_cosmic_stars"):
             b = pop.births(1) if case == "evolve" else _cosmic_births(n)
@@ -195,7 +208,7 @@ def run_case(case: str, n: int, repeats: int, profile: bool) -> dict:
                 holder[0] = None
                 holder[0] = sm.evolve(b["mass_initial"], b["age"], b["feh"])
 
-            res["times"], res["calls"] = _timed(fn, repeats, min_time=0.5)
+            res |= _timed(fn, repeats, min_time=0.5)
             res["check"] = {"dead_fraction": float(1.0 - np.mean(holder[0]["alive"]))}
         elif case == "photometry":
             b = pop.births(1)
@@ -207,7 +220,7 @@ def run_case(case: str, n: int, repeats: int, profile: bool) -> dict:
                 holder[0] = None
                 holder[0] = sm.shine(stars)
 
-            res["times"], res["calls"] = _timed(fn, repeats)
+            res |= _timed(fn, repeats)
         return res
 
     if case == "imf_peer":
@@ -229,7 +242,7 @@ def run_case(case: str, n: int, repeats: int, profile: bool) -> dict:
             holder[0] = None
             holder[0] = imf_pkg.make_star_cluster(nstars=n, massfunc=mf, silent=True)
 
-        res["times"], res["calls"] = _timed(fn, repeats)
+        res |= _timed(fn, repeats)
         res["check"] = {"mean_mass": float(holder[0].mean())}
         return res
 
@@ -265,9 +278,18 @@ def run_case(case: str, n: int, repeats: int, profile: bool) -> dict:
 
         ibt = table(slice(None))
 
+        # in this process, through the ``pool`` argument: COSMIC's default (even with nproc=1) is
+        # a one-worker process pool, whose start-up and pickling cost more than the evolution
+        try:
+            from schwimmbad import SerialPool
+
+            pool, res["pool"] = SerialPool(), "schwimmbad.SerialPool (in process)"
+        except ImportError:
+            pool, res["pool"] = None, "COSMIC's default process pool, nproc=1"
+
         def evolve(t):
             return Evolve.evolve(
-                initialbinarytable=t, BSEDict=bse, SSEDict={"stellar_engine": "sse"}, nproc=1
+                initialbinarytable=t, BSEDict=bse, SSEDict={"stellar_engine": "sse"}, nproc=1, pool=pool
             )
 
         t0 = time.perf_counter()
@@ -280,10 +302,14 @@ def run_case(case: str, n: int, repeats: int, profile: bool) -> dict:
             holder[0] = None
             holder[0] = evolve(ibt)
 
-        res["times"], res["calls"] = _timed(fn, repeats)
+        res |= _timed(fn, repeats)
         bcm = holder[0][1]
         last = bcm.groupby("bin_num").tail(1)
-        res["check"] = {"dead_fraction": float(np.mean(last["kstar_1"].to_numpy() >= 10)), "n_out": len(last)}
+        res["check"] = {
+            "dead_fraction": float(np.mean(last["kstar_1"].to_numpy() >= 10)),
+            "n_out": len(last),
+            "pool": res["pool"],
+        }
         return res
 
     raise SystemExit(f"unknown case {case!r}")
@@ -406,14 +432,14 @@ def report(results: list[dict], mach: dict, cmd: str, cold: dict | None) -> str:
     by = {(r["case"], r["pinned"]): r for r in results}
     ratio_of = {("imf", 1): ("imf_peer", 1), ("evolve_cosmic_stars", 1): ("cosmic_peer", 1)}
     lines = [
-        "| case | threads | N | median s | stars/s | stars/s per core | peak RSS | bytes/star "
-        "| ratio to peer |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| case | threads | N | median s | stars/s | stars/s per core | CPU in kernel | peak RSS "
+        "| bytes/star | ratio to peer |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for r in results:
         label = LABELS.get(r["case"], r["case"])
         if "error" in r:
-            lines.append(f"| {label} | | {r['n']:.0e} | — | not run: {r['error'][:120]} | | | | |")
+            lines.append(f"| {label} | | {r['n']:.0e} | — | not run: {r['error'][:120]} | | | | | |")
             continue
         ratio = ""
         peer = by.get(ratio_of.get((r["case"], r["pinned"]), ("", 0)))
@@ -423,12 +449,14 @@ def report(results: list[dict], mach: dict, cmd: str, cold: dict | None) -> str:
             ratio = f"{x:,.0f}× {name}" if x >= 100 else f"{x:.2g}× {name}"
         elif peer is not None:
             ratio = "peer not run"
+        cpu = r.get("cpu_user_s", 0.0) + r.get("cpu_sys_s", 0.0)
+        sys_share = f"{r['cpu_sys_s'] / cpu:.0%}" if cpu > 0 else "—"
         grown = r["peak_rss"] - r.get("rss_warm", r["peak_rss"])
         per_star = f"{grown / r['n']:.0f}" if grown > 0.1 * r["peak_rss"] else "—"
         lines.append(
             f"| {label} | {r.get('threads', '?')} | {r['n']:.0e} | {r['median_s']:.3g} "
-            f"| {_fmt_rate(r['rate'])} | {_fmt_rate(r['per_core'])} | {_fmt_mem(r['peak_rss'])} "
-            f"| {per_star} | {ratio} |"
+            f"| {_fmt_rate(r['rate'])} | {_fmt_rate(r['per_core'])} | {sys_share} "
+            f"| {_fmt_mem(r['peak_rss'])} | {per_star} | {ratio} |"
         )
     out = ["## Results", "", *lines, ""]
     w = [r for r in results if r["case"] == "make" and "warmup" in r]
@@ -483,7 +511,7 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=float, default=1e7, help="stars per pipeline case (default 1e7)")
     ap.add_argument("--repeats", type=int, default=3, help="timed calls per case; medians are quoted")
-    ap.add_argument("--cosmic-n", type=float, default=5000, help="stars COSMIC evolves (default 5000)")
+    ap.add_argument("--cosmic-n", type=float, default=1e4, help="stars COSMIC evolves (default 1e4)")
     ap.add_argument("--no-peers", action="store_true", help="skip the peer packages")
     ap.add_argument("--profile", action="store_true", help="cProfile one make() and print the top")
     ap.add_argument("--json", help="also write every result here")
