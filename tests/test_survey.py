@@ -250,3 +250,22 @@ def test_thin_disk_local_scale_reproduces_hipparcos():
     r = local_normalisation(seeds=(100, 101))
     assert r["n_real"] == 4793
     assert abs(r["ratio"] - 1) < 3 * r["sigma"], r
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name, d_max, limit", [("halo", 3000.0, "G<10"), ("thick_disk", 700.0, "G<8")])
+def test_old_components_against_brute_force(monkeypatch, name, d_max, limit):
+    """The old populations' bright stars are all giants a hair below the dying mass, where the
+    draw's windows are narrowest: the whole sky within ``d_max`` made both ways (two seeds
+    each) agrees within 4σ. (This caught a 15 % shortfall of halo giants when [Fe/H] cells were
+    1/6 of the distribution wide, and double counting where the living and dead windows met.)"""
+    import sys
+
+    only = milky_way_components([name])
+    monkeypatch.setattr(sys.modules[__name__], "milky_way_components", lambda: only)
+    pixels = tuple(range(3072))
+    brute = sum(len(_brute_force(limit, pixels, d_max, seed=s)) for s in (1, 2))
+    mw = MilkyWay([name])
+    made = sum(int((mw.make(limit, seed=s)["distance"] < d_max).sum()) for s in (1, 2))
+    assert made > 500
+    assert abs(made - brute) < 4 * math.sqrt(made + brute), (made, brute)

@@ -28,7 +28,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 
 import numpy as np
-from scipy.special import ndtri
+from scipy.special import ndtr, ndtri
 
 from . import __version__
 from .errors import InvalidParameterError
@@ -155,7 +155,7 @@ class Field:
 
 
 # --------------------------------------------------------------------------- mass tables
-N_FEH_CELLS = 6           # equal-probability [Fe/H] cells per population
+FEH_CELL_DEX = 0.1        # largest width of the [Fe/H] cells
 AGE_CELL_DEX = 0.05       # width of the age cells in log age
 WINDOWS = ("alive", "remnant")  # a star is drawn from one of two mass windows
 X_PAD = 0.005             # relative padding of the windows in x = m / m_dying
@@ -181,20 +181,33 @@ class _Table:
 
 
 def _cells(pop: Population):
+    """The population's (age × [Fe/H]) cells: ages in steps of AGE_CELL_DEX in log age; [Fe/H]
+    in steps of at most FEH_CELL_DEX over μ ± 4σ (clipped to the MIST grid), each cell holding
+    its share of the Gaussian (the end cells also hold the tails beyond, which are clipped to the
+    grid or lie beyond 4σ). Returns age edges, quantile edges and weights, one per cell."""
     p = pop.sfh.params()
     a0, a1 = p["age_min"], p["age_max"]
     n = max(1, math.ceil(math.log10(a1 / a0) / AGE_CELL_DEX))
     edges = np.geomspace(a0, a1, n + 1)
-    q = np.linspace(0.0, 1.0, N_FEH_CELLS + 1)
-    ia, iq = np.meshgrid(np.arange(n), np.arange(N_FEH_CELLS), indexing="ij")
+    if pop.feh_sigma > 0:
+        f_lo = max(pop.feh_mean - 4.0 * pop.feh_sigma, FEH_RANGE[0])
+        f_hi = min(pop.feh_mean + 4.0 * pop.feh_sigma, FEH_RANGE[1])
+        k = max(1, math.ceil((f_hi - f_lo) / FEH_CELL_DEX))
+        q = ndtr((np.linspace(f_lo, f_hi, k + 1) - pop.feh_mean) / pop.feh_sigma)
+        q[0], q[-1] = 0.0, 1.0
+    else:
+        q = np.array([0.0, 1.0])
+    nq = len(q) - 1
+    ia, iq = np.meshgrid(np.arange(n), np.arange(nq), indexing="ij")
     ia, iq = ia.ravel(), iq.ravel()
-    weight = (np.diff(edges) / (a1 - a0))[ia] / N_FEH_CELLS  # Constant SFH: linear in age
+    weight = (np.diff(edges) / (a1 - a0))[ia] * np.diff(q)[iq]  # Constant SFH: linear in age
     return edges[ia], edges[ia + 1], q[iq], q[iq + 1], weight
 
 
 def _feh_at(pop: Population, q) -> np.ndarray:
-    """[Fe/H] at quantile q of the population's Gaussian, clipped to the MIST grid."""
-    z = ndtri(np.clip(q, 5e-4, 1.0 - 5e-4))
+    """[Fe/H] at quantile q of the population's Gaussian, clipped to the MIST grid (quantiles
+    0 and 1 are taken at 4σ, the end cells' far edges)."""
+    z = ndtri(np.clip(q, ndtr(-4.0), ndtr(4.0)))
     return np.clip(pop.feh_mean + pop.feh_sigma * z, *FEH_RANGE)
 
 
@@ -214,7 +227,9 @@ def _mass_table(pop: Population, band: str) -> _Table:
     cid = np.tile(np.arange(C), 4)
     md = dying_mass(ca, cf)
     base = np.geomspace(imf.m_min, imf.m_max, 400)
-    dense = 1.0 - np.geomspace(1e-6, 0.3, 300)
+    # dense in x = m / m_dying on both sides of 1: giants just below, the brief bright start of
+    # a white dwarf's cooling just above (without these the remnant window spans whole % in x)
+    dense = np.concatenate([1.0 - np.geomspace(1e-6, 0.3, 300), 1.0 + np.geomspace(1e-6, 0.1, 100)])
     m = np.concatenate([np.broadcast_to(base, (len(ca), len(base))), md[:, None] * dense[None, :]], axis=1)
     a = np.broadcast_to(ca[:, None], m.shape)
     f = np.broadcast_to(cf[:, None], m.shape)
@@ -248,13 +263,16 @@ def _mass_table(pop: Population, band: str) -> _Table:
             jj = np.maximum(j - 1, 0)
             x_lo[w, k] = np.where(has, np.minimum.accumulate(xx)[jj] * (1.0 - X_PAD), 1.0)
             x_hi[w, k] = np.where(has, np.maximum.accumulate(xx)[jj] * (1.0 + X_PAD), 0.0)
-    # the window's IMF fraction changes monotonically with the dying mass across a cell, so its
-    # largest value is at a corner; F_PAD covers the rounding (tests check no star exceeds it)
+    # the largest IMF fraction of a window over the cell: the dying mass inside a cell lies
+    # between its corners' (it is interpolated between them), and the fraction is not always
+    # monotonic in it (the IMF's slope changes at its breaks), so scan that range finely;
+    # F_PAD covers what falls between the scan's points (tests count the stars above it)
     md4 = md.reshape(4, C)
     f_max = np.zeros_like(x_lo)
-    for corner in md4:
-        lo = np.clip(x_lo * corner[None, :, None], imf.m_min, imf.m_max)
-        hi = np.clip(x_hi * corner[None, :, None], imf.m_min, imf.m_max)
+    for t in np.linspace(0.0, 1.0, 17):
+        md_t = md4.min(axis=0) ** (1.0 - t) * md4.max(axis=0) ** t
+        lo = np.clip(x_lo * md_t[None, :, None], imf.m_min, imf.m_max)
+        hi = np.clip(x_hi * md_t[None, :, None], imf.m_min, imf.m_max)
         f_max = np.maximum(f_max, imf.cdf(hi) - imf.cdf(lo))
     f_max = np.where(x_hi > x_lo, f_max * (1.0 + F_PAD), 0.0)
     frac = f_max * weight[None, :, None]                               # (W, C, L)
@@ -433,17 +451,21 @@ def _births_for_pixels(block, sky: _Shells, pops, tables, lim: Limit, dust: Dust
         c_lo, c_hi = pop.imf.cdf(lo), pop.imf.cdf(hi)
         # thinning: the cell was drawn with its largest fraction; keep each star with its own
         frac = np.maximum(c_hi - c_lo, 0.0)
-        keep[sel] = u[sel, 7] * tab.f_max[w, cell, lq] < frac
-        m[sel] = pop.imf.ppf(c_lo + u[sel, 1] * frac)
-        age[sel], feh[sel] = a, f
-        comp_code[sel] = COMPONENTS.index(_component_label(comp))
+        k = u[sel, 7] * tab.f_max[w, cell, lq] < frac
+        keep[sel] = k
+        sk = sel[k]
+        m[sk] = pop.imf.ppf(c_lo[k] + u[sk, 1] * frac[k])
+        age[sk], feh[sk] = a[k], f[k]
+        comp_code[sk] = COMPONENTS.index(_component_label(comp))
+    # the kept stars only, from here on
+    m, age, feh, comp_code = m[keep], age[keep], feh[keep], comp_code[keep]
+    u, shell, pix, win = u[keep], shell[keep], block[kpix[keep]], win[keep]
     d3 = sky.d_in[shell] ** 3 + u[:, 4] * (sky.d_out[shell] ** 3 - sky.d_in[shell] ** 3)
     # HEALPix is an equal-area projection, so uniform (dx, dy) is uniform on the sky in a pixel
-    lon, lat = healpix_to_lonlat(block[kpix], nside, dx=u[:, 5], dy=u[:, 6], order="nested")
-    out = {"m": m, "age": age, "feh": feh, "d": np.cbrt(d3),
-           "ra": np.degrees(np.asarray(lon.rad)), "dec": np.degrees(np.asarray(lat.rad)),
-           "comp": comp_code, "pix": block[kpix]}
-    return {k: v[keep] for k, v in out.items()}
+    lon, lat = healpix_to_lonlat(pix, nside, dx=u[:, 5], dy=u[:, 6], order="nested")
+    return {"m": m, "age": age, "feh": feh, "d": np.cbrt(d3),
+            "ra": np.degrees(np.asarray(lon.rad)), "dec": np.degrees(np.asarray(lat.rad)),
+            "comp": comp_code, "pix": pix, "window": win}
 
 
 def _dying_mass_in_cell(tab: _Table, pop: Population, cell, age, feh) -> np.ndarray:
@@ -468,10 +490,13 @@ def _observe(b: dict[str, np.ndarray], dust: DustDisk, lim: Limit, field: Field)
     s = evolve(b["m"], b["age"], b["feh"])
     mags = absolute_magnitudes(s["log_L"], s["log_Teff"], s["log_g"], s["feh"])
     dm = 5.0 * np.log10(b["d"]) - 5.0
-    near = (mags["M_" + lim.band] + dm < lim.mag) & field.contains(b["ra"], b["dec"])
+    # the windows overlap near the dying mass (both are padded): a star counts only if drawn
+    # from the window of what it turned out to be, living or dead, so none is made twice
+    own = s["alive"] == (b["window"] == 0) if "window" in b else np.ones(len(s), bool)
+    near = own & (mags["M_" + lim.band] + dm < lim.mag) & field.contains(b["ra"], b["dec"])
     s, dm = s.select(near), dm[near]
     mags = {k: v[near] for k, v in mags.items()}
-    b = {k: v[near] for k, v in b.items()}
+    b = {k: v[near] for k, v in b.items() if k != "window"}
     l, bb = icrs_to_galactic(b["ra"], b["dec"])
     av = dust.a_v(l, bb, b["d"])
     ext = band_extinction(av, 10.0 ** s["log_Teff"])
