@@ -24,8 +24,9 @@ from __future__ import annotations
 import functools
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
 from scipy.special import ndtr, ndtri
@@ -41,13 +42,15 @@ from .photometry import absolute_magnitudes, load_bc_grid
 from .schema import COLUMNS, COMPONENTS
 from .stars import Stars
 
-__all__ = ["Limit", "parse_limit", "Field", "make_sky", "MilkyWay", "DEFAULT_NSIDE"]
+__all__ = ["Limit", "parse_limit", "Field", "make_sky", "iter_sky", "write_sky", "MilkyWay", "DEFAULT_NSIDE"]
 
 DEFAULT_NSIDE = 16
 DM_STEP = 0.2            # shell width in distance modulus (mag)
 DM_MIN, DM_MAX = -2.0, 20.0  # 0.4 pc to 100 kpc
 L_GRID = np.arange(-14.0, 22.0 + 1e-9, 0.1)  # absolute-magnitude limits tabulated
 MARGIN = 0.2             # mag added to every limit for the mass tables
+MAX_DRAWS = 3_000_000     # expected draws per block of pixels (memory: ~300 bytes each)
+_TOO_MANY = object()      # a block that must be halved
 K_MIN = {"G": 0.60, "BP": 0.95, "RP": 0.50, "B": 1.32, "V": 1.0}  # min A_band/A_V over Teff
 LIMIT_RANGE = (-2.0, 16.0)
 #: the columns of a made sky, in schema order
@@ -291,16 +294,14 @@ def _lonlat_from_vec(v):
     return lon, lat
 
 
-def make_sky(components: Sequence[Component], limit: str | Limit, seed: int = 0,
+def iter_sky(components: Sequence[Component], limit: str | Limit, seed: int = 0,
              field: Field | None = None, nside: int = DEFAULT_NSIDE,
              dust: DustDisk | None = None, progress: Callable[[int, int], None] | None = None,
-             chunk: int = 256) -> Stars:
-    """Make every star brighter than ``limit`` in ``field`` (default: the whole sky).
-
-    Returns a :class:`Stars` table with the evolution and photometry columns plus ra, dec, l, b,
-    distance, A_V, apparent G, BP, RP, B, V, component and healpix (the making pixel), ordered
-    by pixel. ``progress(done, total)`` is called after each chunk of pixels.
-    """
+             chunk: int = 256, max_draws: int = MAX_DRAWS) -> Iterator[Stars]:
+    """The stars brighter than ``limit`` in ``field``, a block of pixels at a time, in pixel
+    order (empty blocks are skipped). A block whose expected draws exceed ``max_draws`` is
+    halved until they do not, so memory stays bounded however faint the limit; since every
+    pixel draws from its own generator, the blocks change no star."""
     lim = parse_limit(limit)
     field = field or Field()
     dust = dust or DustDisk()
@@ -308,26 +309,94 @@ def make_sky(components: Sequence[Component], limit: str | Limit, seed: int = 0,
     sky = _Shells(nside)
     pops = [(comp, pop) for comp in components for pop in comp.populations]
     tables = [_mass_table(pop, lim.band) for _, pop in pops]
-    parts = []
+    meta = sky_meta(components, lim, seed, field, nside, dust)
     done = 0
+
+    def blocks(block):
+        b = _births_for_pixels(block, sky, pops, tables, lim, dust, seed, max_draws)
+        if b is _TOO_MANY:
+            half = len(block) // 2
+            yield from blocks(block[:half])
+            yield from blocks(block[half:])
+        elif b is not None:
+            yield _observe(b, dust, lim, field), len(block)
+        else:
+            yield None, len(block)
+
     for start in range(0, len(pixels), chunk):
-        block = pixels[start : start + chunk]
-        b = _births_for_pixels(block, sky, pops, tables, lim, dust, seed)
-        if b is not None:
-            parts.append(_observe(b, dust, lim, field))
-        done += len(block)
-        if progress:
-            progress(done, len(pixels))
-    parts = [p for p in parts if len(p)]
-    meta = {"starmaker": __version__, "limit": str(lim), "seed": seed, "nside": nside,
+        for stars, n in blocks(pixels[start : start + chunk]):
+            done += n
+            if progress:
+                progress(done, len(pixels))
+            if stars is not None and len(stars):
+                stars.meta = dict(meta)
+                yield stars
+
+
+def sky_meta(components, lim: Limit, seed: int, field: Field, nside: int, dust) -> dict[str, Any]:
+    """The provenance written with a made sky: recipe, seed, field, dust and data versions."""
+    from .isochrones import load_mist
+
+    return {"starmaker": __version__, "limit": str(lim), "seed": seed, "nside": nside,
             "field": asdict(field), "dust": {"kind": type(dust).__name__, **asdict(dust)},
             "components": [c.name for c in components],
-            "photometry": load_bc_grid().provenance()}
+            "evolution": load_mist().provenance(), "photometry": load_bc_grid().provenance()}
+
+
+def make_sky(components: Sequence[Component], limit: str | Limit, seed: int = 0,
+             field: Field | None = None, nside: int = DEFAULT_NSIDE,
+             dust: DustDisk | None = None, progress: Callable[[int, int], None] | None = None,
+             chunk: int = 256, max_draws: int = MAX_DRAWS) -> Stars:
+    """Make every star brighter than ``limit`` in ``field`` (default: the whole sky).
+
+    Returns a :class:`Stars` table with the evolution and photometry columns plus ra, dec, l, b,
+    distance, A_V, apparent G, BP, RP, B, V, component and healpix (the making pixel), ordered
+    by pixel. ``progress(done, total)`` is called as pixels are done. For faint limits, write
+    with :func:`write_sky` instead, which never holds the whole sky in memory.
+    """
+    lim, field, dust = parse_limit(limit), field or Field(), dust or DustDisk()
+    parts = list(iter_sky(components, lim, seed, field, nside, dust, progress, chunk, max_draws))
     if not parts:
+        meta = sky_meta(components, lim, seed, field, nside, dust)
         return Stars({k: np.empty(0, COLUMN_DTYPES.get(k, float)) for k in SKY_COLUMNS}, meta)
     sky_stars = Stars.concat(parts)
-    sky_stars.meta = {**parts[0].meta, **meta}
+    sky_stars.meta = dict(parts[0].meta)
     return sky_stars
+
+
+def write_sky(path, components: Sequence[Component], limit: str | Limit, seed: int = 0,
+              field: Field | None = None, nside: int = DEFAULT_NSIDE, dust: DustDisk | None = None,
+              progress: Callable[[int, int], None] | None = None) -> int:
+    """Make the sky and stream it to a Parquet file, block by block, atomically (a temporary
+    file renamed at the end: an interrupted run leaves nothing at ``path``). Row groups hold a
+    fixed number of rows, so the file is byte for byte the one ``make_sky(...).write(path)``
+    gives, whatever the blocks. Returns the number of stars written."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from .io import ROW_GROUP_ROWS, atomic_path, to_arrow
+
+    lim, field, dust = parse_limit(limit), field or Field(), dust or DustDisk()
+    meta = sky_meta(components, lim, seed, field, nside, dust)
+    empty = Stars({k: np.empty(0, COLUMN_DTYPES.get(k, float)) for k in SKY_COLUMNS}, meta)
+    schema = to_arrow(empty).schema
+    n = 0
+    with atomic_path(path) as tmp, pq.ParquetWriter(tmp, schema, compression="zstd") as writer:
+        pending: list = []
+        rows = 0
+        for stars in iter_sky(components, lim, seed, field, nside, dust, progress):
+            table = to_arrow(stars).replace_schema_metadata(schema.metadata)
+            pending.append(table)
+            rows += table.num_rows
+            n += table.num_rows
+            while rows >= ROW_GROUP_ROWS:
+                whole = pa.concat_tables(pending)
+                writer.write_table(whole.slice(0, ROW_GROUP_ROWS), row_group_size=ROW_GROUP_ROWS)
+                pending, rows = [whole.slice(ROW_GROUP_ROWS)], whole.num_rows - ROW_GROUP_ROWS
+        if rows or n == 0:
+            writer.write_table(pa.concat_tables(pending) if pending else schema.empty_table(),
+                               row_group_size=ROW_GROUP_ROWS)
+    return n
 
 
 class MilkyWay:
@@ -359,6 +428,15 @@ class MilkyWay:
         return make_sky(self.components, limit, seed=seed, field=field, nside=nside, dust=self.dust,
                         progress=progress)
 
+    def write(self, path, limit: str | Limit, seed: int = 0, field: Field | str | None = None,
+              nside: int = DEFAULT_NSIDE, progress: Callable[[int, int], None] | None = None) -> int:
+        """Make the sky and stream it to Parquet (atomic, bounded memory); returns the count.
+        The file is the same as ``self.make(...).write(path)`` would give."""
+        if isinstance(field, str):
+            field = Field.parse(field)
+        return write_sky(path, self.components, limit, seed=seed, field=field, nside=nside,
+                         dust=self.dust, progress=progress)
+
     def __repr__(self) -> str:
         return f"MilkyWay({[c.name for c in self.components]}, dust={self.dust!r})"
 
@@ -379,7 +457,8 @@ class _Shells:
         self.dm_in = np.where(self.d_in > 0, 5.0 * np.log10(np.maximum(self.d_in, 1e-9)) - 5.0, -50.0)
 
 
-def _births_for_pixels(block, sky: _Shells, pops, tables, lim: Limit, dust: DustDisk, seed: int):
+def _births_for_pixels(block, sky: _Shells, pops, tables, lim: Limit, dust: DustDisk, seed: int,
+                       max_draws: int = MAX_DRAWS):
     """Draw the births of a block of pixels.
 
     Expected counts per (pixel, population, window, shell) are computed for the whole block;
@@ -412,6 +491,8 @@ def _births_for_pixels(block, sky: _Shells, pops, tables, lim: Limit, dust: Dust
                  / pop.imf.mean_mass())  # (pix, shells)
         expected[:, q] = nstar[:, None, :] * tab.total[:, iL].transpose(1, 0, 2)
     flat_e = expected.reshape(len(block), -1)
+    if len(block) > 1 and flat_e.sum() > max_draws:
+        return _TOO_MANY
     counts, uni = [], []
     for k, pix in enumerate(block):
         rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(int(pix),)))
