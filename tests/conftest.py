@@ -1,7 +1,13 @@
 """Shared fixtures. Tests cite the published values they compare with, next to the number."""
 
+import os
+import tempfile
+
 import numpy as np
 import pytest
+
+# the survey's mass tables are cached on disk: the tests build their own, in a fresh folder
+os.environ["STARMAKER_CACHE"] = tempfile.mkdtemp(prefix="starmaker-cache-")
 
 
 @pytest.fixture(scope="session")

@@ -298,3 +298,24 @@ def test_interrupted_write_leaves_nothing(tmp_path):
     with pytest.raises(KeyboardInterrupt):
         MilkyWay().write(tmp_path / "sky.parquet", "G<6", seed=1, progress=stop)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_mass_tables_read_back_from_the_cache_are_the_ones_built(tmp_path, monkeypatch):
+    """The on-disk cache of the survey's mass tables gives back exactly what was built, and a
+    population or band that differs gets its own entry."""
+    import starmaker.survey as sv
+
+    monkeypatch.setenv("STARMAKER_CACHE", str(tmp_path))
+    pop = milky_way_components(["thick_disk"])[0].populations[0]
+    built = sv._build_mass_table(pop, "G")
+    sv._mass_table.cache_clear()
+    first = sv._mass_table(pop, "G")  # builds and writes
+    sv._mass_table.cache_clear()
+    again = sv._mass_table(pop, "G")  # reads
+    assert len(list(tmp_path.glob("mass-table-*.npz"))) == 1
+    for f in sv._Table.__dataclass_fields__:
+        np.testing.assert_array_equal(getattr(built, f), getattr(again, f))
+        np.testing.assert_array_equal(getattr(first, f), getattr(again, f))
+    sv._mass_table(pop, "V")
+    assert len(list(tmp_path.glob("mass-table-*.npz"))) == 2
+    sv._mass_table.cache_clear()

@@ -68,11 +68,11 @@ def make_milkyway(
         n = mw.write(output, lim, seed=seed, field=fld, progress=bar)
     import pyarrow.parquet as pq
 
-    comp = pq.read_table(output, columns=["component"]).column("component").to_pylist()
+    counted = pq.read_table(output, columns=["component"]).column("component").value_counts()
+    counts = {v["values"]: v["counts"] for v in counted.to_pylist()}
     t = Table(title=f"Milky Way, {lim}, seed {seed}, field {field}")
     t.add_column("component")
     t.add_column("stars", justify="right")
-    counts = {name: comp.count(name) for name in {c.name for c in mw.components}}
     for c in mw.components:
         t.add_row(c.name, str(counts.get(c.name, 0)))
     t.add_row("[bold]all", f"[bold]{n}")

@@ -23,9 +23,12 @@ from __future__ import annotations
 
 import functools
 import math
+import os
 import re
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -216,6 +219,64 @@ def _feh_at(pop: Population, q) -> np.ndarray:
 
 @functools.lru_cache(maxsize=64)
 def _mass_table(pop: Population, band: str) -> _Table:
+    """The population's table for ``band``: built once (about a second for the youngest thin-disc
+    bin), then kept in memory and in the user's cache folder (``$STARMAKER_CACHE``, else
+    ``$XDG_CACHE_HOME/starmaker`` or ``~/.cache/starmaker``; ``STARMAKER_CACHE=off`` turns it off).
+    The cache key hashes the population, the band, the table constants and the source of every
+    module the table depends on plus the data versions, so a stale table is never read; the
+    arrays read back are the very ones written."""
+    folder = _cache_dir()
+    key = _table_key(pop, band)
+    path = folder / f"mass-table-{key}.npz" if folder else None
+    if path is not None and path.is_file():
+        try:
+            with np.load(path) as z:
+                return _Table(**{f: z[f] for f in _Table.__dataclass_fields__})
+        except (OSError, ValueError, KeyError):
+            pass  # unreadable: rebuild and overwrite
+    table = _build_mass_table(pop, band)
+    if path is not None:
+        try:
+            from .io import atomic_path
+
+            with atomic_path(path, suffix=".npz") as tmp, open(tmp, "wb") as fh:
+                np.savez(fh, **asdict(table))
+        except OSError:
+            pass  # a read-only home: keep it in memory only
+    return table
+
+
+def _cache_dir() -> Path | None:
+    env = os.environ.get("STARMAKER_CACHE")
+    if env and env.lower() in ("off", "0", "no", "false"):
+        return None
+    base = Path(env) if env else Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "starmaker"
+    return base
+
+
+@functools.cache
+def _source_digest() -> str:
+    """What a table depends on besides its population: code and data versions."""
+    import hashlib
+
+    from . import evolution, imf, isochrones, photometry, remnants
+    from .isochrones import load_mist
+
+    h = hashlib.sha256()
+    for mod in (evolution, imf, isochrones, photometry, remnants, sys.modules[__name__]):
+        h.update(Path(mod.__file__).read_bytes())
+    h.update(repr((load_mist().provenance(), load_bc_grid().provenance())).encode())
+    return h.hexdigest()
+
+
+def _table_key(pop: Population, band: str) -> str:
+    import hashlib
+
+    what = repr((pop.imf, pop.sfh, pop.feh_mean, pop.feh_sigma, band, _source_digest()))
+    return hashlib.sha256(what.encode()).hexdigest()[:24]
+
+
+def _build_mass_table(pop: Population, band: str) -> _Table:
     """Evolve, for every cell corner (2 ages × 2 [Fe/H]), a set of masses (log-spaced, plus a
     dense set just below the dying mass where giants are) and record, for each magnitude
     limit, the window of x = m / m_dying(age, [Fe/H]) brighter than it, among living stars and
@@ -374,14 +435,14 @@ def write_sky(path, components: Sequence[Component], limit: str | Limit, seed: i
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from .io import ROW_GROUP_ROWS, atomic_path, to_arrow
+    from .io import PARQUET_OPTIONS, ROW_GROUP_ROWS, atomic_path, to_arrow
 
     lim, field, dust = parse_limit(limit), field or Field(), dust or DustDisk()
     meta = sky_meta(components, lim, seed, field, nside, dust)
     empty = Stars({k: np.empty(0, COLUMN_DTYPES.get(k, float)) for k in SKY_COLUMNS}, meta)
     schema = to_arrow(empty).schema
     n = 0
-    with atomic_path(path) as tmp, pq.ParquetWriter(tmp, schema, compression="zstd") as writer:
+    with atomic_path(path) as tmp, pq.ParquetWriter(tmp, schema, **PARQUET_OPTIONS) as writer:
         pending: list = []
         rows = 0
         for stars in iter_sky(components, lim, seed, field, nside, dust, progress):
