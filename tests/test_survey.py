@@ -319,3 +319,16 @@ def test_mass_tables_read_back_from_the_cache_are_the_ones_built(tmp_path, monke
     sv._mass_table(pop, "V")
     assert len(list(tmp_path.glob("mass-table-*.npz"))) == 2
     sv._mass_table.cache_clear()
+
+
+def test_threads_change_no_star():
+    """Blocks of pixels are made by several threads; the stars, and their order, are the same
+    with one thread or three."""
+    from starmaker.survey import iter_sky
+
+    comps = milky_way_components()
+    one = Stars.concat(list(iter_sky(comps, "G<7", seed=9, threads=1, chunk=64)))
+    three = Stars.concat(list(iter_sky(comps, "G<7", seed=9, threads=3, chunk=64)))
+    assert len(one) > 10_000
+    for c in SKY_COLUMNS:
+        np.testing.assert_array_equal(one.codes(c), three.codes(c))

@@ -358,11 +358,14 @@ def _lonlat_from_vec(v):
 def iter_sky(components: Sequence[Component], limit: str | Limit, seed: int = 0,
              field: Field | None = None, nside: int = DEFAULT_NSIDE,
              dust: DustDisk | None = None, progress: Callable[[int, int], None] | None = None,
-             chunk: int = 256, max_draws: int = MAX_DRAWS) -> Iterator[Stars]:
+             chunk: int = 256, max_draws: int = MAX_DRAWS, threads: int | None = None
+             ) -> Iterator[Stars]:
     """The stars brighter than ``limit`` in ``field``, a block of pixels at a time, in pixel
     order (empty blocks are skipped). A block whose expected draws exceed ``max_draws`` is
     halved until they do not, so memory stays bounded however faint the limit; since every
-    pixel draws from its own generator, the blocks change no star."""
+    pixel draws from its own generator, the blocks change no star. Blocks are made by
+    ``threads`` threads (default: the CPUs this process may use), at most that many ahead of
+    the one being yielded; NumPy and Numba release the GIL for the heavy parts."""
     lim = parse_limit(limit)
     field = field or Field()
     dust = dust or DustDisk()
@@ -384,14 +387,29 @@ def iter_sky(components: Sequence[Component], limit: str | Limit, seed: int = 0,
         else:
             yield None, len(block)
 
-    for start in range(0, len(pixels), chunk):
-        for stars, n in blocks(pixels[start : start + chunk]):
-            done += n
-            if progress:
-                progress(done, len(pixels))
-            if stars is not None and len(stars):
-                stars.meta = dict(meta)
-                yield stars
+    def chunk_of(start):
+        return list(blocks(pixels[start : start + chunk]))
+
+    from collections import deque
+    from concurrent.futures import ThreadPoolExecutor
+    from itertools import islice
+
+    workers = max(1, threads or (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1))
+    starts = iter(range(0, len(pixels), chunk))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        ahead = deque(pool.submit(chunk_of, st) for st in islice(starts, workers))
+        while ahead:
+            made = ahead.popleft().result()
+            nxt = next(starts, None)
+            if nxt is not None:
+                ahead.append(pool.submit(chunk_of, nxt))
+            for stars, n in made:
+                done += n
+                if progress:
+                    progress(done, len(pixels))
+                if stars is not None and len(stars):
+                    stars.meta = dict(meta)
+                    yield stars
 
 
 def sky_meta(components, lim: Limit, seed: int, field: Field, nside: int, dust) -> dict[str, Any]:
