@@ -1,22 +1,26 @@
 """Magnitude-limited making: the stars brighter than a limit, without making the whole galaxy.
 
 The sky is cut into HEALPix pixels (nested, ICRS, ``nside`` 16 by default: 3072 pixels of
-3.7°), each line of sight into distance shells (0.2 mag in distance modulus), and each
-population's ages into cells (≤ 0.05 dex). For every population and age cell, a table built once
-from MIST gives, for any absolute-magnitude limit L, the range of initial masses
-[m_lo(L), m_hi(L)] that can be brighter than L there (over the cell's ages and ±2σ of its
-[Fe/H], with a 0.3 mag margin). In a shell at distance d behind A_V of dust, only stars with
-M < limit − DM(d) − k_min·A_V(d) can be seen, so only those masses are drawn: the expected
-number is (initial mass in the shell / mean IMF mass) × (age-cell weight) × (IMF fraction in
-[m_lo, m_hi]); the count is Poisson; masses come from the truncated IMF by exact inverse CDF;
-positions are uniform in the shell's volume inside the pixel. The drawn stars are evolved, made
-to shine, dimmed by dust, and kept if brighter than the limit. Nothing bright is missed
-(the ranges are conservative) and nothing is drawn twice.
+3.7°) and each line of sight into distance shells (0.2 mag in distance modulus). Each
+population's births are cut into cells of age (0.05 dex) and [Fe/H] (at most 0.1 dex). For every
+cell a table built once from MIST (and cached on disk) gives, for any absolute-magnitude limit L,
+the window of x = m / m_dying(age, [Fe/H]) in which a star can be brighter than L, for living
+stars and for remnants apart: giants sit a hair below x = 1 at every age, so their windows are
+narrow. In a shell at distance d behind at least A_V of dust only stars with
+M < limit − DM(d) − k_min·A_V can be seen, so only those windows are drawn: the expected number
+is (initial mass in the shell / mean IMF mass) × Σ cells (weight × the window's largest IMF
+fraction over the cell); the count is Poisson; each star gets its cell, age and [Fe/H], and is
+kept with probability (its own window's fraction / the largest) — an exact thinning — with its
+mass from the IMF truncated to its window by exact inverse CDF; positions are uniform in the
+shell's volume inside the pixel. The drawn stars are evolved, made to shine, dimmed by dust,
+and kept if brighter than the limit and drawn from the window of what they turned out to be
+(living or dead), so none is made twice. Brute-force tests (every star in a volume) check that
+nothing bright is missed.
 
 Determinism: each pixel draws from its own generator,
 ``SeedSequence(seed, spawn_key=(pixel,))``, and the output is ordered by pixel, so the same
-seed gives the same stars whether the sky is made in one piece, in several fields, or by
-several workers.
+seed gives the same stars (and the same Parquet bytes) whether the sky is made in one piece,
+in fields, pixel by pixel, in any block size or on any number of threads.
 """
 
 from __future__ import annotations
@@ -170,9 +174,9 @@ F_PAD = 0.02              # relative padding of the largest window fraction in a
 
 @dataclass(frozen=True)
 class _Table:
-    """For one population and band: its (age × [Fe/H]) cells and, for every cell, mass window
-    and tabulated absolute-magnitude limit L, the IMF-CDF interval [u_lo, u_hi] of the initial
-    masses that can be brighter than L."""
+    """For one population and band: its (age × [Fe/H]) cells and, for every window (living,
+    remnant), cell and tabulated absolute-magnitude limit L, the interval of x = m / m_dying
+    in which a star can be brighter than L, and what the draw needs to pick cells."""
 
     age_lo: np.ndarray    # (C,) cell age edges (yr)
     age_hi: np.ndarray
