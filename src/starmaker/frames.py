@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = ["ICRS_TO_GALACTIC", "icrs_to_galactic", "galactic_to_icrs", "unit_vector",
-           "galactocentric", "R_SUN_PC", "Z_SUN_PC"]
+           "galactocentric", "lonlat", "R_SUN_PC", "Z_SUN_PC"]
 
 ICRS_TO_GALACTIC = np.array([
     [-0.0548755604162154, -0.8734370902348850, -0.4838350155487132],
@@ -36,7 +36,7 @@ def unit_vector(lon_deg, lat_deg) -> np.ndarray:
     return out
 
 
-def _lonlat(v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def lonlat(v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     lon = np.degrees(np.arctan2(v[..., 1], v[..., 0])) % 360.0
     lon = np.where(lon >= 360.0, 0.0, lon)  # a rounding error below 0 wraps to exactly 360
     lat = np.degrees(np.arctan2(v[..., 2], np.hypot(v[..., 0], v[..., 1])))  # exact near the poles
@@ -45,12 +45,12 @@ def _lonlat(v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def icrs_to_galactic(ra_deg, dec_deg) -> tuple[np.ndarray, np.ndarray]:
     """Galactic (l, b) in degrees from ICRS (ra, dec) in degrees."""
-    return _lonlat(unit_vector(ra_deg, dec_deg) @ ICRS_TO_GALACTIC.T)
+    return lonlat(unit_vector(ra_deg, dec_deg) @ ICRS_TO_GALACTIC.T)
 
 
 def galactic_to_icrs(l_deg, b_deg) -> tuple[np.ndarray, np.ndarray]:
     """ICRS (ra, dec) in degrees from galactic (l, b) in degrees."""
-    return _lonlat(unit_vector(l_deg, b_deg) @ ICRS_TO_GALACTIC)
+    return lonlat(unit_vector(l_deg, b_deg) @ ICRS_TO_GALACTIC)
 
 
 def galactocentric(l_deg, b_deg, distance_pc, r_sun=R_SUN_PC, z_sun=Z_SUN_PC):

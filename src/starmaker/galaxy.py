@@ -50,8 +50,9 @@ class Population:
     sfh: StarFormationHistory
     feh_mean: float
     feh_sigma: float
-    rho0: float  # M☉ pc⁻³ of living stars at the Sun
+    rho0: float  # M☉ pc⁻³ of living stars where the density law is 1 (the Sun, mostly)
     density_key: int = 0  # which density law of the component (thin disc age bins differ)
+    rho0_is_initial: bool = False  # rho0 is already the initial (formed) mass density
 
     def sample_feh(self, n: int, rng: np.random.Generator) -> np.ndarray:
         return np.clip(self.feh_mean + self.feh_sigma * rng.standard_normal(n), *FEH_RANGE)
@@ -65,9 +66,7 @@ class Population:
     def rho0_initial(self) -> float:
         """Initial stellar mass formed per pc³ where the density law is 1 (the Sun; the
         centre for the bulge), M☉ pc⁻³."""
-        if self.name == "bulge":
-            return Bulge.N_CENTRE * Bulge.MEAN_MASS
-        return self.rho0 / self.alive_fraction
+        return self.rho0 if self.rho0_is_initial else self.rho0 / self.alive_fraction
 
 
 def _alive_fraction(imf: IMF, sfh: StarFormationHistory, feh: float) -> float:
@@ -102,8 +101,9 @@ class Component:
     def _shape(self, x, y, z, key: int):
         raise NotImplementedError
 
-    def _shape_at_sun(self, key: int) -> float:
-        return float(self._shape(np.array([-self.r_sun]), np.array([0.0]), np.array([self.z_sun]), key)[0])
+    def _norm_point(self) -> tuple[float, float, float]:
+        """Where the density law is normalised to 1 (galactocentric pc): the Sun."""
+        return (-self.r_sun, 0.0, self.z_sun)
 
     def density(self, x, y, z) -> np.ndarray:
         """Present-day living-star mass density (M☉ pc⁻³) at galactocentric (x, y, z) pc
@@ -117,7 +117,8 @@ class Component:
 
     @functools.cache  # noqa: B019 - components are long-lived, few
     def _norm(self, key: int) -> float:
-        return self._shape_at_sun(key)
+        x, y, z = (np.array([v]) for v in self._norm_point())
+        return float(self._shape(x, y, z, key)[0])
 
     def __hash__(self) -> int:
         return id(self)
@@ -234,8 +235,13 @@ class Bulge(Component):
 
     def __init__(self) -> None:
         imf = BrokenPowerLaw((2.35,), (), m_min=0.1, m_max=100.0)
-        pop = Population("bulge", imf, Constant(9.9e9, 10.1e9), 0.0, 0.40, float("nan"))
+        pop = Population("bulge", imf, Constant(9.9e9, 10.1e9), 0.0, 0.40,
+                         self.N_CENTRE * self.MEAN_MASS, rho0_is_initial=True)
         super().__init__("bulge", (pop,))
+
+    def _norm_point(self) -> tuple[float, float, float]:
+        """R03 normalise the bulge at the Galactic centre."""
+        return (0.0, 0.0, 0.0)
 
     def _shape(self, x, y, z, key):
         t = math.radians(self.ANGLE_DEG)
@@ -247,17 +253,6 @@ class Bulge(Component):
         cut = np.where(R <= self.RC, 1.0, np.exp(-0.5 * ((R - self.RC) / 500.0) ** 2))
         return np.exp(-0.5 * rs2) * cut
 
-    def shape(self, x, y, z, key: int = 0):
-        """Normalised to 1 at the Galactic centre."""
-        return self._shape(np.asarray(x, float), np.asarray(y, float), np.asarray(z, float), 0)
-
-    def density(self, x, y, z):
-        """Initial stellar mass density (M☉ pc⁻³); 3.49 at the centre."""
-        return self.N_CENTRE * self.MEAN_MASS * self.shape(x, y, z)
-
-    @property
-    def rho_initial_centre(self) -> float:
-        return self.N_CENTRE * self.MEAN_MASS
 
 
 def milky_way_components(names=COMPONENT_NAMES) -> list[Component]:

@@ -169,43 +169,38 @@ def colour_plot(made: Stars, hip: Stars, gaia: Stars, path: str | os.PathLike) -
     """B−V of the naked-eye stars (V < 6) made vs Hipparcos; BP−RP of G < 8 made vs Gaia."""
     plt, fig = _figure(figsize=(12, 4.8), dpi=110)
     ax1, ax2 = fig.subplots(1, 2)
-    bins = np.arange(-0.4, 2.2, 0.05)
-    bv_r = (hip["B"] - hip["V"])[hip["V"] < 6]
-    ax1.hist(bv_r[np.isfinite(bv_r)], bins, histtype="stepfilled", color="#bbbbbb", label="Hipparcos 2")
-    ax1.hist((made["B"] - made["V"])[made["V"] < 6], bins, histtype="step", lw=1.6, color="#e6550d",
-             label="made")
-    ax1.set_xlabel("B − V (mag)")
+    _made_vs_real(ax1, made, hip, ("B", "V"), ("V", 6.0), np.arange(-0.4, 2.2, 0.05), "Hipparcos 2")
     ax1.set_ylabel("stars per 0.05 mag")
     ax1.set_title("Naked-eye stars, V < 6")
-    bins = np.arange(-0.6, 3.0, 0.05)
-    br_r = (gaia["BP"] - gaia["RP"])[gaia["G"] < 8]
-    ax2.hist(br_r[np.isfinite(br_r)], bins, histtype="stepfilled", color="#bbbbbb", label="Gaia DR3")
-    ax2.hist((made["BP"] - made["RP"])[made["G"] < 8], bins, histtype="step", lw=1.6, color="#e6550d",
-             label="made")
-    ax2.set_xlabel("BP − RP (mag)")
+    _made_vs_real(ax2, made, gaia, ("BP", "RP"), ("G", 8.0), np.arange(-0.6, 3.0, 0.05), "Gaia DR3")
     ax2.set_title("G < 8")
-    for ax in (ax1, ax2):
-        ax.legend()
-        ax.grid(alpha=0.25)
     return _save(plt, fig, path)
 
 
-def local_hr_plot(made: Stars, hip: Stars, path: str | os.PathLike, dist_pc: float, mv_max: float) -> Path:
-    """The HR diagram (M_V against B−V) of the stars within ``dist_pc`` brighter than ``mv_max``,
-    made beside Hipparcos, on the same axes."""
+def _made_vs_real(ax, made: Stars, real: Stars, colour: tuple[str, str], cut: tuple[str, float],
+                  bins: np.ndarray, real_name: str) -> None:
+    """Histograms of one colour index, real (filled) and made (outlined), below a magnitude."""
+    for s, kw in ((real, {"histtype": "stepfilled", "color": "#bbbbbb", "label": real_name}),
+                  (made, {"histtype": "step", "lw": 1.6, "color": "#e6550d", "label": "made"})):
+        c = (s[colour[0]] - s[colour[1]])[s[cut[0]] < cut[1]]
+        ax.hist(c[np.isfinite(c)], bins, **kw)
+    ax.set_xlabel(f"{colour[0]} − {colour[1]} (mag)")
+    ax.legend()
+    ax.grid(alpha=0.25)
+
+
+def local_hr_plot(samples: dict[str, tuple[np.ndarray, np.ndarray]], path: str | os.PathLike,
+                  dist_pc: float, mv_max: float) -> Path:
+    """HR diagrams (M_V against B−V) side by side, one per named sample of (B−V, M_V) arrays
+    (the stars within ``dist_pc``), on the same axes, with the M_V = ``mv_max`` line."""
     plt, fig = _figure(figsize=(12, 6), dpi=110)
-    axes = fig.subplots(1, 2, sharex=True, sharey=True)
-    for ax, s, name in zip(axes, (hip, made), ("Hipparcos 2", "made"), strict=True):
-        d = s["distance"]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            mv = s["V"] - 5.0 * np.log10(d) + 5.0
-        sel = (d < dist_pc) & (mv < mv_max + 2.0)
-        bv = (s["B"] - s["V"])[sel]
+    axes = np.atleast_1d(fig.subplots(1, len(samples), sharex=True, sharey=True))
+    for ax, (name, (bv, mv)) in zip(axes, samples.items(), strict=True):
+        sel = mv < mv_max + 2.0
         colour = np.where(mv[sel] < mv_max, "#08306b", "#9ecae1")
-        ax.scatter(bv, mv[sel], s=3, c=colour, lw=0, rasterized=True)
+        ax.scatter(bv[sel], mv[sel], s=3, c=colour, lw=0, rasterized=True)
         ax.axhline(mv_max, color="#e6550d", lw=0.8)
-        n = int(np.sum(sel & (mv < mv_max)))
-        ax.set_title(f"{name}: {n} stars within {dist_pc:g} pc with M_V < {mv_max:g}")
+        ax.set_title(f"{name}: {int(np.sum(mv < mv_max))} stars within {dist_pc:g} pc with M_V < {mv_max:g}")
         ax.set_xlabel("B − V (mag)")
         ax.grid(alpha=0.25)
     axes[0].set_ylabel("M_V (mag)")

@@ -42,7 +42,7 @@ from . import __version__
 from .errors import InvalidParameterError
 from .evolution import evolve
 from .extinction import DustDisk, band_extinction
-from .frames import galactocentric, icrs_to_galactic
+from .frames import galactocentric, icrs_to_galactic, lonlat
 from .galaxy import COMPONENT_NAMES, Component, Population
 from .isochrones import FEH_RANGE, dying_mass
 from .photometry import absolute_magnitudes, load_bc_grid
@@ -184,6 +184,8 @@ class _Table:
     q_hi: np.ndarray
     x_lo: np.ndarray      # (W, C, L) window in x = m / dying mass(age, [Fe/H])
     x_hi: np.ndarray
+    feh_lo: np.ndarray    # (C,) [Fe/H] at the cell's quantile edges (clipped to the grid)
+    feh_hi: np.ndarray
     md: np.ndarray        # (4, C) dying mass at the corners (age lo/hi × [Fe/H] lo/hi), M☉
     f_max: np.ndarray     # (W, C, L) upper bound of the IMF fraction in the window over the cell
     total: np.ndarray     # (W, L): sum over cells of weight × f_max
@@ -291,7 +293,8 @@ def _build_mass_table(pop: Population, band: str) -> _Table:
     imf = pop.imf
     C = len(age_lo)
     ca = np.concatenate([age_lo, age_hi, age_lo, age_hi])            # (4C,) corners
-    cf = np.concatenate([_feh_at(pop, q_lo), _feh_at(pop, q_lo), _feh_at(pop, q_hi), _feh_at(pop, q_hi)])
+    feh_lo, feh_hi = _feh_at(pop, q_lo), _feh_at(pop, q_hi)
+    cf = np.concatenate([feh_lo, feh_lo, feh_hi, feh_hi])
     cid = np.tile(np.arange(C), 4)
     md = dying_mass(ca, cf)
     base = np.geomspace(imf.m_min, imf.m_max, 400)
@@ -349,16 +352,10 @@ def _build_mass_table(pop: Population, band: str) -> _Table:
     share /= np.where(total > 0, total, 1.0)[:, :, None]
     rows = np.arange(len(WINDOWS) * nL, dtype=float).reshape(len(WINDOWS), nL, 1)
     cum = (rows + np.minimum(share, 1.0)).ravel()
-    return _Table(age_lo, age_hi, q_lo, q_hi, x_lo, x_hi, md4, f_max, total, cum)
+    return _Table(age_lo, age_hi, q_lo, q_hi, x_lo, x_hi, feh_lo, feh_hi, md4, f_max, total, cum)
 
 
 # --------------------------------------------------------------------------- making
-def _lonlat_from_vec(v):
-    lon = np.degrees(np.arctan2(v[..., 1], v[..., 0])) % 360
-    lat = np.degrees(np.arcsin(np.clip(v[..., 2], -1, 1)))
-    return lon, lat
-
-
 def iter_sky(components: Sequence[Component], limit: str | Limit, seed: int = 0,
              field: Field | None = None, nside: int = DEFAULT_NSIDE,
              dust: DustDisk | None = None, progress: Callable[[int, int], None] | None = None,
@@ -558,7 +555,7 @@ def _births_for_pixels(block, sky: _Shells, pops, tables, lim: Limit, dust: Dust
     ra_c, dec_c = hp.pix2ang(nside, block, nest=True, lonlat=True)
     l_c, b_c = icrs_to_galactic(np.asarray(ra_c), np.asarray(dec_c))
     corners = np.asarray(hp.boundaries(nside, block, step=1, nest=True)).reshape(len(block), 3, 4)
-    cl, cb = icrs_to_galactic(*_lonlat_from_vec(np.transpose(corners, (0, 2, 1))))
+    cl, cb = icrs_to_galactic(*lonlat(np.transpose(corners, (0, 2, 1))))
     lls = np.concatenate([l_c[:, None], cl], axis=1)
     bbs = np.concatenate([b_c[:, None], cb], axis=1)
     # least dust seen anywhere in the pixel, at each shell's inner edge
@@ -609,7 +606,7 @@ def _births_for_pixels(block, sky: _Shells, pops, tables, lim: Limit, dust: Dust
         a = tab.age_lo[cell] + u[sel, 2] * (tab.age_hi[cell] - tab.age_lo[cell])
         qq = tab.q_lo[cell] + u[sel, 3] * (tab.q_hi[cell] - tab.q_lo[cell])
         f = np.clip(pop.feh_mean + pop.feh_sigma * ndtri(qq), *FEH_RANGE)
-        md = _dying_mass_in_cell(tab, pop, cell, a, f)
+        md = _dying_mass_in_cell(tab, cell, a, f)
         lo = np.clip(tab.x_lo[w, cell, lq] * md, pop.imf.m_min, pop.imf.m_max)
         hi = np.clip(tab.x_hi[w, cell, lq] * md, pop.imf.m_min, pop.imf.m_max)
         c_lo, c_hi = pop.imf.cdf(lo), pop.imf.cdf(hi)
@@ -632,12 +629,12 @@ def _births_for_pixels(block, sky: _Shells, pops, tables, lim: Limit, dust: Dust
             "comp": comp_code, "pix": pix, "window": win}
 
 
-def _dying_mass_in_cell(tab: _Table, pop: Population, cell, age, feh) -> np.ndarray:
+def _dying_mass_in_cell(tab: _Table, cell, age, feh) -> np.ndarray:
     """The dying mass inside a cell, bilinear in (log age, [Fe/H]) between its corners (the
     cell is small: 0.05 dex in age, 1/6 of the [Fe/H] distribution; the windows' ``X_PAD``
     covers the curvature)."""
     ta = np.log(age / tab.age_lo[cell]) / np.log(tab.age_hi[cell] / tab.age_lo[cell])
-    f0, f1 = _feh_at(pop, tab.q_lo[cell]), _feh_at(pop, tab.q_hi[cell])
+    f0, f1 = tab.feh_lo[cell], tab.feh_hi[cell]
     tf = np.where(f1 > f0, (feh - f0) / np.where(f1 > f0, f1 - f0, 1.0), 0.0)
     lm = np.log(tab.md[:, cell])  # corners: (a0 f0, a1 f0, a0 f1, a1 f1)
     return np.exp((1 - tf) * ((1 - ta) * lm[0] + ta * lm[1]) + tf * ((1 - ta) * lm[2] + ta * lm[3]))
@@ -656,6 +653,7 @@ def _observe(b: dict[str, np.ndarray], dust: DustDisk, lim: Limit, field: Field)
     dm = 5.0 * np.log10(b["d"]) - 5.0
     # the windows overlap near the dying mass (both are padded): a star counts only if drawn
     # from the window of what it turned out to be, living or dead, so none is made twice
+    # (births drawn without windows, from the whole IMF, carry no "window" and all count)
     own = s["alive"] == (b["window"] == 0) if "window" in b else np.ones(len(s), bool)
     near = own & (mags["M_" + lim.band] + dm < lim.mag) & field.contains(b["ra"], b["dec"])
     s, dm = s.select(near), dm[near]

@@ -64,13 +64,22 @@ def count_table(made: Stars, real: Stars, band: str = "G",
     return rows
 
 
-def _local(stars: Stars) -> np.ndarray:
-    """Stars within LOCAL_DISTANCE_PC with M_V < LOCAL_MV, M_V from the apparent V and distance
-    (the same way for made and real stars)."""
-    d = stars["distance"]
+def _absolute_v(stars: Stars) -> np.ndarray:
+    """M_V from the apparent V and the distance, the same way for made and real stars (no
+    extinction correction: inside 100 pc it is a few hundredths of a magnitude)."""
     with np.errstate(invalid="ignore", divide="ignore"):
-        mv = stars["V"] - 5.0 * np.log10(d) + 5.0
-    return (d < LOCAL_DISTANCE_PC) & (mv < LOCAL_MV)
+        return stars["V"] - 5.0 * np.log10(stars["distance"]) + 5.0
+
+
+def _local(stars: Stars) -> np.ndarray:
+    """Stars within LOCAL_DISTANCE_PC with M_V < LOCAL_MV."""
+    return (stars["distance"] < LOCAL_DISTANCE_PC) & (_absolute_v(stars) < LOCAL_MV)
+
+
+def _hr_sample(stars: Stars) -> tuple[np.ndarray, np.ndarray]:
+    """(B−V, M_V) of the stars within LOCAL_DISTANCE_PC."""
+    near = stars["distance"] < LOCAL_DISTANCE_PC
+    return (stars["B"] - stars["V"])[near], _absolute_v(stars)[near]
 
 
 def local_normalisation(seeds: Sequence[int] = (100, 101, 102, 103), milky_way: MilkyWay | None = None
@@ -148,7 +157,7 @@ def _local_stats(made: Stars, hip: Stars) -> dict[str, float]:
     out = {}
     for name, s in (("made", made), ("real", hip)):
         sel = _local(s)
-        mv = s["V"][sel] - 5.0 * np.log10(s["distance"][sel]) + 5.0
+        mv = _absolute_v(s)[sel]
         bv = (s["B"] - s["V"])[sel]
         out[f"n_{name}"] = int(sel.sum())
         out[f"giants_{name}"] = int(np.sum((mv < 1.5) & (bv > 0.8)))
@@ -192,7 +201,8 @@ def validate(limit: str | Limit = "G<10", seed: int = 1, outdir: str | os.PathLi
         result.files += [
             pl.counts_plot(result.counts, out / "counts.png", title=f"Star counts, made ({lim}) vs Gaia DR3"),
             pl.colour_plot(made, hip, real, out / "colours.png"),
-            pl.local_hr_plot(local_sky, hip, out / "local_hr.png", LOCAL_DISTANCE_PC, LOCAL_MV),
+            pl.local_hr_plot({"Hipparcos 2": _hr_sample(hip), "made": _hr_sample(local_sky)},
+                             out / "local_hr.png", LOCAL_DISTANCE_PC, LOCAL_MV),
             pl.skymap(made, out / "skymap_made.png", title=f"Made sky, {lim} (seed {seed})"),
             pl.skymap(real.select(real["G"] < lim.mag), out / "skymap_real.png",
                       title=f"Real sky (Gaia DR3), {lim}"),
