@@ -17,8 +17,8 @@ Schaefer's visibility model, written as vectorised NumPy over directions:
     B(z) = B_zen 10^(−0.4 k (X − 1)) X with X = (1 − 0.96 sin² z)^(−1/2) (K&S 1991 eq. 2,
     after Garstang 1989: a glowing layer seen through more air, dimmed by the extra
     extinction). Schaefer's program (lines 2150–2160) uses the Rozenberg airmass for that
-    dimming, which puts the horizon 10 mag *darker* than the zenith at sea level; K&S's
-    form gives the observed ~0.4–0.5 mag brightening instead;
+    dimming, which puts the sea-level horizon over 10 mag *darker* than the zenith; K&S's
+    form gives the modest brightening (0.4–0.6 mag at sea level) that skies show;
   - *moonlight*: Krisciunas & Schaefer (1991, PASP 103, 1033; "K&S"), eqs. 3, 8, 9, 15 and 21,
     from the Moon's phase angle, its zenith distance and its separation from the direction;
   - *twilight* and *daylight*: VISLIMIT.BAS lines 2260–2410 (Schaefer 1993 sect. 4), the
@@ -87,6 +87,12 @@ _V = 2  # index of V
 _MOON_ZP_V = -11.05  # MO(3), line 60: magnitude of Schaefer's brightness unit in V
 _SUN_MAG_V = -26.74  # MS(3), line 2060
 _SCHAEFER_UNIT_PER_NL = 1.11e-15  # line 260
+_LN10 = np.log(10.0)
+
+
+def _exp10(x):
+    """10**x (through exp, faster than power on arrays)."""
+    return np.exp(_LN10 * x)
 
 #: Rozenberg (1966) airmass at the horizon (the value Schaefer's program also gives a body
 #: below the horizon, lines 2090/2110)
@@ -105,10 +111,11 @@ BORTLE_TITLES = {
     8: "city sky",
     9: "inner-city sky",
 }
-#: zenith V sky brightness (mag/arcsec²) of each Bortle class: the ranges of Crumey (2014,
-#: MNRAS 442, 2600, sect. 8, from the World Atlas of artificial sky brightness levels), as
-#: quoted in the Wikipedia "Bortle scale" table; classes 6–7 share 18.0–19.1 and 8–9 share
-#: "brighter than 18.0" there, so those are split (our choice, see BORTLE_ZENITH_MAG).
+#: zenith V sky brightness (mag/arcsec²) of each Bortle class. Classes 1–5: the ranges
+#: tabulated in the Wikipedia "Bortle scale" article, which cites Crumey (2014, MNRAS 442,
+#: 2600). For 6–9 that table and the World Atlas legend (Cinzano, Falchi & Elvidge 2001,
+#: MNRAS 328, 689) give only 18.0–19.1 for classes 6–7 together and "brighter than 18.0"
+#: for 8–9, so those are split here (our choice, see BORTLE_ZENITH_MAG).
 BORTLE_RANGES = {
     1: (21.7, 22.0),
     2: (21.5, 21.7),
@@ -198,8 +205,7 @@ def _rozenberg(cos_z):
 
 def _body_airmass(alt):
     """Airmass of the Sun or Moon: Rozenberg, and 40 below the horizon (VISLIMIT 2090/2110)."""
-    cz = np.sin(np.radians(alt))
-    return np.where(alt >= 0.0, 1.0 / (cz + 0.025 * np.exp(-11.0 * np.maximum(cz, 0.0))), HORIZON_AIRMASS)
+    return np.where(alt >= 0.0, _rozenberg(np.sin(np.radians(np.maximum(alt, 0.0)))), HORIZON_AIRMASS)
 
 
 def _component_airmasses(cz, sz):
@@ -237,7 +243,7 @@ def extinction_coefficients(elevation_m: float = 0.0, humidity_percent: float = 
     """Zenith extinction coefficient k (mag/airmass) in each of U B V R I: Rayleigh + aerosol
     + ozone + water vapour (Schaefer 1998, VISLIMIT.BAS; defaults are the program's: 40 %
     humidity, 15 °C, latitude 30°; ``month`` None leaves out the seasonal aerosol term)."""
-    c = _Site.check(elevation_m, humidity_percent, temperature_c, latitude_deg, month)
+    c = _check_site(elevation_m, humidity_percent, temperature_c, latitude_deg, month)
     k = sum(_extinction_components(*c))
     return {b: float(v) for b, v in zip(BANDS, k, strict=True)}
 
@@ -262,7 +268,7 @@ def _ks_airmass_sin(sin_z):
 def _cos_separation(sin1, cos1, az1, alt2, az2):
     """cos of the angle between (alt1, az1), given as sin/cos of alt1, and (alt2, az2)."""
     a2 = np.radians(alt2)
-    c = sin1 * np.sin(a2) + cos1 * np.cos(a2) * np.cos(np.radians(np.asarray(az1) - az2))
+    c = sin1 * np.sin(a2) + cos1 * np.cos(a2) * _cos_deg(np.asarray(az1) - az2)
     return np.clip(c, -1.0, 1.0)
 
 
@@ -270,10 +276,10 @@ def _moonlight(k, x, cos_rho, moon_alt, alpha):
     """K&S eqs. 8, 15, 21; ``x`` the K&S airmass of the direction, ``cos_rho`` the cosine
     of its separation from the Moon; nL. No masking."""
     rho = np.degrees(np.arccos(cos_rho))
-    f = 10.0**5.36 * (1.06 + cos_rho * cos_rho) + np.power(10.0, 6.15 - rho / 40.0)
-    i_star = np.power(10.0, -0.4 * (moon_magnitude(alpha) + 16.57))  # foot-candles, eq. 8
+    f = 10.0**5.36 * (1.06 + cos_rho * cos_rho) + _exp10(6.15 - rho / 40.0)
+    i_star = _exp10(-0.4 * (moon_magnitude(alpha) + 16.57))  # foot-candles, eq. 8
     x_moon = _ks_airmass(moon_alt)
-    return f * i_star * np.power(10.0, -0.4 * k * x_moon) * -np.expm1(-0.4 * np.log(10.0) * k * x)
+    return f * i_star * _exp10(-0.4 * k * x_moon) * -np.expm1(-0.4 * _LN10 * k * x)
 
 
 def moonlight_nl(alt_deg, moon_alt_deg, separation_deg, phase_angle_deg, k_v):
@@ -282,8 +288,9 @@ def moonlight_nl(alt_deg, moon_alt_deg, separation_deg, phase_angle_deg, k_v):
     with V extinction coefficient ``k_v`` (mag/airmass): Krisciunas & Schaefer 1991, eq. 15
     with eqs. 3, 8, 9, 21; zero while the Moon is below the horizon. All arrays broadcast.
 
-    The model is fitted for separations beyond ~10° (K&S sect. 5); closer to the Moon the
-    aureole is underestimated.
+    Schaefer's 1998 program adds an aureole term 6.2 × 10⁷ ρ⁻² (ρ in degrees, line 2210)
+    that this K&S form leaves out: within a few degrees of the Moon the light is
+    underestimated.
     """
     alt = _altitude("alt_deg", alt_deg)
     malt = _altitude("moon_alt_deg", moon_alt_deg)
@@ -299,23 +306,35 @@ def _sunlight(k, z, x, cos_rho_sun, sun_alt):
     """Twilight or daylight (nL), whichever is fainter (VISLIMIT.BAS lines 2260–2410);
     ``z`` zenith distance (deg) and ``x`` Rozenberg airmass of the direction."""
     rho = np.maximum(np.degrees(np.arccos(cos_rho_sun)), 0.25)  # within the Sun's disc: its edge
-    scatter = -np.expm1(-0.4 * np.log(10.0) * k * x)  # 1 − 10^(−0.4 k X)
+    scatter = -np.expm1(-0.4 * _LN10 * k * x)  # 1 − 10^(−0.4 k X)
     offset = _SUN_MAG_V - _MOON_ZP_V
-    twilight = np.power(10.0, -0.4 * (offset + 32.5 - sun_alt - z / (360.0 * k))) * (100.0 / rho) * scatter
-    c4 = np.power(10.0, -0.4 * k * _body_airmass(sun_alt))
-    fs = 6.2e7 / rho**2 + np.power(10.0, 6.15 - rho / 40.0) + 10.0**5.36 * (1.06 + cos_rho_sun**2)
+    twilight = _exp10(-0.4 * (offset + 32.5 - sun_alt - z / (360.0 * k))) * (100.0 / rho) * scatter
+    c4 = _exp10(-0.4 * k * _body_airmass(sun_alt))
+    fs = 6.2e7 / rho**2 + _exp10(6.15 - rho / 40.0) + 10.0**5.36 * (1.06 + cos_rho_sun**2)
     daylight = 10.0 ** (-0.4 * (offset + 43.27)) * scatter * (fs * c4 + 440000.0 * (1.0 - c4))
     return np.minimum(twilight, daylight) / _SCHAEFER_UNIT_PER_NL
 
 
-#: below this Sun altitude (deg) the twilight term is left out: at −30° it is under 2 × 10⁻⁵
-#: of the darkest natural night sky in every direction above the horizon (k ≥ 0.1)
+#: below this Sun altitude (deg) the twilight term is left out: at −30° it is below 10⁻⁴ of
+#: the darkest natural night sky (22 mag/arcsec²) in every direction above the horizon, for
+#: any k_V the extinction model gives (≥ 0.07, at 9000 m in dry air)
 SUN_NEGLIGIBLE_ALT = -30.0
+
+
+def _sin_deg(x):
+    """sin of angles in degrees, computed in float32 (vectorised by the CPU, 3× faster than
+    float64 here; error below 10⁻⁷, i.e. 10⁻⁵ deg) and returned as float64."""
+    return np.sin(np.radians(x, dtype=np.float32)).astype(np.float64)
+
+
+def _cos_deg(x):
+    """cos of angles in degrees, as :func:`_sin_deg`."""
+    return np.cos(np.radians(x, dtype=np.float32)).astype(np.float64)
 
 
 def _trig(alt):
     """sin and cos of the altitude clipped to the horizon (one sine; cos = √(1 − sin²))."""
-    sa = np.sin(np.radians(np.maximum(alt, 0.0)))
+    sa = _sin_deg(np.maximum(alt, 0.0))
     return sa, np.sqrt(np.maximum(1.0 - sa * sa, 0.0))
 
 
@@ -384,19 +403,17 @@ class Moon:
 
 
 # --- the site and the observer -------------------------------------------------------------
-@dataclass(frozen=True)
-class _Site:
-    @staticmethod
-    def check(elevation_m, humidity_percent, temperature_c, latitude_deg, month):
-        e = _scalar_in("elevation_m", elevation_m, -500.0, 9000.0, "m")
-        h = _scalar_in("humidity_percent", humidity_percent, 0.0, 100.0, "%", hi_open=True)
-        t = _scalar_in("temperature_c", temperature_c, -80.0, 60.0, "°C")
-        la = _scalar_in("latitude_deg", latitude_deg, -90.0, 90.0, "deg")
-        if month is not None:
-            if isinstance(month, bool) or not isinstance(month, int | np.integer) or not 1 <= month <= 12:
-                raise InvalidParameterError("month", month, "a month number 1 to 12, or None")
-            month = int(month)
-        return e, h, t, la, month
+def _check_site(elevation_m, humidity_percent, temperature_c, latitude_deg, month):
+    """The site's air parameters, checked: (elevation, humidity, temperature, latitude, month)."""
+    e = _scalar_in("elevation_m", elevation_m, -500.0, 9000.0, "m")
+    h = _scalar_in("humidity_percent", humidity_percent, 0.0, 100.0, "%", hi_open=True)
+    t = _scalar_in("temperature_c", temperature_c, -80.0, 60.0, "°C")
+    la = _scalar_in("latitude_deg", latitude_deg, -90.0, 90.0, "deg")
+    if month is not None:
+        if isinstance(month, bool) or not isinstance(month, int | np.integer) or not 1 <= month <= 12:
+            raise InvalidParameterError("month", month, "a month number 1 to 12, or None")
+        month = int(month)
+    return e, h, t, la, month
 
 
 @dataclass(frozen=True)
@@ -421,7 +438,7 @@ class Conditions:
     snellen_ratio: float = 1.0
 
     def __post_init__(self):
-        e, h, t, la, m = _Site.check(self.elevation_m, self.humidity_percent, self.temperature_c,
+        e, h, t, la, m = _check_site(self.elevation_m, self.humidity_percent, self.temperature_c,
                                      self.latitude_deg, self.month)
         for name, v in (("elevation_m", e), ("humidity_percent", h), ("temperature_c", t),
                         ("latitude_deg", la), ("month", m)):
@@ -512,6 +529,11 @@ class Conditions:
     def _blockwise(self, kernel, alt_deg, az_deg, sun, moon):
         ops = [_altitude("alt_deg", alt_deg), _azimuth("az_deg", az_deg)]
         has_sun, has_moon = sun is not None, moon is not None
+        if has_sun and not isinstance(sun, Sun):
+            raise InvalidParameterError("sun", sun, "a visibility.Sun(alt_deg=..., az_deg=...) or None")
+        if has_moon and not isinstance(moon, Moon):
+            raise InvalidParameterError("moon", moon, "a visibility.Moon(alt_deg=..., az_deg=..., "
+                                        "phase_angle_deg=...) or None")
         if has_sun:
             ops += [sun.alt_deg, sun.az_deg]
         if has_moon:
@@ -542,7 +564,7 @@ class Conditions:
         sa, ca = trig if trig is not None else _trig(alt)
         k = c["k"]
         x_ks = _ks_airmass_sin(ca)
-        b = c["b_zenith"] * x_ks * np.exp(-0.4 * np.log(10.0) * k * (x_ks - 1.0))
+        b = c["b_zenith"] * x_ks * _exp10(-0.4 * k * (x_ks - 1.0))
         if moon is not None and np.any(moon[0] > 0.0):
             malt, maz, phase = moon
             bm = _moonlight(k, x_ks, _cos_separation(sa, ca, az, malt, maz), malt, phase)
