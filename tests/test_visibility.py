@@ -57,9 +57,8 @@ def patat_v(sun_alt):
     return 11.84 + 1.518 * dz - 0.057 * dz**2
 
 
-#: Schaefer's twilight term is a one-line fit; Patat et al.'s own points scatter by ±0.3 mag
-#: about theirs, and Paranal's twilight is 30 % (0.3 mag) fainter than a low site's (their
-#: sect. 6), so the model is held to 0.6 mag
+#: Schaefer's twilight term is a one-line fit, and Paranal's V twilight is about 30 % (0.3 mag)
+#: fainter than a low site's (Patat et al. 2006, abstract), so the model is held to 0.6 mag
 TWILIGHT_TOLERANCE = 0.6
 
 
@@ -87,8 +86,8 @@ def test_extinction_coefficients_are_schaefers_program_output():
 
 
 def test_k_v_at_sea_level_and_on_a_mountain():
-    """Schaefer 1993 (Vistas 36, 311, sect. 3): k_V is 0.2–0.3 mag/airmass at ordinary low sites
-    (more in humid air) and about half that at high observatories (Mauna Kea/Paranal ~0.12).
+    """k_V is 0.2–0.3 mag/airmass at ordinary low sites (Schaefer 1993, Vistas 36, 311), more
+    in humid air, and about half that at high observatories (Paranal ~0.11–0.12).
     Here: sea level, 20–40 % humidity → 0.25–0.35 (humid air more: 0.38 at 60 %); 2600 m,
     dry → below 0.17."""
     for rh in (20.0, 40.0):
@@ -125,7 +124,7 @@ def test_twilight_term_is_schaefers_program_result():
 
 def test_dark_site_zenith_limit():
     """A moonless dark site (Bortle 1–2, 1000 m): Schaefer 1998's example gives 6.42 for 20/20
-    eyes and Schaefer 1993 quotes ~6.5 as the typical naked-eye limit; a keen observer
+    eyes, near the usual naked-eye limit of about 6.5 (Schaefer 1993); a keen observer
     (Snellen 2, VISLIMIT line 210) reaches Bortle 2001's class-1 limit, 7.6–8.0."""
     for b in (1, 2):
         lim = Conditions(bortle=b, elevation_m=1000.0).limiting_magnitude(90.0, 0.0)
@@ -137,8 +136,9 @@ def test_dark_site_zenith_limit():
 def test_city_sky_and_full_moon_are_far_brighter():
     """Bortle 2001: class 8 (city) sees to 4.1–4.5, class 9 to 4.0 at best; Schaefer's day
     branch of the threshold holds those skies to ~4 (0.3 mag below Bortle's, who asked
-    experienced observers). A full Moon 45° up over a dark site takes the limit to ~4 too
-    (K&S 1991: the full Moon brightens the V sky by 3–4 mag)."""
+    experienced observers). A full Moon 45° up over a dark site takes the limit to ~4 too,
+    brightening the zenith V sky by 3–4.5 mag (Patat 2003, A&A 400, 1183, sect. 7: at Paranal
+    the Moon brightens the B sky by about 3 mag already 10 days after new Moon)."""
     dark = Conditions(bortle=3).limiting_magnitude(90.0, 0.0)
     for b in (8, 9):
         city = Conditions(bortle=b).limiting_magnitude(90.0, 0.0)
@@ -205,8 +205,8 @@ def test_twilight_darkens_six_magnitudes_from_civil_to_nautical_and_ends_by_astr
 
 def test_daylight():
     """Sun 30° up: the sky is ~3 × 10³ cd/m² (1 nL = 3.183 × 10⁻⁶ cd/m²; a clear blue sky is
-    10³–10⁴ cd/m²), so Venus at greatest brilliancy (−4.6) is seen far from the Sun and Sirius
-    (−1.46) is not (Schaefer 1993 sect. 6: Venus is a known daytime naked-eye object)."""
+    a few thousand cd/m²), so Venus at greatest brilliancy (−4.6), famously seen in daylight,
+    is seen far from the Sun, and Sirius (−1.46) is not."""
     c = Conditions()
     sun = Sun(alt_deg=30.0, az_deg=180.0)
     cd_m2 = c.sky_brightness(45.0, 0.0, sun=sun) * 3.183e-6

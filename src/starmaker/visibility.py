@@ -9,7 +9,7 @@ Schaefer's visibility model, written as vectorised NumPy over directions:
   water vapour, with the site's elevation, relative humidity, temperature, latitude and
   season; each component has its own airmass (gas, aerosol, ozone shell) when a star is
   dimmed (Schaefer 1998, Sky & Telescope 95(5), 57, program VISLIMIT.BAS, lines 1000–1300;
-  the physics is in Schaefer 1993, Vistas Astron. 36, 311, sect. 3).
+  the physics is in Schaefer 1993, Vistas Astron. 36, 311).
 * **Sky surface brightness** in V, in nanolamberts (nL) and mag/arcsec², as a sum of
 
   - the *night sky*: the zenith brightness of the site (a Bortle class or a measured
@@ -21,7 +21,7 @@ Schaefer's visibility model, written as vectorised NumPy over directions:
     form gives the modest brightening (0.4–0.6 mag at sea level) that skies show;
   - *moonlight*: Krisciunas & Schaefer (1991, PASP 103, 1033; "K&S"), eqs. 3, 8, 9, 15 and 21,
     from the Moon's phase angle, its zenith distance and its separation from the direction;
-  - *twilight* and *daylight*: VISLIMIT.BAS lines 2260–2410 (Schaefer 1993 sect. 4), the
+  - *twilight* and *daylight*: VISLIMIT.BAS lines 2260–2410 (after Schaefer 1993), the
     fainter of the two being the one that applies (each formula overshoots on the other
     side of sunset).
 
