@@ -46,6 +46,68 @@ VISLIMIT_MN = 6.4195
 #: zenith, of which the night sky is the same 52.431 nL
 VISLIMIT_SKY_SUN_MINUS_6_NL = 128966.8
 
+def vislimit_bas(Z, ZS=180.0, RS=180.0, RH=40.0, TE=15.0, LA=30.0, AL=1000.0, M=2.0, Y=1998.0, SN=1.0):
+    """Schaefer's VISLIMIT.BAS (S&T May 1998, "Astronomical Computing"), V band, no Moon,
+    transliterated line by line into scalar Python (its defaults as keyword defaults) so that
+    the program's numbers above can be regenerated: returns (K_V, DM_V, B_V in nL, MN)."""
+    from math import cos, exp, log, log10, sin, sqrt
+
+    rd = 3.14159 / 180.0  # line 70
+    lt, ra, sl, zz = LA * rd, (M - 3) * 30.0 * rd, LA / abs(LA), Z * rd  # 1050–1090
+    xg = 1 / (cos(zz) + 0.0286 * exp(-10.5 * cos(zz)))  # 1100
+    xa = 1 / (cos(zz) + 0.0123 * exp(-24.5 * cos(zz)))  # 1110
+    xo = 1 / sqrt(1.0 - (sin(zz) / (1.0 + (20.0 / 6378.0))) ** 2)  # 1120
+    kr = 0.1066 * exp(-1 * AL / 8200)  # 1150, WA = 0.55
+    ka = 0.1 * exp(-1 * AL / 1500) * ((1 - 0.32 / log(RH / 100.0)) ** 1.33) * (1 + 0.33 * sl * sin(ra))
+    ko = 0.031 * (3.0 + 0.4 * (lt * cos(ra) - cos(3 * lt))) / 3.0  # 1180
+    kw = 0.031 * 0.94 * (RH / 100.0) * exp(TE / 15) * exp(-1 * AL / 8200)  # 1190
+    k, dm = kr + ka + ko + kw, kr * xg + ka * xa + ko * xo + kw * xg  # 1200–1210
+    x = 1 / (cos(zz) + 0.025 * exp(-11 * cos(zz)))  # 2070
+    xs = 40.0 if ZS > 90.0 else 1 / (cos(ZS * rd) + 0.025 * exp(-11 * cos(ZS * rd)))  # 2100–2110
+    bn = 1.0e-13 * (1 + 0.3 * cos(6.283 * (Y - 1992) / 11))  # 2140
+    bn *= (0.4 + 0.6 / sqrt(1.0 - 0.96 * sin(zz) ** 2)) * 10 ** (-0.4 * k * x)  # 2150–2160
+    hs = 90.0 - ZS  # 2270
+    scatter = 1.0 - 10.0 ** (-0.4 * k * x)
+    bt = 10 ** (-0.4 * (-26.74 + 11.05 + 32.5 - hs - Z / (360 * k))) * (100 / RS) * scatter  # 2280–2290
+    c4 = 10.0 ** (-0.4 * k * xs)  # 2310
+    fs = 6.2e07 * RS**-2 + 10 ** (6.15 - RS / 40) + 10**5.36 * (1.06 + cos(RS * rd) ** 2)  # 2320–2330
+    bd = 10 ** (-0.4 * (-26.74 + 11.05 + 43.27)) * scatter * (fs * c4 + 440000.0 * (1 - c4))  # 2340–2360
+    bl = (bn + (bt if bd > bt else bd)) / 1.11e-15  # 2380–2410, 260
+    c1, c2 = (10.0**-8.350001, 10.0**-5.9) if bl > 1500.0 else (10.0**-9.8, 10.0**-1.9)  # 270–300
+    th = c1 * (1.0 + sqrt(c2 * bl)) ** 2.0  # 310
+    return k, dm, bl, -16.57 - 2.5 * log10(th) - dm + 5.0 * log10(SN)  # 320
+
+
+def test_the_program_numbers_above_are_the_programs():
+    """The constants quoted from VISLIMIT.BAS come out of its transliteration."""
+    k, dm, bl, mn = vislimit_bas(0.0)
+    assert k == pytest.approx(VISLIMIT_K["V"], abs=PRINTED_2DP)
+    assert bl == pytest.approx(VISLIMIT_SKY_NL, abs=0.001)
+    assert mn == pytest.approx(VISLIMIT_MN, abs=1e-4)
+    assert vislimit_bas(0.0, ZS=96.0, RS=96.0)[2] == pytest.approx(VISLIMIT_SKY_SUN_MINUS_6_NL, abs=0.1)
+
+
+@pytest.mark.parametrize("z", [0.0, 30.0, 60.0, 75.0, 85.0, 89.0])
+def test_extinction_off_the_zenith_is_the_programs(z):
+    """Gas, aerosol and ozone each through their own airmass (lines 1100–1210), to 0.1 %."""
+    c = Conditions(**VISLIMIT_SITE)
+    assert c.extinction(90.0 - z) == pytest.approx(vislimit_bas(z)[1], rel=1e-3)
+
+
+@pytest.mark.parametrize(("sun_alt", "alt", "az"),
+                         [(-3.0, 90.0, 0.0), (-9.0, 51.0, 270.0), (-12.0, 90.0, 0.0), (-6.0, 20.0, 90.0),
+                          (10.0, 90.0, 0.0), (40.0, 70.0, 270.0), (5.0, 20.0, 270.0), (25.0, 30.0, 90.0)])
+def test_twilight_and_daylight_are_the_programs(sun_alt, alt, az):
+    """With the Sun at ``sun_alt`` in the west (az 270°), a direction (alt, az) in the same or
+    the opposite vertical: the sky less its night part is the program's twilight/daylight
+    term (lines 2260–2410; RS from the geometry), to 0.1 %."""
+    c = Conditions(**VISLIMIT_SITE, zenith_mag=float(nanolambert_to_mag(VISLIMIT_SKY_NL)))
+    sep = alt - sun_alt if az == 270.0 else 180.0 - alt - sun_alt
+    twilight = c.sky_brightness(alt, az, sun=Sun(sun_alt, 270.0)) - c.sky_brightness(alt, az)
+    program = vislimit_bas(90.0 - alt, ZS=90.0 - sun_alt, RS=sep)[2] - vislimit_bas(90.0 - alt)[2]
+    assert twilight == pytest.approx(program, rel=1e-3)
+
+
 # Patat, Ugolnikov & Postylyakov 2006 (A&A 455, 385), Table 4, V: zenith twilight sky
 # m = 11.84 + 1.518 (ζ − 95) − 0.057 (ζ − 95)² mag/arcsec², 95° ≤ ζ ≤ 105° (ζ the Sun's zenith
 # distance), measured at Paranal (2635 m).
