@@ -402,3 +402,39 @@ def test_bad_sun_moon_and_brightness_are_refused():
         limiting_magnitude_seen(-3.0)
     with pytest.raises(InvalidParameterError, match="alt_deg"):
         Conditions().sky_brightness("high", 0.0)
+
+
+# --- the real sky ----------------------------------------------------------------------------
+def test_naked_eye_counts_of_the_hipparcos_sky():
+    """How many Hipparcos stars a person sees at once, over 16 skies (latitudes 60°, 35°, 0°,
+    −34°; four sidereal times; alt/az by a plain rotation of the J2000 positions, enough for
+    counts). Of 8915 stars to V = 6.5 about half are up at any time, and the limit falls
+    toward the horizon. A pristine site (Bortle 1, 1000 m) with 20/20 eyes (Schaefer's
+    observer): 1500–2300, a couple of thousand; keen eyes (20/15) double it, the issue's
+    "a few thousand". A full Moon or a city sky: about 100–150, under a tenth."""
+    from starmaker import hipparcos
+
+    stars = hipparcos()
+    ra, dec, v = (np.asarray(stars[c], dtype=float) for c in ("ra", "dec", "V"))
+    assert int((v < 6.5).sum()) == 8915
+
+    def altaz(lat, lst):
+        h, d, p = np.radians(lst - ra), np.radians(dec), np.radians(lat)
+        alt = np.degrees(np.arcsin(np.sin(d) * np.sin(p) + np.cos(d) * np.cos(p) * np.cos(h)))
+        north = np.sin(d) * np.cos(p) - np.cos(d) * np.sin(p) * np.cos(h)
+        az = np.degrees(np.arctan2(-np.sin(h) * np.cos(d), north))
+        return alt, az % 360.0
+
+    skies = [altaz(lat, lst) for lat in (60.0, 35.0, 0.0, -34.0) for lst in (0.0, 90.0, 180.0, 270.0)]
+
+    def counts(conditions, **kw):
+        return np.array([conditions.sees(v, alt, az, **kw).sum() for alt, az in skies])
+
+    dark = counts(Conditions(bortle=1, elevation_m=1000.0))
+    assert 1500 <= dark.min() and dark.max() <= 2300
+    keen = counts(Conditions(bortle=1, elevation_m=1000.0, snellen_ratio=4.0 / 3.0))
+    assert np.all(keen > 1.8 * dark) and keen.min() >= 3000
+    moonlit = counts(Conditions(bortle=1, elevation_m=1000.0), moon=Moon(45.0, 180.0, 0.0))
+    city = counts(Conditions(bortle=8))
+    assert np.all(moonlit < dark / 10) and np.all(city < dark / 10)
+    assert np.all(city > 50)  # the bright stars still show
