@@ -23,6 +23,7 @@ from .stars import Stars  # noqa: E402
 from .survey import Field, MilkyWay, parse_limit  # noqa: E402
 from .units import parse_age, parse_mass  # noqa: E402
 from .validate import validate  # noqa: E402
+from .visibility import Conditions, visible  # noqa: E402
 
 __all__ = [
     "__version__",
@@ -53,6 +54,8 @@ __all__ = [
     "Field",
     "parse_limit",
     "validate",
+    "Conditions",
+    "visible",
     "DustDisk",
     "Component",
     "ThinDisk",
