@@ -1,6 +1,7 @@
 # Two commands do all set-up on a fresh machine:
-#   make sky   - install into .venv and render the sky (for now: a cluster's HR diagram and the
-#                made naked-eye Milky Way; tonight's sky from a place comes with the observer)
+#   make sky   - install into .venv and render tonight's sky at the default site (Karatsu, Japan):
+#                the real sky beside the made one, the visible list, and tonight's wishing star;
+#                also a cluster's HR diagram and the made naked-eye Milky Way
 #   make test  - install into .venv and run the test suite
 PYTHON ?= python3
 VENV   := .venv
@@ -19,9 +20,12 @@ sky: $(STAMP)
 	mkdir -p out
 	$(BIN)/starmaker make cluster --mass 1e4 --age 100Myr --feh 0 --seed 1 -o out/cluster.parquet
 	$(BIN)/starmaker plot hr out/cluster.parquet -o out/hr.png
-	$(BIN)/starmaker make milkyway --limit "V<6.5" --seed 1 -o out/sky.parquet
-	$(BIN)/starmaker plot skymap out/sky.parquet --band V -o out/sky.png
-	@echo "Wrote out/cluster.parquet, out/hr.png, out/sky.parquet and out/sky.png (the naked-eye Milky Way)"
+	$(BIN)/starmaker make milkyway --limit "V<6.5" --seed 1 -o out/milkyway.parquet
+	$(BIN)/starmaker plot skymap out/milkyway.parquet --band V -o out/milkyway.png
+	$(BIN)/starmaker sky --time tonight --stars both --catalogue out/milkyway.parquet \
+	    -o out/sky.png --list out/visible.csv
+	$(BIN)/starmaker wish --date today
+	@echo "Wrote out/sky.png (tonight's sky, real beside made), out/visible.csv, out/hr.png, out/milkyway.png"
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

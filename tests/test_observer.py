@@ -118,15 +118,34 @@ def test_refracted_altaz_matches_astropy(astropy_offline, sample, lat, lon, elev
     assert _separation(alt, az, ref_alt, ref_az)[up].max() < ARCMIN
 
 
-def test_refraction_at_the_horizon():
-    """Standard refraction lifts a star on the geometric horizon by about 29′ and one at apparent
-    altitude 0 was 34′ below it (Bennett 1982, J. Navigation 35, 255; Saemundsson 1986, Sky &
-    Telescope 72, 70: R(0°) = 34.5′ at 1010 mbar, 10 °C); here checked to 1′ through a star
-    placed on the meridian."""
-    from skyfield.earthlib import refract
+def test_refraction_agrees_with_bennett(sample):
+    """Refraction is applied from the true altitude by Sæmundsson's formula; check it against
+    Bennett's (1982, J. Navigation 35, 255: R = 1′ / tan(h_a + 7.31 / (h_a + 4.4)) from the
+    apparent altitude h_a) at standard air (1010 mbar, 10 °C): within 0.1′ from the horizon to
+    the zenith, and 34′ ± 1′ at the apparent horizon (the almanac's standard value)."""
+    site = Observer(0.0, 0.0, elevation_m=0.0)
+    site_std = Observer(0.0, 0.0, elevation_m=(1.0 - (1010.0 / 1013.25) ** (1 / 5.25588)) / 2.25577e-5)
+    assert abs(site_std.pressure_mbar - 1010.0) < 1e-6
+    t = site.at("2026-01-01T00:00Z").t
+    true_alt, _ = site_std.altaz(t, sample["ra"], sample["dec"], refraction=False)
+    app_alt, _ = site_std.altaz(t, sample["ra"], sample["dec"], refraction=True)
+    up = app_alt > 0.0
+    bennett = 1.0 / np.tan(np.radians(app_alt[up] + 7.31 / (app_alt[up] + 4.4))) / 60.0
+    assert np.abs((app_alt - true_alt)[up] - bennett).max() < 0.1 * ARCMIN
+    # at the apparent horizon (a quadratic through the stars within 1.5° of it): 34′ ± 1′
+    low = (app_alt > -0.5) & (app_alt < 1.5)
+    assert low.sum() > 10
+    fit = np.polyfit(app_alt[low], (app_alt - true_alt)[low] * 60.0, 2)
+    assert abs(np.polyval(fit, 0.0) - 34.0) < 1.0
 
-    lifted = float(refract(np.array([-34.5 / 60.0]), 10.0, 1010.0)[0])
-    assert abs(lifted) < 1.0 * ARCMIN
+
+def test_scalars_and_arrays_alike():
+    site = Observer(10.0, 20.0)
+    t = site.at("2026-01-01T00:00Z").t
+    a1, z1 = site.altaz(t, 83.8, -5.4)
+    a2, z2 = site.altaz(t, np.array([83.8, 10.0]), np.array([-5.4, 20.0]))
+    assert a1.shape == (1,) and a2.shape == (2,)
+    assert a1[0] == a2[0] and z1[0] == z2[0]
 
 
 def _astropy_sun_crossing(site: Observer, start: datetime, altitude: float) -> datetime:

@@ -16,9 +16,11 @@ from .history import Burst, Constant, Exponential, FixedFeH, GaussianFeH  # noqa
 from .imf import IMF, BrokenPowerLaw, Chabrier2003, Kroupa2001, Salpeter1955, imf_from_name  # noqa: E402
 from .isochrones import lifespan  # noqa: E402
 from .maker import Cluster, Maker, Population  # noqa: E402
+from .observer import DEFAULT_SITE, Evening, Observer, View  # noqa: E402
 from .photometry import absolute_magnitudes, shine  # noqa: E402
 from .realsky import gaia, hipparcos, v_from_hp  # noqa: E402
 from .schema import COLUMNS, PHASES  # noqa: E402
+from .sky import Wish, bodies, conditions_for, first_star, look, visible_list  # noqa: E402
 from .stars import Stars  # noqa: E402
 from .survey import Field, MilkyWay, parse_limit  # noqa: E402
 from .units import parse_age, parse_mass  # noqa: E402
@@ -50,6 +52,16 @@ __all__ = [
     "shine",
     "absolute_magnitudes",
     "Stars",
+    "Observer",
+    "View",
+    "Evening",
+    "DEFAULT_SITE",
+    "look",
+    "bodies",
+    "visible_list",
+    "first_star",
+    "conditions_for",
+    "Wish",
     "MilkyWay",
     "Field",
     "parse_limit",

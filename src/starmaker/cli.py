@@ -216,6 +216,170 @@ def plot_skymap(
     out.print(f"wrote [bold]{output}[/]")
 
 
+# --- the observer's sky ---------------------------------------------------------------------------
+def _site(lat: float | None, lon: float | None, elevation: float | None):
+    from .observer import DEFAULT_SITE, Observer
+
+    if lat is None and lon is None:
+        if elevation is None:
+            return DEFAULT_SITE
+        return Observer(DEFAULT_SITE.lat_degrees, DEFAULT_SITE.lon_degrees, elevation, DEFAULT_SITE.name)
+    if lat is None or lon is None:
+        raise StarmakerError("give both --lat and --lon (or neither, for the default site "
+                             "Karatsu, Saga, Japan)")
+    return Observer(lat, lon, 0.0 if elevation is None else elevation)
+
+
+def _made_sky(catalogue: Path | None, seed: int):
+    from .stars import Stars
+    from .survey import MilkyWay
+
+    if catalogue is not None:
+        stars = Stars.read(catalogue)
+        for col in ("ra", "dec", "V"):
+            if col not in stars:
+                raise StarmakerError(f"{catalogue} has no column {col!r}: the sky needs positions and V "
+                                     "(make one with 'starmaker make milkyway --limit \"V<6.5\"').")
+        return stars, str(catalogue)
+    with err.status(f"making the naked-eye Milky Way (V<6.5, seed {seed})..."):
+        return MilkyWay().make("V<6.5", seed=seed), f"made V<6.5, seed {seed}"
+
+
+def _write_list(table, path: Path) -> None:
+    import csv
+
+    from .io import atomic_path
+
+    cols = ["name", "hip", "kind", "alt", "az", "V", "airmass", "V_limit"]
+    with atomic_path(path, suffix=".csv") as tmp, open(tmp, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(cols)
+        for i in range(len(table)):
+            row = []
+            for c in cols:
+                v = table[c][i]
+                if c == "hip":
+                    row.append(int(v) if v else "")
+                elif isinstance(v, float | np.floating):
+                    row.append(f"{v:.3f}")
+                else:
+                    row.append(str(v))
+            w.writerow(row)
+
+
+@app.command("sky")
+def sky_cmd(
+    lat: float = typer.Option(None, help="Latitude (deg, north positive). Default: Karatsu, Japan."),
+    lon: float = typer.Option(None, help="Longitude (deg, east positive)."),
+    elevation: float = typer.Option(None, help="Elevation (m)."),
+    time: str = typer.Option("now", help="ISO 8601 time with offset (2026-12-24T18:30+09:00), 'now', or "
+                             "'tonight' (the end of twilight today at the site)."),
+    tz: str = typer.Option(None, help="Time zone for a time without offset and for 'tonight' "
+                           "(+09:00, Asia/Tokyo); default: the site's mean-solar zone."),
+    stars: str = typer.Option("real", help="'real' (Hipparcos), 'made', 'both' (side by side), or a "
+                              "Parquet catalogue of made stars."),
+    catalogue: Path = typer.Option(None, help="Made stars for --stars made/both (from 'make milkyway'); "
+                                   "default: make the V<6.5 sky now."),
+    seed: int = typer.Option(1, help="Seed when the made sky is made on the fly."),
+    bortle: int = typer.Option(None, help="Light pollution, Bortle class 1 (darkest) to 9 (inner city). "
+                               "Default: 3, a dark rural sky."),
+    sky_brightness: float = typer.Option(None, help="Zenith night-sky brightness, V mag/arcsec² "
+                                         "(instead of --bortle)."),
+    acuity: float = typer.Option(1.0, help="The observer's eyesight, Snellen ratio: 1 = 20/20, "
+                                 "1.33 = 20/15."),
+    output: Path = typer.Option(Path("sky.png"), "-o", "--output", help="PNG of the dome to write."),
+    list_: Path = typer.Option(None, "--list", help="CSV of the visible objects to write."),
+) -> None:
+    """The sky a person sees from a place at a time: the dome picture, the visible list."""
+    from .observer import parse_timezone
+    from .plots import dome
+    from .realsky import hipparcos
+    from .sky import bodies, conditions_for, look, sky_grid, visible_list
+
+    site = _site(lat, lon, elevation)
+    zone = parse_timezone(tz, site.lon_degrees) if tz else site.timezone
+    if time.strip().lower() == "tonight":
+        when = site.evening(None, zone).darkest()
+    else:
+        when = time
+    view = site.at(when, tz=zone)
+    cond = conditions_for(site, bortle=bortle, zenith_mag=sky_brightness, acuity=acuity)
+    kind = stars.strip().lower()
+    skies = []
+    if kind in ("real", "both"):
+        skies.append(("real sky (Hipparcos)", hipparcos()))
+    if kind in ("made", "both"):
+        made, label = _made_sky(catalogue, seed)
+        skies.append((f"made sky ({label})", made))
+    if not skies:
+        made, label = _made_sky(Path(stars), seed)
+        skies.append((f"made sky ({label})", made))
+    objs = bodies(view, cond)
+    seen = [(title, look(cat, view, cond)) for title, cat in skies]
+    local = view.datetime.astimezone(zone).isoformat(timespec="minutes")
+    panels = [(f"{title}: {int(s['visible'].sum())} stars visible", s, objs) for title, s in seen]
+    dome(panels, output, grid=sky_grid(view, cond),
+         suptitle=f"{site.label}, {local}. Sun {view.sun.alt:+.1f}°, Moon {view.moon.fraction:.0%} lit, "
+         f"{'up' if view.moon.alt > 0 else 'down'}.\n{cond.describe()}")
+    t = Table(title=f"{site.label} at {local}")
+    for c in ("sky", "visible stars", "brightest visible"):
+        t.add_column(c)
+    for title, s in seen:
+        lst = visible_list(s, objs)
+        names = ", ".join(str(n) for n in lst["name"][:5])
+        t.add_row(title, str(int(s["visible"].sum())), names)
+    out.print(t)
+    out.print(f"sky assumed: {cond.describe()}", highlight=False)
+    if list_ is not None:
+        _write_list(visible_list(seen[0][1], objs), list_)
+        out.print(f"wrote [bold]{list_}[/]")
+        if len(seen) > 1:
+            extra = list_.with_name(list_.stem + "_made" + list_.suffix)
+            _write_list(visible_list(seen[1][1], objs), extra)
+            out.print(f"wrote [bold]{extra}[/]")
+    out.print(f"wrote [bold]{output}[/]")
+
+
+@app.command("wish")
+def wish_cmd(
+    lat: float = typer.Option(None, help="Latitude (deg, north positive). Default: Karatsu, Japan."),
+    lon: float = typer.Option(None, help="Longitude (deg, east positive)."),
+    elevation: float = typer.Option(None, help="Elevation (m)."),
+    date: str = typer.Option("today", help="Local date of the evening, YYYY-MM-DD, or 'today'."),
+    tz: str = typer.Option(None, help="Time zone (+09:00, Asia/Tokyo); default: the site's mean-solar zone."),
+    bortle: int = typer.Option(None, help="Bortle class 1-9 (default 3, dark rural)."),
+    sky_brightness: float = typer.Option(None, help="Zenith night-sky brightness, V mag/arcsec²."),
+    acuity: float = typer.Option(1.0, help="The observer's eyesight, Snellen ratio: 1 = 20/20, "
+                                 "1.33 = 20/15."),
+    stars: Path = typer.Option(None, help="Parquet catalogue of made stars (default: the real sky)."),
+    as_json: bool = typer.Option(False, "--json", help="Print a JSON object instead of text."),
+) -> None:
+    """The star to wish on: the first star or planet to appear after sunset."""
+    from .sky import conditions_for, first_star
+
+    site = _site(lat, lon, elevation)
+    evening = site.evening(date, tz)
+    cond = conditions_for(site, bortle=bortle, zenith_mag=sky_brightness, acuity=acuity)
+    catalogue = _made_sky(stars, 0)[0] if stars is not None else None
+    wish = first_star(evening, catalogue, cond)
+    if as_json:
+        print(json.dumps({**wish.to_dict(), "site": site.label, "date": evening.day.isoformat()},
+                         ensure_ascii=False))
+        return
+    what = "the planet" if wish.kind == "planet" else "the star"
+    out.print(f"[bold]{site.label}[/], evening of {evening.day}: sunset {wish.sunset:%H:%M}; "
+              f"the first to appear is {what} [bold]{wish.name}[/] (V {wish.V:.1f}) at "
+              f"[bold]{wish.time:%H:%M:%S}[/] (UTC{wish.time:%z}), {wish.alt:.0f}° up in the "
+              f"{_compass(wish.az)} (azimuth {wish.az:.0f}°), the Sun {-wish.sun_alt:.1f}° below the "
+              "horizon. Make a wish.", highlight=False)
+    out.print(f"sky assumed: {cond.describe()}", highlight=False)
+
+
+def _compass(az: float) -> str:
+    names = ["north", "north-east", "east", "south-east", "south", "south-west", "west", "north-west"]
+    return names[int(((az % 360) + 22.5) // 45) % 8]
+
+
 @app.command("schema")
 def schema() -> None:
     """The output columns, with units (the contract)."""

@@ -12,7 +12,7 @@ from .io import atomic_path
 from .schema import PHASES
 from .stars import Stars
 
-__all__ = ["hr_diagram", "skymap", "counts_plot", "colour_plot", "local_hr_plot", "PHASE_COLOURS"]
+__all__ = ["hr_diagram", "skymap", "counts_plot", "colour_plot", "local_hr_plot", "dome", "PHASE_COLOURS"]
 
 PHASE_COLOURS = {
     "PMS": "#9e9ac8",
@@ -207,3 +207,112 @@ def local_hr_plot(samples: dict[str, tuple[np.ndarray, np.ndarray]], path: str |
     axes[0].invert_yaxis()
     axes[0].set_xlim(-0.4, 2.0)
     return _save(plt, fig, path)
+
+
+# --- the observer's dome ---------------------------------------------------------------------------
+#: Sky colours by surface brightness (V mag/arcsec²): night, deep twilight, twilight blue, day.
+_SKY_STOPS = [(5.0, "#d4e6f8"), (8.0, "#9fc4ea"), (11.0, "#5f8fcc"), (14.0, "#2d5595"), (17.0, "#15295a"),
+              (19.5, "#0a1330"), (22.0, "#03040b")]
+
+
+def _sky_cmap():
+    from matplotlib.colors import LinearSegmentedColormap
+
+    lo, hi = _SKY_STOPS[0][0], _SKY_STOPS[-1][0]
+    stops = [((m - lo) / (hi - lo), c) for m, c in _SKY_STOPS]
+    return LinearSegmentedColormap.from_list("sky", stops), lo, hi
+
+
+def _edges(centres: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    mid = 0.5 * (centres[1:] + centres[:-1])
+    return np.concatenate([[lo], mid, [hi]])
+
+
+def _draw_dome(fig, pos, seen: Stars, objects: Stars | None, grid: dict | None, title: str,
+               highlight: str | None, labels: int) -> None:
+    from matplotlib import patheffects
+
+    from .sky import _names
+
+    halo = [patheffects.withStroke(linewidth=1.6, foreground="#0a1330")]
+    ax = fig.add_subplot(*pos, projection="polar")
+    ax.set_theta_zero_location("N")
+    ax.set_theta_direction(1)  # looking up: north at the top, east to the left
+    ax.set_facecolor("#03040b")
+    if grid is not None:
+        cmap, lo, hi = _sky_cmap()
+        rgba = cmap((np.clip(grid["sky_mag"], lo, hi) - lo) / (hi - lo))
+        if "sun_alt" in grid and -14.0 < grid["sun_alt"] < 3.0:
+            # the glow of sunset: warm toward the Sun's azimuth, low in the sky, fading as it sinks
+            daz = np.radians(grid["az"][None, :] - grid["sun_az"])
+            near = np.clip(np.cos(daz), 0.0, None) ** 3 * np.exp(-grid["alt"][:, None] / 12.0)
+            strength = 0.65 * near * np.clip((grid["sun_alt"] + 14.0) / 12.0, 0.0, 1.0)
+            warm = np.array([1.0, 0.55, 0.25])
+            rgba[..., :3] = rgba[..., :3] * (1 - strength[..., None]) + warm * strength[..., None]
+        alt_e, az_e = _edges(grid["alt"], 0.0, 90.0), _edges(grid["az"], 0.0, 360.0)
+        Te, Re = np.meshgrid(np.radians(az_e), 90.0 - alt_e)
+        mesh = ax.pcolormesh(Te, Re, np.zeros(rgba.shape[:2]), shading="flat", zorder=0, antialiased=False)
+        mesh.set_array(None)
+        mesh.set_facecolor(rgba.reshape(-1, 4))
+        mesh.set_edgecolor("face")
+    ax.set_ylim(0, 90)
+    vis = np.nonzero(seen["visible"])[0]
+    s = seen.select(vis).with_columns(row=vis)
+    if len(s):
+        margin = np.clip(s["V_limit"] - s["V"], 0, None)
+        size = np.clip(0.6 + 5.0 * margin**1.7, 0.6, 140.0)
+        bv = s["B"] - s["V"] if "B" in s else np.zeros(len(s))
+        order = np.argsort(-s["V"])
+        ax.scatter(np.radians(s["az"][order]), 90.0 - s["alt"][order], s=size[order],
+                   c=np.nan_to_num(bv[order]), cmap="RdYlBu_r", vmin=-0.3, vmax=1.8, zorder=3,
+                   edgecolors="#0a1330", linewidths=0.25)
+        top = np.argsort(s["V"])[:labels]
+        for i, name in zip(top, _names(s.select(top)), strict=True):
+            if name.startswith(("HIP", "#")) or " #" in name:
+                continue  # only names a person would know
+            ax.annotate(name, (np.radians(s["az"][i]), 90.0 - s["alt"][i]), xytext=(4, 3),
+                        textcoords="offset points", color="#dbe4f2", fontsize=7, zorder=4, path_effects=halo)
+        if highlight:
+            hit = np.nonzero(_names(s) == highlight)[0]
+            for i in hit:
+                ax.scatter(np.radians(s["az"][i]), 90.0 - s["alt"][i], s=260, facecolors="none",
+                           edgecolors="#ff5fa2", lw=1.4, zorder=6)
+    if objects is not None:
+        for r in range(len(objects)):
+            if objects["alt"][r] <= 0:
+                continue
+            moon = objects["kind"][r] == "moon"
+            th, rr = np.radians(objects["az"][r]), 90.0 - objects["alt"][r]
+            ax.scatter(th, rr, s=220 if moon else 34, c="#f4f1e0" if moon else "#ffd27a",
+                       edgecolors="#ffffff" if moon else "none", lw=0.5, zorder=5,
+                       alpha=1.0 if objects["visible"][r] else 0.35)
+            ax.annotate(str(objects["name"][r]), (th, rr), xytext=(6, -10), textcoords="offset points",
+                        color="#ffd27a", fontsize=8, zorder=6, path_effects=halo)
+            if highlight and objects["name"][r] == highlight:
+                ax.scatter(th, rr, s=300, facecolors="none", edgecolors="#ff5fa2", lw=1.4, zorder=6)
+    ax.set_xticks(np.radians([0, 90, 180, 270]))
+    ax.set_xticklabels(["N", "E", "S", "W"], color="#333333", fontsize=11, fontweight="bold")
+    ax.set_yticks([30, 60])
+    ax.set_yticklabels([])
+    ax.grid(color="#8899aa", alpha=0.25, lw=0.6)
+    ax.set_title(title, fontsize=10, pad=16)
+
+
+def dome(panels: list[tuple[str, Stars, Stars | None]], path: str | os.PathLike, *, grid: dict | None = None,
+         suptitle: str = "", labels: int = 14, highlight: str | None = None) -> Path:
+    """The observer's dome, one panel per sky (e.g. real and made side by side): zenith at the
+    centre, the horizon as the rim, north up and east to the left as when looking up; visible
+    stars sized by how far they are above the eye's limit and coloured by B − V; the planets and
+    the Moon marked (faded where not visible); the sky's twilight colour from ``grid`` (``alt``,
+    ``az`` in deg and ``sky_mag`` in V mag/arcsec²) behind them; ``highlight`` rings the object
+    of that name (the wishing star)."""
+    plt, fig = _figure(figsize=(7.0 * len(panels), 8.0), dpi=110)
+    for k, (title, seen, objects) in enumerate(panels):
+        _draw_dome(fig, (1, len(panels), k + 1), seen, objects, grid, title, highlight, labels)
+    if suptitle:
+        fig.suptitle(suptitle, fontsize=10)
+    fig.tight_layout(rect=(0, 0, 1, 0.95 if suptitle else 1.0))
+    with atomic_path(path, suffix=".png") as tmp:
+        fig.savefig(tmp, format="png")
+    plt.close(fig)
+    return Path(path)

@@ -132,8 +132,20 @@ COLUMNS: tuple[Column, ...] = (
         "proper motion in right ascension, mu_alpha* = mu_alpha cos(dec); NaN where unknown",
     ),
     Column("pmdec", "mas/yr", "float64", "proper motion in declination; NaN where unknown"),
+    # --- the sky an observer sees (sky.look, sky.visible_list, `starmaker sky --list`) ---
+    Column("name", "", "object", "IAU proper name, else Bayer/Flamsteed designation, else 'HIP n'; "
+           "made stars '<component> #<row>'; planets and the Moon by name"),
+    Column("kind", "", "object", "star, planet or moon"),
+    Column("alt", "deg", "float64", "apparent altitude above the horizon, refracted, at the observer's time"),
+    Column("az", "deg", "float64", "azimuth, from north through east"),
+    Column("airmass", "", "float64", "relative air mass toward the star (1 at the zenith); NaN when down"),
+    Column("V_limit", "mag", "float64", "faintest V (above the atmosphere) the naked eye sees in that "
+           "direction, Schaefer's model: sky glow, twilight, moonlight and extinction; NaN where not judged"),
+    Column("visible", "", "bool", "True where the naked eye sees the star: up, and V <= V_limit"),
 )
 
+#: the columns that only an observer's view has (sky.look, sky.visible_list), never a catalogue
+OBSERVED_COLUMNS = ("name", "kind", "alt", "az", "airmass", "V_limit", "visible")
 _BY_NAME = {c.name: c for c in COLUMNS}
 CATEGORIES: dict[str, tuple[str, ...]] = {"phase": PHASES, "component": COMPONENTS}
 
@@ -152,7 +164,7 @@ def markdown_table() -> str:
     """The schema as a Markdown table (used in the README)."""
     rows = ["| column | unit | type | meaning |", "|---|---|---|---|"]
     for c in COLUMNS:
-        t = "text" if c.dtype == "category" else c.dtype
+        t = "text" if c.dtype in ("category", "object") else c.dtype
         rows.append(f"| `{c.name}` | {c.unit or '—'} | {t} | {c.description} |")
     return "\n".join(rows)
 

@@ -46,7 +46,7 @@ from .frames import galactocentric, icrs_to_galactic, lonlat
 from .galaxy import COMPONENT_NAMES, Component, Population
 from .isochrones import FEH_RANGE, dying_mass
 from .photometry import absolute_magnitudes, load_bc_grid
-from .schema import COLUMNS, COMPONENTS
+from .schema import COLUMNS, COMPONENTS, OBSERVED_COLUMNS
 from .stars import Stars
 
 __all__ = ["Limit", "parse_limit", "Field", "make_sky", "iter_sky", "write_sky", "MilkyWay", "DEFAULT_NSIDE"]
@@ -62,7 +62,7 @@ K_MIN = {"G": 0.60, "BP": 0.95, "RP": 0.50, "B": 1.32, "V": 1.0}  # min A_band/A
 LIMIT_RANGE = (-2.0, 16.0)
 #: the columns of a made sky, in schema order
 _REAL_ONLY = ("hip", "source_id", "parallax", "pmra", "pmdec")
-SKY_COLUMNS = tuple(c.name for c in COLUMNS if c.name not in _REAL_ONLY)
+SKY_COLUMNS = tuple(c.name for c in COLUMNS if c.name not in _REAL_ONLY and c.name not in OBSERVED_COLUMNS)
 COLUMN_DTYPES = {c.name: c.numpy_dtype for c in COLUMNS}
 _LIMIT_RE = re.compile(r"^\s*(G|BP|RP|B|V)\s*<\s*([-+]?\d+(?:\.\d*)?)\s*$")
 

@@ -1,0 +1,221 @@
+"""The sky a person sees: naked-eye counts against the literature, the wishing star against an
+independent computation, pictures and the CLI."""
+
+from __future__ import annotations
+
+import csv
+import json
+import warnings
+from datetime import timedelta
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+import starmaker as sm
+from starmaker.cli import app
+from starmaker.observer import DEFAULT_SITE, Observer, _data_folder
+from starmaker.sky import bodies, conditions_for, first_star, look, visible_list
+from starmaker.visibility import Conditions, Moon, Sun
+
+runner = CliRunner()
+
+# A moonless December night at Karatsu (New Moon 2026-12-09; the Moon sets before 21:30) and the
+# Christmas full Moon (2026-12-24).
+MOONLESS = "2026-12-10T21:30+09:00"
+FULL_MOON = "2026-12-24T21:30+09:00"
+
+
+@pytest.fixture(scope="module")
+def hip():
+    return sm.hipparcos()
+
+
+def test_naked_eye_counts(hip):
+    """Moonless nights. The literature: "seldom possible to see more than 2500 naked-eye stars at
+    any one time" (Moore & Rees 2011, Patrick Moore's Data Book of Astronomy, ch. 18); under dark
+    rural skies with a limit near 5.5, "under 1,000" (BBC Sky at Night, 2023, "How many stars can
+    you see"); the Yale Bright Star Catalogue's 9,110 stars to V = 6.5 over the whole sky, half
+    of them up at once, are the ceiling before extinction. Schaefer's 20/20 observer at a sea-level
+    Bortle 3 site (the default) sees ~1,300; at a pristine mountain site (Bortle 1, 1,000 m) ~2,000;
+    with keen eyes (20/15) there, about 3,000. Under a full Moon, or from a city (Bortle 8), far
+    fewer: a few hundred at most."""
+    mountain = Observer(DEFAULT_SITE.lat_degrees, DEFAULT_SITE.lon_degrees, 1000.0)
+    best = look(hip, mountain.at(MOONLESS), conditions_for(mountain, bortle=1))
+    keen = look(hip, mountain.at(MOONLESS), conditions_for(mountain, bortle=1, acuity=4 / 3))
+    assert 1500 <= int(best["visible"].sum()) <= 2600
+    assert int(keen["visible"].sum()) >= 2600
+    dark = look(hip, DEFAULT_SITE.at(MOONLESS), conditions_for(DEFAULT_SITE, bortle=3))
+    moonlit = look(hip, DEFAULT_SITE.at(FULL_MOON), conditions_for(DEFAULT_SITE, bortle=3))
+    city = look(hip, DEFAULT_SITE.at(MOONLESS), conditions_for(DEFAULT_SITE, bortle=8))
+    n_dark, n_moon, n_city = (int(s["visible"].sum()) for s in (dark, moonlit, city))
+    assert DEFAULT_SITE.at(MOONLESS).moon.alt < 0 < DEFAULT_SITE.at(FULL_MOON).moon.alt
+    assert 900 <= n_dark <= 2600
+    assert n_moon < n_dark / 3 and n_city < n_dark / 3
+    assert n_city < 500 and n_moon < 500
+    # all visible stars are up, and brighter than the limit in their direction
+    v = dark.select(dark["visible"])
+    assert (v["alt"] > 0).all() and (v["V"] <= v["V_limit"]).all()
+
+
+def test_made_and_real_skies_through_the_same_code(hip):
+    """A made naked-eye sky goes through the same look(); its visible count is within 25 % of the
+    real one (the Milky Way's V < 10 counts agree with Gaia to 5 %, tests/test_survey.py)."""
+    made = sm.MilkyWay().make("V<6.5", seed=1)
+    view = DEFAULT_SITE.at(MOONLESS)
+    n_made = int(look(made, view)["visible"].sum())
+    n_real = int(look(hip, view)["visible"].sum())
+    assert abs(n_made / n_real - 1) < 0.25
+
+
+def test_visible_list_columns(hip):
+    view = DEFAULT_SITE.at("2026-12-24T20:00+09:00")
+    table = visible_list(look(hip, view), bodies(view))
+    for col in ("name", "hip", "alt", "az", "V", "airmass"):
+        assert col in table
+    assert table["name"][0] == "Moon"  # brightest first
+    assert "Sirius" in set(table["name"]) and "Betelgeuse" in set(table["name"])
+    assert (np.diff(table["V"]) >= 0).all()
+
+
+# --- the wishing star against an independent computation -----------------------------------------
+def _bennett(h):
+    """Refraction (deg) for a geometric altitude h (deg): Sæmundsson 1986 (Sky & Telescope 72,
+    70), the inverse of Bennett's formula, 1.02 / tan(h + 10.3 / (h + 5.11)) arcmin."""
+    h = np.asarray(h, dtype=float)
+    r = 1.02 / np.tan(np.radians(h + 10.3 / (h + 5.11))) / 60.0
+    return np.where(h > -1.0, r, 0.0)
+
+
+def _independent_first(site: Observer, day: str, cond: Conditions, hip, step_s: float = 20.0):
+    """Brute force with astropy: positions of the stars (V < 4.5), planets, Sun and Moon from
+    astropy (ICRS → AltAz without air, then Sæmundsson refraction), every ``step_s`` seconds from
+    sunset, judged by the same visibility model; the first object seen and when."""
+    import astropy.units as u
+    from astropy.coordinates import AltAz, Distance, EarthLocation, SkyCoord, get_body
+    from astropy.time import Time
+    from astropy.utils import iers
+
+    iers.conf.auto_download = False
+    iers.conf.auto_max_age = None
+    iers.earth_orientation_table.set(iers.IERS_A.open(str(_data_folder() / "finals2000A.all")))
+    evening = site.evening(day)
+    start = evening.sunset
+    times = Time(start) + np.arange(0, 2.5 * 3600 / step_s) * step_s * u.s
+    loc = EarthLocation(lon=site.lon_degrees * u.deg, lat=site.lat_degrees * u.deg,
+                        height=site.elevation_m * u.m)
+    bright = hip.select(hip["V"] < 4.5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        frame = AltAz(obstime=times, location=loc, pressure=0 * u.hPa)
+        plx = np.where(bright["parallax"] > 0.5, bright["parallax"], 0.5)
+        stars = SkyCoord(ra=bright["ra"] * u.deg, dec=bright["dec"] * u.deg,
+                         pm_ra_cosdec=np.nan_to_num(bright["pmra"]) * u.mas / u.yr,
+                         pm_dec=np.nan_to_num(bright["pmdec"]) * u.mas / u.yr,
+                         distance=Distance(parallax=plx * u.mas), radial_velocity=0 * u.km / u.s,
+                         obstime=Time(1991.25, format="jyear", scale="tt"))
+        stars = stars.apply_space_motion(new_obstime=times[0])
+        s_aa = SkyCoord(stars.ra, stars.dec)[:, None].transform_to(frame[None, :])
+        sun = get_body("sun", times, loc)
+        moon = get_body("moon", times, loc)
+        sun_aa, moon_aa = sun.transform_to(frame), moon.transform_to(frame)
+        # the Moon's phase angle from the Sun-Moon elongation seen from the Earth
+        elong = sun.separation(moon).rad
+        rs, rm = sun.distance.au, moon.distance.au
+        phase = np.degrees(np.arctan2(rs * np.sin(elong), rm - rs * np.cos(elong)))
+        planets = {}
+        view = site.at(start + timedelta(minutes=30))
+        mags = {p.name: p.V for p in view.planets}  # V over an evening changes by < 0.01 mag
+        for name in mags:
+            planets[name] = get_body(name.lower(), times, loc).transform_to(frame)
+    names = [*(f"hip {h}" for h in bright["hip"]), *planets]
+    V = np.concatenate([bright["V"], [mags[n] for n in planets]])
+    for k in range(len(times)):
+        alt = np.concatenate([s_aa.alt.deg[:, k], [planets[n].alt.deg[k] for n in planets]])
+        az = np.concatenate([s_aa.az.deg[:, k], [planets[n].az.deg[k] for n in planets]])
+        alt = alt + _bennett(alt)
+        up = alt > 0
+        sa = sun_aa.alt.deg[k] + float(_bennett(sun_aa.alt.deg[k]))
+        ma = moon_aa.alt.deg[k] + float(_bennett(moon_aa.alt.deg[k]))
+        lim = cond.limiting_magnitude(alt[up], az[up], sun=Sun(sa, sun_aa.az.deg[k]),
+                                      moon=Moon(ma, moon_aa.az.deg[k], phase[k]))
+        seen = np.nonzero(up)[0][V[up] <= lim]
+        if len(seen):
+            best = seen[np.argmin(V[seen] - lim[V[up] <= lim])] if len(seen) > 1 else seen[0]
+            return names[best], times[k].to_datetime(timezone=start.tzinfo), [names[i] for i in seen]
+    raise AssertionError("nothing seen")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "lat,lon,elev,day",
+    [
+        (33.45, 129.97, 20.0, "2026-12-24"),  # Saturn in a full-Moon twilight
+        (33.45, 129.97, 20.0, "2026-10-20"),  # Vega overhead
+        (-33.87, 151.21, 50.0, "2026-10-20"),  # Fomalhaut
+        (-33.87, 151.21, 50.0, "2027-09-01"),  # Rigil Kentaurus
+        (-33.87, 151.21, 50.0, "2026-08-15"),  # Venus, already at sunset
+        (64.14, -21.94, 10.0, "2026-03-25"),  # Jupiter, Reykjavik
+    ],
+)
+def test_wishing_star_matches_independent_computation(hip, lat, lon, elev, day):
+    """Same first object, at the same time within a minute (the brute force steps 20 s)."""
+    site = Observer(lat, lon, elev)
+    cond = conditions_for(site)
+    wish = first_star(site.evening(day), hip, cond)
+    name, when, seen = _independent_first(site, day, cond, hip)
+    ours = wish.name if wish.kind == "planet" else f"hip {wish.hip}"
+    assert ours in seen, (ours, name, seen)
+    assert abs(when - wish.time) <= timedelta(seconds=60)
+
+
+def test_wish_needs_a_sunset():
+    with pytest.raises(sm.StarmakerError, match="does not set"):
+        first_star(Observer(78.22, 15.65).evening("2026-06-21"))
+
+
+# --- the CLI ------------------------------------------------------------------------------------
+def test_cli_sky_real(tmp_path):
+    png, lst = tmp_path / "sky.png", tmp_path / "visible.csv"
+    r = runner.invoke(app, ["sky", "--lat", "33.45", "--lon", "129.97", "--time", "2026-12-24T18:30+09:00",
+                            "--stars", "real", "-o", str(png), "--list", str(lst)])
+    assert r.exit_code == 0, r.output
+    assert png.stat().st_size > 50_000
+    with lst.open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert {"name", "hip", "alt", "az", "V", "airmass"} <= set(rows[0])
+    names = {row["name"] for row in rows}
+    assert {"Betelgeuse", "Rigel", "Capella"} <= names  # Orion rising in a December evening
+    hips = {row["hip"] for row in rows if row["name"] == "Rigel"}
+    assert hips == {"24436"}
+    assert "Bortle 3" in r.output
+
+
+def test_cli_wish_json():
+    r = runner.invoke(app, ["wish", "--lat", "33.45", "--lon", "129.97", "--date", "2026-12-24", "--json"])
+    assert r.exit_code == 0, r.output
+    d = json.loads(r.output)
+    assert {"time", "name", "alt", "az", "V"} <= set(d)
+    assert d["time"].endswith("+09:00") and d["name"] == "Saturn"
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["sky", "--lat", "95", "--lon", "0"], "latitude"),
+        (["sky", "--time", "yesterday"], "time"),
+        (["sky", "--bortle", "12"], "bortle"),
+        (["wish", "--date", "2026-02-30"], "date"),
+        (["sky", "--stars", "nosuchfile.parquet"], "nosuchfile"),
+    ],
+)
+def test_cli_bad_input(args, message, tmp_path):
+    import subprocess
+    import sys
+
+    r = subprocess.run([sys.executable, "-m", "starmaker.cli", *args, "-o" if args[0] == "sky" else "--json",
+                        *([str(tmp_path / "x.png")] if args[0] == "sky" else [])],
+                       capture_output=True, text=True)
+    assert r.returncode == 1
+    assert message in r.stderr and "Traceback" not in r.stderr
+    assert not (tmp_path / "x.png").exists()
