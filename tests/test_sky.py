@@ -219,3 +219,11 @@ def test_cli_bad_input(args, message, tmp_path):
     assert r.returncode == 1
     assert message in r.stderr and "Traceback" not in r.stderr
     assert not (tmp_path / "x.png").exists()
+
+
+def test_cli_real_sky_map(tmp_path):
+    """The all-sky map draws the real sky through the same code as a made one."""
+    png = tmp_path / "map.png"
+    r = runner.invoke(app, ["plot", "skymap", "hipparcos", "--band", "V", "--limit", "6.5", "-o", str(png)])
+    assert r.exit_code == 0, r.output
+    assert png.stat().st_size > 50_000

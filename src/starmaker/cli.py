@@ -198,21 +198,28 @@ def plot_hr(
 
 @plot_app.command("skymap")
 def plot_skymap(
-    catalogue: Path = typer.Argument(..., help="Parquet file of stars with l, b and magnitudes."),
+    catalogue: str = typer.Argument(..., help="Parquet file of stars with l, b and magnitudes, or "
+                                    "'hipparcos' / 'gaia' for the real sky."),
     output: Path = typer.Option(..., "-o", "--output", help="PNG file to write."),
     band: str = typer.Option("G", help="Band that sets the dot sizes (G or V)."),
+    limit: float = typer.Option(None, help="Draw only stars brighter than this in --band."),
 ) -> None:
     """An all-sky map in galactic coordinates, stars sized by brightness, coloured by colour."""
     from .photometry import check_band
     from .plots import skymap
+    from .realsky import gaia, hipparcos
     from .stars import Stars
 
-    stars = Stars.read(catalogue)
+    real = {"hipparcos": hipparcos, "gaia": gaia}
+    stars = real[catalogue.lower()]() if catalogue.lower() in real else Stars.read(catalogue)
+    band = check_band(band)
+    if limit is not None:
+        stars = stars.select(stars[band] < limit)
     for col in ("l", "b"):
         if col not in stars:
             raise StarmakerError(f"{catalogue} has no column {col!r}: a sky map needs positions "
                                  "(make one with 'starmaker make milkyway').")
-    skymap(stars, output, band=check_band(band))
+    skymap(stars, output, band=band)
     out.print(f"wrote [bold]{output}[/]")
 
 
