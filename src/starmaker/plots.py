@@ -12,7 +12,8 @@ from .io import atomic_path
 from .schema import PHASES
 from .stars import Stars
 
-__all__ = ["hr_diagram", "skymap", "counts_plot", "colour_plot", "local_hr_plot", "PHASE_COLOURS"]
+__all__ = ["hr_diagram", "skymap", "counts_plot", "colour_plot", "local_hr_plot", "PHASE_COLOURS",
+           "survival_plot", "compare_brightness_plot", "compare_hr_plot"]
 
 PHASE_COLOURS = {
     "PMS": "#9e9ac8",
@@ -206,4 +207,76 @@ def local_hr_plot(samples: dict[str, tuple[np.ndarray, np.ndarray]], path: str |
     axes[0].set_ylabel("M_V (mag)")
     axes[0].invert_yaxis()
     axes[0].set_xlim(-0.4, 2.0)
+    return _save(plt, fig, path)
+
+
+# ------------------------------------------------------------------ makers side by side (compare)
+MAKER_COLOURS = ("#08519c", "#e6550d", "#31a354", "#756bb1", "#636363", "#d6616b")
+
+
+def _time_axis(ax) -> None:
+    ax.set_xscale("log")
+    ax.set_xlabel("time since the first stars formed (yr)")
+    ax.grid(alpha=0.25, which="both")
+
+
+def survival_plot(curves: dict[str, dict[str, np.ndarray]], path: str | os.PathLike) -> Path:
+    """Fraction of each maker's stars still shining (burning nuclear fuel) against time."""
+    plt, fig = _figure(figsize=(8, 5.2), dpi=110)
+    ax = fig.add_subplot(111)
+    for (name, c), colour in zip(curves.items(), MAKER_COLOURS * 4, strict=False):
+        ax.plot(c["t"], c["shining_fraction"], "-", color=colour, lw=2, label=name)
+    _time_axis(ax)
+    ax.set_ylim(0, 1.02)
+    ax.set_ylabel("fraction of stars still shining")
+    ax.set_title("Survival: whose stars last longer")
+    ax.legend()
+    return _save(plt, fig, path)
+
+
+def compare_brightness_plot(curves: dict[str, dict[str, np.ndarray]], path: str | os.PathLike) -> Path:
+    """Integrated M_V (top) and M/L_V (bottom) of each maker against time."""
+    plt, fig = _figure(figsize=(8, 7.5), dpi=110)
+    ax1, ax2 = fig.subplots(2, 1, sharex=True)
+    for (name, c), colour in zip(curves.items(), MAKER_COLOURS * 4, strict=False):
+        ax1.plot(c["t"], c["M_V"], "-", color=colour, lw=2, label=name)
+        ax2.plot(c["t"], c["ML_V"], "-", color=colour, lw=2, label=name)
+    ax1.invert_yaxis()
+    ax1.set_ylabel("integrated M_V (mag)")
+    ax1.set_title("Integrated brightness: whose stars shine brighter")
+    ax1.legend()
+    ax2.set_yscale("log")
+    ax2.set_ylabel("M/L_V (Msun/Lsun)")
+    for ax in (ax1, ax2):
+        _time_axis(ax)
+    return _save(plt, fig, path)
+
+
+def compare_hr_plot(snapshots: dict[str, dict[float, Stars]], path: str | os.PathLike, max_panels: int = 3) -> Path:
+    """Every maker's stars in one colour–magnitude diagram (BP−RP vs M_G), one panel per
+    epoch (at most ``max_panels``: the first, a middle and the last)."""
+    epochs = sorted({t for snap in snapshots.values() for t in snap})
+    if len(epochs) > max_panels:
+        epochs = [epochs[0], epochs[len(epochs) // 2], epochs[-1]][:max_panels]
+    plt, fig = _figure(figsize=(5.2 * len(epochs), 6), dpi=110)
+    axes = np.atleast_1d(fig.subplots(1, len(epochs), sharey=True))
+    for ax, t in zip(axes, epochs, strict=True):
+        colours = dict(zip(snapshots, MAKER_COLOURS * 4, strict=False))
+        # the most numerous first, so the fewer stars of the others stay visible on top
+        order = sorted(snapshots, key=lambda k: -len(snapshots[k].get(t, ())))
+        for name, snap, colour in ((k, snapshots[k], colours[k]) for k in order):
+            s = snap.get(t)
+            if s is None or len(s) == 0:
+                continue
+            c, m = s["M_BP"] - s["M_RP"], s["M_G"]
+            ok = np.isfinite(c) & np.isfinite(m)
+            ax.scatter(c[ok], m[ok], s=3 if ok.sum() > 20000 else 6, c=colour, lw=0, alpha=0.5,
+                       label=f"{name}: {int(s['alive'].sum())} shining", rasterized=True)
+        ax.set_title(f"{t / 1e9:.3g} Gyr" if t >= 1e9 else f"{t / 1e6:.3g} Myr")
+        ax.set_xlabel("BP − RP (mag)")
+        ax.grid(alpha=0.25)
+        ax.legend(loc="lower left", fontsize=8, markerscale=3)
+    axes[0].set_ylabel("M_G (mag)")
+    axes[0].invert_yaxis()
+    fig.suptitle("Both populations in one colour–magnitude diagram")
     return _save(plt, fig, path)

@@ -382,6 +382,8 @@ class GalaxyMaker:
 
         stars = MilkyWay(self.components()).make(self.limit, seed=seed, field=self.field)
         stars.meta["recipe"] = self.recipe()
+        if getattr(self, "recipe_text", None):
+            stars.meta["recipe_toml"] = self.recipe_text
         return stars
 
     def recipe(self) -> dict[str, Any]:
