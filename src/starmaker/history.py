@@ -123,7 +123,8 @@ class Bursts(StarFormationHistory):
     def __init__(self, ages, weights=None) -> None:
         ages = list(ages) if not isinstance(ages, str | float | int) else [ages]
         if not ages:
-            raise InvalidParameterError("ages", ages, "a list of at least one burst age, e.g. ['1Gyr', '5Gyr']")
+            raise InvalidParameterError("ages", ages,
+                                        "a list of at least one burst age, e.g. ['1Gyr', '5Gyr']")
         self.ages = tuple(_age(a, f"ages[{i}]") for i, a in enumerate(ages))
         w = [1.0] * len(self.ages) if weights is None else [float(x) for x in weights]
         if len(w) != len(self.ages):

@@ -138,7 +138,8 @@ def _mass_grid(imf: IMF, age: float, feh: float, n: int) -> tuple[np.ndarray, np
     return mid[keep], w[keep]
 
 
-def ssp(age, feh: float = 0.0, imf: IMF | None = None, mass: float = 1.0, n_grid: int = 4000) -> IntegratedLight:
+def ssp(age, feh: float = 0.0, imf: IMF | None = None, mass: float = 1.0,
+        n_grid: int = 4000) -> IntegratedLight:
     """The integrated light of a simple stellar population (one age, one [Fe/H]) of initial
     ``mass`` M☉, without random draws (see the module docstring).
 

@@ -252,7 +252,8 @@ def compare_brightness_plot(curves: dict[str, dict[str, np.ndarray]], path: str 
     return _save(plt, fig, path)
 
 
-def compare_hr_plot(snapshots: dict[str, dict[float, Stars]], path: str | os.PathLike, max_panels: int = 3) -> Path:
+def compare_hr_plot(snapshots: dict[str, dict[float, Stars]], path: str | os.PathLike,
+                    max_panels: int = 3) -> Path:
     """Every maker's stars in one colour–magnitude diagram (BP−RP vs M_G), one panel per
     epoch (at most ``max_panels``: the first, a middle and the last)."""
     epochs = sorted({t for snap in snapshots.values() for t in snap})

@@ -228,7 +228,8 @@ def _sfh(t: dict) -> StarFormationHistory:
     if kind == "burst":
         sfh = Burst(_age(t["age"], "sfh.age"))
     elif kind == "constant":
-        sfh = _wrap("sfh", lambda: Constant(_age(t["age_min"], "sfh.age_min"), _age(t["age_max"], "sfh.age_max")))
+        lo, hi = _age(t["age_min"], "sfh.age_min"), _age(t["age_max"], "sfh.age_max")
+        sfh = _wrap("sfh", lambda: Constant(lo, hi))
     elif kind == "exponential":
         tau = t["tau"]
         try:
@@ -295,7 +296,8 @@ def _build(data: dict[str, Any], text: str):
     where = None
     if place is not None:
         _check(place, "place", *_PLACE_KEYS["cluster"], "place kind 'cluster'")
-        args = {k: _number(place, "place", k) for k in ("ra", "dec", "distance", "radius", "a_v") if k in place}
+        args = {k: _number(place, "place", k) for k in ("ra", "dec", "distance", "radius", "a_v")
+                if k in place}
         where = _wrap("place", lambda: ClusterPlace(**args))
     component = "cluster" if where is not None else "population"
     try:
@@ -335,21 +337,25 @@ class GalaxyMaker:
         elif isinstance(sfh, Constant):
             self._ages = (sfh.age_min, sfh.age_max)
         else:
-            raise RecipeError("sfh.kind", sfh.kind, "'burst' or 'constant' (without stop) for a Milky Way place")
+            raise RecipeError("sfh.kind", sfh.kind,
+                              "'burst' or 'constant' (without stop) for a Milky Way place")
         if isinstance(metallicity, FixedFeH):
             self._feh = (metallicity.feh, 0.0)
         elif isinstance(metallicity, GaussianFeH):
             self._feh = (metallicity.mean, metallicity.sigma)
         else:
-            raise RecipeError("metallicity.kind", metallicity.kind, "'fixed' or 'gaussian' for a Milky Way place")
+            raise RecipeError("metallicity.kind", metallicity.kind,
+                              "'fixed' or 'gaussian' for a Milky Way place")
         if mode == "add" and rho0 is None:
-            raise RecipeError("place.rho0", None, "a local density of living stars (Msun/pc^3) for mode 'add'")
+            raise RecipeError("place.rho0", None,
+                              "a local density of living stars (Msun/pc^3) for mode 'add'")
         if rho0 is not None and not (math.isfinite(rho0) and rho0 > 0):
             raise RecipeError("place.rho0", rho0, "a positive density in Msun/pc^3")
         others = tuple(components) if components is not None else COMPONENT_NAMES
         for c in others:
             if c not in COMPONENT_NAMES:
-                raise RecipeError("place.components", list(others), f"names among {', '.join(COMPONENT_NAMES)}")
+                raise RecipeError("place.components", list(others),
+                                  f"names among {', '.join(COMPONENT_NAMES)}")
         self.component, self.mode, self.rho0, self.others = component, mode, rho0, others
         self.limit = _wrap("place", lambda: parse_limit(limit))
         self.field_text = field
@@ -365,7 +371,8 @@ class GalaxyMaker:
         key = 0
         if self.component == "thin_disk":  # the age bin whose density law fits the recipe's ages
             mid = math.sqrt(self._ages[0] * self._ages[1])
-            key = next((k for k, b in enumerate(THIN_DISK_BINS) if b[0] <= mid < b[1]), len(THIN_DISK_BINS) - 1)
+            key = next((k for k, b in enumerate(THIN_DISK_BINS) if b[0] <= mid < b[1]),
+                       len(THIN_DISK_BINS) - 1)
         rho0 = self.rho0 if self.rho0 is not None else sum(p.rho0 for p in base.populations)
         pop = Population(self.name, self.imf, Constant(*self._ages), self._feh[0], self._feh[1], rho0,
                          density_key=key, rho0_is_initial=base.populations[0].rho0_is_initial)
