@@ -254,30 +254,41 @@ def compare_brightness_plot(curves: dict[str, dict[str, np.ndarray]], path: str 
 
 def compare_hr_plot(snapshots: dict[str, dict[float, Stars]], path: str | os.PathLike,
                     max_panels: int = 3) -> Path:
-    """Every maker's stars in one colour–magnitude diagram (BP−RP vs M_G), one panel per
-    epoch (at most ``max_panels``: the first, a middle and the last)."""
+    """Every maker's stars in one colour–magnitude diagram (BP−RP vs M_G), one column per
+    epoch (at most ``max_panels``: the first, a middle and the last); below each, the makers'
+    luminosity functions (stars per 0.25 mag of M_G). Makers of one age and [Fe/H] share one
+    isochrone, so the diagram shows where each puts its stars: the most numerous maker is drawn
+    first with the largest dots, the others on top with smaller ones."""
     epochs = sorted({t for snap in snapshots.values() for t in snap})
     if len(epochs) > max_panels:
         epochs = [epochs[0], epochs[len(epochs) // 2], epochs[-1]][:max_panels]
-    plt, fig = _figure(figsize=(5.2 * len(epochs), 6), dpi=110)
-    axes = np.atleast_1d(fig.subplots(1, len(epochs), sharey=True))
-    for ax, t in zip(axes, epochs, strict=True):
-        colours = dict(zip(snapshots, MAKER_COLOURS * 4, strict=False))
-        # the most numerous first, so the fewer stars of the others stay visible on top
+    plt, fig = _figure(figsize=(5.2 * len(epochs), 9), dpi=110)
+    axes = np.asarray(fig.subplots(2, len(epochs), sharex="row", sharey="row",
+                                   gridspec_kw={"height_ratios": [2, 1]})).reshape(2, -1)
+    colours = dict(zip(snapshots, MAKER_COLOURS * 4, strict=False))
+    bins = np.arange(-12.0, 18.0, 0.25)
+    for ax, lf, t in zip(axes[0], axes[1], epochs, strict=True):
         order = sorted(snapshots, key=lambda k: -len(snapshots[k].get(t, ())))
-        for name, snap, colour in ((k, snapshots[k], colours[k]) for k in order):
-            s = snap.get(t)
+        for rank, name in enumerate(order):
+            s = snapshots[name].get(t)
             if s is None or len(s) == 0:
                 continue
             c, m = s["M_BP"] - s["M_RP"], s["M_G"]
             ok = np.isfinite(c) & np.isfinite(m)
-            ax.scatter(c[ok], m[ok], s=3 if ok.sum() > 20000 else 6, c=colour, lw=0, alpha=0.5,
+            ax.scatter(c[ok], m[ok], s=18.0 / (1 + 3 * rank), c=colours[name], lw=0,
+                       alpha=0.6 if rank else 0.35,
                        label=f"{name}: {int(s['alive'].sum())} shining", rasterized=True)
+            lf.stairs(np.histogram(m[ok], bins)[0], bins, color=colours[name], lw=1.6, label=name)
         ax.set_title(f"{t / 1e9:.3g} Gyr" if t >= 1e9 else f"{t / 1e6:.3g} Myr")
         ax.set_xlabel("BP − RP (mag)")
-        ax.grid(alpha=0.25)
-        ax.legend(loc="lower left", fontsize=8, markerscale=3)
-    axes[0].set_ylabel("M_G (mag)")
-    axes[0].invert_yaxis()
-    fig.suptitle("Both populations in one colour–magnitude diagram")
+        ax.legend(loc="lower left", fontsize=8, markerscale=2)
+        lf.set_yscale("log")
+        lf.set_xlabel("M_G (mag)")
+        for a in (ax, lf):
+            a.grid(alpha=0.25)
+    axes[0, 0].set_ylabel("M_G (mag)")
+    axes[0, 0].invert_yaxis()
+    axes[1, 0].set_ylabel("stars per 0.25 mag")
+    axes[1, 0].legend(fontsize=8)
+    fig.suptitle("Both populations in one colour–magnitude diagram, and their luminosity functions")
     return _save(plt, fig, path)
