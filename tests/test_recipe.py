@@ -306,3 +306,22 @@ def test_milky_way_place_replaces_the_component():
     s = g.make(seed=1)
     assert len(s) > 0 and s.meta["recipe_toml"] == MW
     assert np.all(s["V"] < 4.0)
+
+
+@settings(max_examples=50, deadline=None)
+@given(key=st.from_regex(r"[a-z][a-z_]{0,12}", fullmatch=True),
+       table=st.sampled_from(["", "imf", "sfh", "metallicity"]))
+def test_any_unknown_key_is_refused_by_name(key, table):
+    from starmaker.recipe import RECIPE_KEYS
+
+    allowed = RECIPE_KEYS[""] if not table else ({"kind"} | {"m_min", "m_max"} if table == "imf" else
+                                                 {"kind", "stop", "age", "feh"})
+    if key in allowed:
+        return
+    if table:
+        text = GOOD.replace(f"[{table}]\n", f"[{table}]\n{key} = 1\n")
+    else:
+        text = f"{key} = 1\n" + GOOD
+    with pytest.raises(RecipeError) as e:
+        parse_recipe(text)
+    assert e.value.name == (f"{table}.{key}" if table else key)

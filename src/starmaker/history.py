@@ -163,12 +163,13 @@ class Stopped(StarFormationHistory):
         if not np.any(probe >= self.stop):
             raise InvalidParameterError(
                 "stop", stop, f"a time before the oldest stars of {sfh!r} were born (else none form)")
+        self._accept = float(np.mean(probe >= self.stop))  # sizes the blocks only
 
     def sample_ages(self, n, rng):
         n = int(n)
         out = np.empty(0)
         while len(out) < n:
-            draw = self.sfh.sample_ages(max(64, 2 * (n - len(out))), rng)
+            draw = self.sfh.sample_ages(int(1.1 * (n - len(out)) / self._accept) + 64, rng)
             out = np.concatenate([out, draw[draw >= self.stop]])
         return out[:n]
 

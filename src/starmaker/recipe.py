@@ -483,8 +483,6 @@ def recipe_to_toml(maker) -> str:
     sfh = dict(r["sfh"])
     if sfh["kind"] == "stopped":
         sfh = {**sfh["sfh"], "stop": sfh["stop"]}
-    if sfh["kind"] == "exponential":
-        sfh["tau"] = sfh["tau"]
     lines += ["", *_table("imf", imf), "", *_table("sfh", sfh), "", *_table("metallicity", r["metallicity"])]
     if r.get("place"):
         lines += ["", *_table("place", r["place"], age_keys=set())]
