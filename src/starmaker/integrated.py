@@ -14,8 +14,9 @@ Two ways in:
   post-main-sequence phases live, each grid cell weighted by its exact IMF number, and the
   cells evolved and summed. This is how population-synthesis tables are made, and gives the
   smooth, expected values. A made population of finite mass scatters about them: at young ages
-  a few supergiants carry most of the light (for 10⁴ M☉ at 10 Myr, M_V varies by ~0.3 mag from
-  seed to seed), so compare made populations with tables only where they are large.
+  a few supergiants carry most of the light (for 10⁴ M☉ at 10 Myr, M_V varies by 0.27 mag
+  from seed to seed, over 20 seeds; for 10⁶ M☉ by 0.01 mag), so compare made populations with
+  tables only where they are large.
 
 Mass-to-light ratios use the current mass of stars and remnants (gas returned by winds and
 explosions is gone), as Maraston (2005) and Bruzual & Charlot (2003) define M*/L, and the Sun's
