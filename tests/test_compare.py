@@ -115,3 +115,22 @@ def test_cli_compare(tmp_path):
     assert r.returncode == 0, r.stderr
     assert sorted(p.name for p in out.iterdir()) == ["brightness.png", "compare.csv", "hr.png",
                                                      "survival.png"]
+
+
+def test_cli_compare_refuses_a_milky_way_recipe_in_one_line(tmp_path):
+    r = subprocess.run([sys.executable, "-m", "starmaker.cli", "compare", str(RECIPES / "master.toml"),
+                        str(RECIPES / "thick_disk_kroupa.toml"), "-o", str(tmp_path / "cmp")],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 1 and "Milky Way recipe" in r.stderr and "Traceback" not in r.stderr
+    assert not (tmp_path / "cmp").exists()
+
+
+def test_formation_span_is_the_oldest_possible_star():
+    from starmaker import Bursts
+
+    def span(sfh):
+        return formation_span(Maker(Chabrier2003(), sfh, FixedFeH(0.0), n=1))
+    assert span(Burst("2Gyr")) == 2e9
+    assert span(Constant("1Myr", "8Gyr")) == 8e9
+    assert span(Bursts(["1Gyr", "5Gyr", "3Gyr"])) == 5e9
+    assert span(Stopped(Exponential("1Gyr", "6Gyr"), "2Gyr")) == 6e9
