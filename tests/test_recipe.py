@@ -115,6 +115,8 @@ def test_round_trip_any_broken_power_law(slopes, age, feh, mass):
     (('kind = "kroupa"', 'kind = "top_heavy"'), "imf.kind"),              # unknown IMF
     (('age = "100Myr"', 'age = "-5Myr"'), "sfh.age"),
     (('age = "100Myr"', 'age = "soon"'), "sfh.age"),
+    (('age = "100Myr"', 'age = "30Gyr"'), "sfh.age"),                  # beyond the MIST grid
+    (('feh = 0.0', 'feh = 1.0'), "metallicity.feh"),                     # beyond the MIST grid
     (('kind = "burst"\nage = "100Myr"', 'kind = "constant"\nage_min = "1Gyr"\nage_max = "100Myr"'),
      "sfh.age_max"),
     (('kind = "burst"\nage = "100Myr"', 'kind = "burst"\nage = "100Myr"\nstop = "1Gyr"'), "sfh.stop"),

@@ -172,6 +172,8 @@ def _ages(table: dict, section: str, key: str) -> list[float]:
 
 
 def _age(v: object, name: str) -> float:
+    from .isochrones import LOG_AGE_RANGE
+
     if isinstance(v, bool):
         raise RecipeError(name, v, "an age: a number in yr or a string like '100Myr'")
     try:
@@ -180,6 +182,8 @@ def _age(v: object, name: str) -> float:
         raise RecipeError(name, v, exc.allowed) from exc
     if not (math.isfinite(a) and a > 0):
         raise RecipeError(name, v, "a positive age: a number in yr or a string like '100Myr'")
+    if a > 10 ** LOG_AGE_RANGE[1] and not name.endswith(".tau"):
+        raise RecipeError(name, v, f"an age the MIST v2.5 grid covers, up to {10 ** LOG_AGE_RANGE[1]:.4g} yr")
     return a
 
 
@@ -254,7 +258,13 @@ def _metallicity(t: dict) -> Metallicity:
     _check(t, "metallicity", req, opt, f"metallicity kind {kind!r}")
     sec = "metallicity"
     if kind == "fixed":
-        return FixedFeH(_number(t, sec, "feh"))
+        from .isochrones import FEH_RANGE
+
+        feh = _number(t, sec, "feh")
+        if not FEH_RANGE[0] <= feh <= FEH_RANGE[1]:
+            raise RecipeError(f"{sec}.feh", feh, f"a [Fe/H] the MIST v2.5 grid covers, {FEH_RANGE[0]:g} to "
+                              f"{FEH_RANGE[1]:+g} dex")
+        return FixedFeH(feh)
     clip = {"lo": _number(t, sec, "lo", -2.5), "hi": _number(t, sec, "hi", 0.5)}
     if kind == "gaussian":
         return _wrap(sec, lambda: GaussianFeH(_number(t, sec, "mean"), _number(t, sec, "sigma", lo=0.0),
