@@ -8,17 +8,30 @@ The public API, re-exported here::
 
 __version__ = "0.1.0"
 
+from .compare import Comparison, compare  # noqa: E402
 from .errors import InvalidParameterError, OutOfGridError, StarmakerError, UnknownNameError  # noqa: E402
 from .evolution import evolve  # noqa: E402
 from .extinction import DustDisk  # noqa: E402
 from .galaxy import Bulge, Component, Halo, ThickDisk, ThinDisk  # noqa: E402
-from .history import Burst, Constant, Exponential, FixedFeH, GaussianFeH  # noqa: E402
+from .history import (  # noqa: E402  # noqa: E402
+    AgeMetallicityRelation,
+    Burst,
+    Bursts,
+    Constant,
+    Exponential,
+    FixedFeH,
+    GaussianFeH,
+    Stopped,
+)
 from .imf import IMF, BrokenPowerLaw, Chabrier2003, Kroupa2001, Salpeter1955, imf_from_name  # noqa: E402
+from .integrated import IntegratedLight, integrate, ssp  # noqa: E402
 from .isochrones import lifespan  # noqa: E402
 from .maker import Cluster, Maker, Population  # noqa: E402
 from .observer import DEFAULT_SITE, Evening, Observer, View  # noqa: E402
 from .photometry import absolute_magnitudes, shine  # noqa: E402
+from .places import ClusterPlace  # noqa: E402
 from .realsky import gaia, hipparcos, v_from_hp  # noqa: E402
+from .recipe import GalaxyMaker, RecipeError, parse_recipe, read_recipe  # noqa: E402
 from .schema import COLUMNS, PHASES  # noqa: E402
 from .sky import Wish, bodies, conditions_for, first_star, look, visible_list  # noqa: E402
 from .stars import Stars  # noqa: E402
@@ -81,4 +94,17 @@ __all__ = [
     "PHASES",
     "parse_age",
     "parse_mass",
+    "AgeMetallicityRelation",
+    "Bursts",
+    "Stopped",
+    "ClusterPlace",
+    "GalaxyMaker",
+    "RecipeError",
+    "parse_recipe",
+    "read_recipe",
+    "IntegratedLight",
+    "integrate",
+    "ssp",
+    "Comparison",
+    "compare",
 ]

@@ -50,6 +50,57 @@ def make_cluster(
     out.print(f"wrote [bold]{output}[/] ({len(stars)} stars)")
 
 
+@make_app.command("recipe")
+def make_recipe(
+    recipe: Path = typer.Argument(..., help="TOML recipe file (see recipes/ and the README)."),
+    seed: int = typer.Option(0, help="Random seed: the same recipe and seed give the same stars."),
+    output: Path = typer.Option(..., "-o", "--output", help="Parquet file to write."),
+) -> None:
+    """Make the stars a recipe file describes; the recipe's text goes into the file's metadata."""
+    from .recipe import read_recipe
+
+    maker = read_recipe(recipe)  # a bad recipe stops here: nothing is written
+    with err.status(f"making {maker.name!r} (seed {seed})..."):
+        stars = maker.make(seed=seed)
+    stars.write(output)
+    if "phase" in stars and len(stars):
+        _summary(stars, f"{maker.name} ({recipe})")
+    out.print(f"wrote [bold]{output}[/] ({len(stars)} stars)")
+
+
+@app.command("compare")
+def compare_cmd(
+    recipes: list[Path] = typer.Argument(..., help="Two or more TOML recipe files."),
+    output: Path = typer.Option(Path("compare"), "-o", "--output", help="Folder for the table and PNGs."),
+    epochs: str = typer.Option("10Myr,100Myr,1Gyr,10Gyr",
+                               help="Times since each maker's first stars formed, comma-separated."),
+    seed: int = typer.Option(0, help="Random seed."),
+    sky: bool = typer.Option(False, "--sky", help="Also draw every maker's stars in one sky map."),
+) -> None:
+    """Put makers side by side: stars still shining, lifespans, brightness, M/L over time."""
+    from .compare import compare
+    from .recipe import read_recipe
+
+    makers = [read_recipe(r) for r in recipes]
+    for r, m in zip(recipes, makers, strict=True):
+        if not hasattr(m, "births"):
+            raise StarmakerError(f"{r}: a Milky Way recipe cannot be compared yet; compare cluster or field "
+                                 "recipes (no [place] or a cluster place).")
+    with err.status(f"making and evolving {len(makers)} makers..."):
+        result = compare(makers, [e.strip() for e in epochs.split(",") if e.strip()], seed=seed)
+        files = result.write(output, sky=sky)
+    t = Table(title=f"{' vs '.join(result.names)} (seed {seed})")
+    for c in ("maker", "epoch", "shining", "fraction", "median life left", "brightest M_V", "L (Lsun)",
+              "M_V", "B-V", "M/L_V", "remnants"):
+        t.add_column(c, justify="right")
+    for r in result.rows:
+        t.add_row(r["maker"], f"{r['epoch']:.3g} yr", str(r["n_shining"]), f"{r['shining_fraction']:.4f}",
+                  f"{r['median_remaining_life']:.3g} yr", f"{r['brightest_M_V']:.2f}", f"{r['L_bol']:.4g}",
+                  f"{r['M_V']:.2f}", f"{r['B_V']:.3f}", f"{r['ML_V']:.3g}", f"{r['remnant_fraction']:.3f}")
+    out.print(t)
+    out.print(f"wrote [bold]{output}/[/]: " + ", ".join(p.name for p in files))
+
+
 @make_app.command("milkyway")
 def make_milkyway(
     limit: str = typer.Option("G<10", help="Magnitude limit, e.g. 'G<10' (bands G, BP, RP, B, V)."),

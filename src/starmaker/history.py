@@ -18,9 +18,12 @@ __all__ = [
     "Burst",
     "Constant",
     "Exponential",
+    "Bursts",
+    "Stopped",
     "Metallicity",
     "FixedFeH",
     "GaussianFeH",
+    "AgeMetallicityRelation",
 ]
 
 
@@ -111,6 +114,69 @@ class Exponential(StarFormationHistory):
         return {"tau": self.tau, "age_max": self.age_max, "age_min": self.age_min}
 
 
+class Bursts(StarFormationHistory):
+    """Several bursts: ``ages`` (yr ago), each forming a share ``weights`` of the stars (any
+    positive numbers, normalised to 1). Each star picks its burst by one uniform draw."""
+
+    kind = "bursts"
+
+    def __init__(self, ages, weights=None) -> None:
+        ages = list(ages) if not isinstance(ages, str | float | int) else [ages]
+        if not ages:
+            raise InvalidParameterError("ages", ages,
+                                        "a list of at least one burst age, e.g. ['1Gyr', '5Gyr']")
+        self.ages = tuple(_age(a, f"ages[{i}]") for i, a in enumerate(ages))
+        w = [1.0] * len(self.ages) if weights is None else [float(x) for x in weights]
+        if len(w) != len(self.ages):
+            raise InvalidParameterError("weights", list(w), f"one weight per burst ({len(self.ages)})")
+        if not all(math.isfinite(x) and x > 0 for x in w):
+            raise InvalidParameterError("weights", list(w), "positive numbers (shares of the stars)")
+        total = math.fsum(w)
+        self.weights = tuple(x / total for x in w)
+
+    def sample_ages(self, n, rng):
+        cum = np.cumsum(self.weights)
+        cum[-1] = 1.0
+        i = np.searchsorted(cum, rng.random(int(n)), side="right")
+        return np.asarray(self.ages)[np.minimum(i, len(self.ages) - 1)]
+
+    def params(self):
+        return {"ages": list(self.ages), "weights": list(self.weights)}
+
+
+class Stopped(StarFormationHistory):
+    """Another history whose star formation stopped ``stop`` (yr) ago: no star is younger.
+
+    The stars of ``sfh`` younger than ``stop`` are never formed; the rest keep their ages (the
+    history is truncated, not shifted). Drawn exactly by rejection in blocks, so the ages follow
+    the parent history restricted to ages ≥ ``stop``.
+    """
+
+    kind = "stopped"
+
+    def __init__(self, sfh: StarFormationHistory, stop) -> None:
+        if not isinstance(sfh, StarFormationHistory):
+            raise InvalidParameterError("sfh", sfh, "a star-formation history to stop")
+        self.sfh, self.stop = sfh, _age(stop, "stop")
+        # is any star older than the stop? (a quick check with a fixed generator)
+        probe = sfh.sample_ages(4096, np.random.default_rng(0))
+        if not np.any(probe >= self.stop):
+            raise InvalidParameterError(
+                "stop", stop, f"a time before the oldest stars of {sfh!r} were born (else none form)")
+        self._accept = float(np.mean(probe >= self.stop))  # sizes the blocks only
+
+    def sample_ages(self, n, rng):
+        n = int(n)
+        out = np.empty(0)
+        while len(out) < n:
+            draw = self.sfh.sample_ages(int(1.1 * (n - len(out)) / self._accept) + 64, rng)
+            out = np.concatenate([out, draw[draw >= self.stop]])
+        return out[:n]
+
+    def params(self):
+        return {"sfh": {"kind": self.sfh.kind, **self.sfh.params()}, "stop": self.stop}
+
+
 class Metallicity:
     """Base class: ``sample_feh(ages, rng)`` and ``params()``."""
 
@@ -164,3 +230,39 @@ class GaussianFeH(Metallicity):
 
     def params(self):
         return {"mean": self.mean, "sigma": self.sigma, "lo": self.lo, "hi": self.hi}
+
+
+class AgeMetallicityRelation(Metallicity):
+    """[Fe/H] that depends on age: the mean is interpolated (linearly in age) through the points
+    (``ages`` yr, ``feh`` dex), constant beyond the ends, plus a Gaussian scatter ``sigma``
+    (dex), clipped to ``[lo, hi]``. E.g. the solar-neighbourhood relation of the Besançon thin
+    disc (Robin et al. 2003, Table 3): ages 0.15, 1, 2, 3, 5, 7, 10 Gyr with [Fe/H] 0.01, 0.03,
+    0.03, 0.01, −0.07, −0.14, −0.37."""
+
+    kind = "age_metallicity"
+
+    def __init__(self, ages, feh, sigma: float = 0.0, lo: float = -2.5, hi: float = 0.5) -> None:
+        a = [_age(x, f"ages[{i}]") for i, x in enumerate(ages)]
+        f = [float(x) for x in feh]
+        if len(a) < 1 or len(a) != len(f):
+            raise InvalidParameterError("feh", f, f"one [Fe/H] per age ({len(a)} ages)")
+        if any(b <= c for c, b in zip(a[:-1], a[1:], strict=True)):
+            raise InvalidParameterError("ages", list(ages), "ages in increasing order")
+        if not all(math.isfinite(x) for x in f):
+            raise InvalidParameterError("feh", f, "finite [Fe/H] values in dex")
+        self.ages, self.feh = tuple(a), tuple(f)
+        self.sigma, self.lo, self.hi = float(sigma), float(lo), float(hi)
+        if not (self.sigma >= 0 and math.isfinite(self.sigma)):
+            raise InvalidParameterError("sigma", sigma, "a non-negative spread in dex")
+
+    def mean_feh(self, ages) -> np.ndarray:
+        """The relation's mean [Fe/H] (dex) at ``ages`` (yr)."""
+        return np.interp(np.asarray(ages, float), self.ages, self.feh)
+
+    def sample_feh(self, ages, rng):
+        mean = self.mean_feh(ages)
+        return np.clip(mean + self.sigma * rng.standard_normal(len(mean)), self.lo, self.hi)
+
+    def params(self):
+        return {"ages": list(self.ages), "feh": list(self.feh), "sigma": self.sigma, "lo": self.lo,
+                "hi": self.hi}

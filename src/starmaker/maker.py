@@ -23,6 +23,7 @@ from .history import Burst, FixedFeH, Metallicity, StarFormationHistory
 from .imf import IMF, Kroupa2001
 from .isochrones import FEH_RANGE, LOG_AGE_RANGE, MASS_RANGE
 from .photometry import shine
+from .places import Place
 from .schema import COMPONENTS
 from .stars import Stars
 from .units import parse_age, parse_mass
@@ -60,6 +61,7 @@ class Maker:
         n: int | None = None,
         name: str = "population",
         component: str = "population",
+        place: Place | None = None,
     ) -> None:
         if (mass is None) == (n is None):
             raise InvalidParameterError("mass/n", (mass, n), "exactly one of a total mass or a star count")
@@ -80,6 +82,7 @@ class Maker:
         self.imf, self.sfh, self.metallicity = imf, sfh, metallicity
         self.mass, self.n = mass, (int(n) if n is not None else None)
         self.name, self.component = name, component
+        self.place = place
 
     def recipe(self) -> dict[str, Any]:
         """Everything that defines this maker, as plain data (written into the metadata)."""
@@ -91,7 +94,40 @@ class Maker:
             "metallicity": {"kind": self.metallicity.kind, **self.metallicity.params()},
             "mass": self.mass,
             "n": self.n,
+            **({"place": {"kind": self.place.kind, **self.place.params()}} if self.place else {}),
         }
+
+    @classmethod
+    def from_file(cls, path) -> Maker:
+        """The maker a TOML recipe file describes (see :mod:`starmaker.recipe`)."""
+        from .recipe import read_recipe
+
+        return read_recipe(path)
+
+    def to_toml(self) -> str:
+        """This maker as the text of a TOML recipe; ``Maker.from_toml`` reads it back."""
+        from .recipe import recipe_to_toml
+
+        return recipe_to_toml(self)
+
+    @classmethod
+    def from_toml(cls, text: str) -> Maker:
+        """The maker described by the text of a TOML recipe."""
+        from .recipe import parse_recipe
+
+        return parse_recipe(text)
+
+    def to_file(self, path) -> None:
+        """Write this maker as a TOML recipe file (atomically)."""
+        from .recipe import write_recipe
+
+        write_recipe(self, path)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Maker) and self.recipe() == other.recipe()
+
+    def __hash__(self) -> int:
+        return hash(repr(self.recipe()))
 
     def __repr__(self) -> str:
         size = f"mass={self.mass:g}" if self.mass is not None else f"n={self.n}"
@@ -118,9 +154,16 @@ class Maker:
             "recipe": self.recipe(),
             "seed": seed if isinstance(seed, int) else repr(seed),
         }
+        if getattr(self, "recipe_text", None):  # read from a recipe file: keep its text as written
+            meta["recipe_toml"] = self.recipe_text
         stars = shine(evolve(b["mass_initial"], b["age"], b["feh"], meta=meta))
         code = COMPONENTS.index(self.component)
-        return stars.with_columns(component=np.full(len(stars), code, np.int8))
+        stars = stars.with_columns(component=np.full(len(stars), code, np.int8))
+        if self.place is not None:  # its own stream: the births are those of the same maker unplaced
+            ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+            child = np.random.SeedSequence(ss.entropy, spawn_key=(*ss.spawn_key, len(_STREAMS)))
+            stars = self.place.place(stars, np.random.default_rng(child))
+        return stars
 
 
 def _check_births(b: dict[str, np.ndarray]) -> None:

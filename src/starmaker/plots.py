@@ -12,7 +12,8 @@ from .io import atomic_path
 from .schema import PHASES
 from .stars import Stars
 
-__all__ = ["hr_diagram", "skymap", "counts_plot", "colour_plot", "local_hr_plot", "dome", "PHASE_COLOURS"]
+__all__ = ["hr_diagram", "skymap", "counts_plot", "colour_plot", "local_hr_plot", "dome", "PHASE_COLOURS",
+           "survival_plot", "compare_brightness_plot", "compare_hr_plot"]
 
 PHASE_COLOURS = {
     "PMS": "#9e9ac8",
@@ -316,3 +317,87 @@ def dome(panels: list[tuple[str, Stars, Stars | None]], path: str | os.PathLike,
         fig.savefig(tmp, format="png")
     plt.close(fig)
     return Path(path)
+
+
+# ------------------------------------------------------------------ makers side by side (compare)
+MAKER_COLOURS = ("#08519c", "#e6550d", "#31a354", "#756bb1", "#636363", "#d6616b")
+
+
+def _time_axis(ax) -> None:
+    ax.set_xscale("log")
+    ax.set_xlabel("time since the first stars formed (yr)")
+    ax.grid(alpha=0.25, which="both")
+
+
+def survival_plot(curves: dict[str, dict[str, np.ndarray]], path: str | os.PathLike) -> Path:
+    """Fraction of each maker's stars still shining (burning nuclear fuel) against time."""
+    plt, fig = _figure(figsize=(8, 5.2), dpi=110)
+    ax = fig.add_subplot(111)
+    for (name, c), colour in zip(curves.items(), MAKER_COLOURS * 4, strict=False):
+        ax.plot(c["t"], c["shining_fraction"], "-", color=colour, lw=2, label=name)
+    _time_axis(ax)
+    ax.set_ylim(0, 1.02)
+    ax.set_ylabel("fraction of stars still shining")
+    ax.set_title("Survival: whose stars last longer")
+    ax.legend()
+    return _save(plt, fig, path)
+
+
+def compare_brightness_plot(curves: dict[str, dict[str, np.ndarray]], path: str | os.PathLike) -> Path:
+    """Integrated M_V (top) and M/L_V (bottom) of each maker against time."""
+    plt, fig = _figure(figsize=(8, 7.5), dpi=110)
+    ax1, ax2 = fig.subplots(2, 1, sharex=True)
+    for (name, c), colour in zip(curves.items(), MAKER_COLOURS * 4, strict=False):
+        ax1.plot(c["t"], c["M_V"], "-", color=colour, lw=2, label=name)
+        ax2.plot(c["t"], c["ML_V"], "-", color=colour, lw=2, label=name)
+    ax1.invert_yaxis()
+    ax1.set_ylabel("integrated M_V (mag)")
+    ax1.set_title("Integrated brightness: whose stars shine brighter")
+    ax1.legend()
+    ax2.set_yscale("log")
+    ax2.set_ylabel("M/L_V (Msun/Lsun)")
+    for ax in (ax1, ax2):
+        _time_axis(ax)
+    return _save(plt, fig, path)
+
+
+def compare_hr_plot(snapshots: dict[str, dict[float, Stars]], path: str | os.PathLike,
+                    max_panels: int = 3) -> Path:
+    """Every maker's stars in one colour–magnitude diagram (BP−RP vs M_G), one column per
+    epoch (at most ``max_panels``: the first, a middle and the last); below each, the makers'
+    luminosity functions (stars per 0.25 mag of M_G). Makers of one age and [Fe/H] share one
+    isochrone, so the diagram shows where each puts its stars: the most numerous maker is drawn
+    first with the largest dots, the others on top with smaller ones."""
+    epochs = sorted({t for snap in snapshots.values() for t in snap})
+    if len(epochs) > max_panels:
+        epochs = [epochs[0], epochs[len(epochs) // 2], epochs[-1]][:max_panels]
+    plt, fig = _figure(figsize=(5.2 * len(epochs), 9), dpi=110)
+    axes = np.asarray(fig.subplots(2, len(epochs), sharex="row", sharey="row",
+                                   gridspec_kw={"height_ratios": [2, 1]})).reshape(2, -1)
+    colours = dict(zip(snapshots, MAKER_COLOURS * 4, strict=False))
+    bins = np.arange(-12.0, 18.0, 0.25)
+    for ax, lf, t in zip(axes[0], axes[1], epochs, strict=True):
+        order = sorted(snapshots, key=lambda k: -len(snapshots[k].get(t, ())))
+        for rank, name in enumerate(order):
+            s = snapshots[name].get(t)
+            if s is None or len(s) == 0:
+                continue
+            c, m = s["M_BP"] - s["M_RP"], s["M_G"]
+            ok = np.isfinite(c) & np.isfinite(m)
+            ax.scatter(c[ok], m[ok], s=18.0 / (1 + 3 * rank), c=colours[name], lw=0,
+                       alpha=0.6 if rank else 0.35,
+                       label=f"{name}: {int(s['alive'].sum())} shining", rasterized=True)
+            lf.stairs(np.histogram(m[ok], bins)[0], bins, color=colours[name], lw=1.6, label=name)
+        ax.set_title(f"{t / 1e9:.3g} Gyr" if t >= 1e9 else f"{t / 1e6:.3g} Myr")
+        ax.set_xlabel("BP − RP (mag)")
+        ax.legend(loc="lower left", fontsize=8, markerscale=2)
+        lf.set_yscale("log")
+        lf.set_xlabel("M_G (mag)")
+        for a in (ax, lf):
+            a.grid(alpha=0.25)
+    axes[0, 0].set_ylabel("M_G (mag)")
+    axes[0, 0].invert_yaxis()
+    axes[1, 0].set_ylabel("stars per 0.25 mag")
+    axes[1, 0].legend(fontsize=8)
+    fig.suptitle("Both populations in one colour–magnitude diagram, and their luminosity functions")
+    return _save(plt, fig, path)

@@ -99,6 +99,13 @@ class Stars:
 
         return read_parquet(path)
 
+    def integrated(self, dt: float = 0.0):
+        """The population's integrated light (total L, M_V, B−V, M/L_V, stars still shining...),
+        now or ``dt`` yr later; see :func:`starmaker.integrated.integrate`."""
+        from .integrated import integrate
+
+        return integrate(self, dt)
+
     def row(self, i: int) -> dict[str, Any]:
         """One star as a plain dict keyed by column name (for printing and JSON)."""
         out: dict[str, Any] = {}

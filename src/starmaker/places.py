@@ -1,0 +1,94 @@
+"""Places: where a maker's stars are in the sky (the ``place`` step of the flow).
+
+A place takes stars that already shine (absolute magnitudes) and gives them positions (ra, dec,
+l, b, distance), extinction and apparent magnitudes, drawing from an explicit generator.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .errors import InvalidParameterError
+from .extinction import band_extinction
+from .frames import icrs_to_galactic, lonlat, unit_vector
+from .stars import Stars
+
+__all__ = ["Place", "ClusterPlace"]
+
+#: the Plummer sphere is cut at this many scale radii (it holds 99.85 % of the mass there)
+PLUMMER_CUT = 10.0
+
+
+class Place:
+    """Base class: ``place(stars, rng) -> Stars`` and ``params()``."""
+
+    kind = "place"
+
+    def place(self, stars: Stars, rng: np.random.Generator) -> Stars:
+        raise NotImplementedError
+
+    def params(self) -> dict:
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self.params().items())})"
+
+    def __eq__(self, other: object) -> bool:
+        return type(self) is type(other) and self.params() == other.params()  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash(repr(self))
+
+
+class ClusterPlace(Place):
+    """A star cluster at (``ra``, ``dec``) deg (ICRS), ``distance`` pc from the Sun, its stars
+    spread as a Plummer (1911, MNRAS 71, 460) sphere of scale radius ``radius`` pc (the radius
+    holding 35 % of the mass; the half-mass radius is 1.305 × ``radius``), cut at 10 scale radii,
+    behind a uniform foreground extinction ``a_v`` (mag in V; band extinctions by Teff as in
+    :func:`starmaker.extinction.band_extinction`)."""
+
+    kind = "cluster"
+
+    def __init__(self, ra: float, dec: float, distance: float, radius: float = 1.0, a_v: float = 0.0) -> None:
+        self.ra, self.dec = float(ra), float(dec)
+        self.distance, self.radius, self.a_v = float(distance), float(radius), float(a_v)
+        if not (math.isfinite(self.ra) and 0.0 <= self.ra < 360.0):
+            raise InvalidParameterError("ra", ra, "a right ascension in degrees, 0 <= ra < 360")
+        if not (math.isfinite(self.dec) and -90.0 <= self.dec <= 90.0):
+            raise InvalidParameterError("dec", dec, "a declination in degrees, -90 <= dec <= 90")
+        if not (math.isfinite(self.distance) and self.distance > 0):
+            raise InvalidParameterError("distance", distance, "a positive distance in pc")
+        if not (math.isfinite(self.radius) and 0 < self.radius * PLUMMER_CUT < self.distance):
+            raise InvalidParameterError(
+                "radius", radius, f"a positive Plummer scale radius in pc below distance/{PLUMMER_CUT:g}")
+        if not (math.isfinite(self.a_v) and self.a_v >= 0):
+            raise InvalidParameterError("a_v", a_v, "a non-negative V-band extinction in mag")
+
+    def offsets(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        """(n, 3) positions (pc) about the centre, drawn from the cut Plummer sphere exactly:
+        the enclosed mass fraction is r³/(r² + a²)^{3/2}, inverted in closed form."""
+        c = PLUMMER_CUT
+        u = rng.random(n) * (c**3 / (c * c + 1.0) ** 1.5)
+        r = self.radius / np.sqrt(np.maximum(u, 1e-300) ** (-2.0 / 3.0) - 1.0)
+        cos_t = 2.0 * rng.random(n) - 1.0
+        phi = 2.0 * math.pi * rng.random(n)
+        s = np.sqrt(1.0 - cos_t * cos_t)
+        return r[:, None] * np.stack([s * np.cos(phi), s * np.sin(phi), cos_t], axis=1)
+
+    def place(self, stars: Stars, rng: np.random.Generator) -> Stars:
+        n = len(stars)
+        pos = self.distance * unit_vector(self.ra, self.dec)[None, :] + self.offsets(n, rng)
+        d = np.sqrt(np.einsum("ij,ij->i", pos, pos))
+        ra, dec = lonlat(pos)
+        gl, gb = icrs_to_galactic(ra, dec)
+        av = np.full(n, self.a_v)
+        ext = band_extinction(av, 10.0 ** stars["log_Teff"])
+        dm = 5.0 * np.log10(d) - 5.0
+        mags = {b: stars[f"M_{b}"] + dm + ext[b] for b in ("G", "BP", "RP", "B", "V")}
+        return stars.with_columns(ra=ra, dec=dec, l=gl, b=gb, distance=d, A_V=av, **mags)
+
+    def params(self):
+        return {"ra": self.ra, "dec": self.dec, "distance": self.distance, "radius": self.radius,
+                "a_v": self.a_v}

@@ -1,0 +1,507 @@
+"""Recipes as files: a maker written as a small TOML text, read and checked, and written back.
+
+A recipe names its maker, its size (total initial ``mass`` in M☉, or ``n`` stars) and four
+tables::
+
+    name = "master"
+    mass = 1e5                       # or: n = 100000
+
+    [imf]                            # kroupa | chabrier | salpeter | broken_power_law
+    kind = "broken_power_law"
+    slopes = [1.3, 2.7]              # dN/dm ∝ m^-slope between the breaks
+    breaks = [0.5]                   # M☉
+    m_min = 0.1
+    m_max = 100.0
+
+    [sfh]                            # burst | constant | exponential | bursts
+    kind = "constant"
+    age_min = "1Gyr"
+    age_max = "12Gyr"
+    stop = "2Gyr"                    # optional: star formation stopped this long ago
+
+    [metallicity]                    # fixed | gaussian | age_metallicity
+    kind = "gaussian"
+    mean = -0.2
+    sigma = 0.15
+
+    [place]                          # optional: cluster | milky_way
+    kind = "cluster"
+    ra = 56.75                       # deg (ICRS)
+    dec = 24.12
+    distance = 136.0                 # pc
+    radius = 2.0                     # pc, Plummer scale radius
+
+Ages are numbers in years or strings with a unit ("100Myr", "12Gyr"). Every key is checked: an
+unknown key, a value of the wrong type or out of range, an unknown kind, raise
+:class:`RecipeError` naming the key (``imf.slopes``), the value and what is allowed.
+
+``read_recipe(path)`` / ``parse_recipe(text)`` give a :class:`~starmaker.maker.Maker` (or, for a
+Milky Way place, a :class:`GalaxyMaker`); ``recipe_to_toml(maker)`` writes one back, so that
+``parse_recipe(recipe_to_toml(m)) == m``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .errors import InvalidParameterError, StarmakerError
+from .history import (
+    AgeMetallicityRelation,
+    Burst,
+    Bursts,
+    Constant,
+    Exponential,
+    FixedFeH,
+    GaussianFeH,
+    Metallicity,
+    StarFormationHistory,
+    Stopped,
+)
+from .imf import IMF, BrokenPowerLaw, Chabrier2003, Kroupa2001, Salpeter1955
+from .places import ClusterPlace
+from .units import parse_age, parse_mass
+
+__all__ = ["RecipeError", "GalaxyMaker", "parse_recipe", "read_recipe", "recipe_to_toml", "write_recipe",
+           "RECIPE_KEYS"]
+
+
+class RecipeError(InvalidParameterError):
+    """A recipe file has a key or value that is not allowed; ``name`` is the dotted key."""
+
+
+_TOP = {"name", "description", "mass", "n", "imf", "sfh", "metallicity", "place"}
+_IMF_KEYS = {
+    "kroupa": {"m_min", "m_max"},
+    "chabrier": {"m_min", "m_max"},
+    "salpeter": {"m_min", "m_max", "alpha"},
+    "broken_power_law": {"m_min", "m_max", "slopes", "breaks"},
+}
+_SFH_KEYS = {
+    "burst": ({"age"}, set()),
+    "constant": ({"age_min", "age_max"}, set()),
+    "exponential": ({"tau", "age_max"}, {"age_min"}),
+    "bursts": ({"ages"}, {"weights"}),
+}
+_FEH_KEYS = {
+    "fixed": ({"feh"}, set()),
+    "gaussian": ({"mean", "sigma"}, {"lo", "hi"}),
+    "age_metallicity": ({"ages", "feh"}, {"sigma", "lo", "hi"}),
+}
+_PLACE_KEYS = {
+    "cluster": ({"ra", "dec", "distance"}, {"radius", "a_v"}),
+    "milky_way": ({"component", "limit"}, {"mode", "field", "rho0", "components"}),
+}
+#: every key a recipe may hold, by table and kind (for documentation and error messages)
+RECIPE_KEYS = {"": _TOP, "imf": _IMF_KEYS, "sfh": _SFH_KEYS, "metallicity": _FEH_KEYS, "place": _PLACE_KEYS}
+
+
+# ----------------------------------------------------------------------------- reading
+def read_recipe(path: str | os.PathLike):
+    """The maker described by the TOML recipe file at ``path``."""
+    path = Path(path)
+    if not path.is_file():
+        raise StarmakerError(f"no such recipe file: {path}")
+    return parse_recipe(path.read_text(encoding="utf-8"), source=str(path))
+
+
+def parse_recipe(text: str, source: str = "recipe"):
+    """The maker described by the text of a TOML recipe (see the module docstring)."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise StarmakerError(f"{source} is not valid TOML: {exc}.") from exc
+    return _build(data, text)
+
+
+def _unknown(section: str, key: str, value: object, allowed: set[str], what: str) -> RecipeError:
+    near = difflib.get_close_matches(key, sorted(allowed), n=1)
+    hint = f" Did you mean {near[0]!r}?" if near else ""
+    return RecipeError(f"{section}{key}", value, f"an unknown key; {what} takes {', '.join(sorted(allowed))}",
+                       hint.strip())
+
+
+def _check(table: dict, section: str, required: set[str], optional: set[str], what: str) -> None:
+    allowed = required | optional | {"kind"}
+    for k, v in table.items():
+        if k not in allowed:
+            raise _unknown(f"{section}.", k, v, allowed, what)
+    for k in sorted(required):
+        if k not in table:
+            raise RecipeError(f"{section}.{k}", None, f"a value: {what} needs {', '.join(sorted(required))}")
+
+
+def _kind(table: object, section: str, kinds) -> str:
+    if not isinstance(table, dict):
+        raise RecipeError(section, table, f"a table [{section}] with a 'kind' key")
+    kind = table.get("kind")
+    if kind not in kinds:
+        raise RecipeError(f"{section}.kind", kind, f"one of {', '.join(kinds)}")
+    return kind
+
+
+def _number(table: dict, section: str, key: str, default=None, lo=None, positive=False) -> float:
+    v = table.get(key, default)
+    if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+        raise RecipeError(f"{section}.{key}", v, "a finite number")
+    if positive and not v > 0:
+        raise RecipeError(f"{section}.{key}", v, "a positive number")
+    if lo is not None and v < lo:
+        raise RecipeError(f"{section}.{key}", v, f"a number >= {lo:g}")
+    return float(v)
+
+
+def _numbers(table: dict, section: str, key: str, default=None, lo=None, positive=False) -> list[float]:
+    v = table.get(key, default)
+    if not isinstance(v, list):
+        raise RecipeError(f"{section}.{key}", v, "a list of numbers, e.g. [1.3, 2.3]")
+    return [_number({key: x}, section, key, lo=lo, positive=positive) for x in v]
+
+
+def _ages(table: dict, section: str, key: str) -> list[float]:
+    v = table[key]
+    if not isinstance(v, list) or not v:
+        raise RecipeError(f"{section}.{key}", v, "a non-empty list of ages, e.g. ['1Gyr', '5Gyr']")
+    return [_age(x, f"{section}.{key}") for x in v]
+
+
+def _age(v: object, name: str) -> float:
+    from .isochrones import LOG_AGE_RANGE
+
+    if isinstance(v, bool):
+        raise RecipeError(name, v, "an age: a number in yr or a string like '100Myr'")
+    try:
+        a = parse_age(v, name)
+    except InvalidParameterError as exc:
+        raise RecipeError(name, v, exc.allowed) from exc
+    if not (math.isfinite(a) and a > 0):
+        raise RecipeError(name, v, "a positive age: a number in yr or a string like '100Myr'")
+    if a > 10 ** LOG_AGE_RANGE[1] and not name.endswith(".tau"):
+        raise RecipeError(name, v, f"an age the MIST v2.5 grid covers, up to {10 ** LOG_AGE_RANGE[1]:.4g} yr")
+    return a
+
+
+def _wrap(section: str, build):
+    """Call ``build()``; a parameter error from a constructor is re-raised naming the recipe key."""
+    try:
+        return build()
+    except RecipeError:
+        raise
+    except InvalidParameterError as exc:
+        raise RecipeError(f"{section}.{exc.name}", exc.value, exc.allowed) from exc
+
+
+def _imf(t: dict) -> IMF:
+    kind = _kind(t, "imf", tuple(_IMF_KEYS))
+    _check(t, "imf", set(), _IMF_KEYS[kind], f"imf kind {kind!r}")
+    lim = {"m_min": _number(t, "imf", "m_min", 0.1, positive=True),
+           "m_max": _number(t, "imf", "m_max", 100.0, positive=True)}
+    if kind == "kroupa":
+        return _wrap("imf", lambda: Kroupa2001(**lim))
+    if kind == "chabrier":
+        return _wrap("imf", lambda: Chabrier2003(**lim))
+    if kind == "salpeter":
+        alpha = _number(t, "imf", "alpha", 2.35)
+        if alpha < 0:
+            raise RecipeError("imf.alpha", alpha, _SLOPE_RULE)
+        return _wrap("imf", lambda: Salpeter1955(alpha=alpha, **lim))
+    if "slopes" not in t:
+        raise RecipeError("imf.slopes", None, "a list of slopes: broken_power_law needs slopes (and breaks)")
+    slopes = _numbers(t, "imf", "slopes")
+    for s in slopes:
+        if s < 0:
+            raise RecipeError("imf.slopes", slopes, _SLOPE_RULE)
+    breaks = _numbers(t, "imf", "breaks", [], positive=True)
+    return _wrap("imf", lambda: BrokenPowerLaw(slopes, breaks, **lim))
+
+
+_SLOPE_RULE = ("slopes >= 0 (dN/dm ∝ m^-slope: a negative slope makes more heavy stars than light "
+               "ones, which no measured IMF does)")
+
+
+def _sfh(t: dict) -> StarFormationHistory:
+    kind = _kind(t, "sfh", tuple(_SFH_KEYS))
+    req, opt = _SFH_KEYS[kind]
+    _check(t, "sfh", req, opt | {"stop"}, f"sfh kind {kind!r}")
+    if kind == "burst":
+        sfh = Burst(_age(t["age"], "sfh.age"))
+    elif kind == "constant":
+        lo, hi = _age(t["age_min"], "sfh.age_min"), _age(t["age_max"], "sfh.age_max")
+        sfh = _wrap("sfh", lambda: Constant(lo, hi))
+    elif kind == "exponential":
+        tau = t["tau"]
+        try:
+            tau_yr = parse_age(tau, "sfh.tau")
+        except InvalidParameterError as exc:
+            raise RecipeError("sfh.tau", tau, exc.allowed) from exc
+        sfh = _wrap("sfh", lambda: Exponential(tau_yr, _age(t["age_max"], "sfh.age_max"),
+                                               _age(t.get("age_min", 1e5), "sfh.age_min")))
+    else:
+        ages = _ages(t, "sfh", "ages")
+        weights = _numbers(t, "sfh", "weights", positive=True) if "weights" in t else None
+        sfh = _wrap("sfh", lambda: Bursts(ages, weights))
+    if "stop" in t:
+        stop = _age(t["stop"], "sfh.stop")
+        sfh = _wrap("sfh", lambda: Stopped(sfh, stop))
+    return sfh
+
+
+def _metallicity(t: dict) -> Metallicity:
+    kind = _kind(t, "metallicity", tuple(_FEH_KEYS))
+    req, opt = _FEH_KEYS[kind]
+    _check(t, "metallicity", req, opt, f"metallicity kind {kind!r}")
+    sec = "metallicity"
+    if kind == "fixed":
+        from .isochrones import FEH_RANGE
+
+        feh = _number(t, sec, "feh")
+        if not FEH_RANGE[0] <= feh <= FEH_RANGE[1]:
+            raise RecipeError(f"{sec}.feh", feh, f"a [Fe/H] the MIST v2.5 grid covers, {FEH_RANGE[0]:g} to "
+                              f"{FEH_RANGE[1]:+g} dex")
+        return FixedFeH(feh)
+    clip = {"lo": _number(t, sec, "lo", -2.5), "hi": _number(t, sec, "hi", 0.5)}
+    if kind == "gaussian":
+        return _wrap(sec, lambda: GaussianFeH(_number(t, sec, "mean"), _number(t, sec, "sigma", lo=0.0),
+                                              **clip))
+    return _wrap(sec, lambda: AgeMetallicityRelation(_ages(t, sec, "ages"), _numbers(t, sec, "feh"),
+                                                     _number(t, sec, "sigma", 0.0, lo=0.0), **clip))
+
+
+def _build(data: dict[str, Any], text: str):
+    from .maker import Maker
+
+    for k, v in data.items():
+        if k not in _TOP:
+            raise _unknown("", k, v, _TOP, "a recipe")
+    name = data.get("name", "recipe")
+    if not isinstance(name, str) or not name.strip():
+        raise RecipeError("name", name, "a non-empty string")
+    if "description" in data and not isinstance(data["description"], str):
+        raise RecipeError("description", data["description"], "a string")
+    for sec in ("imf", "sfh", "metallicity"):
+        if sec not in data:
+            raise RecipeError(sec, None, f"a table [{sec}]: every recipe has [imf], [sfh] and [metallicity]")
+    imf, sfh, feh = _imf(data["imf"]), _sfh(data["sfh"]), _metallicity(data["metallicity"])
+    place = data.get("place")
+    if place is not None and _kind(place, "place", tuple(_PLACE_KEYS)) == "milky_way":
+        return _galaxy_maker(name, imf, sfh, feh, place, data, text)
+    mass, n = data.get("mass"), data.get("n")
+    if (mass is None) == (n is None):
+        raise RecipeError("mass", mass, "exactly one of mass (total initial Msun) or n (a star count)")
+    if mass is not None:
+        if isinstance(mass, bool):
+            raise RecipeError("mass", mass, "a positive total initial mass in Msun, e.g. 1e5")
+        try:
+            mass = parse_mass(mass, "mass")
+        except InvalidParameterError as exc:
+            raise RecipeError("mass", mass, exc.allowed) from exc
+    if n is not None and (isinstance(n, bool) or not isinstance(n, int) or n < 0):
+        raise RecipeError("n", n, "a non-negative whole number of stars")
+    where = None
+    if place is not None:
+        _check(place, "place", *_PLACE_KEYS["cluster"], "place kind 'cluster'")
+        args = {k: _number(place, "place", k) for k in ("ra", "dec", "distance", "radius", "a_v")
+                if k in place}
+        where = _wrap("place", lambda: ClusterPlace(**args))
+    component = "cluster" if where is not None else "population"
+    try:
+        maker = Maker(imf, sfh, feh, mass=mass, n=n, name=name, component=component, place=where)
+    except InvalidParameterError as exc:
+        raise RecipeError(exc.name, exc.value, exc.allowed) from exc
+    maker.recipe_text = text
+    return maker
+
+
+# ----------------------------------------------------------------------------- Milky Way
+class GalaxyMaker:
+    """A recipe placed in the Milky Way: its population replaces one of the Galaxy's components
+    (``mode = "replace"``, keeping that component's density law and, unless ``rho0`` is given,
+    its local density) or joins them as a new component with that density law (``mode = "add"``,
+    ``rho0`` required: the local density of living stars at the Sun, M☉ pc⁻³). ``make(seed)``
+    makes the magnitude-limited sky (``limit``, ``field``) of the whole Galaxy so changed.
+
+    The survey draws ages uniformly within an age range and [Fe/H] from a Gaussian, so only
+    ``burst`` and ``constant`` histories (without ``stop``) and ``fixed`` or ``gaussian``
+    metallicities can be placed in the Milky Way.
+    """
+
+    def __init__(self, name: str, imf: IMF, sfh: StarFormationHistory, metallicity: Metallicity,
+                 component: str, limit: str, mode: str = "replace", field: str = "all",
+                 rho0: float | None = None, components: tuple[str, ...] | None = None) -> None:
+        from .galaxy import COMPONENT_NAMES
+        from .survey import Field, parse_limit
+
+        self.name, self.imf, self.sfh, self.metallicity = name, imf, sfh, metallicity
+        if component not in COMPONENT_NAMES:
+            raise RecipeError("place.component", component, f"one of {', '.join(COMPONENT_NAMES)}")
+        if mode not in ("replace", "add"):
+            raise RecipeError("place.mode", mode, "'replace' or 'add'")
+        if isinstance(sfh, Burst):
+            self._ages = (sfh.age * 0.99, sfh.age * 1.01)
+        elif isinstance(sfh, Constant):
+            self._ages = (sfh.age_min, sfh.age_max)
+        else:
+            raise RecipeError("sfh.kind", sfh.kind,
+                              "'burst' or 'constant' (without stop) for a Milky Way place")
+        if isinstance(metallicity, FixedFeH):
+            self._feh = (metallicity.feh, 0.0)
+        elif isinstance(metallicity, GaussianFeH):
+            self._feh = (metallicity.mean, metallicity.sigma)
+        else:
+            raise RecipeError("metallicity.kind", metallicity.kind,
+                              "'fixed' or 'gaussian' for a Milky Way place")
+        if mode == "add" and rho0 is None:
+            raise RecipeError("place.rho0", None,
+                              "a local density of living stars (Msun/pc^3) for mode 'add'")
+        if rho0 is not None and not (math.isfinite(rho0) and rho0 > 0):
+            raise RecipeError("place.rho0", rho0, "a positive density in Msun/pc^3")
+        others = tuple(components) if components is not None else COMPONENT_NAMES
+        for c in others:
+            if c not in COMPONENT_NAMES:
+                raise RecipeError("place.components", list(others),
+                                  f"names among {', '.join(COMPONENT_NAMES)}")
+        self.component, self.mode, self.rho0, self.others = component, mode, rho0, others
+        self.limit = _wrap("place", lambda: parse_limit(limit))
+        self.field_text = field
+        self.field = _wrap("place", lambda: Field.parse(field))
+
+    def components(self) -> list:
+        """The Galaxy's components with this recipe put in."""
+        import copy
+
+        from .galaxy import THIN_DISK_BINS, Population, milky_way_components
+
+        (base,) = milky_way_components([self.component])
+        key = 0
+        if self.component == "thin_disk":  # the age bin whose density law fits the recipe's ages
+            mid = math.sqrt(self._ages[0] * self._ages[1])
+            key = next((k for k, b in enumerate(THIN_DISK_BINS) if b[0] <= mid < b[1]),
+                       len(THIN_DISK_BINS) - 1)
+        rho0 = self.rho0 if self.rho0 is not None else sum(p.rho0 for p in base.populations)
+        pop = Population(self.name, self.imf, Constant(*self._ages), self._feh[0], self._feh[1], rho0,
+                         density_key=key, rho0_is_initial=base.populations[0].rho0_is_initial)
+        mine = copy.copy(base)
+        mine.populations = (pop,)
+        if self.mode == "add":
+            mine.name = self.name
+            return [*milky_way_components(self.others), mine]
+        return [mine if c == self.component else milky_way_components([c])[0] for c in self.others]
+
+    def make(self, seed: int = 0):
+        """The magnitude-limited sky of the Galaxy with this recipe in it."""
+        from .survey import MilkyWay
+
+        stars = MilkyWay(self.components()).make(self.limit, seed=seed, field=self.field)
+        stars.meta["recipe"] = self.recipe()
+        if getattr(self, "recipe_text", None):
+            stars.meta["recipe_toml"] = self.recipe_text
+        return stars
+
+    def recipe(self) -> dict[str, Any]:
+        return {"name": self.name, "imf": {"kind": self.imf.name, **self.imf.params()},
+                "sfh": {"kind": self.sfh.kind, **self.sfh.params()},
+                "metallicity": {"kind": self.metallicity.kind, **self.metallicity.params()},
+                "place": {"kind": "milky_way", "component": self.component, "mode": self.mode,
+                          "limit": str(self.limit), "field": self.field_text, "rho0": self.rho0,
+                          "components": list(self.others)}}
+
+    def to_toml(self) -> str:
+        return recipe_to_toml(self)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, GalaxyMaker) and self.recipe() == other.recipe()
+
+    def __hash__(self) -> int:
+        return hash(repr(self.recipe()))
+
+    def __repr__(self) -> str:
+        return f"GalaxyMaker({self.name!r}, {self.mode} {self.component}, {self.limit})"
+
+
+def _galaxy_maker(name, imf, sfh, feh, place: dict, data: dict, text: str) -> GalaxyMaker:
+    _check(place, "place", *_PLACE_KEYS["milky_way"], "place kind 'milky_way'")
+    for k in ("mass", "n"):
+        if k in data:
+            raise RecipeError(k, data[k], "nothing: a Milky Way place is sized by its local density "
+                              "(place.rho0, or the replaced component's)")
+    comps = place.get("components")
+    if comps is not None and not (isinstance(comps, list) and all(isinstance(c, str) for c in comps)):
+        raise RecipeError("place.components", comps, "a list of component names")
+    for k in ("component", "limit", "mode", "field"):
+        if k in place and not isinstance(place[k], str):
+            raise RecipeError(f"place.{k}", place[k], "a string")
+    rho0 = _number(place, "place", "rho0", positive=True) if "rho0" in place else None
+    g = GalaxyMaker(name, imf, sfh, feh, place["component"], place["limit"], place.get("mode", "replace"),
+                    place.get("field", "all"), rho0, tuple(comps) if comps is not None else None)
+    g.recipe_text = text
+    return g
+
+
+# ----------------------------------------------------------------------------- writing
+def _fmt_age(v: float) -> str:
+    """An age in yr as TOML: a string with the largest unit that reads back exactly."""
+    for unit, f in (("Gyr", 1e9), ("Myr", 1e6), ("kyr", 1e3)):
+        text = f"{v / f!r}{unit}"
+        if parse_age(text) == v:
+            return f'"{text}"'
+    return repr(float(v))
+
+
+def _fmt(v: object, age: bool = False) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, list | tuple):
+        return "[" + ", ".join(_fmt(x, age) for x in v) + "]"
+    if isinstance(v, str):
+        return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(v, int | np.integer):
+        return str(int(v))
+    if age:
+        return _fmt_age(float(v))
+    return repr(float(v))
+
+
+_AGE_KEYS = {"age", "age_min", "age_max", "tau", "ages", "stop"}
+
+
+def _table(name: str, d: dict, age_keys=_AGE_KEYS) -> list[str]:
+    lines = [f"[{name}]"]
+    for k, v in d.items():
+        if v is None:
+            continue
+        lines.append(f"{k} = {_fmt(v, age=k in age_keys and not (name == 'metallicity' and k == 'feh'))}")
+    return lines
+
+
+def recipe_to_toml(maker) -> str:
+    """The TOML recipe text of a maker; ``parse_recipe`` of it gives an equal maker."""
+    r = maker.recipe()
+    lines = [f"name = {_fmt(r['name'])}"]
+    if r.get("mass") is not None:
+        lines.append(f"mass = {_fmt(float(r['mass']))}")
+    elif r.get("n") is not None:
+        lines.append(f"n = {int(r['n'])}")
+    imf = dict(r["imf"])
+    if imf["kind"] == "broken_power_law":
+        imf["slopes"] = imf.pop("alphas")
+    sfh = dict(r["sfh"])
+    if sfh["kind"] == "stopped":
+        sfh = {**sfh["sfh"], "stop": sfh["stop"]}
+    lines += ["", *_table("imf", imf), "", *_table("sfh", sfh), "", *_table("metallicity", r["metallicity"])]
+    if r.get("place"):
+        lines += ["", *_table("place", r["place"], age_keys=set())]
+    return "\n".join(lines) + "\n"
+
+
+def write_recipe(maker, path: str | os.PathLike) -> None:
+    """Write a maker's recipe to ``path`` as TOML (atomically)."""
+    from .io import atomic_path
+
+    with atomic_path(path) as tmp:
+        Path(tmp).write_text(recipe_to_toml(maker), encoding="utf-8")
