@@ -38,7 +38,10 @@ ONGOING_AGE = 1e6
 def parse_epoch(value, name: str = "epoch") -> float:
     """An epoch in yr relative to today, from a number (yr) or a string like '-1Gyr',
     '+50000yr', '0'; must lie in ``EPOCH_RANGE`` (−4.5 Gyr … +10 Gyr)."""
-    e = parse_age(value, name)
+    try:
+        e = parse_age(value, name)
+    except InvalidParameterError:
+        e = math.nan
     lo, hi = EPOCH_RANGE
     if not (math.isfinite(e) and lo <= e <= hi):
         raise InvalidParameterError(
