@@ -200,7 +200,8 @@ def test_after_the_makers_stop_the_blue_stars_go_and_the_giants_stay():
     progenitors, 1-2 Msun, live for Gyr). Without stopping the sky stays as it is (20 %)."""
     mw = sm.MilkyWay()
     now = mw.make("V<6.5", seed=1)
-    going, stopped = mw.make("V<6.5", seed=1, epoch="+1Gyr"), mw.quenched(0).make("V<6.5", seed=1, epoch="+1Gyr")
+    going = mw.make("V<6.5", seed=1, epoch="+1Gyr")
+    stopped = mw.quenched(0).make("V<6.5", seed=1, epoch="+1Gyr")
 
     def ob(s):
         return int(np.sum(10 ** s["log_Teff"] >= 1e4))

@@ -28,7 +28,6 @@ import numpy as np
 
 from . import __version__
 from .errors import InvalidParameterError
-from .evolution import evolve
 from .history import Burst, FixedFeH, Metallicity, StarFormationHistory, parse_epoch
 from .imf import IMF, Kroupa2001
 from .isochrones import FEH_RANGE, LOG_AGE_RANGE, MASS_RANGE

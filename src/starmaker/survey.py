@@ -461,16 +461,15 @@ def make_sky(components: Sequence[Component], limit: str | Limit, seed: int = 0,
 def write_sky(path, components: Sequence[Component], limit: str | Limit, seed: int = 0,
               field: Field | None = None, nside: int = DEFAULT_NSIDE, dust: DustDisk | None = None,
               progress: Callable[[int, int], None] | None = None, epoch: float | str = 0.0) -> int:
-    """Make the sky (as seen at ``epoch``, yr relative to today) and stream it to a Parquet file, block by block, atomically (a temporary
-    file renamed at the end: an interrupted run leaves nothing at ``path``). Row groups hold a
-    fixed number of rows, so the file is byte for byte the one ``make_sky(...).write(path)``
+    """Make the sky (as seen at ``epoch``, yr relative to today) and stream it to a Parquet
+    file, block by block, atomically (a temporary file renamed at the end: an interrupted run
+    leaves nothing at ``path``). Row groups hold a fixed number of rows, so the file is byte for byte the one ``make_sky(...).write(path)``
     gives, whatever the blocks. Returns the number of stars written."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from .io import PARQUET_OPTIONS, ROW_GROUP_ROWS, atomic_path, to_arrow
-
     from .history import parse_epoch
+    from .io import PARQUET_OPTIONS, ROW_GROUP_ROWS, atomic_path, to_arrow
 
     lim, field, dust = parse_limit(limit), field or Field(), dust or DustDisk()
     meta = {**sky_meta(components, lim, seed, field, nside, dust), "epoch": parse_epoch(epoch)}

@@ -131,8 +131,9 @@ def _thin(sky: Stars) -> Stars:
 
 
 def _title(lim, stop_forming_at) -> str:
-    stop = "" if stop_forming_at is None else f", star formation stops at {_fmt_epoch(parse_epoch(stop_forming_at))}"
-    return f"The Milky Way, {lim}{stop}"
+    if stop_forming_at is None:
+        return f"The Milky Way, {lim}"
+    return f"The Milky Way, {lim}, star formation stops at {_fmt_epoch(parse_epoch(stop_forming_at))}"
 
 
 def _fmt_epoch(e: float) -> str:
