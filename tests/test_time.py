@@ -246,3 +246,22 @@ def test_timeline_bad_input():
         timeline("V<4", "+1Gyr", "-1Gyr", 3)
     with pytest.raises(StarmakerError, match="stop_forming_at"):
         timeline("V<4", steps=2, stop_forming_at="-9Gyr")
+
+
+def test_cli_timeline(tmp_path):
+    """`starmaker timeline` writes the CSV, plots and animation; a bad epoch is one line, exit 1."""
+    import subprocess
+    import sys
+
+    def run(*args):
+        return subprocess.run([sys.executable, "-m", "starmaker.cli", "timeline", *args],
+                              capture_output=True, text=True, timeout=300)
+
+    r = run("--limit", "V<3.5", "--from", "-100Myr", "--to", "+100Myr", "--steps", "3",
+            "--stop-forming-at", "0", "--no-animate", "-o", str(tmp_path))
+    assert r.returncode == 0, r.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["timeline.csv", "timeline.png"]
+    assert "+0.100" in r.stdout
+    r = run("--from", "-6Gyr", "-o", str(tmp_path))
+    assert r.returncode == 1
+    assert r.stderr.strip().count("\n") == 0 and "-4.5 Gyr" in r.stderr

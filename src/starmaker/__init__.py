@@ -12,15 +12,17 @@ from .errors import InvalidParameterError, OutOfGridError, StarmakerError, Unkno
 from .evolution import evolve  # noqa: E402
 from .extinction import DustDisk  # noqa: E402
 from .galaxy import Bulge, Component, Halo, ThickDisk, ThinDisk  # noqa: E402
-from .history import Burst, Constant, Exponential, FixedFeH, GaussianFeH  # noqa: E402
+from .history import Burst, Constant, Exponential, FixedFeH, GaussianFeH, Quenched, Scaled, parse_epoch  # noqa: E402
 from .imf import IMF, BrokenPowerLaw, Chabrier2003, Kroupa2001, Salpeter1955, imf_from_name  # noqa: E402
 from .isochrones import lifespan  # noqa: E402
+from .kinematics import propagate  # noqa: E402
 from .maker import Cluster, Maker, Population  # noqa: E402
 from .photometry import absolute_magnitudes, shine  # noqa: E402
 from .realsky import gaia, hipparcos, v_from_hp  # noqa: E402
 from .schema import COLUMNS, PHASES  # noqa: E402
 from .stars import Stars  # noqa: E402
 from .survey import Field, MilkyWay, parse_limit  # noqa: E402
+from .timeline import timeline  # noqa: E402
 from .units import parse_age, parse_mass  # noqa: E402
 from .validate import validate  # noqa: E402
 
@@ -41,6 +43,11 @@ __all__ = [
     "Exponential",
     "FixedFeH",
     "GaussianFeH",
+    "Quenched",
+    "Scaled",
+    "parse_epoch",
+    "propagate",
+    "timeline",
     "Maker",
     "Cluster",
     "Population",

@@ -118,8 +118,9 @@ def timeline_cmd(
     """The naked-eye sky through the ages: counts per epoch (CSV), plots and an animated sky map."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
-    from .timeline import timeline
+    from .timeline import plan, timeline
 
+    plan(limit, start, stop, steps, stop_forming_at)  # bad input: one line before the bar starts
     bar = Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(), "epochs",
                    TimeElapsedColumn(), console=err)
     with bar:

@@ -37,7 +37,7 @@ from .errors import InvalidParameterError
 from .history import parse_epoch
 from .stars import Stars
 
-__all__ = ["timeline", "Timeline", "COLUMNS", "OB_TEFF_K"]
+__all__ = ["timeline", "plan", "Timeline", "COLUMNS", "OB_TEFF_K"]
 
 #: the timeline's columns, with units
 COLUMNS = {
@@ -78,18 +78,12 @@ def timeline(limit: str = "V<6.5", start: float | str = "-1Gyr", stop: float | s
     ``outdir``: write ``timeline.csv``, ``timeline.png`` and ``sky.gif`` (an animation of the
     sky maps; ``animate=False`` skips it) there. ``progress(done, total)`` after each epoch.
     """
-    from .survey import MilkyWay, parse_limit
+    from .survey import MilkyWay
 
-    lim = parse_limit(limit)
-    t0, t1 = parse_epoch(start, "start"), parse_epoch(stop, "stop")
-    if int(steps) != steps or not (2 <= steps <= MAX_STEPS):
-        raise InvalidParameterError("steps", steps, f"a whole number of epochs from 2 to {MAX_STEPS}")
-    if not t1 > t0:
-        raise InvalidParameterError("stop", stop, f"an epoch after start={start}")
+    lim, epochs, stop_at = plan(limit, start, stop, steps, stop_forming_at)
     mw = milky_way or MilkyWay()
-    if stop_forming_at is not None:
-        mw = mw.quenched(parse_epoch(stop_forming_at, "stop_forming_at"))
-    epochs = np.linspace(t0, t1, int(steps))
+    if stop_at is not None:
+        mw = mw.quenched(stop_at)
     rows, skies = [], []
     prev = None
     for i, e in enumerate(epochs):
@@ -103,6 +97,21 @@ def timeline(limit: str = "V<6.5", start: float | str = "-1Gyr", stop: float | s
     if outdir is not None:
         result.files = write_timeline(result, outdir, title=_title(lim, stop_forming_at), animate=animate)
     return result
+
+
+def plan(limit, start, stop, steps, stop_forming_at=None):
+    """Check a timeline's input: the parsed limit, the epochs (yr) and the quenching epoch
+    (or None). Raises StarmakerError saying what is allowed."""
+    from .survey import parse_limit
+
+    lim = parse_limit(limit)
+    t0, t1 = parse_epoch(start, "start"), parse_epoch(stop, "stop")
+    if int(steps) != steps or not (2 <= steps <= MAX_STEPS):
+        raise InvalidParameterError("steps", steps, f"a whole number of epochs from 2 to {MAX_STEPS}")
+    if not t1 > t0:
+        raise InvalidParameterError("stop", stop, f"an epoch after start={start}")
+    stop_at = None if stop_forming_at is None else parse_epoch(stop_forming_at, "stop_forming_at")
+    return lim, np.linspace(t0, t1, int(steps)), stop_at
 
 
 def _row(sky: Stars, epoch: float, prev: Stars | None, prev_epoch: float | None) -> dict[str, float]:
