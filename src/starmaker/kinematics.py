@@ -26,8 +26,8 @@ and ``radial_velocity`` (km/s).
 
 **Real stars** are moved by :func:`propagate`: straight-line space motion from their proper
 motions, parallax and radial velocity (zero where unknown), the model ERFA's ``starpm`` (and
-astropy's ``apply_space_motion``) uses, less its light-time correction (below 0.1″ for the
-nearest fast stars over 10⁵ yr).
+astropy's ``apply_space_motion``) uses, less its light-time correction: for 500 Hipparcos stars
+with radial velocities of ±40 km/s the two agree to 0.014″ after 10⁴ yr and 1.4″ after 10⁵ yr.
 """
 
 from __future__ import annotations
