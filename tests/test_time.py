@@ -153,6 +153,14 @@ def test_ages_beyond_the_grid():
     np.testing.assert_allclose(s["age"], [24e9, 24e9, 19e9])
     halo = sm.Population(sm.Constant("13.9Gyr", "14.1Gyr"), sm.FixedFeH(-1.5), mass=2e3).make(1, "+10Gyr")
     assert halo["age"].min() > 23.8e9 and halo["alive"].any() and (~halo["alive"]).any()
+    # a living star near the end of its life is a giant: it is placed as the star at the same
+    # fraction of the dying mass on the last isochrone (here 0.999 and 0.99: AGB, RGB)
+    from starmaker.isochrones import dying_mass
+
+    md = float(dying_mass(np.array([24e9]), np.array([-1.5]))[0])
+    g = evolve_through([0.999 * md, 0.99 * md, 0.8 * md], 24e9, -1.5)
+    assert list(g["phase"]) in (["EAGB", "RGB", "MS"], ["TPAGB", "RGB", "MS"], ["CHeB", "RGB", "MS"])
+    assert g["log_L"][1] > 0.3 and np.all(g["mass"] <= g["mass_initial"])
 
 
 # --------------------------------------------------------------------------- the Milky Way

@@ -39,11 +39,16 @@ def evolve_through(mass_initial, age, feh, meta: dict[str, Any] | None = None) -
     """:func:`evolve`, but ages beyond the grid's last isochrone (19.95 Gyr) are allowed, as
     the sky made billions of years ahead needs (the halo is 24 Gyr old at +10 Gyr).
 
-    A star that has died by its true age becomes a remnant cooled for its true time since death
-    (``remnants``); one still alive (a dwarf below ≈ 0.86 M☉, whose lifespan is extrapolated)
-    is placed on the last isochrone — such dwarfs barely move on the main sequence in a few Gyr
-    — and flagged ``grid_clamped``. ``age`` and ``alive`` are the true ones.
+    A star that has died by its true age (lifespans below ≈ 0.86 M☉ are extrapolated, see
+    ``isochrones.lifespan``) becomes a remnant cooled for its true time since death
+    (``remnants``). A star still alive is placed where the star at the *same fraction of the
+    dying mass* sits on the last isochrone: mass m at age t looks like m × m_dying(19.95 Gyr) /
+    m_dying(t) at 19.95 Gyr — so a star about to die is a giant, as it should be, and a dwarf
+    far from death a dwarf (the homology the survey's mass windows assume) — and flagged
+    ``grid_clamped``; its current ``mass`` is that star's scaled by the same ratio. ``mass_initial``, ``age``,
+    ``lifespan`` and ``alive`` are the star's own. Ages within the grid: exactly :func:`evolve`.
     """
+    from .isochrones import MASS_RANGE, dying_mass, lifespan
     from .remnants import apply_remnants
 
     m, a, fe = (
@@ -53,14 +58,21 @@ def evolve_through(mass_initial, age, feh, meta: dict[str, Any] | None = None) -
         )
     )
     a_max = 10.0 ** LOG_AGE_RANGE[1]
-    old = a > a_max
-    if not old.any():
+    old = np.flatnonzero(a > a_max)
+    if old.size == 0:
         return evolve(m, a, fe, meta=meta)
-    cols = evolve_arrays(m, np.minimum(a, a_max), fe)
-    dead = old & (a >= cols["lifespan"])
-    cols["_status"] = np.where(dead, 3, cols["_status"]).astype(np.int8)
+    life, ext = lifespan(m[old], fe[old])
+    living = a[old] < life
+    m_eval = m.copy()
+    k = old[living]
+    ratio = dying_mass(np.full(k.size, a_max), fe[k]) / dying_mass(a[k], fe[k])
+    m_eval[k] = np.maximum(m[k] * ratio, MASS_RANGE[0])
+    cols = evolve_arrays(m_eval, np.minimum(a, a_max), fe)
+    cols["mass"][k] *= m[k] / m_eval[k]
+    cols["lifespan"][old], cols["lifespan_extrapolated"][old] = life, ext
+    cols["_status"][old[~living]] = 3
     cols["alive"] = a < cols["lifespan"]
-    cols["grid_clamped"] = cols["grid_clamped"] | (old & ~dead)
+    cols["grid_clamped"][k] = True
     apply_remnants(cols, m, a, fe)
     cols.pop("_status")
     meta = dict(meta or {})

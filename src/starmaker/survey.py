@@ -40,7 +40,7 @@ from scipy.special import ndtr, ndtri
 
 from . import __version__
 from .errors import InvalidParameterError
-from .evolution import evolve, evolve_through
+from .evolution import evolve_through
 from .extinction import DustDisk, band_extinction
 from .frames import galactocentric, icrs_to_galactic, lonlat
 from .galaxy import COMPONENT_NAMES, Component, Population
@@ -312,7 +312,7 @@ def _build_mass_table(pop: Population, band: str) -> _Table:
     dead = np.empty(len(m), bool)
     step = 400_000
     for i in range(0, len(m), step):
-        s = evolve(m[i:i + step], np.clip(a[i:i + step], 1e5, 10**10.3), f[i:i + step])
+        s = evolve_through(m[i:i + step], np.maximum(a[i:i + step], 1e5), f[i:i + step])
         mag[i:i + step] = absolute_magnitudes(s["log_L"], s["log_Teff"], s["log_g"], s["feh"])["M_" + band]
         dead[i:i + step] = ~s["alive"]
     good = np.isfinite(mag)
@@ -463,8 +463,9 @@ def write_sky(path, components: Sequence[Component], limit: str | Limit, seed: i
               progress: Callable[[int, int], None] | None = None, epoch: float | str = 0.0) -> int:
     """Make the sky (as seen at ``epoch``, yr relative to today) and stream it to a Parquet
     file, block by block, atomically (a temporary file renamed at the end: an interrupted run
-    leaves nothing at ``path``). Row groups hold a fixed number of rows, so the file is byte for byte the one ``make_sky(...).write(path)``
-    gives, whatever the blocks. Returns the number of stars written."""
+    leaves nothing at ``path``). Row groups hold a fixed number of rows, so the file is byte for
+    byte the one ``make_sky(...).write(path)`` gives, whatever the blocks. Returns the number of
+    stars written."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
