@@ -89,6 +89,23 @@ def test_made_naked_eye_proper_motions_match_hipparcos(sky_v65):
     assert np.nanmedian(made) / np.nanmedian(real) == pytest.approx(1.0, abs=0.25)
 
 
+def test_local_tangential_velocities_match_hipparcos():
+    """The volume Hipparcos 2 covers completely (M_V < 3 within 100 pc, 4,793 stars; as in the
+    thin disc's local normalisation): the made stars' median tangential velocity against the
+    real one within 15 % (measured 25.6 against 22.8 km/s, 1.12; the 90th percentiles 53.6
+    against 48.6 km/s) — R03's ellipsoids are a little hotter than these bright stars."""
+    s = sm.MilkyWay().make("V<8", seed=1)
+    h = sm.hipparcos()
+    made = (s["distance"] < 100.0) & (s["M_V"] < 3.0)
+    near = h["parallax"] > 10.0
+    d_real = 1000.0 / h["parallax"][near]
+    real = (h["V"][near] - 5.0 * np.log10(d_real) + 5.0) < 3.0
+    vt_made = 4.74047 * np.hypot(s["pmra"], s["pmdec"])[made] * s["distance"][made] / 1000.0
+    vt_real = 4.74047 * np.hypot(h["pmra"], h["pmdec"])[near][real] * d_real[real] / 1000.0
+    assert made.sum() == pytest.approx(real.sum(), rel=0.1)
+    assert np.median(vt_made) / np.nanmedian(vt_real) == pytest.approx(1.0, abs=0.15)
+
+
 def test_made_velocities_do_not_depend_on_how_the_sky_is_split():
     mw = sm.MilkyWay()
     whole = mw.make("V<4.5", seed=3)
