@@ -273,3 +273,29 @@ def test_cli_timeline(tmp_path):
     r = run("--from", "-6Gyr", "-o", str(tmp_path))
     assert r.returncode == 1
     assert r.stderr.strip().count("\n") == 0 and "-4.5 Gyr" in r.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name, epoch, d_max, limit, pixels", [
+    ("halo", 8e9, 3000.0, "G<10", range(3072)),          # 22 Gyr old: beyond the grid
+    ("thick_disk", -4e9, 700.0, "G<8", range(3072)),     # 7 Gyr old
+    ("thin_disk", 1e9, 400.0, "G<8", range(1024, 1216)),  # with a Gyr of new stars
+])
+def test_shifted_skies_against_brute_force(monkeypatch, name, epoch, d_max, limit, pixels):
+    """The magnitude-limited draw at another epoch (cells and mass windows built for the
+    shifted ages) gives the stars that making every star in the volume gives, within 4σ
+    (the brute force of tests/test_survey.py, run on the shifted populations)."""
+    import math
+
+    import test_survey
+
+    from starmaker.galaxy import milky_way_components
+
+    shifted = [c.at_epoch(epoch) for c in milky_way_components([name])]
+    monkeypatch.setattr(test_survey, "milky_way_components", lambda: shifted)
+    pixels = tuple(pixels)
+    brute = len(test_survey._brute_force(limit, pixels, d_max, seed=3))
+    sky = sm.MilkyWay([name]).make(limit, seed=4, epoch=epoch, field=sm.Field.from_pixels(pixels))
+    made = int((sky["distance"] < d_max).sum())
+    assert made > 300
+    assert abs(made - brute) < 4 * math.sqrt(made + brute), (made, brute)
