@@ -299,3 +299,18 @@ def test_shifted_skies_against_brute_force(monkeypatch, name, epoch, d_max, limi
     made = int((sky["distance"] < d_max).sum())
     assert made > 300
     assert abs(made - brute) < 4 * math.sqrt(made + brute), (made, brute)
+
+
+def test_exponential_history_goes_on_at_its_present_rate():
+    """SFR ∝ exp(-t/τ) from 10 Gyr ago (τ = 3 Gyr): today's rate is the pdf at t = 10 Gyr,
+    e^(-10/3) / (τ (1 - e^(-10/3))) of the births per yr; the next Gyr forms that × 1 Gyr × M
+    (to within 3 %)."""
+    import math
+
+    tau, span = 3e9, 10e9 - 1e5
+    rate = math.exp(-span / tau) / (tau * -math.expm1(-span / tau))
+    p = sm.Population(sm.Exponential(tau="3Gyr", age_max="10Gyr"), mass=2e5)
+    assert p.sfh.future_rate() == pytest.approx(rate)
+    s = p.make(seed=1, epoch="+1Gyr")
+    assert s["mass_initial"][_formation(s) > 0].sum() == pytest.approx(2e5 * rate * 1e9, rel=0.03)
+    assert sm.Burst("1Gyr").future_rate() == 0.0

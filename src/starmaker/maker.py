@@ -59,7 +59,9 @@ class Maker:
     metallicity : Metallicity
         Their [Fe/H].
     mass : float or str, optional
-        Total initial mass made (M☉); or give ``n``, the number of stars.
+        Total initial mass made (M☉) up to today; or give ``n``, the number of stars. A history
+        still forming stars forms more after today at its present rate; a neglected one
+        (``Quenched``, ``Scaled``) keeps its share of these births.
     name : str
         A label, written into the metadata.
     component : str
