@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .frames import ICRS_TO_GALACTIC, R_SUN_PC, Z_SUN_PC, unit_vector
+from .frames import ICRS_TO_GALACTIC, unit_vector
 from .schema import COMPONENTS
 from .stars import Stars
 
@@ -192,10 +192,3 @@ def propagate(stars: Stars, years: float) -> Stars:
     out.meta = {**stars.meta, "moved_by_yr": stars.meta.get("moved_by_yr", 0.0) + t}
     return out
 
-
-def galactocentric_of(l_deg, b_deg, distance_pc):
-    """Galactocentric (x, y, z) in pc of stars at (l, b, distance) (see ``frames``)."""
-    from .frames import galactocentric
-
-    x, y, z, _ = galactocentric(l_deg, b_deg, distance_pc, R_SUN_PC, Z_SUN_PC)
-    return x, y, z
