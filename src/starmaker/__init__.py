@@ -13,7 +13,7 @@ from .errors import InvalidParameterError, OutOfGridError, StarmakerError, Unkno
 from .evolution import evolve  # noqa: E402
 from .extinction import DustDisk  # noqa: E402
 from .galaxy import Bulge, Component, Halo, ThickDisk, ThinDisk  # noqa: E402
-from .history import (  # noqa: E402  # noqa: E402
+from .history import (  # noqa: E402
     AgeMetallicityRelation,
     Burst,
     Bursts,
@@ -21,11 +21,15 @@ from .history import (  # noqa: E402  # noqa: E402
     Exponential,
     FixedFeH,
     GaussianFeH,
+    Quenched,
+    Scaled,
     Stopped,
+    parse_epoch,
 )
 from .imf import IMF, BrokenPowerLaw, Chabrier2003, Kroupa2001, Salpeter1955, imf_from_name  # noqa: E402
 from .integrated import IntegratedLight, integrate, ssp  # noqa: E402
 from .isochrones import lifespan  # noqa: E402
+from .kinematics import propagate  # noqa: E402
 from .maker import Cluster, Maker, Population  # noqa: E402
 from .observer import DEFAULT_SITE, Evening, Observer, View  # noqa: E402
 from .photometry import absolute_magnitudes, shine  # noqa: E402
@@ -36,6 +40,7 @@ from .schema import COLUMNS, PHASES  # noqa: E402
 from .sky import Wish, bodies, conditions_for, first_star, look, visible_list  # noqa: E402
 from .stars import Stars  # noqa: E402
 from .survey import Field, MilkyWay, parse_limit  # noqa: E402
+from .timeline import timeline  # noqa: E402
 from .units import parse_age, parse_mass  # noqa: E402
 from .validate import validate  # noqa: E402
 from .visibility import Conditions, visible  # noqa: E402
@@ -57,6 +62,11 @@ __all__ = [
     "Exponential",
     "FixedFeH",
     "GaussianFeH",
+    "Quenched",
+    "Scaled",
+    "parse_epoch",
+    "propagate",
+    "timeline",
     "Maker",
     "Cluster",
     "Population",

@@ -154,6 +154,43 @@ class _progress:
         self.bar.__exit__(*exc)
 
 
+@app.command("timeline")
+def timeline_cmd(
+    limit: str = typer.Option("V<6.5", help="Magnitude limit, e.g. 'V<6.5' (bands G, BP, RP, B, V)."),
+    start: str = typer.Option("-1Gyr", "--from", help="First epoch, relative to today, e.g. -1Gyr."),
+    stop: str = typer.Option("+1Gyr", "--to", help="Last epoch, relative to today, e.g. +1Gyr."),
+    steps: int = typer.Option(21, help="Number of epochs, evenly spaced."),
+    stop_forming_at: str = typer.Option(None, "--stop-forming-at",
+                                        help="Star formation stops at this epoch, e.g. 0 (today)."),
+    seed: int = typer.Option(0, help="Random seed (the same at every epoch)."),
+    animate: bool = typer.Option(True, help="Write sky.gif, the sky maps as an animation."),
+    output: Path = typer.Option(Path("timeline"), "-o", "--output", help="Folder for the CSV, PNG and GIF."),
+) -> None:
+    """The naked-eye sky through the ages: counts per epoch (CSV), plots and an animated sky map."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from .timeline import plan, timeline
+
+    plan(limit, start, stop, steps, stop_forming_at)  # bad input: one line before the bar starts
+    bar = Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(), "epochs",
+                   TimeElapsedColumn(), console=err)
+    with bar:
+        task = bar.add_task(f"making the sky to {limit} from {start} to {stop}", total=steps)
+        result = timeline(limit, start, stop, steps, stop_forming_at=stop_forming_at, seed=seed,
+                          outdir=output, animate=animate,
+                          progress=lambda done, total: bar.update(task, completed=done, total=total))
+    t = Table(title=f"The sky through the ages, {limit}, seed {seed}"
+              + (f", star formation stops at {stop_forming_at}" if stop_forming_at is not None else ""))
+    for c in ("epoch (Gyr)", "visible", "O/B", "giants", "brightest V", "born", "died"):
+        t.add_column(c, justify="right")
+    for r in result.rows:
+        t.add_row(f"{r['epoch'] / 1e9:+.3f}", str(r["n_visible"]), str(r["n_OB"]), str(r["n_giants"]),
+                  f"{r['brightest']:.2f}", "" if r["n_born"] is None else str(r["n_born"]),
+                  "" if r["n_died"] is None else str(r["n_died"]))
+    out.print(t)
+    out.print(f"wrote [bold]{output}/[/]: " + ", ".join(p.name for p in result.files))
+
+
 @app.command("validate")
 def validate_cmd(
     limit: str = typer.Option("G<10", help="G-band limit, G<4 ... G<10 (Gaia DR3 is complete to G = 10)."),

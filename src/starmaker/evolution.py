@@ -6,11 +6,11 @@ from typing import Any
 
 import numpy as np
 
-from .isochrones import evolve_arrays, load_mist
+from .isochrones import LOG_AGE_RANGE, evolve_arrays, load_mist
 from .remnants import apply_remnants
 from .stars import Stars
 
-__all__ = ["evolve"]
+__all__ = ["evolve", "evolve_through"]
 
 
 def evolve(mass_initial, age, feh, meta: dict[str, Any] | None = None) -> Stars:
@@ -28,6 +28,51 @@ def evolve(mass_initial, age, feh, meta: dict[str, Any] | None = None) -> Stars:
         )
     )
     cols = evolve_arrays(m, a, fe)
+    apply_remnants(cols, m, a, fe)
+    cols.pop("_status")
+    meta = dict(meta or {})
+    meta.setdefault("evolution", load_mist().provenance())
+    return Stars({"mass_initial": m, "age": a, "feh": fe, **cols}, meta)
+
+
+def evolve_through(mass_initial, age, feh, meta: dict[str, Any] | None = None) -> Stars:
+    """:func:`evolve`, but ages beyond the grid's last isochrone (19.95 Gyr) are allowed, as
+    the sky made billions of years ahead needs (the halo is 24 Gyr old at +10 Gyr).
+
+    A star that has died by its true age (lifespans below ≈ 0.86 M☉ are extrapolated, see
+    ``isochrones.lifespan``) becomes a remnant cooled for its true time since death
+    (``remnants``). A star still alive is placed where the star at the *same fraction of the
+    dying mass* sits on the last isochrone: mass m at age t looks like m × m_dying(19.95 Gyr) /
+    m_dying(t) at 19.95 Gyr — so a star about to die is a giant, as it should be, and a dwarf
+    far from death a dwarf (the homology the survey's mass windows assume) — and flagged
+    ``grid_clamped``; its current ``mass`` is that star's scaled by the same ratio. ``mass_initial``, ``age``,
+    ``lifespan`` and ``alive`` are the star's own. Ages within the grid: exactly :func:`evolve`.
+    """
+    from .isochrones import MASS_RANGE, dying_mass, lifespan
+    from .remnants import apply_remnants
+
+    m, a, fe = (
+        np.ascontiguousarray(x, dtype=float).ravel()
+        for x in np.broadcast_arrays(
+            np.asarray(mass_initial, float), np.asarray(age, float), np.asarray(feh, float)
+        )
+    )
+    a_max = 10.0 ** LOG_AGE_RANGE[1]
+    old = np.flatnonzero(a > a_max)
+    if old.size == 0:
+        return evolve(m, a, fe, meta=meta)
+    life, ext = lifespan(m[old], fe[old])
+    living = a[old] < life
+    m_eval = m.copy()
+    k = old[living]
+    ratio = dying_mass(np.full(k.size, a_max), fe[k]) / dying_mass(a[k], fe[k])
+    m_eval[k] = np.maximum(m[k] * ratio, MASS_RANGE[0])
+    cols = evolve_arrays(m_eval, np.minimum(a, a_max), fe)
+    cols["mass"][k] *= m[k] / m_eval[k]
+    cols["lifespan"][old], cols["lifespan_extrapolated"][old] = life, ext
+    cols["_status"][old[~living]] = 3
+    cols["alive"] = a < cols["lifespan"]
+    cols["grid_clamped"][k] = True
     apply_remnants(cols, m, a, fe)
     cols.pop("_status")
     meta = dict(meta or {})

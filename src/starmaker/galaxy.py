@@ -123,6 +123,97 @@ class Component:
     def __hash__(self) -> int:
         return id(self)
 
+    def at_epoch(self, epoch: float) -> Component:
+        """This component as seen at ``epoch`` (yr relative to today). Its populations become
+        populations of constant formation rate with ages shifted to the epoch:
+
+        * each population formed its initial mass (``rho0_initial``, fixed by today's
+          normalisation) at a constant rate over formation times −age_max … −age_min (yr
+          relative to today); only the stars formed at least 10⁵ yr (the grid's youngest age)
+          before the epoch are there, aged epoch − formation time;
+        * a history still forming stars today (``sfh.future_rate() > 0``: the thin disc's
+          youngest bin) goes on at that rate into the future, with the same IMF and [Fe/H];
+          one that has stopped forms nothing more;
+        * a neglected history (``Quenched``, ``Scaled``) multiplies the rate by its
+          ``rate_factor``, piecewise between its ``breaks``;
+        * where the density law depends on age (the thin disc: older stars in thicker
+          layers), stars take the law of their age *at the epoch*, keeping their surface
+          density at the Sun (local density × the law's column ∫ρ dz); positions otherwise
+          keep today's laws (no disc growth or radial migration), and dust is today's.
+
+        Today (and no neglect) gives the component itself.
+        """
+        pops = tuple(q for p in self.populations for q in self._population_at(p, epoch))
+        if pops == self.populations:
+            return self
+        import copy
+
+        out = copy.copy(self)
+        out.populations = pops
+        return out
+
+    def neglected(self, wrap) -> Component:
+        """A copy whose every population's history is ``wrap(sfh)`` (e.g. a ``Quenched``)."""
+        import copy
+        from dataclasses import replace
+
+        out = copy.copy(self)
+        out.populations = tuple(replace(p, sfh=wrap(p.sfh)) for p in self.populations)
+        return out
+
+    def age_keys(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """Age edges (yr) and the density-law key of each age range between them, where the
+        law depends on age (None: it does not)."""
+        return None
+
+    @functools.cache  # noqa: B019 - components are long-lived, few
+    def column(self, key: int) -> float:
+        """∫ shape dz (pc) through the Sun's position, for law ``key``."""
+        z = np.linspace(-20000.0, 20000.0, 400001)
+        f = self.shape(np.full_like(z, -self.r_sun), np.zeros_like(z), z, key)
+        return float(np.sum(f) * (z[1] - z[0]))
+
+    def _population_at(self, pop: Population, epoch: float) -> tuple[Population, ...]:
+        from .history import Constant
+
+        sfh = pop.sfh
+        base = sfh
+        while hasattr(base, "sfh") and not isinstance(base, Constant):
+            base = base.sfh
+        if not isinstance(base, Constant):
+            from .errors import InvalidParameterError
+
+            raise InvalidParameterError("sfh", sfh, "a Constant history (possibly Quenched or "
+                                        "Scaled) for a Milky Way population")
+        if epoch == 0 and sfh is base:
+            return (pop,)
+        a0, a1 = base.age_min, base.age_max
+        rate = pop.rho0_initial / (a1 - a0)  # M☉ pc⁻³ yr⁻¹
+        spans = [(-a1, -a0)]
+        if sfh.future_rate() > 0 and epoch > 0:
+            spans.append((0.0, float(epoch)))
+        keys = self.age_keys()
+        age_edges = [] if keys is None else [epoch - a for a in keys[0]]
+        out = []
+        for t0, t1 in spans:
+            t1 = min(t1, epoch - 1e5)
+            if t1 <= t0:
+                continue
+            cuts = sorted({t0, t1, *(b for b in (*sfh.breaks(), *age_edges) if t0 < b < t1)})
+            for s0, s1 in zip(cuts[:-1], cuts[1:], strict=False):
+                mid = 0.5 * (s0 + s1)
+                f = float(sfh.rate_factor(np.array([mid]))[0])
+                if s1 <= s0 or f <= 0:
+                    continue
+                key, scale = pop.density_key, 1.0
+                if keys is not None:
+                    key = int(keys[1][np.searchsorted(keys[0], epoch - mid)])
+                    scale = self.column(pop.density_key) / self.column(key)
+                out.append(Population(pop.name, pop.imf, Constant(epoch - s1, epoch - s0),
+                                      pop.feh_mean, pop.feh_sigma, rate * (s1 - s0) * f * scale,
+                                      key, rho0_is_initial=True))
+        return tuple(out)
+
 
 # --------------------------------------------------------------------------- thin disc
 # R03 Table 3 / S11 Table 1: age bins (Gyr), axis ratio eps, local density rho0 (M☉ pc⁻³),
@@ -162,6 +253,11 @@ class ThinDisk(Component):
             for k, (a0, a1, _eps, rho, feh, sig) in enumerate(THIN_DISK_BINS)
         )
         super().__init__("thin_disk", pops)
+
+    def age_keys(self):
+        """The seven age bins' laws: a star of age a (at the epoch made) takes its bin's."""
+        edges = np.array([b[1] for b in THIN_DISK_BINS[:-1]])
+        return edges, np.arange(len(THIN_DISK_BINS))
 
     def _shape(self, x, y, z, key):
         eps = THIN_DISK_BINS[key][2]

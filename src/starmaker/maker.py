@@ -7,6 +7,16 @@
 Randomness is explicit and reproducible: the user's seed becomes a ``numpy.random.SeedSequence``
 whose spawned children drive each kind of draw (masses, ages, metallicities), so one seed gives
 the same stars bit for bit.
+
+Epochs: ``maker.make(seed, epoch="-1Gyr")`` makes the stars as seen at an epoch (yr relative to
+today, −4.5 … +10 Gyr). Births are keyed by *formation time*, never by the epoch: the births up to
+today are drawn exactly as for today; those after today (a history still forming stars goes on
+at its present rate) are drawn in slabs of ``FUTURE_SLAB_YR``, each from its own generator keyed
+by the slab's number; a neglected history (``Quenched``, ``Scaled``) keeps each birth with a
+probability set by its formation time, from a stream of its own. The stars at an epoch are then
+exactly the births formed at least 10⁵ yr (the grid's youngest age) before it, in the same
+order, with age = epoch − formation time: the same seed at two epochs gives the same stars, and
+those that died in between are exactly those whose lifespans ended in between.
 """
 
 from __future__ import annotations
@@ -18,8 +28,7 @@ import numpy as np
 
 from . import __version__
 from .errors import InvalidParameterError
-from .evolution import evolve
-from .history import Burst, FixedFeH, Metallicity, StarFormationHistory
+from .history import Burst, FixedFeH, Metallicity, StarFormationHistory, parse_epoch
 from .imf import IMF, Kroupa2001
 from .isochrones import FEH_RANGE, LOG_AGE_RANGE, MASS_RANGE
 from .photometry import shine
@@ -31,6 +40,12 @@ from .units import parse_age, parse_mass
 __all__ = ["Maker", "Cluster", "Population"]
 
 _STREAMS = ("mass", "age", "feh")
+#: future births are drawn in slabs of formation time this long (yr), one generator each
+FUTURE_SLAB_YR = 1e8
+#: spawn keys (appended to the seed's) of the neglect stream and of the future slabs
+_KEEP_KEY, _FUTURE_KEY = 1_000_001, 1_000_002
+#: the youngest age a made star can have (yr): the MIST grid's first isochrone
+AGE_MIN = 10.0 ** LOG_AGE_RANGE[0]
 
 
 class Maker:
@@ -45,7 +60,9 @@ class Maker:
     metallicity : Metallicity
         Their [Fe/H].
     mass : float or str, optional
-        Total initial mass made (M☉); or give ``n``, the number of stars.
+        Total initial mass made (M☉) up to today; or give ``n``, the number of stars. A history
+        still forming stars forms more after today at its present rate; a neglected one
+        (``Quenched``, ``Scaled``) keeps its share of these births.
     name : str
         A label, written into the metadata.
     component : str
@@ -133,9 +150,12 @@ class Maker:
         size = f"mass={self.mass:g}" if self.mass is not None else f"n={self.n}"
         return f"Maker({self.name!r}, {self.imf!r}, {self.sfh!r}, {self.metallicity!r}, {size})"
 
-    def births(self, seed: int | np.random.SeedSequence) -> dict[str, np.ndarray]:
-        """Draw initial masses (M☉), ages (yr) and [Fe/H] (dex): the births, not yet evolved."""
+    def births(self, seed: int | np.random.SeedSequence, epoch: float | str = 0.0) -> dict[str, np.ndarray]:
+        """Draw initial masses (M☉), ages at ``epoch`` (yr) and [Fe/H] (dex): the births up to
+        the epoch (yr relative to today), not yet evolved. See the module notes on epochs."""
+        e = parse_epoch(epoch)
         ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+        keyed = lambda *key: np.random.SeedSequence(ss.entropy, spawn_key=(*ss.spawn_key, *key))  # noqa: E731
         rngs = dict(zip(_STREAMS, (np.random.default_rng(s) for s in ss.spawn(len(_STREAMS))), strict=True))
         if self.mass is not None:
             m = self.imf.sample_mass(self.mass, rngs["mass"])
@@ -143,20 +163,65 @@ class Maker:
             m = self.imf.sample(self.n, rngs["mass"])
         ages = self.sfh.sample_ages(len(m), rngs["age"])
         feh = self.metallicity.sample_feh(ages, rngs["feh"])
-        return {"mass_initial": m, "age": ages, "feh": feh}
+        t_form = -ages
+        keep = t_form <= e - AGE_MIN
+        factor = self.sfh.rate_factor(t_form)
+        if np.any(factor < 1.0):
+            u = np.random.default_rng(keyed(_KEEP_KEY)).random(len(m))
+            keep &= u < factor
+        parts = [(m[keep], t_form[keep], feh[keep])]
+        parts += self._future_births(e, keyed)
+        m, t_form, feh = (np.concatenate(p) for p in zip(*parts, strict=True))
+        return {"mass_initial": m, "age": e - t_form, "feh": feh}
 
-    def make(self, seed: int | np.random.SeedSequence = 0) -> Stars:
-        """Make the stars: draw births, evolve them, make them shine. Same seed, same stars."""
-        b = self.births(seed)
+    def _future_births(self, e: float, keyed) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """Births after today, up to epoch ``e``: slab k (formation times k·Δ … (k+1)·Δ) holds
+        the present rate × Δ × the largest rate factor in the slab, thinned to the factor at
+        each star's own formation time; slab k always draws the same stars."""
+        rate = self.sfh.future_rate()
+        out = []
+        if e <= 0 or rate <= 0:
+            return out
+        dt = FUTURE_SLAB_YR
+        breaks = np.asarray(self.sfh.breaks(), float)
+        for k in range(math.ceil(e / dt)):
+            t0, t1 = k * dt, (k + 1) * dt
+            probe = np.concatenate([[t0 + 1e-6 * dt, t1], breaks[(breaks >= t0) & (breaks < t1)] + 1e-6 * dt])
+            fmax = float(np.max(self.sfh.rate_factor(probe)))
+            if fmax <= 0:
+                continue
+            rng = np.random.default_rng(keyed(_FUTURE_KEY, k))
+            if self.mass is not None:
+                m = self.imf.sample_mass(self.mass * rate * dt * fmax, rng)
+            else:
+                m = self.imf.sample(rng.poisson(self.n * rate * dt * fmax), rng)
+            t = t0 + dt * rng.random(len(m))
+            u = rng.random(len(m))
+            # the metallicity of the youngest stars carries on
+            feh = self.metallicity.sample_feh(np.zeros(len(m)), rng)
+            keep = (u * fmax < self.sfh.rate_factor(t)) & (t <= e - AGE_MIN)
+            out.append((m[keep], t[keep], feh[keep]))
+        return out
+
+    def make(self, seed: int | np.random.SeedSequence = 0, epoch: float | str = 0.0) -> Stars:
+        """Make the stars: draw births, evolve them, make them shine. Same seed, same stars.
+
+        ``epoch`` (yr relative to today, or '-1Gyr', '+500Myr'; −4.5 … +10 Gyr): the stars as
+        seen then — born by then, aged to then, dead or alive then."""
+        e = parse_epoch(epoch)
+        b = self.births(seed, e)
         _check_births(b)
         meta = {
             "starmaker": __version__,
             "recipe": self.recipe(),
             "seed": seed if isinstance(seed, int) else repr(seed),
+            "epoch": e,
         }
         if getattr(self, "recipe_text", None):  # read from a recipe file: keep its text as written
             meta["recipe_toml"] = self.recipe_text
-        stars = shine(evolve(b["mass_initial"], b["age"], b["feh"], meta=meta))
+        from .evolution import evolve_through
+
+        stars = shine(evolve_through(b["mass_initial"], b["age"], b["feh"], meta=meta))
         code = COMPONENTS.index(self.component)
         stars = stars.with_columns(component=np.full(len(stars), code, np.int8))
         if self.place is not None:  # its own stream: the births are those of the same maker unplaced
@@ -170,7 +235,9 @@ def _check_births(b: dict[str, np.ndarray]) -> None:
     from .isochrones import check_inputs
 
     if len(b["age"]):
-        check_inputs(b["mass_initial"], np.log10(np.maximum(b["age"], 1e-300)), b["feh"])
+        # ages beyond the grid's last isochrone are allowed (evolve_through), not below its first
+        la = np.minimum(np.log10(np.maximum(b["age"], 1e-300)), LOG_AGE_RANGE[1])
+        check_inputs(b["mass_initial"], la, b["feh"])
 
 
 class Cluster(Maker):

@@ -13,7 +13,8 @@ from .schema import PHASES
 from .stars import Stars
 
 __all__ = ["hr_diagram", "skymap", "counts_plot", "colour_plot", "local_hr_plot", "dome", "PHASE_COLOURS",
-           "survival_plot", "compare_brightness_plot", "compare_hr_plot"]
+           "survival_plot", "compare_brightness_plot", "compare_hr_plot", "timeline_plot", "sky_animation",
+           "constellation_plot"]
 
 PHASE_COLOURS = {
     "PMS": "#9e9ac8",
@@ -315,6 +316,68 @@ def dome(panels: list[tuple[str, Stars, Stars | None]], path: str | os.PathLike,
     fig.tight_layout(rect=(0, 0, 1, 0.95 if suptitle else 1.0))
     with atomic_path(path, suffix=".png") as tmp:
         fig.savefig(tmp, format="png")
+
+
+# --------------------------------------------------------------------------- time
+def timeline_plot(rows: list[dict], path: str | os.PathLike, title: str = "") -> Path:
+    """The timeline's counts against epoch (Gyr): visible, O/B and giant stars; births and
+    deaths since the previous epoch; the brightest star's V."""
+    plt, fig = _figure(figsize=(8, 9), dpi=110)
+    e = np.array([r["epoch"] for r in rows]) / 1e9
+    col = lambda k: np.array([np.nan if r[k] is None else r[k] for r in rows], float)  # noqa: E731
+    ax1, ax2, ax3 = fig.subplots(3, 1, sharex=True)
+    ax1.plot(e, col("n_visible"), "k-o", ms=3, label="visible")
+    ax1.plot(e, col("n_giants"), "-o", color="#e6550d", ms=3, label="red giants (RGB, CHeB, AGB)")
+    ax1.plot(e, col("n_OB"), "-o", color="#2b8cbe", ms=3, label="O and B (Teff ≥ 10,000 K)")
+    ax1.set_ylabel("stars")
+    ax1.set_ylim(bottom=0)
+    ax1.legend(fontsize=8)
+    ax2.plot(e, col("n_born"), "-o", color="#31a354", ms=3, label="born since the previous epoch")
+    ax2.plot(e, col("n_died"), "-o", color="#636363", ms=3, label="died since the previous epoch")
+    ax2.set_ylabel("visible stars per step")
+    ax2.legend(fontsize=8)
+    ax3.plot(e, col("brightest"), "-o", color="#756bb1", ms=3)
+    ax3.invert_yaxis()
+    ax3.set_ylabel("brightest star, V (mag)")
+    ax3.set_xlabel("epoch (Gyr from today)")
+    for ax in (ax1, ax2, ax3):
+        ax.axvline(0.0, color="#bbbbbb", lw=0.8, zorder=0)
+        ax.grid(alpha=0.3)
+    ax1.set_title(title)
+    return _save(plt, fig, path)
+
+
+def sky_animation(skies: list[Stars], labels: list[str], path: str | os.PathLike, fps: float = 4.0,
+                  band: str = "V") -> Path:
+    """An animated GIF of all-sky maps (galactic Mollweide, as :func:`skymap`), one frame per
+    sky, written atomically with matplotlib's PillowWriter."""
+    plt, fig = _figure(figsize=(9, 5.4), dpi=80)
+    from matplotlib.animation import FuncAnimation, PillowWriter
+
+    ax = fig.add_subplot(111, projection="mollweide")
+    fig.patch.set_facecolor("#05070f")
+    ax.set_facecolor("#05070f")
+    ax.grid(alpha=0.2, color="#888888")
+    ax.set_xticklabels([])
+    ax.set_yticklabels([])
+    scat = ax.scatter([], [], s=[], c=[], cmap="RdYlBu_r", vmin=-0.3, vmax=2.5, lw=0)
+    text = ax.set_title("", color="white", fontsize=10)
+
+    def frame(i):
+        s = skies[i]
+        order = np.argsort(-s[band])
+        lw = np.radians(np.where(s["l"] > 180.0, s["l"] - 360.0, s["l"]))[order]
+        scat.set_offsets(np.column_stack([-lw, np.radians(s["b"])[order]]))
+        # fixed scale across frames: 1 pt² at mag 6.5, 27 at mag 0
+        scat.set_sizes(np.clip(10 ** (0.22 * (6.5 - s[band][order])), 0.5, 80.0))
+        scat.set_array(_colour_index(s)[order])
+        text.set_text(labels[i])
+        return scat, text
+
+    fig.tight_layout()
+    anim = FuncAnimation(fig, frame, frames=len(skies), blit=False)
+    with atomic_path(path, suffix=".gif") as tmp:
+        anim.save(tmp, writer=PillowWriter(fps=fps))
     plt.close(fig)
     return Path(path)
 
@@ -400,4 +463,29 @@ def compare_hr_plot(snapshots: dict[str, dict[float, Stars]], path: str | os.Pat
     axes[1, 0].set_ylabel("stars per 0.25 mag")
     axes[1, 0].legend(fontsize=8)
     fig.suptitle("Both populations in one colour–magnitude diagram, and their luminosity functions")
+    return _save(plt, fig, path)
+
+
+def constellation_plot(tracks: dict[str, tuple[np.ndarray, np.ndarray]], lines: list[tuple[str, str]],
+                       years: list[float], path: str | os.PathLike, title: str = "") -> Path:
+    """A constellation's stars at several epochs: ``tracks[name] = (ra, dec)`` arrays (deg)
+    over ``years``; ``lines`` the stick figure, drawn at the first, middle and last epoch."""
+    plt, fig = _figure(figsize=(8, 5.5), dpi=110)
+    ax = fig.add_subplot(111)
+    colours = {0: "#2b8cbe", len(years) // 2: "#999999", len(years) - 1: "#e6550d"}
+    for k, c in colours.items():
+        for a, b in lines:
+            ax.plot([tracks[a][0][k], tracks[b][0][k]], [tracks[a][1][k], tracks[b][1][k]], "-", color=c,
+                    lw=1.2, label=f"{years[k]:+,.0f} yr" if (a, b) == lines[0] else None)
+    for name, (ra, dec) in tracks.items():
+        ax.plot(ra, dec, ":", color="#bbbbbb", lw=0.8)
+        ax.plot(ra[[0, len(years) // 2, -1]], dec[[0, len(years) // 2, -1]], "k.", ms=4)
+        ax.annotate(name, (ra[len(years) // 2], dec[len(years) // 2]), fontsize=7, xytext=(3, 3),
+                    textcoords="offset points")
+    ax.invert_xaxis()
+    ax.set_xlabel("right ascension (deg)")
+    ax.set_ylabel("declination (deg)")
+    ax.set_aspect(1.0 / np.cos(np.radians(np.nanmean([t[1][0] for t in tracks.values()]))))
+    ax.legend(fontsize=8)
+    ax.set_title(title)
     return _save(plt, fig, path)

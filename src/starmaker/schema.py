@@ -132,6 +132,13 @@ COLUMNS: tuple[Column, ...] = (
         "proper motion in right ascension, mu_alpha* = mu_alpha cos(dec); NaN where unknown",
     ),
     Column("pmdec", "mas/yr", "float64", "proper motion in declination; NaN where unknown"),
+    Column(
+        "radial_velocity",
+        "km/s",
+        "float64",
+        "heliocentric radial velocity (positive: receding); NaN where unknown. Made stars get "
+        "pmra, pmdec and radial_velocity from their component's kinematics (see kinematics)",
+    ),
     # --- the sky an observer sees (sky.look, sky.visible_list, `starmaker sky --list`) ---
     Column("name", "", "object", "IAU proper name, else Bayer/Flamsteed designation, else 'HIP n'; "
            "made stars '<component> #<row>'; planets and the Moon by name"),

@@ -40,7 +40,7 @@ from scipy.special import ndtr, ndtri
 
 from . import __version__
 from .errors import InvalidParameterError
-from .evolution import evolve
+from .evolution import evolve_through
 from .extinction import DustDisk, band_extinction
 from .frames import galactocentric, icrs_to_galactic, lonlat
 from .galaxy import COMPONENT_NAMES, Component, Population
@@ -61,7 +61,7 @@ _TOO_MANY = object()      # a block that must be halved
 K_MIN = {"G": 0.60, "BP": 0.95, "RP": 0.50, "B": 1.32, "V": 1.0}  # min A_band/A_V over Teff
 LIMIT_RANGE = (-2.0, 16.0)
 #: the columns of a made sky, in schema order
-_REAL_ONLY = ("hip", "source_id", "parallax", "pmra", "pmdec")
+_REAL_ONLY = ("hip", "source_id", "parallax")
 SKY_COLUMNS = tuple(c.name for c in COLUMNS if c.name not in _REAL_ONLY and c.name not in OBSERVED_COLUMNS)
 COLUMN_DTYPES = {c.name: c.numpy_dtype for c in COLUMNS}
 _LIMIT_RE = re.compile(r"^\s*(G|BP|RP|B|V)\s*<\s*([-+]?\d+(?:\.\d*)?)\s*$")
@@ -312,7 +312,7 @@ def _build_mass_table(pop: Population, band: str) -> _Table:
     dead = np.empty(len(m), bool)
     step = 400_000
     for i in range(0, len(m), step):
-        s = evolve(m[i:i + step], np.clip(a[i:i + step], 1e5, 10**10.3), f[i:i + step])
+        s = evolve_through(m[i:i + step], np.maximum(a[i:i + step], 1e5), f[i:i + step])
         mag[i:i + step] = absolute_magnitudes(s["log_L"], s["log_Teff"], s["log_g"], s["feh"])["M_" + band]
         dead[i:i + step] = ~s["alive"]
     good = np.isfinite(mag)
@@ -359,14 +359,24 @@ def _build_mass_table(pop: Population, band: str) -> _Table:
 def iter_sky(components: Sequence[Component], limit: str | Limit, seed: int = 0,
              field: Field | None = None, nside: int = DEFAULT_NSIDE,
              dust: DustDisk | None = None, progress: Callable[[int, int], None] | None = None,
-             chunk: int = 256, max_draws: int = MAX_DRAWS, threads: int | None = None
-             ) -> Iterator[Stars]:
+             chunk: int = 256, max_draws: int = MAX_DRAWS, threads: int | None = None,
+             epoch: float | str = 0.0) -> Iterator[Stars]:
     """The stars brighter than ``limit`` in ``field``, a block of pixels at a time, in pixel
     order (empty blocks are skipped). A block whose expected draws exceed ``max_draws`` is
     halved until they do not, so memory stays bounded however faint the limit; since every
     pixel draws from its own generator, the blocks change no star. Blocks are made by
     ``threads`` threads (default: the CPUs this process may use), at most that many ahead of
-    the one being yielded; NumPy and Numba release the GIL for the heavy parts."""
+    the one being yielded; NumPy and Numba release the GIL for the heavy parts.
+
+    ``epoch`` (yr relative to today, −4.5 … +10 Gyr): the sky as seen then. Every population
+    is shifted in time (:meth:`starmaker.galaxy.Component.at_epoch`: ages grow, the unborn are
+    left out, the thin disc goes on forming stars at its present rate unless its history is
+    quenched or scaled); the mass tables are built for the shifted ages, so the windows follow
+    the dying mass of the epoch. Positions, density laws and dust stay today's."""
+    from .history import parse_epoch
+
+    epoch = parse_epoch(epoch)
+    components = [c.at_epoch(epoch) for c in components]
     lim = parse_limit(limit)
     field = field or Field()
     dust = dust or DustDisk()
@@ -374,7 +384,7 @@ def iter_sky(components: Sequence[Component], limit: str | Limit, seed: int = 0,
     sky = _Shells(nside)
     pops = [(comp, pop) for comp in components for pop in comp.populations]
     tables = [_mass_table(pop, lim.band) for _, pop in pops]
-    meta = sky_meta(components, lim, seed, field, nside, dust)
+    meta = {**sky_meta(components, lim, seed, field, nside, dust), "epoch": epoch}
     done = 0
 
     def blocks(block):
@@ -384,7 +394,7 @@ def iter_sky(components: Sequence[Component], limit: str | Limit, seed: int = 0,
             yield from blocks(block[:half])
             yield from blocks(block[half:])
         elif b is not None:
-            yield _observe(b, dust, lim, field), len(block)
+            yield _observe(b, dust, lim, field, seed), len(block)
         else:
             yield None, len(block)
 
@@ -426,8 +436,9 @@ def sky_meta(components, lim: Limit, seed: int, field: Field, nside: int, dust) 
 def make_sky(components: Sequence[Component], limit: str | Limit, seed: int = 0,
              field: Field | None = None, nside: int = DEFAULT_NSIDE,
              dust: DustDisk | None = None, progress: Callable[[int, int], None] | None = None,
-             chunk: int = 256, max_draws: int = MAX_DRAWS) -> Stars:
-    """Make every star brighter than ``limit`` in ``field`` (default: the whole sky).
+             chunk: int = 256, max_draws: int = MAX_DRAWS, epoch: float | str = 0.0) -> Stars:
+    """Make every star brighter than ``limit`` in ``field`` (default: the whole sky), as seen
+    at ``epoch`` (yr relative to today; see :func:`iter_sky`).
 
     Returns a :class:`Stars` table with the evolution and photometry columns plus ra, dec, l, b,
     distance, A_V, apparent G, BP, RP, B, V, component and healpix (the making pixel), ordered
@@ -435,9 +446,12 @@ def make_sky(components: Sequence[Component], limit: str | Limit, seed: int = 0,
     with :func:`write_sky` instead, which never holds the whole sky in memory.
     """
     lim, field, dust = parse_limit(limit), field or Field(), dust or DustDisk()
-    parts = list(iter_sky(components, lim, seed, field, nside, dust, progress, chunk, max_draws))
+    parts = list(iter_sky(components, lim, seed, field, nside, dust, progress, chunk, max_draws,
+                          epoch=epoch))
     if not parts:
-        meta = sky_meta(components, lim, seed, field, nside, dust)
+        from .history import parse_epoch
+
+        meta = {**sky_meta(components, lim, seed, field, nside, dust), "epoch": parse_epoch(epoch)}
         return Stars({k: np.empty(0, COLUMN_DTYPES.get(k, float)) for k in SKY_COLUMNS}, meta)
     sky_stars = Stars.concat(parts)
     sky_stars.meta = dict(parts[0].meta)
@@ -446,25 +460,27 @@ def make_sky(components: Sequence[Component], limit: str | Limit, seed: int = 0,
 
 def write_sky(path, components: Sequence[Component], limit: str | Limit, seed: int = 0,
               field: Field | None = None, nside: int = DEFAULT_NSIDE, dust: DustDisk | None = None,
-              progress: Callable[[int, int], None] | None = None) -> int:
-    """Make the sky and stream it to a Parquet file, block by block, atomically (a temporary
-    file renamed at the end: an interrupted run leaves nothing at ``path``). Row groups hold a
-    fixed number of rows, so the file is byte for byte the one ``make_sky(...).write(path)``
-    gives, whatever the blocks. Returns the number of stars written."""
+              progress: Callable[[int, int], None] | None = None, epoch: float | str = 0.0) -> int:
+    """Make the sky (as seen at ``epoch``, yr relative to today) and stream it to a Parquet
+    file, block by block, atomically (a temporary file renamed at the end: an interrupted run
+    leaves nothing at ``path``). Row groups hold a fixed number of rows, so the file is byte for
+    byte the one ``make_sky(...).write(path)`` gives, whatever the blocks. Returns the number of
+    stars written."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    from .history import parse_epoch
     from .io import PARQUET_OPTIONS, ROW_GROUP_ROWS, atomic_path, to_arrow
 
     lim, field, dust = parse_limit(limit), field or Field(), dust or DustDisk()
-    meta = sky_meta(components, lim, seed, field, nside, dust)
+    meta = {**sky_meta(components, lim, seed, field, nside, dust), "epoch": parse_epoch(epoch)}
     empty = Stars({k: np.empty(0, COLUMN_DTYPES.get(k, float)) for k in SKY_COLUMNS}, meta)
     schema = to_arrow(empty).schema
     n = 0
     with atomic_path(path) as tmp, pq.ParquetWriter(tmp, schema, **PARQUET_OPTIONS) as writer:
         pending: list = []
         rows = 0
-        for stars in iter_sky(components, lim, seed, field, nside, dust, progress):
+        for stars in iter_sky(components, lim, seed, field, nside, dust, progress, epoch=epoch):
             table = to_arrow(stars).replace_schema_metadata(schema.metadata)
             pending.append(table)
             rows += table.num_rows
@@ -501,21 +517,44 @@ class MilkyWay:
         self.dust = dust or DustDisk()
 
     def make(self, limit: str | Limit, seed: int = 0, field: Field | str | None = None,
-             nside: int = DEFAULT_NSIDE, progress: Callable[[int, int], None] | None = None) -> Stars:
-        """Every star brighter than ``limit`` (e.g. "G<10") in ``field`` (default all sky)."""
+             nside: int = DEFAULT_NSIDE, progress: Callable[[int, int], None] | None = None,
+             epoch: float | str = 0.0) -> Stars:
+        """Every star brighter than ``limit`` (e.g. "G<10") in ``field`` (default all sky), as
+        seen at ``epoch`` (yr relative to today, or '-1Gyr'; −4.5 … +10 Gyr)."""
         if isinstance(field, str):
             field = Field.parse(field)
         return make_sky(self.components, limit, seed=seed, field=field, nside=nside, dust=self.dust,
-                        progress=progress)
+                        progress=progress, epoch=epoch)
 
     def write(self, path, limit: str | Limit, seed: int = 0, field: Field | str | None = None,
-              nside: int = DEFAULT_NSIDE, progress: Callable[[int, int], None] | None = None) -> int:
+              nside: int = DEFAULT_NSIDE, progress: Callable[[int, int], None] | None = None,
+              epoch: float | str = 0.0) -> int:
         """Make the sky and stream it to Parquet (atomic, bounded memory); returns the count.
         The file is the same as ``self.make(...).write(path)`` would give."""
         if isinstance(field, str):
             field = Field.parse(field)
         return write_sky(path, self.components, limit, seed=seed, field=field, nside=nside,
-                         dust=self.dust, progress=progress)
+                         dust=self.dust, progress=progress, epoch=epoch)
+
+    def quenched(self, at: float | str = 0.0) -> MilkyWay:
+        """The same Milky Way whose star formation stops at ``at`` (yr relative to today):
+        every population's history wrapped in :class:`~starmaker.history.Quenched`."""
+        from .history import Quenched
+
+        return self._neglected(lambda sfh: Quenched(sfh, at=at))
+
+    def scaled(self, factor: float, since: float | str = 0.0) -> MilkyWay:
+        """The same Milky Way forming stars ``factor`` times as fast from ``since`` on (yr
+        relative to today; see :class:`~starmaker.history.Scaled`)."""
+        from .history import Scaled
+
+        return self._neglected(lambda sfh: Scaled(sfh, factor, since=since))
+
+    def _neglected(self, wrap) -> MilkyWay:
+        out = MilkyWay.__new__(MilkyWay)
+        out.components = [c.neglected(wrap) for c in self.components]
+        out.dust = self.dust
+        return out
 
     def __repr__(self) -> str:
         return f"MilkyWay({[c.name for c in self.components]}, dust={self.dust!r})"
@@ -644,11 +683,13 @@ def _component_label(comp: Component) -> str:
     return comp.name if comp.name in COMPONENTS else "population"
 
 
-def _observe(b: dict[str, np.ndarray], dust: DustDisk, lim: Limit, field: Field) -> Stars:
+def _observe(b: dict[str, np.ndarray], dust: DustDisk, lim: Limit, field: Field, seed: int = 0) -> Stars:
     """Evolve the drawn stars, make them shine, dim them by distance and dust, and keep those
     brighter than the limit (and inside a cone field). Dust only dims, so stars already too
-    faint without it are dropped before the dust is computed."""
-    s = evolve(b["m"], b["age"], b["feh"])
+    faint without it are dropped before the dust is computed. The kept stars get their
+    velocities (``kinematics``) from a generator of their pixel's own,
+    ``SeedSequence(seed, spawn_key=(pixel, 1))``."""
+    s = evolve_through(b["m"], b["age"], b["feh"])
     mags = absolute_magnitudes(s["log_L"], s["log_Teff"], s["log_g"], s["feh"])
     dm = 5.0 * np.log10(b["d"]) - 5.0
     # the windows overlap near the dying mass (both are padded): a star counts only if drawn
@@ -665,4 +706,24 @@ def _observe(b: dict[str, np.ndarray], dust: DustDisk, lim: Limit, field: Field)
     app = {band: mags["M_" + band] + dm + ext[band] for band in ("G", "BP", "RP", "B", "V")}
     s = s.with_columns(**mags, ra=b["ra"], dec=b["dec"], l=l, b=bb, distance=b["d"], A_V=av,
                        **app, component=b["comp"], healpix=b["pix"])
-    return s.select(app[lim.band] < lim.mag)
+    s = s.select(app[lim.band] < lim.mag)
+    return s.with_columns(**_velocities(s, seed))
+
+
+def _velocities(s: Stars, seed: int) -> dict[str, np.ndarray]:
+    """pmra, pmdec (mas/yr) and radial_velocity (km/s) of made stars, from a generator per
+    pixel (so a star's velocity does not depend on how the sky is split)."""
+    from .kinematics import space_motion
+
+    pix = s["healpix"]
+    order = np.argsort(pix, kind="stable")
+    normals = np.empty((len(pix), 3))
+    uniq, start = np.unique(pix[order], return_index=True)
+    bounds = np.append(start, len(pix))
+    for k, p in enumerate(uniq):
+        rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(int(p), 1)))
+        normals[order[bounds[k]:bounds[k + 1]]] = rng.standard_normal((bounds[k + 1] - bounds[k], 3))
+    x, y, z, _ = galactocentric(s["l"], s["b"], s["distance"])
+    pmra, pmdec, rv = space_motion(s.codes("component"), s["age"], s["ra"], s["dec"], s["distance"],
+                                   x, y, z, normals)
+    return {"pmra": pmra, "pmdec": pmdec, "radial_velocity": rv}
