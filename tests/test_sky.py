@@ -227,3 +227,47 @@ def test_cli_real_sky_map(tmp_path):
     r = runner.invoke(app, ["plot", "skymap", "hipparcos", "--band", "V", "--limit", "6.5", "-o", str(png)])
     assert r.exit_code == 0, r.output
     assert png.stat().st_size > 50_000
+
+
+def test_stars_at_an_epoch_match_astropy(hip):
+    """``--epoch``: Hipparcos stars 10,000 yr after the view's date, moved by proper motion and
+    parallax (radial velocity unknown, 0), within 1″ of astropy's apply_space_motion; Sirius
+    fades as it moves away sideways (5 log10 of the distance ratio)."""
+    import astropy.units as u
+    from astropy.coordinates import Distance, SkyCoord
+    from astropy.time import Time
+
+    from starmaker.sky import at_epoch
+
+    view = DEFAULT_SITE.at("2026-12-24T21:00+09:00")
+    sample = hip.select((hip["parallax"] > 100) & np.isfinite(hip["pmra"]))  # within 10 pc
+    moved = at_epoch(sample, view, 10_000.0)
+    now = 2000.0 + (view.t.tt - 2451545.0) / 365.25
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        c = SkyCoord(ra=sample["ra"] * u.deg, dec=sample["dec"] * u.deg,
+                     pm_ra_cosdec=sample["pmra"] * u.mas / u.yr, pm_dec=sample["pmdec"] * u.mas / u.yr,
+                     distance=Distance(parallax=sample["parallax"] * u.mas), radial_velocity=0 * u.km / u.s,
+                     obstime=Time(1991.25, format="jyear", scale="tt"))
+        ref = c.apply_space_motion(new_obstime=Time(now + 10_000.0, format="jyear", scale="tt"))
+    sep = SkyCoord(moved["ra"] * u.deg, moved["dec"] * u.deg).separation(SkyCoord(ref.ra, ref.dec)).arcsec
+    assert sep.max() < 1.0
+    assert moved.meta["epoch"].startswith("J2026")
+    # the view then leaves them where they are (no second proper-motion step)
+    alt0, _ = view.altaz(moved)
+    alt1, _ = view.site.altaz(view.t, moved["ra"], moved["dec"])
+    assert np.abs(alt0 - alt1).max() < 1e-9
+    sirius = np.nonzero(sample["hip"] == 32349)[0]
+    d0, d1 = sample["distance"][sirius], moved["distance"][sirius]
+    assert np.allclose(moved["V"][sirius] - sample["V"][sirius], 5 * np.log10(d1 / d0))
+    assert d1 > d0
+
+
+def test_cli_sky_epoch(tmp_path):
+    png, lst = tmp_path / "sky.png", tmp_path / "v.csv"
+    r = runner.invoke(app, ["sky", "--time", "2026-12-24T21:00+09:00", "--epoch", "+50000yr", "-o", str(png),
+                            "--list", str(lst)])
+    assert r.exit_code == 0, r.output
+    assert "moved +50,000 yr" in r.output.replace("\n", " ") or png.exists()
+    r = runner.invoke(app, ["sky", "--epoch", "+20Gyr", "-o", str(png)])
+    assert r.exit_code == 1

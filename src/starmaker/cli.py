@@ -376,6 +376,8 @@ def sky_cmd(
     catalogue: Path = typer.Option(None, help="Made stars for --stars made/both (from 'make milkyway'); "
                                    "default: make the V<6.5 sky now."),
     seed: int = typer.Option(1, help="Seed when the made sky is made on the fly."),
+    epoch: str = typer.Option("0", help="Move the stars by their motions this long after the time, e.g. "
+                              "+50000yr or -100kyr (the Earth keeps the time's orientation)."),
     bortle: int = typer.Option(None, help="Light pollution, Bortle class 1 (darkest) to 9 (inner city). "
                                "Default: 3, a dark rural sky."),
     sky_brightness: float = typer.Option(None, help="Zenith night-sky brightness, V mag/arcsec² "
@@ -386,11 +388,13 @@ def sky_cmd(
     list_: Path = typer.Option(None, "--list", help="CSV of the visible objects to write."),
 ) -> None:
     """The sky a person sees from a place at a time: the dome picture, the visible list."""
+    from .history import parse_epoch
     from .observer import parse_timezone
     from .plots import dome
     from .realsky import hipparcos
-    from .sky import bodies, conditions_for, look, sky_grid, visible_list
+    from .sky import at_epoch, bodies, conditions_for, look, sky_grid, visible_list
 
+    years = parse_epoch(epoch)
     site = _site(lat, lon, elevation)
     zone = parse_timezone(tz, site.lon_degrees) if tz else site.timezone
     if time.strip().lower() == "tonight":
@@ -409,6 +413,9 @@ def sky_cmd(
     if not skies:
         made, label = _made_sky(Path(stars), seed)
         skies.append((f"made sky ({label})", made))
+    if years:
+        skies = [(f"{title}, stars moved {years:+,.0f} yr", at_epoch(cat, view, years))
+                 for title, cat in skies]
     objs = bodies(view, cond)
     seen = [(title, look(cat, view, cond)) for title, cat in skies]
     local = view.datetime.astimezone(zone).isoformat(timespec="minutes")

@@ -26,7 +26,7 @@ from .observer import Evening, Observer, View
 from .stars import Stars
 from .visibility import Conditions, Moon, Sun, airmass
 
-__all__ = ["look", "bodies", "visible_list", "first_star", "Wish", "conditions_for", "sky_grid"]
+__all__ = ["look", "bodies", "visible_list", "first_star", "Wish", "conditions_for", "sky_grid", "at_epoch"]
 
 #: Stars fainter than this (V above the atmosphere) are never judged: no naked eye sees them
 #: (Schaefer 1993: the best observers under pristine skies reach V ≈ 7.5–8).
@@ -41,6 +41,36 @@ def conditions_for(site: Observer, bortle: int | None = None, zenith_mag: float 
     return Conditions(elevation_m=site.elevation_m, bortle=bortle, zenith_mag=zenith_mag,
                       latitude_deg=site.lat_degrees, temperature_c=site.temperature_C, month=month,
                       snellen_ratio=acuity)
+
+
+def at_epoch(stars: Stars, view: View, years: float) -> Stars:
+    """The stars as they will stand ``years`` after the view's date (negative: before), moved along
+    straight lines by their proper motions, parallaxes and radial velocities
+    (:func:`starmaker.kinematics.propagate`), and brighter or fainter as their distances change
+    (V, B, G, BP, RP shift by 5 log10(d_new / d_old) where the distance is known). The result is
+    labelled with the view's date as its epoch, so :func:`look` does not move it again.
+
+    Only the stars move: the Earth keeps the view's orientation (its pole and clock), since no
+    ephemeris reaches 50,000 years ahead, so the constellations have the epoch's shapes while the
+    sky turns as on the view's date."""
+    from .kinematics import propagate
+
+    now = 2000.0 + (view.t.tt - 2451545.0) / 365.25
+    catalogue = _jyear_of(stars)
+    moved = propagate(stars, years + now - catalogue)
+    if "distance" in stars and "distance" in moved:
+        ratio = np.asarray(moved["distance"], float) / np.asarray(stars["distance"], float)
+        good = np.isfinite(ratio) & (ratio > 0)
+        shift = np.where(good, 5.0 * np.log10(np.where(good, ratio, 1.0)), 0.0)
+        moved = moved.with_columns(**{b: moved[b] + shift for b in ("V", "B", "G", "BP", "RP") if b in moved})
+    moved.meta = {**moved.meta, "epoch": f"J{now:.6f}", "seen_at_epoch_yr": years}
+    return moved
+
+
+def _jyear_of(stars: Stars) -> float:
+    from .observer import _jyear
+
+    return _jyear(stars.meta.get("epoch", "J2000.0"))
 
 
 def _sun_moon(view: View) -> tuple[Sun, Moon]:
