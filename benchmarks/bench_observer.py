@@ -9,6 +9,11 @@ that two thirds are bright enough to be judged): what ``look`` costs does not de
 stars were made, only on how many are up and brighter than V = 8.5. The issue's goals: < 0.2 s
 for Hipparcos, < 5 s for 10^7 made stars. Timings are medians of ``--repeats`` calls after one
 warm-up call (which loads the ephemeris and the catalogue).
+
+Peers, side by side on the same Hipparcos stars and instant (positions only, no visibility):
+skyfield's own vectorised ``Star`` → ``observe`` → ``apparent`` → ``altaz`` (the reference for
+our rotation; it adds light-time, deflection and parallax), and astropy's ``SkyCoord`` →
+``AltAz`` (ERFA), with IERS downloads off and skyfield-data's table as its Earth orientation.
 """
 
 from __future__ import annotations
@@ -48,6 +53,42 @@ def main() -> None:
     med = statistics.median(t)
     print(f"Hipparcos: {len(hip):,} stars placed and judged in {med * 1e3:.0f} ms (median of {len(t)}), "
           f"{len(hip) / med / 1e6:.2f} M stars/s; {n_vis:,} visible (goal < 0.2 s)")
+
+    # peers: the same stars, the same instant, positions only
+    ours = _time(lambda: view.altaz(hip), args.repeats)
+    print(f"  positions only: starmaker {statistics.median(ours) * 1e3:.0f} ms")
+    from skyfield.api import Star
+
+    from starmaker.observer import _data_folder, ephemeris
+
+    star = Star(ra_hours=hip["ra"] / 15.0, dec_degrees=hip["dec"],
+                ra_mas_per_year=np.nan_to_num(hip["pmra"]),
+                dec_mas_per_year=np.nan_to_num(hip["pmdec"]), epoch=view.t.ts.J(1991.25))
+    place = ephemeris()["earth"] + site._topos
+    sf = _time(lambda: place.at(view.t).observe(star).apparent().altaz(pressure_mbar=site.pressure_mbar),
+               args.repeats)
+    print(f"  positions only: skyfield {statistics.median(sf) * 1e3:.0f} ms "
+          f"({statistics.median(sf) / statistics.median(ours):.1f}x starmaker's time)")
+    import warnings
+
+    import astropy.units as u
+    from astropy.coordinates import AltAz, EarthLocation, SkyCoord
+    from astropy.time import Time
+    from astropy.utils import iers
+
+    iers.conf.auto_download = False
+    iers.conf.auto_max_age = None
+    iers.earth_orientation_table.set(iers.IERS_A.open(str(_data_folder() / "finals2000A.all")))
+    loc = EarthLocation(lon=site.lon_degrees * u.deg, lat=site.lat_degrees * u.deg,
+                        height=site.elevation_m * u.m)
+    coords = SkyCoord(ra=hip["ra"] * u.deg, dec=hip["dec"] * u.deg)
+    frame = AltAz(obstime=Time(view.datetime), location=loc, pressure=site.pressure_mbar * u.hPa,
+                  temperature=10 * u.deg_C, relative_humidity=0.0, obswl=0.55 * u.um)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ap = _time(lambda: coords.transform_to(frame), args.repeats)
+    print(f"  positions only: astropy {statistics.median(ap) * 1e3:.0f} ms "
+          f"({statistics.median(ap) / statistics.median(ours):.1f}x starmaker's time; without proper motion)")
 
     rng = np.random.default_rng(1)
     n = args.n

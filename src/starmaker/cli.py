@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
@@ -431,6 +432,13 @@ def sky_cmd(
         names = ", ".join(str(n) for n in lst["name"][:5])
         t.add_row(title, str(int(s["visible"].sum())), names)
     out.print(t)
+    local_dt = view.datetime.astimezone(zone)
+    day = local_dt.date() if local_dt.hour >= 12 else local_dt.date() - timedelta(days=1)
+    evening = site.evening(day, zone)  # the evening this night belongs to
+    times = [("sunset", evening.sunset)] + [(f"{k} dusk", v) for k, v in evening.dusk.items()]
+    events = ", ".join(f"{k} {v:%H:%M}" if v else f"no {k}" for k, v in times)
+    out.print(f"evening of {evening.day}: {events}; now the Sun is at {view.sun.alt:+.1f}°, the Moon "
+              f"{view.moon.fraction:.0%} lit at {view.moon.alt:+.1f}°", highlight=False)
     out.print(f"sky assumed: {cond.describe()}", highlight=False)
     if list_ is not None:
         _write_list(visible_list(seen[0][1], objs), list_)
