@@ -60,7 +60,24 @@ def _age(value, name):
     return a
 
 
-class StarFormationHistory:
+class ByParams:
+    """A value object described by its ``params()``: shown, compared and hashed by them (the
+    parts of a recipe: histories, metallicities, places)."""
+
+    def params(self) -> dict:
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self.params().items())})"
+
+    def __eq__(self, other: object) -> bool:
+        return type(self) is type(other) and self.params() == other.params()  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash(repr(self))
+
+
+class StarFormationHistory(ByParams):
     """Base class: ``sample_ages(n, rng)`` and ``params()``.
 
     Through time: a history describes the births up to today (ages before today). Made at a
@@ -88,17 +105,6 @@ class StarFormationHistory:
         """Formation times (yr relative to today) where ``rate_factor`` changes."""
         return ()
 
-    def params(self) -> dict:
-        raise NotImplementedError
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self.params().items())})"
-
-    def __eq__(self, other: object) -> bool:
-        return type(self) is type(other) and self.params() == other.params()  # type: ignore[attr-defined]
-
-    def __hash__(self) -> int:
-        return hash(repr(self))
 
 
 class Burst(StarFormationHistory):
@@ -304,25 +310,13 @@ class Scaled(_Neglect):
                 "since": self.since}
 
 
-class Metallicity:
+class Metallicity(ByParams):
     """Base class: ``sample_feh(ages, rng)`` and ``params()``."""
 
     kind = "metallicity"
 
     def sample_feh(self, ages: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         raise NotImplementedError
-
-    def params(self) -> dict:
-        raise NotImplementedError
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self.params().items())})"
-
-    def __eq__(self, other: object) -> bool:
-        return type(self) is type(other) and self.params() == other.params()  # type: ignore[attr-defined]
-
-    def __hash__(self) -> int:
-        return hash(repr(self))
 
 
 class FixedFeH(Metallicity):

@@ -13,6 +13,7 @@ import numpy as np
 from .errors import InvalidParameterError
 from .extinction import band_extinction
 from .frames import icrs_to_galactic, lonlat, unit_vector
+from .history import ByParams
 from .stars import Stars
 
 __all__ = ["Place", "ClusterPlace"]
@@ -21,7 +22,7 @@ __all__ = ["Place", "ClusterPlace"]
 PLUMMER_CUT = 10.0
 
 
-class Place:
+class Place(ByParams):
     """Base class: ``place(stars, rng) -> Stars`` and ``params()``."""
 
     kind = "place"
@@ -29,17 +30,6 @@ class Place:
     def place(self, stars: Stars, rng: np.random.Generator) -> Stars:
         raise NotImplementedError
 
-    def params(self) -> dict:
-        raise NotImplementedError
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self.params().items())})"
-
-    def __eq__(self, other: object) -> bool:
-        return type(self) is type(other) and self.params() == other.params()  # type: ignore[attr-defined]
-
-    def __hash__(self) -> int:
-        return hash(repr(self))
 
 
 class ClusterPlace(Place):
