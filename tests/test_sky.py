@@ -271,3 +271,21 @@ def test_cli_sky_epoch(tmp_path):
     assert "moved +50,000 yr" in r.output.replace("\n", " ") or png.exists()
     r = runner.invoke(app, ["sky", "--epoch", "+20Gyr", "-o", str(png)])
     assert r.exit_code == 1
+
+
+def test_recognisable_skies(hip):
+    """What a person would recognise: Orion's bright stars up in the east on a December evening
+    from Japan, and the Southern Cross high in the south from Sydney on a May evening (all four
+    of its bright stars seen; it culminates near 56° at Sydney's latitude in May evenings)."""
+    jp = DEFAULT_SITE.at("2026-12-24T21:00+09:00")
+    seen = visible_list(look(hip, jp), bodies(jp))
+    orion = {"Betelgeuse", "Rigel", "Bellatrix", "Alnilam", "Alnitak", "Mintaka", "Saiph"}
+    assert orion <= set(seen["name"])
+    rows = np.isin(seen["name"], list(orion))
+    assert (seen["az"][rows] > 60).all() and (seen["az"][rows] < 160).all()  # east to south-east
+    syd = Observer(-33.87, 151.21, 50.0).at("2026-05-15T20:00+10:00")
+    seen = visible_list(look(hip, syd), bodies(syd))
+    cross = {"Acrux", "Mimosa", "Gacrux", "Imai"}
+    assert cross <= set(seen["name"])
+    rows = np.isin(seen["name"], list(cross))
+    assert (seen["alt"][rows] > 40).all() and (np.abs(seen["az"][rows] - 180) < 30).all()
