@@ -119,6 +119,21 @@ def test_interrupted_write_leaves_no_file(cluster_1e4, tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_written_files_have_the_usual_mode(cluster_1e4, tmp_path):
+    """Atomic writes go through a private temporary file; the catalogue itself gets the mode a
+    plain open() would give (0666 less the umask), so others can read it where the umask allows."""
+    import os
+    import stat
+
+    umask = os.umask(0o022)
+    try:
+        p = tmp_path / "c.parquet"
+        cluster_1e4.write(p)
+        assert stat.S_IMODE(p.stat().st_mode) == 0o644
+    finally:
+        os.umask(umask)
+
+
 def test_every_column_written_is_in_the_schema(cluster_1e4):
     names = {c.name for c in COLUMNS}
     assert set(cluster_1e4.columns) <= names
