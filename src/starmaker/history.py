@@ -211,7 +211,10 @@ class Stopped(StarFormationHistory):
 
     The stars of ``sfh`` younger than ``stop`` are never formed; the rest keep their ages (the
     history is truncated, not shifted). Drawn exactly by rejection in blocks, so the ages follow
-    the parent history restricted to ages ≥ ``stop``.
+    the parent history restricted to ages ≥ ``stop``, and the maker's mass or star count is all
+    formed before the stop (what a recipe's ``stop`` means). To take stars away from a history
+    from some time on instead — the makers neglecting their work, the same births as without it
+    up to then, and at any epoch — use :class:`Quenched`.
     """
 
     kind = "stopped"
@@ -263,6 +266,9 @@ class _Neglect(StarFormationHistory):
 class Quenched(_Neglect):
     """Star formation stops at ``at`` (yr relative to today; negative: it stopped in the past):
     no star is born after it. ``Quenched(Constant(1e5, 10e9), at=0)`` — the makers stop today.
+
+    The births are those of ``sfh`` up to ``at``, star for star, and those after are dropped, so
+    the total formed is smaller; :class:`Stopped` instead forms the whole size before its stop.
     """
 
     kind = "quenched"
