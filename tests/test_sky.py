@@ -289,3 +289,12 @@ def test_recognisable_skies(hip):
     assert cross <= set(seen["name"])
     rows = np.isin(seen["name"], list(cross))
     assert (seen["alt"][rows] > 40).all() and (np.abs(seen["az"][rows] - 180) < 30).all()
+
+
+def test_made_wishing_star_named_by_its_catalogue_row():
+    """A made sky's wishing star is named by its row in the catalogue given, so it can be found."""
+    made = sm.MilkyWay().make("V<6.5", seed=1)
+    wish = first_star(DEFAULT_SITE.evening("2026-12-24"), made)
+    comp, row = wish.name.split(" #")
+    assert made["component"][int(row)] == comp
+    assert made["V"][int(row)] == pytest.approx(wish.V)

@@ -226,7 +226,10 @@ def first_star(evening: Evening, stars: Stars | None = None, conditions: Conditi
             "there is no evening to wish in. Choose another date."
         )
     stars = stars if stars is not None else hipparcos()
-    cand = stars.select(np.asarray(stars["V"], dtype=float) < brightest)
+    bright = np.nonzero(np.asarray(stars["V"], dtype=float) < brightest)[0]
+    cand = stars.select(bright)
+    if "row" not in cand:  # name made stars by their row in the whole catalogue
+        cand = cand.with_columns(row=bright)
     start = evening.sunset
     stop = evening.darkest() + timedelta(hours=1)
 
