@@ -155,7 +155,9 @@ def visible_list(seen: Stars, objects: Stars | None = None) -> Stars:
     catalogue id), ``hip`` (0 for made stars and planets), ``kind``, ``alt``, ``az`` (deg,
     refracted), ``V`` (mag, above the atmosphere), ``airmass``, ``V_limit``."""
     idx = np.nonzero(seen["visible"])[0]
-    stars = seen.select(idx).with_columns(row=idx)
+    stars = seen.select(idx)
+    if "row" not in stars:
+        stars = stars.with_columns(row=idx)
     cols = {
         "name": _names(stars),
         "hip": stars["hip"] if "hip" in stars else np.zeros(len(stars), dtype=np.int64),
