@@ -259,7 +259,9 @@ def _draw_dome(fig, pos, seen: Stars, objects: Stars | None, grid: dict | None, 
         mesh.set_edgecolor("face")
     ax.set_ylim(0, 90)
     vis = np.nonzero(seen["visible"])[0]
-    s = seen.select(vis).with_columns(row=vis)
+    s = seen.select(vis)
+    if "row" not in s:
+        s = s.with_columns(row=vis)
     if len(s):
         margin = np.clip(s["V_limit"] - s["V"], 0, None)
         size = np.clip(0.6 + 5.0 * margin**1.7, 0.6, 140.0)
