@@ -65,3 +65,13 @@ def test_out_of_grid_error_says_what_the_grid_covers():
     r = run("star", "--mass", "1", "--age", "30Gyr")
     assert r.returncode == 1 and "Traceback" not in r.stderr
     assert "covers 100000 yr to 1.99526e+10 yr" in r.stderr
+
+
+def test_readme_column_table_is_the_schema():
+    """The README's column table is the schema's, so the documented contract cannot drift."""
+    from pathlib import Path
+
+    from starmaker.schema import markdown_table
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    assert markdown_table() in readme
