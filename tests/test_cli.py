@@ -71,7 +71,8 @@ def test_readme_column_table_is_the_schema():
     """The README's column table is the schema's, so the documented contract cannot drift."""
     from pathlib import Path
 
-    from starmaker.schema import markdown_table
+    from starmaker.schema import markdown_table, tables_markdown
 
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     assert markdown_table() in readme
+    assert tables_markdown() in readme

@@ -345,8 +345,9 @@ def _write_list(table, path: Path) -> None:
     import csv
 
     from .io import atomic_path
+    from .schema import TABLES
 
-    cols = ["name", "hip", "kind", "alt", "az", "V", "airmass", "V_limit"]
+    cols = [c.name for c in TABLES["visible.csv (starmaker sky --list)"]]
     with atomic_path(path, suffix=".csv") as tmp, open(tmp, "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
         w.writerow(cols)

@@ -27,6 +27,7 @@ import numpy as np
 
 from .errors import InvalidParameterError
 from .integrated import AGE_RANGE, _sum, evolve_by
+from .schema import TABLES
 from .stars import Stars
 from .units import parse_age
 
@@ -34,23 +35,8 @@ __all__ = ["compare", "Comparison", "formation_span", "COMPARE_COLUMNS", "DEFAUL
 
 #: default epochs (yr since the first stars formed)
 DEFAULT_EPOCHS = (1e7, 1e8, 1e9, 1e10)
-#: the columns of the comparison table, with units
-COMPARE_COLUMNS = {
-    "maker": "",
-    "epoch": "yr",
-    "n_formed": "",
-    "n_shining": "",
-    "shining_fraction": "",
-    "median_remaining_life": "yr",
-    "brightest_M_V": "mag",
-    "L_bol": "Lsun",
-    "M_V": "mag",
-    "B_V": "mag",
-    "M_G": "mag",
-    "BP_RP": "mag",
-    "ML_V": "Msun/Lsun",
-    "remnant_fraction": "",
-}
+#: the columns of the comparison table, with units (described in schema.TABLES)
+COMPARE_COLUMNS = {c.name: c.unit for c in TABLES["compare.csv (starmaker compare)"]}
 
 
 def formation_span(maker) -> float:

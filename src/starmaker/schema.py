@@ -157,6 +157,65 @@ _BY_NAME = {c.name: c for c in COLUMNS}
 CATEGORIES: dict[str, tuple[str, ...]] = {"phase": PHASES, "component": COMPONENTS}
 
 
+#: The other tables starmaker writes, as CSV, each with its columns (same units and conventions).
+TABLES: dict[str, tuple[Column, ...]] = {
+    "visible.csv (starmaker sky --list)": tuple(
+        Column(n, u, t, d) for n, u, t, d in (
+            ("name", "", "text", "proper name, designation or catalogue id (see `name` above)"),
+            ("hip", "", "int64", "Hipparcos number; empty for made stars, planets and the Moon"),
+            ("kind", "", "text", "star, planet or moon"),
+            ("alt", "deg", "float64", "apparent altitude, refracted"),
+            ("az", "deg", "float64", "azimuth, from north through east"),
+            ("V", "mag", "float64", "V magnitude above the atmosphere"),
+            ("airmass", "", "float64", "relative air mass toward the object"),
+            ("V_limit", "mag", "float64", "faintest V seen in that direction"),
+        )
+    ),
+    "timeline.csv (starmaker timeline)": tuple(
+        Column(n, u, t, d) for n, u, t, d in (
+            ("epoch", "yr", "float64", "epoch relative to today (negative: the past)"),
+            ("n_visible", "", "int64", "stars brighter than the limit"),
+            ("n_OB", "", "int64", "visible stars of spectral type O or B (Teff >= 10,000 K)"),
+            ("n_giants", "", "int64", "visible stars on the RGB, core-He burning or on the AGB"),
+            ("brightest", "mag", "float64", "V magnitude of the brightest visible star"),
+            ("n_born", "", "int64", "visible stars born since the previous epoch (empty in the first row)"),
+            ("n_died", "", "int64",
+             "stars visible at the previous epoch that died before this one (empty in the first row)"),
+        )
+    ),
+    "compare.csv (starmaker compare)": tuple(
+        Column(n, u, t, d) for n, u, t, d in (
+            ("maker", "", "text", "the maker's name"),
+            ("epoch", "yr", "float64", "time since the maker's first stars formed"),
+            ("n_formed", "", "int64", "stars formed by then"),
+            ("n_shining", "", "int64", "stars still burning nuclear fuel"),
+            ("shining_fraction", "", "float64", "n_shining / n_formed"),
+            ("median_remaining_life", "yr", "float64", "median life left of the stars still shining"),
+            ("brightest_M_V", "mag", "float64", "absolute V magnitude of the brightest star"),
+            ("L_bol", "Lsun", "float64", "total bolometric luminosity"),
+            ("M_V", "mag", "float64", "integrated absolute V magnitude"),
+            ("B_V", "mag", "float64", "integrated B − V"),
+            ("M_G", "mag", "float64", "integrated absolute Gaia G magnitude"),
+            ("BP_RP", "mag", "float64", "integrated BP − RP"),
+            ("ML_V", "Msun/Lsun", "float64", "mass in stars and remnants over V-band luminosity"),
+            ("remnant_fraction", "", "float64", "fraction of the initial mass locked in remnants"),
+        )
+    ),
+}
+
+
+def tables_markdown() -> str:
+    """The CSV tables' columns as Markdown (used in the README)."""
+    out = []
+    for name, cols in TABLES.items():
+        out.append(f"`{name}`:\n")
+        out.append("| column | unit | meaning |")
+        out.append("|---|---|---|")
+        out.extend(f"| `{c.name}` | {c.unit or '—'} | {c.description} |" for c in cols)
+        out.append("")
+    return "\n".join(out).rstrip() + "\n"
+
+
 def column(name: str) -> Column:
     """The schema entry for ``name`` (raises UnknownNameError for a name not in the schema)."""
     from .errors import UnknownNameError

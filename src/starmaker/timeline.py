@@ -35,20 +35,13 @@ import numpy as np
 
 from .errors import InvalidParameterError
 from .history import parse_epoch
+from .schema import TABLES
 from .stars import Stars
 
 __all__ = ["timeline", "plan", "Timeline", "COLUMNS", "OB_TEFF_K"]
 
-#: the timeline's columns, with units
-COLUMNS = {
-    "epoch": ("yr", "epoch relative to today (negative: the past)"),
-    "n_visible": ("", "stars brighter than the limit"),
-    "n_OB": ("", "visible stars of spectral type O or B (Teff >= 10,000 K)"),
-    "n_giants": ("", "visible stars on the RGB, core-He burning or on the AGB"),
-    "brightest": ("mag", "V magnitude of the brightest visible star"),
-    "n_born": ("", "visible stars born since the previous epoch (empty in the first row)"),
-    "n_died": ("", "stars visible at the previous epoch that died before this one (empty in the first row)"),
-}
+#: the timeline's columns, with units and meanings (from schema.TABLES)
+COLUMNS = {c.name: (c.unit, c.description) for c in TABLES["timeline.csv (starmaker timeline)"]}
 #: Teff (K) of the coolest B star (B9.5 V ≈ 10,000 K; Pecaut & Mamajek 2013, Table 5)
 OB_TEFF_K = 10_000.0
 _GIANTS = ("RGB", "CHeB", "EAGB", "TPAGB")
