@@ -116,6 +116,7 @@ class MistGrid:
     n: np.ndarray
     data: np.ndarray
     phase: np.ndarray
+    mass0: np.ndarray  # data[:, 0] (initial mass) contiguous: the bisection reads only this
     nuc_last: np.ndarray  # absolute EEP of the last nuclear-burning row, per isochrone
     log_mdie: np.ndarray  # log10 initial mass at that row
     # lifespan inversion table per feh: log M (increasing) -> log t
@@ -231,6 +232,7 @@ def load_mist() -> MistGrid:
         n=n_all[sel],
         data=data,
         phase=phase,
+        mass0=np.ascontiguousarray(data[:, 0]),
         nuc_last=nuc_last[sel],
         log_mdie=log_mdie[sel],
         lt_logm=lt_logm[sel],
@@ -419,11 +421,17 @@ def _dying_mass_kernel(g_feh, lt_logm, lt_logt, lt_n, lt_lo, lt_hi, logt, feh, o
 
 
 @nb.njit(cache=True, inline="always")
-def _mass_at(data, row0, eep0, ks_i, ks_j, ws, nk, e):
+def _mass_at(mass0, base, ws, nk, e):
+    """Initial mass at EEP ``e`` of the isochrone blended from the ``nk`` grid isochrones whose
+    row of EEP e is ``base[q] + e``, with weights ``ws``."""
     m = 0.0
     for q in range(nk):
-        m += ws[q] * data[row0[ks_i[q], ks_j[q]] + e - eep0[ks_i[q], ks_j[q]], 0]
+        m += ws[q] * mass0[base[q] + e]
     return m
+
+
+#: stars per parallel chunk of :func:`_evolve_kernel`
+_CHUNK = 4096
 
 
 @nb.njit(cache=True, parallel=True)
@@ -434,6 +442,7 @@ def _evolve_kernel(
     eep0,
     nrow,
     data,
+    mass0,
     phase,
     nuc_last,
     lt_logm,
@@ -456,93 +465,97 @@ def _evolve_kernel(
     +4 added when the lifespan was extrapolated.
     """
     ncol = data.shape[1]
-    for s in nb.prange(mass_initial.shape[0]):
-        M = mass_initial[s]
-        la = log_age[s]
-        fe = feh[s]
-        logt, extrap = _log_lifespan(g_feh, lt_logm, lt_logt, lt_n, lt_lo, lt_hi, np.log10(M), fe)
-        out_logt_life[s] = logt
-        alive = la < logt
-        i0, wf = _bracket(g_feh, fe)
-        j0, wa = _bracket(g_age, la)
+    nstar = mass_initial.shape[0]
+    for chunk in nb.prange((nstar + _CHUNK - 1) // _CHUNK):
         ks_i = np.empty(4, np.int64)
         ks_j = np.empty(4, np.int64)
+        base = np.empty(4, np.int64)  # row of EEP e in isochrone q: base[q] + e
         ws = np.empty(4)
-        nk = 0
-        for di in range(2):
-            for dj in range(2):
-                w = (wf if di else 1.0 - wf) * (wa if dj else 1.0 - wa)
-                if w > 0.0:
-                    ks_i[nk] = i0 + di
-                    ks_j[nk] = j0 + dj
-                    ws[nk] = w
-                    nk += 1
-        lo = -1
-        hi_all = 1 << 30
-        hi_nuc = 1 << 30
-        for q in range(nk):
-            a, b = ks_i[q], ks_j[q]
-            lo = max(lo, eep0[a, b])
-            hi_all = min(hi_all, eep0[a, b] + nrow[a, b] - 1)
-            hi_nuc = min(hi_nuc, nuc_last[a, b])
-        status = 0
-        if alive:
-            hi = hi_nuc
-        else:
-            lo = max(lo, 1409)
-            hi = hi_all
-        if hi < lo:
-            status = 3
-        else:
-            mlo = _mass_at(data, row0, eep0, ks_i, ks_j, ws, nk, lo)
-            mhi = _mass_at(data, row0, eep0, ks_i, ks_j, ws, nk, hi)
-            if not alive and (M < mlo or M > mhi):
+        for s in range(chunk * _CHUNK, min(nstar, (chunk + 1) * _CHUNK)):
+            M = mass_initial[s]
+            la = log_age[s]
+            fe = feh[s]
+            logt, extrap = _log_lifespan(g_feh, lt_logm, lt_logt, lt_n, lt_lo, lt_hi, np.log10(M), fe)
+            out_logt_life[s] = logt
+            alive = la < logt
+            i0, wf = _bracket(g_feh, fe)
+            j0, wa = _bracket(g_age, la)
+            nk = 0
+            for di in range(2):
+                for dj in range(2):
+                    w = (wf if di else 1.0 - wf) * (wa if dj else 1.0 - wa)
+                    if w > 0.0:
+                        ks_i[nk] = i0 + di
+                        ks_j[nk] = j0 + dj
+                        base[nk] = row0[i0 + di, j0 + dj] - eep0[i0 + di, j0 + dj]
+                        ws[nk] = w
+                        nk += 1
+            lo = -1
+            hi_all = 1 << 30
+            hi_nuc = 1 << 30
+            for q in range(nk):
+                a, b = ks_i[q], ks_j[q]
+                lo = max(lo, eep0[a, b])
+                hi_all = min(hi_all, eep0[a, b] + nrow[a, b] - 1)
+                hi_nuc = min(hi_nuc, nuc_last[a, b])
+            status = 0
+            if alive:
+                hi = hi_nuc
+            else:
+                lo = max(lo, 1409)
+                hi = hi_all
+            if hi < lo:
                 status = 3
             else:
-                if alive:
-                    status = 0
+                mlo = _mass_at(mass0, base, ws, nk, lo)
+                mhi = _mass_at(mass0, base, ws, nk, hi)
+                if not alive and (M < mlo or M > mhi):
+                    status = 3
                 else:
-                    status = 2
-                # bisection: largest e in [lo, hi] with m(e) <= M
-                if M <= mlo:
-                    e, t = lo, 0.0
-                    if M < mlo and alive:
-                        status = 1
-                elif M >= mhi:
-                    e, t = hi, 0.0
-                else:
-                    a, b = lo, hi
-                    while b - a > 1:
-                        mid = (a + b) >> 1
-                        if _mass_at(data, row0, eep0, ks_i, ks_j, ws, nk, mid) <= M:
-                            a = mid
-                        else:
-                            b = mid
-                    ma = _mass_at(data, row0, eep0, ks_i, ks_j, ws, nk, a)
-                    mb = _mass_at(data, row0, eep0, ks_i, ks_j, ws, nk, b)
-                    e = a
-                    t = (M - ma) / (mb - ma) if mb > ma else 0.0
-                for c in range(1, ncol):
-                    v = 0.0
-                    for q in range(nk):
-                        r = row0[ks_i[q], ks_j[q]] + e - eep0[ks_i[q], ks_j[q]]
-                        if t > 0.0:
-                            v += ws[q] * ((1.0 - t) * data[r, c] + t * data[r + 1, c])
-                        else:
-                            v += ws[q] * data[r, c]
-                    out[s, c - 1] = v
-                # phase: the row nearest in EEP of the heaviest-weighted isochrone
-                qbest = 0
-                for q in range(1, nk):
-                    if ws[q] > ws[qbest]:
-                        qbest = q
-                en = e + 1 if t > 0.5 else e
-                out_phase[s] = phase[row0[ks_i[qbest], ks_j[qbest]] + en - eep0[ks_i[qbest], ks_j[qbest]]]
-        if status == 3:
-            for c in range(ncol - 1):
-                out[s, c] = np.nan
-            out_phase[s] = -1
-        out_status[s] = status + (4 if extrap else 0)
+                    if alive:
+                        status = 0
+                    else:
+                        status = 2
+                    # bisection: largest e in [lo, hi] with m(e) <= M
+                    if M <= mlo:
+                        e, t = lo, 0.0
+                        if M < mlo and alive:
+                            status = 1
+                    elif M >= mhi:
+                        e, t = hi, 0.0
+                    else:
+                        a, b = lo, hi
+                        while b - a > 1:
+                            mid = (a + b) >> 1
+                            if _mass_at(mass0, base, ws, nk, mid) <= M:
+                                a = mid
+                            else:
+                                b = mid
+                        ma = _mass_at(mass0, base, ws, nk, a)
+                        mb = _mass_at(mass0, base, ws, nk, b)
+                        e = a
+                        t = (M - ma) / (mb - ma) if mb > ma else 0.0
+                    for c in range(1, ncol):
+                        v = 0.0
+                        for q in range(nk):
+                            r = base[q] + e
+                            if t > 0.0:
+                                v += ws[q] * ((1.0 - t) * data[r, c] + t * data[r + 1, c])
+                            else:
+                                v += ws[q] * data[r, c]
+                        out[s, c - 1] = v
+                    # phase: the row nearest in EEP of the heaviest-weighted isochrone
+                    qbest = 0
+                    for q in range(1, nk):
+                        if ws[q] > ws[qbest]:
+                            qbest = q
+                    en = e + 1 if t > 0.5 else e
+                    out_phase[s] = phase[base[qbest] + en]
+            if status == 3:
+                for c in range(ncol - 1):
+                    out[s, c] = np.nan
+                out_phase[s] = -1
+            out_status[s] = status + (4 if extrap else 0)
 
 
 # ----------------------------------------------------------------------------- public API
@@ -601,6 +614,7 @@ def evolve_arrays(mass_initial, age, feh) -> dict[str, np.ndarray]:
         g.eep0,
         g.n,
         g.data,
+        g.mass0,
         g.phase,
         g.nuc_last,
         g.lt_logm,
