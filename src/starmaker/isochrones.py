@@ -117,6 +117,10 @@ class MistGrid:
     data: np.ndarray
     phase: np.ndarray
     mass0: np.ndarray  # data[:, 0] (initial mass) contiguous: the bisection reads only this
+    # mass -> EEP lookup per isochrone (a starting bracket for the bisection, see _eep_table):
+    # eep_tab[i, j, k] = the last EEP whose initial mass is <= 10**(_TAB_LOGM0 + k * _TAB_DLOGM)
+    eep_tab: np.ndarray
+    mass_monotone: bool  # initial mass non-decreasing along every isochrone (the table is usable)
     nuc_last: np.ndarray  # absolute EEP of the last nuclear-burning row, per isochrone
     log_mdie: np.ndarray  # log10 initial mass at that row
     # lifespan inversion table per feh: log M (increasing) -> log t
@@ -233,6 +237,11 @@ def load_mist() -> MistGrid:
         data=data,
         phase=phase,
         mass0=np.ascontiguousarray(data[:, 0]),
+        eep_tab=_eep_table(data[:, 0], row0_all[sel], eep0_all[sel], n_all[sel]),
+        mass_monotone=bool(all(
+            np.all(np.diff(data[r0 : r0 + n, 0]) >= 0)
+            for r0, n in zip(row0_all[sel].ravel(), n_all[sel].ravel())
+        )),
         nuc_last=nuc_last[sel],
         log_mdie=log_mdie[sel],
         lt_logm=lt_logm[sel],
@@ -242,6 +251,25 @@ def load_mist() -> MistGrid:
         lt_hi=lt_hi[sel],
         source=f"lachesis_grids/grids/{GRID_FILE}",
     )
+
+
+#: the mass -> EEP lookup: bins of log10 initial mass from _TAB_LOGM0, _TAB_DLOGM wide
+_TAB_LOGM0, _TAB_DLOGM, _TAB_N = -1.0, (np.log10(MASS_RANGE[1]) + 1.0 + 1e-6) / 2048, 2048
+
+
+def _eep_table(mass, row0, eep0, n):
+    """Per isochrone and log-mass bin edge k, the last EEP whose initial mass is at most
+    10**(_TAB_LOGM0 + k _TAB_DLOGM) (the first EEP where none is). A star of mass in bin k lies,
+    on each of its four isochrones, between the entries k and k + 1: the evolve kernel uses
+    them to start its bisection on a few EEPs, after checking that they do bracket the star."""
+    edges = 10.0 ** (_TAB_LOGM0 + _TAB_DLOGM * np.arange(_TAB_N + 1))
+    tab = np.empty(row0.shape + (_TAB_N + 1,), np.int16)
+    for i in range(row0.shape[0]):
+        for j in range(row0.shape[1]):
+            m = mass[row0[i, j] : row0[i, j] + n[i, j]]
+            k = np.searchsorted(m, edges, side="right") - 1
+            tab[i, j] = eep0[i, j] + np.clip(k, 0, n[i, j] - 1)
+    return tab
 
 
 def _anchored_line(x, y, k):
@@ -443,6 +471,8 @@ def _evolve_kernel(
     nrow,
     data,
     mass0,
+    eep_tab,
+    use_tab,
     phase,
     nuc_last,
     lt_logm,
@@ -475,7 +505,8 @@ def _evolve_kernel(
             M = mass_initial[s]
             la = log_age[s]
             fe = feh[s]
-            logt, extrap = _log_lifespan(g_feh, lt_logm, lt_logt, lt_n, lt_lo, lt_hi, np.log10(M), fe)
+            logm = np.log10(M)
+            logt, extrap = _log_lifespan(g_feh, lt_logm, lt_logt, lt_n, lt_lo, lt_hi, logm, fe)
             out_logt_life[s] = logt
             alive = la < logt
             i0, wf = _bracket(g_feh, fe)
@@ -525,6 +556,22 @@ def _evolve_kernel(
                         e, t = hi, 0.0
                     else:
                         a, b = lo, hi
+                        if use_tab:
+                            # start from the lookup's bracket [a0, b0] when it holds the answer:
+                            # m(e) is non-decreasing, so the largest e with m(e) <= M is unique
+                            # and bisecting any bracket with m(a0) <= M < m(b0) finds the same e
+                            kb = int((logm - _TAB_LOGM0) / _TAB_DLOGM)
+                            if kb >= 0 and kb < _TAB_N:
+                                a0 = 1 << 30
+                                b0 = -1
+                                for q in range(nk):
+                                    a0 = min(a0, eep_tab[ks_i[q], ks_j[q], kb])
+                                    b0 = max(b0, eep_tab[ks_i[q], ks_j[q], kb + 1] + 1)
+                                a0 = max(a0, lo)
+                                b0 = min(b0, hi)
+                                if a0 < b0:
+                                    if _mass_at(mass0, base, ws, nk, a0) <= M and _mass_at(mass0, base, ws, nk, b0) > M:
+                                        a, b = a0, b0
                         while b - a > 1:
                             mid = (a + b) >> 1
                             if _mass_at(mass0, base, ws, nk, mid) <= M:
@@ -615,6 +662,8 @@ def evolve_arrays(mass_initial, age, feh) -> dict[str, np.ndarray]:
         g.n,
         g.data,
         g.mass0,
+        g.eep_tab,
+        g.mass_monotone,
         g.phase,
         g.nuc_last,
         g.lt_logm,
