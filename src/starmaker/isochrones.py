@@ -228,6 +228,7 @@ def load_mist() -> MistGrid:
         lt_hi[i] = _anchored_line(m[-_N_EXTRAP:], t[-_N_EXTRAP:], -1)
 
     sel = np.nonzero(keep)[0]
+    r0s, ns = row0_all[sel].ravel(), n_all[sel].ravel()
     return MistGrid(
         feh=feh[sel],
         log_age=log_age,
@@ -238,10 +239,9 @@ def load_mist() -> MistGrid:
         phase=phase,
         mass0=np.ascontiguousarray(data[:, 0]),
         eep_tab=_eep_table(data[:, 0], row0_all[sel], eep0_all[sel], n_all[sel]),
-        mass_monotone=bool(all(
-            np.all(np.diff(data[r0 : r0 + n, 0]) >= 0)
-            for r0, n in zip(row0_all[sel].ravel(), n_all[sel].ravel())
-        )),
+        mass_monotone=bool(
+            all(np.all(np.diff(data[r0 : r0 + n, 0]) >= 0) for r0, n in zip(r0s, ns, strict=True))
+        ),
         nuc_last=nuc_last[sel],
         log_mdie=log_mdie[sel],
         lt_logm=lt_logm[sel],
@@ -569,9 +569,12 @@ def _evolve_kernel(
                                     b0 = max(b0, eep_tab[ks_i[q], ks_j[q], kb + 1] + 1)
                                 a0 = max(a0, lo)
                                 b0 = min(b0, hi)
-                                if a0 < b0:
-                                    if _mass_at(mass0, base, ws, nk, a0) <= M and _mass_at(mass0, base, ws, nk, b0) > M:
-                                        a, b = a0, b0
+                                if (
+                                    a0 < b0
+                                    and _mass_at(mass0, base, ws, nk, a0) <= M
+                                    and _mass_at(mass0, base, ws, nk, b0) > M
+                                ):
+                                    a, b = a0, b0
                         while b - a > 1:
                             mid = (a + b) >> 1
                             if _mass_at(mass0, base, ws, nk, mid) <= M:
