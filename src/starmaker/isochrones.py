@@ -129,6 +129,8 @@ class MistGrid:
     lt_n: np.ndarray
     lt_lo: np.ndarray  # (intercept, slope) of the low-mass power-law extrapolation
     lt_hi: np.ndarray  # (intercept, slope) of the high-mass extrapolation
+    # per feh and lookup bin edge k: the row of lt_logm to start from (see _log_lifespan_from)
+    lt_guess: np.ndarray
     source: str
 
     def provenance(self) -> dict[str, str]:
@@ -249,6 +251,7 @@ def load_mist() -> MistGrid:
         lt_n=lt_n[sel],
         lt_lo=lt_lo[sel],
         lt_hi=lt_hi[sel],
+        lt_guess=_lifespan_guess(lt_logm[sel], lt_n[sel]),
         source=f"lachesis_grids/grids/{GRID_FILE}",
     )
 
@@ -270,6 +273,17 @@ def _eep_table(mass, row0, eep0, n):
             k = np.searchsorted(m, edges, side="right") - 1
             tab[i, j] = eep0[i, j] + np.clip(k, 0, n[i, j] - 1)
     return tab
+
+
+def _lifespan_guess(lt_logm, lt_n):
+    """Per [Fe/H] and lookup bin edge k, the last row of the lifespan table at or below the edge's
+    log mass (clipped to 0 … n − 2): where the evolve kernel starts its search."""
+    edges = _TAB_LOGM0 + _TAB_DLOGM * np.arange(_TAB_N + 1)
+    out = np.zeros((len(lt_n), _TAB_N + 1), np.int64)
+    for i, n in enumerate(lt_n):
+        if n >= 2:
+            out[i] = np.clip(np.searchsorted(lt_logm[i, :n], edges, side="right") - 1, 0, n - 2)
+    return out
 
 
 def _anchored_line(x, y, k):
@@ -349,6 +363,59 @@ def _log_lifespan(g_feh, lt_logm, lt_logt, lt_n, lt_lo, lt_hi, logm, feh):
 def _lifespan_kernel(g_feh, lt_logm, lt_logt, lt_n, lt_lo, lt_hi, logm, feh, out, extrap):
     for s in nb.prange(logm.shape[0]):
         out[s], extrap[s] = _log_lifespan(g_feh, lt_logm, lt_logt, lt_n, lt_lo, lt_hi, logm[s], feh[s])
+
+
+@nb.njit(cache=True, inline="always")
+def _bracket_scan(x, v):
+    """:func:`_bracket` (the same index and weight: the largest i <= n − 2 with x[i] <= v, or 0),
+    found from a guess for a nearly uniform ``x`` corrected by a scan, not by bisection."""
+    n = x.shape[0]
+    g = (v - x[0]) / (x[n - 1] - x[0]) * (n - 1)
+    lo = int(g) if g > 0.0 else 0
+    if lo > n - 2:
+        lo = n - 2
+    while lo > 0 and x[lo] > v:
+        lo -= 1
+    while lo < n - 2 and x[lo + 1] <= v:
+        lo += 1
+    w = (v - x[lo]) / (x[lo + 1] - x[lo])
+    if w < 0.0:
+        w = 0.0
+    elif w > 1.0:
+        w = 1.0
+    return lo, w
+
+
+@nb.njit(cache=True, inline="always")
+def _log_lifespan_node_from(lt_logm, lt_logt, lt_n, lt_lo, lt_hi, i, logm, guess):
+    """:func:`_log_lifespan_node`, its table row found by a scan from ``guess`` (the same row:
+    the largest k <= n − 2 with lt_logm[i, k] <= logm) instead of by bisection."""
+    n = lt_n[i]
+    if logm < lt_logm[i, 0]:
+        return lt_lo[i, 0] + lt_lo[i, 1] * logm, True
+    if logm > lt_logm[i, n - 1]:
+        return lt_hi[i, 0] + lt_hi[i, 1] * logm, True
+    lo = min(max(guess, 0), n - 2)
+    while lo > 0 and lt_logm[i, lo] > logm:
+        lo -= 1
+    while lo < n - 2 and lt_logm[i, lo + 1] <= logm:
+        lo += 1
+    hi = lo + 1
+    t = (logm - lt_logm[i, lo]) / (lt_logm[i, hi] - lt_logm[i, lo])
+    return lt_logt[i, lo] + t * (lt_logt[i, hi] - lt_logt[i, lo]), False
+
+
+@nb.njit(cache=True, inline="always")
+def _log_lifespan_from(lt_logm, lt_logt, lt_n, lt_lo, lt_hi, lt_guess, i, w, logm, kb):
+    """:func:`_log_lifespan` with the [Fe/H] bracket (i, w) given and the lifespan tables' rows
+    guessed from the log-mass bin ``kb`` (``lt_guess``); the same result."""
+    a, ea = _log_lifespan_node_from(lt_logm, lt_logt, lt_n, lt_lo, lt_hi, i, logm, lt_guess[i, kb])
+    if w == 0.0:
+        return a, ea
+    b, eb = _log_lifespan_node_from(lt_logm, lt_logt, lt_n, lt_lo, lt_hi, i + 1, logm, lt_guess[i + 1, kb])
+    if w == 1.0:
+        return b, eb
+    return (1.0 - w) * a + w * b, ea or eb
 
 
 @nb.njit(cache=True, inline="always")
@@ -480,6 +547,7 @@ def _evolve_kernel(
     lt_n,
     lt_lo,
     lt_hi,
+    lt_guess,
     mass_initial,
     log_age,
     feh,
@@ -506,11 +574,15 @@ def _evolve_kernel(
             la = log_age[s]
             fe = feh[s]
             logm = np.log10(M)
-            logt, extrap = _log_lifespan(g_feh, lt_logm, lt_logt, lt_n, lt_lo, lt_hi, logm, fe)
+            kb = int((logm - _TAB_LOGM0) / _TAB_DLOGM)  # the star's bin in the lookup tables
+            kb = min(max(kb, 0), _TAB_N - 1)
+            i0, wf = _bracket_scan(g_feh, fe)
+            j0, wa = _bracket_scan(g_age, la)
+            logt, extrap = _log_lifespan_from(
+                lt_logm, lt_logt, lt_n, lt_lo, lt_hi, lt_guess, i0, wf, logm, kb
+            )
             out_logt_life[s] = logt
             alive = la < logt
-            i0, wf = _bracket(g_feh, fe)
-            j0, wa = _bracket(g_age, la)
             nk = 0
             for di in range(2):
                 for dj in range(2):
@@ -560,21 +632,19 @@ def _evolve_kernel(
                             # start from the lookup's bracket [a0, b0] when it holds the answer:
                             # m(e) is non-decreasing, so the largest e with m(e) <= M is unique
                             # and bisecting any bracket with m(a0) <= M < m(b0) finds the same e
-                            kb = int((logm - _TAB_LOGM0) / _TAB_DLOGM)
-                            if kb >= 0 and kb < _TAB_N:
-                                a0 = 1 << 30
-                                b0 = -1
-                                for q in range(nk):
-                                    a0 = min(a0, eep_tab[ks_i[q], ks_j[q], kb])
-                                    b0 = max(b0, eep_tab[ks_i[q], ks_j[q], kb + 1] + 1)
-                                a0 = max(a0, lo)
-                                b0 = min(b0, hi)
-                                if (
-                                    a0 < b0
-                                    and _mass_at(mass0, base, ws, nk, a0) <= M
-                                    and _mass_at(mass0, base, ws, nk, b0) > M
-                                ):
-                                    a, b = a0, b0
+                            a0 = 1 << 30
+                            b0 = -1
+                            for q in range(nk):
+                                a0 = min(a0, eep_tab[ks_i[q], ks_j[q], kb])
+                                b0 = max(b0, eep_tab[ks_i[q], ks_j[q], kb + 1] + 1)
+                            a0 = max(a0, lo)
+                            b0 = min(b0, hi)
+                            if (
+                                a0 < b0
+                                and _mass_at(mass0, base, ws, nk, a0) <= M
+                                and _mass_at(mass0, base, ws, nk, b0) > M
+                            ):
+                                a, b = a0, b0
                         while b - a > 1:
                             mid = (a + b) >> 1
                             if _mass_at(mass0, base, ws, nk, mid) <= M:
@@ -674,6 +744,7 @@ def evolve_arrays(mass_initial, age, feh) -> dict[str, np.ndarray]:
         g.lt_n,
         g.lt_lo,
         g.lt_hi,
+        g.lt_guess,
         m,
         la,
         fe,
