@@ -116,6 +116,11 @@ class MistGrid:
     n: np.ndarray
     data: np.ndarray
     phase: np.ndarray
+    mass0: np.ndarray  # data[:, 0] (initial mass) contiguous: the bisection reads only this
+    # mass -> EEP lookup per isochrone (a starting bracket for the bisection, see _eep_table):
+    # eep_tab[i, j, k] = the last EEP whose initial mass is <= 10**(_TAB_LOGM0 + k * _TAB_DLOGM)
+    eep_tab: np.ndarray
+    mass_monotone: bool  # initial mass non-decreasing along every isochrone (the table is usable)
     nuc_last: np.ndarray  # absolute EEP of the last nuclear-burning row, per isochrone
     log_mdie: np.ndarray  # log10 initial mass at that row
     # lifespan inversion table per feh: log M (increasing) -> log t
@@ -124,6 +129,8 @@ class MistGrid:
     lt_n: np.ndarray
     lt_lo: np.ndarray  # (intercept, slope) of the low-mass power-law extrapolation
     lt_hi: np.ndarray  # (intercept, slope) of the high-mass extrapolation
+    # per feh and lookup bin edge k: the row of lt_logm to start from (see _log_lifespan_from)
+    lt_guess: np.ndarray
     source: str
 
     def provenance(self) -> dict[str, str]:
@@ -223,6 +230,7 @@ def load_mist() -> MistGrid:
         lt_hi[i] = _anchored_line(m[-_N_EXTRAP:], t[-_N_EXTRAP:], -1)
 
     sel = np.nonzero(keep)[0]
+    r0s, ns = row0_all[sel].ravel(), n_all[sel].ravel()
     return MistGrid(
         feh=feh[sel],
         log_age=log_age,
@@ -231,6 +239,11 @@ def load_mist() -> MistGrid:
         n=n_all[sel],
         data=data,
         phase=phase,
+        mass0=np.ascontiguousarray(data[:, 0]),
+        eep_tab=_eep_table(data[:, 0], row0_all[sel], eep0_all[sel], n_all[sel]),
+        mass_monotone=bool(
+            all(np.all(np.diff(data[r0 : r0 + n, 0]) >= 0) for r0, n in zip(r0s, ns, strict=True))
+        ),
         nuc_last=nuc_last[sel],
         log_mdie=log_mdie[sel],
         lt_logm=lt_logm[sel],
@@ -238,8 +251,39 @@ def load_mist() -> MistGrid:
         lt_n=lt_n[sel],
         lt_lo=lt_lo[sel],
         lt_hi=lt_hi[sel],
+        lt_guess=_lifespan_guess(lt_logm[sel], lt_n[sel]),
         source=f"lachesis_grids/grids/{GRID_FILE}",
     )
+
+
+#: the mass -> EEP lookup: bins of log10 initial mass from _TAB_LOGM0, _TAB_DLOGM wide
+_TAB_LOGM0, _TAB_DLOGM, _TAB_N = -1.0, (np.log10(MASS_RANGE[1]) + 1.0 + 1e-6) / 2048, 2048
+
+
+def _eep_table(mass, row0, eep0, n):
+    """Per isochrone and log-mass bin edge k, the last EEP whose initial mass is at most
+    10**(_TAB_LOGM0 + k _TAB_DLOGM) (the first EEP where none is). A star of mass in bin k lies,
+    on each of its four isochrones, between the entries k and k + 1: the evolve kernel uses
+    them to start its bisection on a few EEPs, after checking that they do bracket the star."""
+    edges = 10.0 ** (_TAB_LOGM0 + _TAB_DLOGM * np.arange(_TAB_N + 1))
+    tab = np.empty(row0.shape + (_TAB_N + 1,), np.int16)
+    for i in range(row0.shape[0]):
+        for j in range(row0.shape[1]):
+            m = mass[row0[i, j] : row0[i, j] + n[i, j]]
+            k = np.searchsorted(m, edges, side="right") - 1
+            tab[i, j] = eep0[i, j] + np.clip(k, 0, n[i, j] - 1)
+    return tab
+
+
+def _lifespan_guess(lt_logm, lt_n):
+    """Per [Fe/H] and lookup bin edge k, the last row of the lifespan table at or below the edge's
+    log mass (clipped to 0 … n − 2): where the evolve kernel starts its search."""
+    edges = _TAB_LOGM0 + _TAB_DLOGM * np.arange(_TAB_N + 1)
+    out = np.zeros((len(lt_n), _TAB_N + 1), np.int64)
+    for i, n in enumerate(lt_n):
+        if n >= 2:
+            out[i] = np.clip(np.searchsorted(lt_logm[i, :n], edges, side="right") - 1, 0, n - 2)
+    return out
 
 
 def _anchored_line(x, y, k):
@@ -319,6 +363,59 @@ def _log_lifespan(g_feh, lt_logm, lt_logt, lt_n, lt_lo, lt_hi, logm, feh):
 def _lifespan_kernel(g_feh, lt_logm, lt_logt, lt_n, lt_lo, lt_hi, logm, feh, out, extrap):
     for s in nb.prange(logm.shape[0]):
         out[s], extrap[s] = _log_lifespan(g_feh, lt_logm, lt_logt, lt_n, lt_lo, lt_hi, logm[s], feh[s])
+
+
+@nb.njit(cache=True, inline="always")
+def _bracket_scan(x, v):
+    """:func:`_bracket` (the same index and weight: the largest i <= n − 2 with x[i] <= v, or 0),
+    found from a guess for a nearly uniform ``x`` corrected by a scan, not by bisection."""
+    n = x.shape[0]
+    g = (v - x[0]) / (x[n - 1] - x[0]) * (n - 1)
+    lo = int(g) if g > 0.0 else 0
+    if lo > n - 2:
+        lo = n - 2
+    while lo > 0 and x[lo] > v:
+        lo -= 1
+    while lo < n - 2 and x[lo + 1] <= v:
+        lo += 1
+    w = (v - x[lo]) / (x[lo + 1] - x[lo])
+    if w < 0.0:
+        w = 0.0
+    elif w > 1.0:
+        w = 1.0
+    return lo, w
+
+
+@nb.njit(cache=True, inline="always")
+def _log_lifespan_node_from(lt_logm, lt_logt, lt_n, lt_lo, lt_hi, i, logm, guess):
+    """:func:`_log_lifespan_node`, its table row found by a scan from ``guess`` (the same row:
+    the largest k <= n − 2 with lt_logm[i, k] <= logm) instead of by bisection."""
+    n = lt_n[i]
+    if logm < lt_logm[i, 0]:
+        return lt_lo[i, 0] + lt_lo[i, 1] * logm, True
+    if logm > lt_logm[i, n - 1]:
+        return lt_hi[i, 0] + lt_hi[i, 1] * logm, True
+    lo = min(max(guess, 0), n - 2)
+    while lo > 0 and lt_logm[i, lo] > logm:
+        lo -= 1
+    while lo < n - 2 and lt_logm[i, lo + 1] <= logm:
+        lo += 1
+    hi = lo + 1
+    t = (logm - lt_logm[i, lo]) / (lt_logm[i, hi] - lt_logm[i, lo])
+    return lt_logt[i, lo] + t * (lt_logt[i, hi] - lt_logt[i, lo]), False
+
+
+@nb.njit(cache=True, inline="always")
+def _log_lifespan_from(lt_logm, lt_logt, lt_n, lt_lo, lt_hi, lt_guess, i, w, logm, kb):
+    """:func:`_log_lifespan` with the [Fe/H] bracket (i, w) given and the lifespan tables' rows
+    guessed from the log-mass bin ``kb`` (``lt_guess``); the same result."""
+    a, ea = _log_lifespan_node_from(lt_logm, lt_logt, lt_n, lt_lo, lt_hi, i, logm, lt_guess[i, kb])
+    if w == 0.0:
+        return a, ea
+    b, eb = _log_lifespan_node_from(lt_logm, lt_logt, lt_n, lt_lo, lt_hi, i + 1, logm, lt_guess[i + 1, kb])
+    if w == 1.0:
+        return b, eb
+    return (1.0 - w) * a + w * b, ea or eb
 
 
 @nb.njit(cache=True, inline="always")
@@ -419,11 +516,17 @@ def _dying_mass_kernel(g_feh, lt_logm, lt_logt, lt_n, lt_lo, lt_hi, logt, feh, o
 
 
 @nb.njit(cache=True, inline="always")
-def _mass_at(data, row0, eep0, ks_i, ks_j, ws, nk, e):
+def _mass_at(mass0, base, ws, nk, e):
+    """Initial mass at EEP ``e`` of the isochrone blended from the ``nk`` grid isochrones whose
+    row of EEP e is ``base[q] + e``, with weights ``ws``."""
     m = 0.0
     for q in range(nk):
-        m += ws[q] * data[row0[ks_i[q], ks_j[q]] + e - eep0[ks_i[q], ks_j[q]], 0]
+        m += ws[q] * mass0[base[q] + e]
     return m
+
+
+#: stars per parallel chunk of :func:`_evolve_kernel`
+_CHUNK = 4096
 
 
 @nb.njit(cache=True, parallel=True)
@@ -434,6 +537,9 @@ def _evolve_kernel(
     eep0,
     nrow,
     data,
+    mass0,
+    eep_tab,
+    use_tab,
     phase,
     nuc_last,
     lt_logm,
@@ -441,6 +547,7 @@ def _evolve_kernel(
     lt_n,
     lt_lo,
     lt_hi,
+    lt_guess,
     mass_initial,
     log_age,
     feh,
@@ -456,93 +563,119 @@ def _evolve_kernel(
     +4 added when the lifespan was extrapolated.
     """
     ncol = data.shape[1]
-    for s in nb.prange(mass_initial.shape[0]):
-        M = mass_initial[s]
-        la = log_age[s]
-        fe = feh[s]
-        logt, extrap = _log_lifespan(g_feh, lt_logm, lt_logt, lt_n, lt_lo, lt_hi, np.log10(M), fe)
-        out_logt_life[s] = logt
-        alive = la < logt
-        i0, wf = _bracket(g_feh, fe)
-        j0, wa = _bracket(g_age, la)
+    nstar = mass_initial.shape[0]
+    for chunk in nb.prange((nstar + _CHUNK - 1) // _CHUNK):
         ks_i = np.empty(4, np.int64)
         ks_j = np.empty(4, np.int64)
+        base = np.empty(4, np.int64)  # row of EEP e in isochrone q: base[q] + e
         ws = np.empty(4)
-        nk = 0
-        for di in range(2):
-            for dj in range(2):
-                w = (wf if di else 1.0 - wf) * (wa if dj else 1.0 - wa)
-                if w > 0.0:
-                    ks_i[nk] = i0 + di
-                    ks_j[nk] = j0 + dj
-                    ws[nk] = w
-                    nk += 1
-        lo = -1
-        hi_all = 1 << 30
-        hi_nuc = 1 << 30
-        for q in range(nk):
-            a, b = ks_i[q], ks_j[q]
-            lo = max(lo, eep0[a, b])
-            hi_all = min(hi_all, eep0[a, b] + nrow[a, b] - 1)
-            hi_nuc = min(hi_nuc, nuc_last[a, b])
-        status = 0
-        if alive:
-            hi = hi_nuc
-        else:
-            lo = max(lo, 1409)
-            hi = hi_all
-        if hi < lo:
-            status = 3
-        else:
-            mlo = _mass_at(data, row0, eep0, ks_i, ks_j, ws, nk, lo)
-            mhi = _mass_at(data, row0, eep0, ks_i, ks_j, ws, nk, hi)
-            if not alive and (M < mlo or M > mhi):
+        for s in range(chunk * _CHUNK, min(nstar, (chunk + 1) * _CHUNK)):
+            M = mass_initial[s]
+            la = log_age[s]
+            fe = feh[s]
+            logm = np.log10(M)
+            kb = int((logm - _TAB_LOGM0) / _TAB_DLOGM)  # the star's bin in the lookup tables
+            kb = min(max(kb, 0), _TAB_N - 1)
+            i0, wf = _bracket_scan(g_feh, fe)
+            j0, wa = _bracket_scan(g_age, la)
+            logt, extrap = _log_lifespan_from(
+                lt_logm, lt_logt, lt_n, lt_lo, lt_hi, lt_guess, i0, wf, logm, kb
+            )
+            out_logt_life[s] = logt
+            alive = la < logt
+            nk = 0
+            for di in range(2):
+                for dj in range(2):
+                    w = (wf if di else 1.0 - wf) * (wa if dj else 1.0 - wa)
+                    if w > 0.0:
+                        ks_i[nk] = i0 + di
+                        ks_j[nk] = j0 + dj
+                        base[nk] = row0[i0 + di, j0 + dj] - eep0[i0 + di, j0 + dj]
+                        ws[nk] = w
+                        nk += 1
+            lo = -1
+            hi_all = 1 << 30
+            hi_nuc = 1 << 30
+            for q in range(nk):
+                a, b = ks_i[q], ks_j[q]
+                lo = max(lo, eep0[a, b])
+                hi_all = min(hi_all, eep0[a, b] + nrow[a, b] - 1)
+                hi_nuc = min(hi_nuc, nuc_last[a, b])
+            status = 0
+            if alive:
+                hi = hi_nuc
+            else:
+                lo = max(lo, 1409)
+                hi = hi_all
+            if hi < lo:
                 status = 3
             else:
-                if alive:
-                    status = 0
+                mlo = _mass_at(mass0, base, ws, nk, lo)
+                mhi = _mass_at(mass0, base, ws, nk, hi)
+                if not alive and (M < mlo or M > mhi):
+                    status = 3
                 else:
-                    status = 2
-                # bisection: largest e in [lo, hi] with m(e) <= M
-                if M <= mlo:
-                    e, t = lo, 0.0
-                    if M < mlo and alive:
-                        status = 1
-                elif M >= mhi:
-                    e, t = hi, 0.0
-                else:
-                    a, b = lo, hi
-                    while b - a > 1:
-                        mid = (a + b) >> 1
-                        if _mass_at(data, row0, eep0, ks_i, ks_j, ws, nk, mid) <= M:
-                            a = mid
-                        else:
-                            b = mid
-                    ma = _mass_at(data, row0, eep0, ks_i, ks_j, ws, nk, a)
-                    mb = _mass_at(data, row0, eep0, ks_i, ks_j, ws, nk, b)
-                    e = a
-                    t = (M - ma) / (mb - ma) if mb > ma else 0.0
-                for c in range(1, ncol):
-                    v = 0.0
-                    for q in range(nk):
-                        r = row0[ks_i[q], ks_j[q]] + e - eep0[ks_i[q], ks_j[q]]
-                        if t > 0.0:
-                            v += ws[q] * ((1.0 - t) * data[r, c] + t * data[r + 1, c])
-                        else:
-                            v += ws[q] * data[r, c]
-                    out[s, c - 1] = v
-                # phase: the row nearest in EEP of the heaviest-weighted isochrone
-                qbest = 0
-                for q in range(1, nk):
-                    if ws[q] > ws[qbest]:
-                        qbest = q
-                en = e + 1 if t > 0.5 else e
-                out_phase[s] = phase[row0[ks_i[qbest], ks_j[qbest]] + en - eep0[ks_i[qbest], ks_j[qbest]]]
-        if status == 3:
-            for c in range(ncol - 1):
-                out[s, c] = np.nan
-            out_phase[s] = -1
-        out_status[s] = status + (4 if extrap else 0)
+                    if alive:
+                        status = 0
+                    else:
+                        status = 2
+                    # bisection: largest e in [lo, hi] with m(e) <= M
+                    if M <= mlo:
+                        e, t = lo, 0.0
+                        if M < mlo and alive:
+                            status = 1
+                    elif M >= mhi:
+                        e, t = hi, 0.0
+                    else:
+                        a, b = lo, hi
+                        if use_tab:
+                            # start from the lookup's bracket [a0, b0] when it holds the answer:
+                            # m(e) is non-decreasing, so the largest e with m(e) <= M is unique
+                            # and bisecting any bracket with m(a0) <= M < m(b0) finds the same e
+                            a0 = 1 << 30
+                            b0 = -1
+                            for q in range(nk):
+                                a0 = min(a0, eep_tab[ks_i[q], ks_j[q], kb])
+                                b0 = max(b0, eep_tab[ks_i[q], ks_j[q], kb + 1] + 1)
+                            a0 = max(a0, lo)
+                            b0 = min(b0, hi)
+                            if (
+                                a0 < b0
+                                and _mass_at(mass0, base, ws, nk, a0) <= M
+                                and _mass_at(mass0, base, ws, nk, b0) > M
+                            ):
+                                a, b = a0, b0
+                        while b - a > 1:
+                            mid = (a + b) >> 1
+                            if _mass_at(mass0, base, ws, nk, mid) <= M:
+                                a = mid
+                            else:
+                                b = mid
+                        ma = _mass_at(mass0, base, ws, nk, a)
+                        mb = _mass_at(mass0, base, ws, nk, b)
+                        e = a
+                        t = (M - ma) / (mb - ma) if mb > ma else 0.0
+                    for c in range(1, ncol):
+                        v = 0.0
+                        for q in range(nk):
+                            r = base[q] + e
+                            if t > 0.0:
+                                v += ws[q] * ((1.0 - t) * data[r, c] + t * data[r + 1, c])
+                            else:
+                                v += ws[q] * data[r, c]
+                        out[s, c - 1] = v
+                    # phase: the row nearest in EEP of the heaviest-weighted isochrone
+                    qbest = 0
+                    for q in range(1, nk):
+                        if ws[q] > ws[qbest]:
+                            qbest = q
+                    en = e + 1 if t > 0.5 else e
+                    out_phase[s] = phase[base[qbest] + en]
+            if status == 3:
+                for c in range(ncol - 1):
+                    out[s, c] = np.nan
+                out_phase[s] = -1
+            out_status[s] = status + (4 if extrap else 0)
 
 
 # ----------------------------------------------------------------------------- public API
@@ -601,6 +734,9 @@ def evolve_arrays(mass_initial, age, feh) -> dict[str, np.ndarray]:
         g.eep0,
         g.n,
         g.data,
+        g.mass0,
+        g.eep_tab,
+        g.mass_monotone,
         g.phase,
         g.nuc_last,
         g.lt_logm,
@@ -608,6 +744,7 @@ def evolve_arrays(mass_initial, age, feh) -> dict[str, np.ndarray]:
         g.lt_n,
         g.lt_lo,
         g.lt_hi,
+        g.lt_guess,
         m,
         la,
         fe,
