@@ -42,7 +42,7 @@ from . import __version__
 from .errors import InvalidParameterError
 from .evolution import evolve_through
 from .extinction import DustDisk, band_extinction
-from .frames import galactocentric, icrs_to_galactic, lonlat
+from .frames import galactocentric, icrs_to_galactic
 from .galaxy import COMPONENT_NAMES, Component, Population
 from .isochrones import FEH_RANGE, dying_mass
 from .photometry import absolute_magnitudes, load_bc_grid
@@ -171,6 +171,9 @@ WINDOWS = ("alive", "remnant")  # a star is drawn from one of two mass windows
 X_PAD = 0.005             # relative padding of the windows in x = m / m_dying
 F_PAD = 0.02              # relative padding of the largest window fraction in a cell
 MD_SUB = 8                # the dying mass is interpolated on an MD_SUB × MD_SUB grid per cell
+HOLE_MARGIN = 0.3         # mag: holes need samples fainter than the limit + MARGIN + this
+ALIVE_KEEP = 3e-4         # living stars' holes end below x = 1 − this (AGB stars seen to 2e-4)
+HOLE_PAD_DEX = 0.1        # holes are narrowed by this much in log |x − 1| at both ends
 N_HOLES = 2               # faint runs of x cut out of each window (the red clump, the lower RGB)
 
 
@@ -352,7 +355,15 @@ def _build_mass_table(pop: Population, band: str) -> _Table:
     x_hi[0] = np.minimum(x_hi[0], (1.0 + eps)[:, None])
     x_lo[1] = np.maximum(x_lo[1], (1.0 - eps)[:, None])
     x_lo, x_hi = np.where(x_hi > x_lo, x_lo, 1.0), np.where(x_hi > x_lo, x_hi, 0.0)
-    hole_lo, hole_hi = _holes(mag2.reshape(4, C, -1), dead2.reshape(4, C, -1), dense, eps, x_lo, x_hi)
+    # holes are judged at the corners and on a 3 × 3 grid over all the cell's stars can reach
+    # (the end cells' [Fe/H] tails included)
+    t3 = np.array([0.0, 0.5, 1.0])
+    pa, pf = (v.reshape(C, -1).T.ravel() for v in _cell_points(age_lo, age_hi, feh_lo, feh_hi, t3))
+    mag9, dead9 = _dense_samples(pa, pf, dense, imf, band)
+    nd = len(dense)
+    hole_lo, hole_hi = _holes(np.concatenate([mag2.reshape(4, C, -1)[:, :, -nd:], mag9.reshape(9, C, -1)]),
+                              np.concatenate([dead2.reshape(4, C, -1)[:, :, -nd:], dead9.reshape(9, C, -1)]),
+                              dense, eps, x_lo, x_hi)
     # the largest IMF fraction of a window over the cell: the dying mass inside a cell lies
     # between its corners' (it is interpolated between them), and the fraction is not always
     # monotonic in it (the IMF's slope changes at its breaks), so scan that range finely;
@@ -419,31 +430,66 @@ def _interpolation_error(grid: _Table) -> np.ndarray:
     return 1.5 * err.reshape(C, -1).max(axis=1) + 2e-5
 
 
+def _dense_samples(age, feh, dense, imf, band):
+    """Absolute magnitudes in ``band`` and death flags (len(age), len(dense)) of stars of x =
+    ``dense`` at each (``age``, ``feh``); masses outside the IMF get +inf (never drawn)."""
+    md = dying_mass(age, feh)
+    m = md[:, None] * dense[None, :]
+    ok = (m >= imf.m_min) & (m <= imf.m_max)
+    mag = np.full(m.shape, np.inf)
+    dead = np.zeros(m.shape, bool)
+    a = np.broadcast_to(np.maximum(age, 1e5)[:, None], m.shape)[ok]
+    f = np.broadcast_to(np.asarray(feh)[:, None], m.shape)[ok]
+    s = evolve_through(m[ok], a, f)
+    mag[ok] = absolute_magnitudes(s["log_L"], s["log_Teff"], s["log_g"], s["feh"])["M_" + band]
+    dead[ok] = ~s["alive"]
+    return mag, dead
+
+
+def _toward_one(x, up: int) -> np.ndarray:
+    """A hole's edge ``x`` moved inwards (``up`` = +1 for a lower edge, −1 for an upper one)
+    by ``HOLE_PAD_DEX`` in |x − 1|, the distance to the dying mass on whose log scale the
+    phases are sampled: the edges of a phase can move a little across a cell in ways its
+    corners do not show (near the mass where helium ignition stops being degenerate)."""
+    k = 10.0 ** HOLE_PAD_DEX
+    below = x < 1.0
+    y = np.abs(x - 1.0)
+    grow = (below & (up < 0)) | (~below & (up > 0))   # moving away from 1
+    y = np.where(grow, y * k, y / k)
+    return np.where(below, 1.0 - y, 1.0 + y)
+
+
 def _holes(mag, dead, dense, eps, x_lo, x_hi):
-    """Per window, cell and limit, the ``N_HOLES`` runs of the dense x samples (both sides of
-    x = 1) that take most out of the window [``x_lo``, ``x_hi``] at which every corner of the cell is fainter than the limit (+ ``MARGIN``)
-    or is of the other window's kind, each shrunk by 2 × the interpolation error ``eps`` at both
-    ends: no star drawn in them could be brighter than the limit. ``mag``, ``dead``: (4, C,
-    samples) with the dense samples last; a non-finite magnitude counts as bright. Returns
-    (W, N_HOLES, C, L) edges, the holes of a window in order of x."""
+    """Per cell and limit, the ``N_HOLES`` runs of the dense x samples that take most out of
+    the living stars' window [``x_lo``, ``x_hi``], among the runs where every point sampled in
+    the cell (its corners, a 3 × 3 grid) is fainter than the limit (+ ``MARGIN`` +
+    ``HOLE_MARGIN``) or dead. A run spans from its first to its last faint sample, narrowed by
+    ``HOLE_PAD_DEX`` and by 2 × the dying mass's interpolation error ``eps`` at both ends, and
+    ends below x = 1 − ``ALIVE_KEEP``, so no star drawn in it could be brighter than the
+    limit. ``mag``, ``dead``: (points, C, dense samples); a non-finite magnitude counts as
+    bright. Returns (W, N_HOLES, C, L) edges, a window's holes in order of x (the remnants'
+    window has none)."""
     nC, nL = mag.shape[1], len(L_GRID)
     nd = len(dense)
-    mag, dead = mag[:, :, -nd:], dead[:, :, -nd:]
     order = np.argsort(dense)
     xs, mag, dead = dense[order], mag[:, :, order], dead[:, :, order]
     hole_lo = np.ones((len(WINDOWS), N_HOLES, nC, nL))
     hole_hi = np.zeros((len(WINDOWS), N_HOLES, nC, nL))
     idx = np.arange(nd)
     rows = np.arange(nL)[:, None]
-    for w, want_dead in enumerate((False, True)):
+    # living stars only: a remnant's brightness (post-AGB stars, white dwarfs cooling) changes
+    # too fast across a cell for its corners and centre to bound it (tried and seen)
+    for w, want_dead in enumerate((False,)):
         eff = np.where(dead != want_dead, np.inf, np.where(np.isnan(mag), -np.inf, mag))
         faintest_ok = eff.min(axis=0)                                   # (C, samples)
         for k in range(nC):
-            faint = faintest_ok[k][None, :] >= (L_GRID + MARGIN)[:, None]   # (L, samples)
+            faint = faintest_ok[k][None, :] >= (L_GRID + MARGIN + HOLE_MARGIN)[:, None]  # (L, samples)
             start = np.minimum(np.maximum.accumulate(np.where(faint, -1, idx[None, :]), axis=1) + 1, nd - 1)
             last = faint & np.concatenate([~faint[:, 1:], np.ones((nL, 1), bool)], axis=1)
-            lo_all = xs[start] * (1.0 + 2.0 * eps[k])                   # runs, at their ends
-            hi_all = np.broadcast_to(xs[None, :] * (1.0 - 2.0 * eps[k]), lo_all.shape)
+            lo_all = _toward_one(xs[start], +1) * (1.0 + 2.0 * eps[k])   # runs, at their ends
+            hi_all = np.broadcast_to(_toward_one(xs, -1)[None, :] * (1.0 - 2.0 * eps[k]), lo_all.shape)
+            # never cut the end of a living star's life (the AGB: its brightness jumps)
+            hi_all = np.minimum(hi_all, 1.0 - ALIVE_KEEP)
             inside = (np.minimum(hi_all, x_hi[w, k][:, None]) - np.maximum(lo_all, x_lo[w, k][:, None]))
             width = np.where(last & (hi_all > lo_all), inside, -1.0)
             j = np.sort(np.argsort(width, axis=1)[:, -N_HOLES:], axis=1)    # (L, H), in x order
@@ -686,14 +732,11 @@ def _births_for_pixels(block, sky: _Shells, pops, tables, lim: Limit, dust: Dust
     (age × [Fe/H]) cell, its mass from the IMF truncated to the cell's window, its age, [Fe/H]
     and place in the shell.
     """
-    from astropy_healpix import healpix_to_lonlat
-    from astropy_healpix import healpy as hp
-
     nside = sky.nside
-    ra_c, dec_c = hp.pix2ang(nside, block, nest=True, lonlat=True)
-    l_c, b_c = icrs_to_galactic(np.asarray(ra_c), np.asarray(dec_c))
-    corners = np.asarray(hp.boundaries(nside, block, step=1, nest=True)).reshape(len(block), 3, 4)
-    cl, cb = icrs_to_galactic(*lonlat(np.transpose(corners, (0, 2, 1))))
+    l_c, b_c = icrs_to_galactic(*_healpix_radec(block, nside, 0.5, 0.5))
+    # the pixel's four corners
+    cl, cb = icrs_to_galactic(*_healpix_radec(block[:, None], nside, np.array([0.0, 1.0, 1.0, 0.0]),
+                                              np.array([0.0, 0.0, 1.0, 1.0])))
     lls = np.concatenate([l_c[:, None], cl], axis=1)
     bbs = np.concatenate([b_c[:, None], cb], axis=1)
     # least dust seen anywhere in the pixel, at each shell's inner edge
@@ -765,10 +808,45 @@ def _births_for_pixels(block, sky: _Shells, pops, tables, lim: Limit, dust: Dust
     m, age, feh, comp_code = m[keep], age[keep], feh[keep], comp_code[keep]
     u, d, pix, win = u[keep], d[keep], block[kpix[keep]], win[keep]
     # HEALPix is an equal-area projection, so uniform (dx, dy) is uniform on the sky in a pixel
-    lon, lat = healpix_to_lonlat(pix, nside, dx=u[:, 5], dy=u[:, 6], order="nested")
-    return {"m": m, "age": age, "feh": feh, "d": d,
-            "ra": np.degrees(np.asarray(lon.rad)), "dec": np.degrees(np.asarray(lat.rad)),
+    ra, dec = _healpix_radec(pix, nside, u[:, 5], u[:, 6])
+    return {"m": m, "age": age, "feh": feh, "d": d, "ra": ra, "dec": dec,
             "comp": comp_code, "pix": pix, "window": win}
+
+
+_JRLL = np.array([2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4])  # HEALPix base pixels: ring and
+_JPLL = np.array([1, 3, 5, 7, 0, 2, 4, 6, 1, 3, 5, 7])  # longitude numbers (Górski et al. 2005)
+
+
+def _compress_bits(v: np.ndarray) -> np.ndarray:
+    """The even bits of ``v`` packed together (de-interleaves a nested HEALPix index)."""
+    v = v & 0x5555555555555555
+    v = (v | (v >> 1)) & 0x3333333333333333
+    v = (v | (v >> 2)) & 0x0F0F0F0F0F0F0F0F
+    v = (v | (v >> 4)) & 0x00FF00FF00FF00FF
+    v = (v | (v >> 8)) & 0x0000FFFF0000FFFF
+    return (v | (v >> 16)) & 0x00000000FFFFFFFF
+
+
+def _healpix_radec(pix, nside: int, dx, dy) -> tuple[np.ndarray, np.ndarray]:
+    """RA, Dec (deg) of the point at offsets (``dx``, ``dy``) in [0, 1] inside nested HEALPix
+    pixels (0.5, 0.5: the centre; the corners at 0 and 1), as ``astropy_healpix``'s
+    ``healpix_to_lonlat`` gives them (to 1e-13 rad, tested) without importing astropy, which
+    took a third of a second of every run. The face-coordinate formulae of HEALPix C++
+    (``xyf2loc``)."""
+    pix = np.asarray(pix, np.int64)
+    face, ipf = np.divmod(pix, nside * nside)
+    x = (_compress_bits(ipf) + np.asarray(dx, float)) / nside
+    y = (_compress_bits(ipf >> 1) + np.asarray(dy, float)) / nside
+    jr = _JRLL[face] - x - y
+    polar = (jr < 1) | (jr > 3)
+    nr = np.where(jr < 1, jr, np.where(jr > 3, 4.0 - jr, 1.0))
+    tmp = nr * nr / 3.0
+    z = np.where(jr < 1, 1.0 - tmp, np.where(jr > 3, tmp - 1.0, (2.0 - jr) * 2.0 / 3.0))
+    sth = np.where(polar, np.sqrt(tmp * (2.0 - tmp)), np.sqrt(np.maximum(1.0 - z * z, 0.0)))
+    t = (_JPLL[face] * nr + x - y) % 8.0
+    phi = np.where(nr > 1e-15, 0.25 * np.pi * t / np.where(nr > 1e-15, nr, 1.0), 0.0)
+    ra = np.degrees(phi)
+    return np.where(ra >= 360.0, ra - 360.0, ra), np.degrees(np.arctan2(z, sth))
 
 
 def _dying_mass_in_cell(tab: _Table, cell, age, feh) -> np.ndarray:
