@@ -7,15 +7,18 @@ cell a table built once from MIST (and cached on disk) gives, for any absolute-m
 the window of x = m / m_dying(age, [Fe/H]) in which a star can be brighter than L, for living
 stars and for remnants apart: giants sit a hair below x = 1 at every age, so their windows are
 narrow. In a shell at distance d behind at least A_V of dust only stars with
-M < limit − DM(d) − k_min·A_V can be seen, so only those windows are drawn: the expected number
-is (initial mass in the shell / mean IMF mass) × Σ cells (weight × the window's largest IMF
-fraction over the cell); the count is Poisson; each star gets its cell, age and [Fe/H], and is
-kept with probability (its own window's fraction / the largest) — an exact thinning — with its
-mass from the IMF truncated to its window by exact inverse CDF; positions are uniform in the
-shell's volume inside the pixel. The drawn stars are evolved, made to shine, dimmed by dust,
-and kept if brighter than the limit and drawn from the window of what they turned out to be
-(living or dead), so none is made twice. Brute-force tests (every star in a volume) check that
-nothing bright is missed.
+M < limit − DM(d) − k_min·A_V can be seen, so only those windows are drawn, less up to two
+faint runs of x inside the living stars' window (the red clump between the bright upper RGB and
+the AGB, the lower RGB: x where every sampled point of the cell is fainter than the limit by a
+margin): the expected number is (initial mass in the shell / mean IMF mass) × Σ cells (weight ×
+the window's largest IMF fraction over the cell); the count is Poisson; each star gets its cell,
+age, [Fe/H] and place (uniform in the shell's volume inside the pixel), and is kept with
+probability (its own window's fraction at its own distance / the largest) — an exact thinning —
+with its mass from the IMF truncated to its window by exact inverse CDF. The drawn stars are
+evolved, made to shine, dimmed by dust, and kept if brighter than the limit and drawn from the
+window of what they turned out to be (living or dead), so none is made twice. Brute-force tests
+(every star in a volume) check that nothing bright is missed; another puts stars in the holes
+and checks none is bright.
 
 Determinism: each pixel draws from its own generator,
 ``SeedSequence(seed, spawn_key=(pixel,))``, and the output is ordered by pixel, so the same
