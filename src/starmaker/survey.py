@@ -7,15 +7,18 @@ cell a table built once from MIST (and cached on disk) gives, for any absolute-m
 the window of x = m / m_dying(age, [Fe/H]) in which a star can be brighter than L, for living
 stars and for remnants apart: giants sit a hair below x = 1 at every age, so their windows are
 narrow. In a shell at distance d behind at least A_V of dust only stars with
-M < limit − DM(d) − k_min·A_V can be seen, so only those windows are drawn: the expected number
-is (initial mass in the shell / mean IMF mass) × Σ cells (weight × the window's largest IMF
-fraction over the cell); the count is Poisson; each star gets its cell, age and [Fe/H], and is
-kept with probability (its own window's fraction / the largest) — an exact thinning — with its
-mass from the IMF truncated to its window by exact inverse CDF; positions are uniform in the
-shell's volume inside the pixel. The drawn stars are evolved, made to shine, dimmed by dust,
-and kept if brighter than the limit and drawn from the window of what they turned out to be
-(living or dead), so none is made twice. Brute-force tests (every star in a volume) check that
-nothing bright is missed.
+M < limit − DM(d) − k_min·A_V can be seen, so only those windows are drawn, less up to two
+faint runs of x inside the living stars' window (the red clump between the bright upper RGB and
+the AGB, the lower RGB: x where every sampled point of the cell is fainter than the limit by a
+margin): the expected number is (initial mass in the shell / mean IMF mass) × Σ cells (weight ×
+the window's largest IMF fraction over the cell); the count is Poisson; each star gets its cell,
+age, [Fe/H] and place (uniform in the shell's volume inside the pixel), and is kept with
+probability (its own window's fraction at its own distance / the largest) — an exact thinning —
+with its mass from the IMF truncated to its window by exact inverse CDF. The drawn stars are
+evolved, made to shine, dimmed by dust, and kept if brighter than the limit and drawn from the
+window of what they turned out to be (living or dead), so none is made twice. Brute-force tests
+(every star in a volume) check that nothing bright is missed; another puts stars in the holes
+and checks none is bright.
 
 Determinism: each pixel draws from its own generator,
 ``SeedSequence(seed, spawn_key=(pixel,))``, and the output is ordered by pixel, so the same
@@ -42,7 +45,7 @@ from . import __version__
 from .errors import InvalidParameterError
 from .evolution import evolve_through
 from .extinction import DustDisk, band_extinction
-from .frames import galactocentric, icrs_to_galactic, lonlat
+from .frames import galactocentric, icrs_to_galactic
 from .galaxy import COMPONENT_NAMES, Component, Population
 from .isochrones import FEH_RANGE, dying_mass
 from .photometry import absolute_magnitudes, load_bc_grid
@@ -170,6 +173,11 @@ AGE_CELL_DEX = 0.05       # width of the age cells in log age
 WINDOWS = ("alive", "remnant")  # a star is drawn from one of two mass windows
 X_PAD = 0.005             # relative padding of the windows in x = m / m_dying
 F_PAD = 0.02              # relative padding of the largest window fraction in a cell
+MD_SUB = 8                # the dying mass is interpolated on an MD_SUB × MD_SUB grid per cell
+HOLE_MARGIN = 0.3         # mag: holes need samples fainter than the limit + MARGIN + this
+ALIVE_KEEP = 3e-4         # living stars' holes end below x = 1 − this (AGB stars seen to 2e-4)
+HOLE_PAD_DEX = 0.1        # holes are narrowed by this much in log |x − 1| at both ends
+N_HOLES = 2               # faint runs of x cut out of each window (the red clump, the lower RGB)
 
 
 @dataclass(frozen=True)
@@ -184,9 +192,11 @@ class _Table:
     q_hi: np.ndarray
     x_lo: np.ndarray      # (W, C, L) window in x = m / dying mass(age, [Fe/H])
     x_hi: np.ndarray
-    feh_lo: np.ndarray    # (C,) [Fe/H] at the cell's quantile edges (clipped to the grid)
-    feh_hi: np.ndarray
-    md: np.ndarray        # (4, C) dying mass at the corners (age lo/hi × [Fe/H] lo/hi), M☉
+    hole_lo: np.ndarray   # (W, H, C, L) parts of the window faint everywhere in the cell, in
+    hole_hi: np.ndarray   # order of x (empty when lo >= hi): the red clump, the lower RGB…
+    feh_lo: np.ndarray    # (C,) [Fe/H] range of the cell's stars (the end cells reach the grid's
+    feh_hi: np.ndarray    # edges: their tails beyond 4σ are drawn too)
+    log_md: np.ndarray    # (C, S+1, S+1) ln dying mass (M☉) on a grid over (log age, [Fe/H])
     f_max: np.ndarray     # (W, C, L) upper bound of the IMF fraction in the window over the cell
     total: np.ndarray     # (W, L): sum over cells of weight × f_max
     cum: np.ndarray       # (W, L, C) flattened as row + cumulative share: picks a cell per star
@@ -293,21 +303,21 @@ def _build_mass_table(pop: Population, band: str) -> _Table:
     imf = pop.imf
     C = len(age_lo)
     ca = np.concatenate([age_lo, age_hi, age_lo, age_hi])            # (4C,) corners
-    feh_lo, feh_hi = _feh_at(pop, q_lo), _feh_at(pop, q_hi)
-    cf = np.concatenate([feh_lo, feh_lo, feh_hi, feh_hi])
+    c_feh_lo, c_feh_hi = _feh_at(pop, q_lo), _feh_at(pop, q_hi)
+    cf = np.concatenate([c_feh_lo, c_feh_lo, c_feh_hi, c_feh_hi])
     cid = np.tile(np.arange(C), 4)
     md = dying_mass(ca, cf)
     base = np.geomspace(imf.m_min, imf.m_max, 400)
     # dense in x = m / m_dying on both sides of 1: giants just below, the brief bright start of
     # a white dwarf's cooling just above (without these the remnant window spans whole % in x)
     dense = np.concatenate([1.0 - np.geomspace(1e-6, 0.3, 300), 1.0 + np.geomspace(1e-6, 0.1, 100)])
-    m = np.concatenate([np.broadcast_to(base, (len(ca), len(base))), md[:, None] * dense[None, :]], axis=1)
-    a = np.broadcast_to(ca[:, None], m.shape)
-    f = np.broadcast_to(cf[:, None], m.shape)
-    c = np.broadcast_to(cid[:, None], m.shape)
-    x = m / md[:, None]
-    ok = (m >= imf.m_min) & (m <= imf.m_max)
-    m, a, f, c, x = m[ok], a[ok], f[ok], c[ok], x[ok]
+    m2 = np.concatenate([np.broadcast_to(base, (len(ca), len(base))), md[:, None] * dense[None, :]], axis=1)
+    a = np.broadcast_to(ca[:, None], m2.shape)
+    f = np.broadcast_to(cf[:, None], m2.shape)
+    c = np.broadcast_to(cid[:, None], m2.shape)
+    x = m2 / md[:, None]
+    ok2 = (m2 >= imf.m_min) & (m2 <= imf.m_max)
+    m, a, f, c, x = m2[ok2], a[ok2], f[ok2], c[ok2], x[ok2]
     mag = np.empty(len(m))
     dead = np.empty(len(m), bool)
     step = 400_000
@@ -315,6 +325,9 @@ def _build_mass_table(pop: Population, band: str) -> _Table:
         s = evolve_through(m[i:i + step], np.maximum(a[i:i + step], 1e5), f[i:i + step])
         mag[i:i + step] = absolute_magnitudes(s["log_L"], s["log_Teff"], s["log_g"], s["feh"])["M_" + band]
         dead[i:i + step] = ~s["alive"]
+    mag2 = np.full(m2.shape, np.inf)    # the corners' samples on the 2-D grid, for the holes
+    dead2 = np.zeros(m2.shape, bool)
+    mag2[ok2], dead2[ok2] = mag, dead
     good = np.isfinite(mag)
     nL = len(L_GRID)
     x_lo = np.ones((len(WINDOWS), C, nL))
@@ -334,17 +347,36 @@ def _build_mass_table(pop: Population, band: str) -> _Table:
             jj = np.maximum(j - 1, 0)
             x_lo[w, k] = np.where(has, np.minimum.accumulate(xx)[jj] * (1.0 - X_PAD), 1.0)
             x_hi[w, k] = np.where(has, np.maximum.accumulate(xx)[jj] * (1.0 + X_PAD), 0.0)
+    feh_lo = np.where(q_lo <= 0.0, FEH_RANGE[0], c_feh_lo) if pop.feh_sigma > 0 else c_feh_lo
+    feh_hi = np.where(q_hi >= 1.0, FEH_RANGE[1], c_feh_hi) if pop.feh_sigma > 0 else c_feh_hi
+    t = np.linspace(0.0, 1.0, MD_SUB + 1)
+    log_md = np.log(dying_mass(*_cell_points(age_lo, age_hi, feh_lo, feh_hi, t)))
+    grid = _Table(age_lo, age_hi, q_lo, q_hi, *([None] * 4), feh_lo, feh_hi, log_md, None, None, None)
+    eps = _interpolation_error(grid)
+    # a living star has a true x below 1, a remnant above: with the drawn x off by at most eps,
+    # the windows need not reach further across x = 1 than that (X_PAD may be wider)
+    x_hi[0] = np.minimum(x_hi[0], (1.0 + eps)[:, None])
+    x_lo[1] = np.maximum(x_lo[1], (1.0 - eps)[:, None])
+    x_lo, x_hi = np.where(x_hi > x_lo, x_lo, 1.0), np.where(x_hi > x_lo, x_hi, 0.0)
+    # holes are judged at the corners and on a 3 × 3 grid over all the cell's stars can reach
+    # (the end cells' [Fe/H] tails included)
+    t3 = np.array([0.0, 0.5, 1.0])
+    pa, pf = (v.reshape(C, -1).T.ravel() for v in _cell_points(age_lo, age_hi, feh_lo, feh_hi, t3))
+    mag9, dead9 = _dense_samples(pa, pf, dense, imf, band)
+    nd = len(dense)
+    hole_lo, hole_hi = _holes(np.concatenate([mag2.reshape(4, C, -1)[:, :, -nd:], mag9.reshape(9, C, -1)]),
+                              np.concatenate([dead2.reshape(4, C, -1)[:, :, -nd:], dead9.reshape(9, C, -1)]),
+                              dense, eps, x_lo, x_hi)
     # the largest IMF fraction of a window over the cell: the dying mass inside a cell lies
     # between its corners' (it is interpolated between them), and the fraction is not always
     # monotonic in it (the IMF's slope changes at its breaks), so scan that range finely;
     # F_PAD covers what falls between the scan's points (tests count the stars above it)
-    md4 = md.reshape(4, C)
     f_max = np.zeros_like(x_lo)
+    md_min, md_max = np.exp(log_md.min(axis=(1, 2))), np.exp(log_md.max(axis=(1, 2)))
     for t in np.linspace(0.0, 1.0, 17):
-        md_t = md4.min(axis=0) ** (1.0 - t) * md4.max(axis=0) ** t
-        lo = np.clip(x_lo * md_t[None, :, None], imf.m_min, imf.m_max)
-        hi = np.clip(x_hi * md_t[None, :, None], imf.m_min, imf.m_max)
-        f_max = np.maximum(f_max, imf.cdf(hi) - imf.cdf(lo))
+        md_t = md_min ** (1.0 - t) * md_max ** t
+        f_max = np.maximum(f_max, _window_cdf(imf, x_lo, x_hi, hole_lo.transpose(1, 0, 2, 3),
+                                                   hole_hi.transpose(1, 0, 2, 3), md_t[None, :, None])[2])
     f_max = np.where(x_hi > x_lo, f_max * (1.0 + F_PAD), 0.0)
     frac = f_max * weight[None, :, None]                               # (W, C, L)
     total = frac.sum(axis=1)                                           # (W, L)
@@ -352,7 +384,123 @@ def _build_mass_table(pop: Population, band: str) -> _Table:
     share /= np.where(total > 0, total, 1.0)[:, :, None]
     rows = np.arange(len(WINDOWS) * nL, dtype=float).reshape(len(WINDOWS), nL, 1)
     cum = (rows + np.minimum(share, 1.0)).ravel()
-    return _Table(age_lo, age_hi, q_lo, q_hi, x_lo, x_hi, feh_lo, feh_hi, md4, f_max, total, cum)
+    return _Table(age_lo, age_hi, q_lo, q_hi, x_lo, x_hi, hole_lo, hole_hi, feh_lo, feh_hi, log_md,
+                  f_max, total, cum)
+
+
+def _window_cdf(imf, x_lo, x_hi, hole_lo, hole_hi, md):
+    """IMF CDF at a window's lower edge and its holes' (masses = x × ``md``, clipped to the
+    IMF's range and the holes to the window; ``hole_lo``, ``hole_hi``: (H, ...), disjoint and in
+    order) and the window's IMF fraction without the holes."""
+    lo = np.clip(x_lo * md, imf.m_min, imf.m_max)
+    hi = np.clip(x_hi * md, lo, imf.m_max)
+    c_lo = imf.cdf(lo)
+    frac = imf.cdf(hi) - c_lo
+    holes = []
+    for h in range(len(hole_lo)):
+        h_lo = np.clip(hole_lo[h] * md, lo, hi)
+        ch_lo, ch_hi = imf.cdf(h_lo), imf.cdf(np.clip(hole_hi[h] * md, h_lo, hi))
+        frac = frac - (ch_hi - ch_lo)
+        holes.append((ch_lo, ch_hi))
+    return c_lo, holes, np.maximum(frac, 0.0)
+
+
+def _ppf_without_holes(imf, c_lo, holes, frac, u) -> np.ndarray:
+    """Masses from the IMF truncated to a window less its holes (exact inverse CDF): the
+    holes' shares are skipped, in order."""
+    v = c_lo + u * frac
+    for ch_lo, ch_hi in holes:
+        v = np.where(v >= ch_lo, v + (ch_hi - ch_lo), v)
+    return imf.ppf(v)
+
+
+def _cell_points(age_lo, age_hi, feh_lo, feh_hi, t):
+    """Ages and [Fe/H] (C, n, n) at fractions ``t`` of each cell's log age and [Fe/H] ranges."""
+    age = age_lo[:, None, None] * (age_hi / age_lo)[:, None, None] ** t[None, :, None]
+    feh = feh_lo[:, None, None] + (feh_hi - feh_lo)[:, None, None] * t[None, None, :]
+    return np.broadcast_arrays(age, feh)
+
+
+def _interpolation_error(grid: _Table) -> np.ndarray:
+    """Per cell, a bound on |true dying mass / the draw's interpolated one − 1| anywhere a star
+    of the cell can be drawn: the largest on a grid 4× finer than the interpolation's, offset
+    from its nodes, × 1.5 + 2·10⁻⁵."""
+    C = len(grid.age_lo)
+    t = (np.arange(4 * MD_SUB) + 0.5) / (4 * MD_SUB)
+    age, feh = (v.ravel() for v in _cell_points(grid.age_lo, grid.age_hi, grid.feh_lo, grid.feh_hi, t))
+    cell = np.repeat(np.arange(C), len(t) ** 2)
+    err = np.abs(dying_mass(age, feh) / _dying_mass_in_cell(grid, cell, age, feh) - 1.0)
+    return 1.5 * err.reshape(C, -1).max(axis=1) + 2e-5
+
+
+def _dense_samples(age, feh, dense, imf, band):
+    """Absolute magnitudes in ``band`` and death flags (len(age), len(dense)) of stars of x =
+    ``dense`` at each (``age``, ``feh``); masses outside the IMF get +inf (never drawn)."""
+    md = dying_mass(age, feh)
+    m = md[:, None] * dense[None, :]
+    ok = (m >= imf.m_min) & (m <= imf.m_max)
+    mag = np.full(m.shape, np.inf)
+    dead = np.zeros(m.shape, bool)
+    a = np.broadcast_to(np.maximum(age, 1e5)[:, None], m.shape)[ok]
+    f = np.broadcast_to(np.asarray(feh)[:, None], m.shape)[ok]
+    s = evolve_through(m[ok], a, f)
+    mag[ok] = absolute_magnitudes(s["log_L"], s["log_Teff"], s["log_g"], s["feh"])["M_" + band]
+    dead[ok] = ~s["alive"]
+    return mag, dead
+
+
+def _toward_one(x, up: int) -> np.ndarray:
+    """A hole's edge ``x`` moved inwards (``up`` = +1 for a lower edge, −1 for an upper one)
+    by ``HOLE_PAD_DEX`` in |x − 1|, the distance to the dying mass on whose log scale the
+    phases are sampled: the edges of a phase can move a little across a cell in ways its
+    corners do not show (near the mass where helium ignition stops being degenerate)."""
+    k = 10.0 ** HOLE_PAD_DEX
+    below = x < 1.0
+    y = np.abs(x - 1.0)
+    grow = (below & (up < 0)) | (~below & (up > 0))   # moving away from 1
+    y = np.where(grow, y * k, y / k)
+    return np.where(below, 1.0 - y, 1.0 + y)
+
+
+def _holes(mag, dead, dense, eps, x_lo, x_hi):
+    """Per cell and limit, the ``N_HOLES`` runs of the dense x samples that take most out of
+    the living stars' window [``x_lo``, ``x_hi``], among the runs where every point sampled in
+    the cell (its corners, a 3 × 3 grid) is fainter than the limit (+ ``MARGIN`` +
+    ``HOLE_MARGIN``) or dead. A run spans from its first to its last faint sample, narrowed by
+    ``HOLE_PAD_DEX`` and by 2 × the dying mass's interpolation error ``eps`` at both ends, and
+    ends below x = 1 − ``ALIVE_KEEP``, so no star drawn in it could be brighter than the
+    limit. ``mag``, ``dead``: (points, C, dense samples); a non-finite magnitude counts as
+    bright. Returns (W, N_HOLES, C, L) edges, a window's holes in order of x (the remnants'
+    window has none)."""
+    nC, nL = mag.shape[1], len(L_GRID)
+    nd = len(dense)
+    order = np.argsort(dense)
+    xs, mag, dead = dense[order], mag[:, :, order], dead[:, :, order]
+    hole_lo = np.ones((len(WINDOWS), N_HOLES, nC, nL))
+    hole_hi = np.zeros((len(WINDOWS), N_HOLES, nC, nL))
+    idx = np.arange(nd)
+    rows = np.arange(nL)[:, None]
+    # living stars only: a remnant's brightness (post-AGB stars, white dwarfs cooling) changes
+    # too fast across a cell for its corners and centre to bound it (tried and seen)
+    for w, want_dead in enumerate((False,)):
+        eff = np.where(dead != want_dead, np.inf, np.where(np.isnan(mag), -np.inf, mag))
+        faintest_ok = eff.min(axis=0)                                   # (C, samples)
+        for k in range(nC):
+            faint = faintest_ok[k][None, :] >= (L_GRID + MARGIN + HOLE_MARGIN)[:, None]  # (L, samples)
+            start = np.minimum(np.maximum.accumulate(np.where(faint, -1, idx[None, :]), axis=1) + 1, nd - 1)
+            last = faint & np.concatenate([~faint[:, 1:], np.ones((nL, 1), bool)], axis=1)
+            lo_all = _toward_one(xs[start], +1) * (1.0 + 2.0 * eps[k])   # runs, at their ends
+            hi_all = np.broadcast_to(_toward_one(xs, -1)[None, :] * (1.0 - 2.0 * eps[k]), lo_all.shape)
+            # never cut the end of a living star's life (the AGB: its brightness jumps)
+            hi_all = np.minimum(hi_all, 1.0 - ALIVE_KEEP)
+            inside = (np.minimum(hi_all, x_hi[w, k][:, None]) - np.maximum(lo_all, x_lo[w, k][:, None]))
+            width = np.where(last & (hi_all > lo_all), inside, -1.0)
+            j = np.sort(np.argsort(width, axis=1)[:, -N_HOLES:], axis=1)    # (L, H), in x order
+            lo, hi = lo_all[rows, j], hi_all[rows, j]
+            use = width[rows, j] > 0
+            hole_lo[w, :, k] = np.where(use, lo, 1.0).T
+            hole_hi[w, :, k] = np.where(use, hi, 0.0).T
+    return hole_lo, hole_hi
 
 
 # --------------------------------------------------------------------------- making
@@ -587,14 +735,11 @@ def _births_for_pixels(block, sky: _Shells, pops, tables, lim: Limit, dust: Dust
     (age × [Fe/H]) cell, its mass from the IMF truncated to the cell's window, its age, [Fe/H]
     and place in the shell.
     """
-    from astropy_healpix import healpix_to_lonlat
-    from astropy_healpix import healpy as hp
-
     nside = sky.nside
-    ra_c, dec_c = hp.pix2ang(nside, block, nest=True, lonlat=True)
-    l_c, b_c = icrs_to_galactic(np.asarray(ra_c), np.asarray(dec_c))
-    corners = np.asarray(hp.boundaries(nside, block, step=1, nest=True)).reshape(len(block), 3, 4)
-    cl, cb = icrs_to_galactic(*lonlat(np.transpose(corners, (0, 2, 1))))
+    l_c, b_c = icrs_to_galactic(*_healpix_radec(block, nside, 0.5, 0.5))
+    # the pixel's four corners
+    cl, cb = icrs_to_galactic(*_healpix_radec(block[:, None], nside, np.array([0.0, 1.0, 1.0, 0.0]),
+                                              np.array([0.0, 0.0, 1.0, 1.0])))
     lls = np.concatenate([l_c[:, None], cl], axis=1)
     bbs = np.concatenate([b_c[:, None], cb], axis=1)
     # least dust seen anywhere in the pixel, at each shell's inner edge
@@ -628,6 +773,13 @@ def _births_for_pixels(block, sky: _Shells, pops, tables, lim: Limit, dust: Dust
     qpop, rest = np.divmod(rest, nW * nS)
     win, shell = np.divmod(rest, nS)
     il = iL[kpix, shell]
+    # each star's own place in its shell, and the limit there (the shell's is taken at its inner
+    # edge): a star is kept only from the window of its own distance, which lies inside the
+    # shell's, so the thinning below stays exact and fewer faint stars are evolved
+    d3 = sky.d_in[shell] ** 3 + u[:, 4] * (sky.d_out[shell] ** 3 - sky.d_in[shell] ** 3)
+    d = np.cbrt(d3)
+    L_own = lim.mag - (5.0 * np.log10(np.maximum(d, 1e-9)) - 5.0) - K_MIN[lim.band] * av_in[kpix, shell]
+    il_own = np.minimum(np.clip(np.ceil((L_own - L_GRID[0]) / 0.1), 0, len(L_GRID) - 1).astype(np.int64), il)
     m = np.empty(n)
     age = np.empty(n)
     feh = np.empty(n)
@@ -637,8 +789,8 @@ def _births_for_pixels(block, sky: _Shells, pops, tables, lim: Limit, dust: Dust
         sel = np.flatnonzero(qpop == q)
         if sel.size == 0:
             continue
-        w, lq = win[sel], il[sel]
-        row = w * len(L_GRID) + lq
+        w, lq = win[sel], il_own[sel]
+        row = w * len(L_GRID) + il[sel]
         C = len(tab.age_lo)
         cell = np.searchsorted(tab.cum, row + u[sel, 0], side="right") - row * C
         cell = np.clip(cell, 0, C - 1)
@@ -646,37 +798,75 @@ def _births_for_pixels(block, sky: _Shells, pops, tables, lim: Limit, dust: Dust
         qq = tab.q_lo[cell] + u[sel, 3] * (tab.q_hi[cell] - tab.q_lo[cell])
         f = np.clip(pop.feh_mean + pop.feh_sigma * ndtri(qq), *FEH_RANGE)
         md = _dying_mass_in_cell(tab, cell, a, f)
-        lo = np.clip(tab.x_lo[w, cell, lq] * md, pop.imf.m_min, pop.imf.m_max)
-        hi = np.clip(tab.x_hi[w, cell, lq] * md, pop.imf.m_min, pop.imf.m_max)
-        c_lo, c_hi = pop.imf.cdf(lo), pop.imf.cdf(hi)
+        c_lo, holes, frac = _window_cdf(pop.imf, tab.x_lo[w, cell, lq], tab.x_hi[w, cell, lq],
+                                        tab.hole_lo[w, :, cell, lq].T, tab.hole_hi[w, :, cell, lq].T, md)
         # thinning: the cell was drawn with its largest fraction; keep each star with its own
-        frac = np.maximum(c_hi - c_lo, 0.0)
-        k = u[sel, 7] * tab.f_max[w, cell, lq] < frac
+        k = u[sel, 7] * tab.f_max[w, cell, il[sel]] < frac
         keep[sel] = k
         sk = sel[k]
-        m[sk] = pop.imf.ppf(c_lo[k] + u[sk, 1] * frac[k])
+        m[sk] = _ppf_without_holes(pop.imf, c_lo[k], [(h0[k], h1[k]) for h0, h1 in holes], frac[k], u[sk, 1])
         age[sk], feh[sk] = a[k], f[k]
         comp_code[sk] = COMPONENTS.index(_component_label(comp))
     # the kept stars only, from here on
     m, age, feh, comp_code = m[keep], age[keep], feh[keep], comp_code[keep]
-    u, shell, pix, win = u[keep], shell[keep], block[kpix[keep]], win[keep]
-    d3 = sky.d_in[shell] ** 3 + u[:, 4] * (sky.d_out[shell] ** 3 - sky.d_in[shell] ** 3)
+    u, d, pix, win = u[keep], d[keep], block[kpix[keep]], win[keep]
     # HEALPix is an equal-area projection, so uniform (dx, dy) is uniform on the sky in a pixel
-    lon, lat = healpix_to_lonlat(pix, nside, dx=u[:, 5], dy=u[:, 6], order="nested")
-    return {"m": m, "age": age, "feh": feh, "d": np.cbrt(d3),
-            "ra": np.degrees(np.asarray(lon.rad)), "dec": np.degrees(np.asarray(lat.rad)),
+    ra, dec = _healpix_radec(pix, nside, u[:, 5], u[:, 6])
+    return {"m": m, "age": age, "feh": feh, "d": d, "ra": ra, "dec": dec,
             "comp": comp_code, "pix": pix, "window": win}
 
 
+_JRLL = np.array([2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4])  # HEALPix base pixels: ring and
+_JPLL = np.array([1, 3, 5, 7, 0, 2, 4, 6, 1, 3, 5, 7])  # longitude numbers (Górski et al. 2005)
+
+
+def _compress_bits(v: np.ndarray) -> np.ndarray:
+    """The even bits of ``v`` packed together (de-interleaves a nested HEALPix index)."""
+    v = v & 0x5555555555555555
+    v = (v | (v >> 1)) & 0x3333333333333333
+    v = (v | (v >> 2)) & 0x0F0F0F0F0F0F0F0F
+    v = (v | (v >> 4)) & 0x00FF00FF00FF00FF
+    v = (v | (v >> 8)) & 0x0000FFFF0000FFFF
+    return (v | (v >> 16)) & 0x00000000FFFFFFFF
+
+
+def _healpix_radec(pix, nside: int, dx, dy) -> tuple[np.ndarray, np.ndarray]:
+    """RA, Dec (deg) of the point at offsets (``dx``, ``dy``) in [0, 1] inside nested HEALPix
+    pixels (0.5, 0.5: the centre; the corners at 0 and 1), as ``astropy_healpix``'s
+    ``healpix_to_lonlat`` gives them (to 1e-13 rad, tested) without importing astropy, which
+    took a third of a second of every run. The face-coordinate formulae of HEALPix C++
+    (``xyf2loc``)."""
+    pix = np.asarray(pix, np.int64)
+    face, ipf = np.divmod(pix, nside * nside)
+    x = (_compress_bits(ipf) + np.asarray(dx, float)) / nside
+    y = (_compress_bits(ipf >> 1) + np.asarray(dy, float)) / nside
+    jr = _JRLL[face] - x - y
+    polar = (jr < 1) | (jr > 3)
+    nr = np.where(jr < 1, jr, np.where(jr > 3, 4.0 - jr, 1.0))
+    tmp = nr * nr / 3.0
+    z = np.where(jr < 1, 1.0 - tmp, np.where(jr > 3, tmp - 1.0, (2.0 - jr) * 2.0 / 3.0))
+    sth = np.where(polar, np.sqrt(tmp * (2.0 - tmp)), np.sqrt(np.maximum(1.0 - z * z, 0.0)))
+    t = (_JPLL[face] * nr + x - y) % 8.0
+    phi = np.where(nr > 1e-15, 0.25 * np.pi * t / np.where(nr > 1e-15, nr, 1.0), 0.0)
+    ra = np.degrees(phi)
+    return np.where(ra >= 360.0, ra - 360.0, ra), np.degrees(np.arctan2(z, sth))
+
+
 def _dying_mass_in_cell(tab: _Table, cell, age, feh) -> np.ndarray:
-    """The dying mass inside a cell, bilinear in (log age, [Fe/H]) between its corners (the
-    cell is small: 0.05 dex in age, 1/6 of the [Fe/H] distribution; the windows' ``X_PAD``
-    covers the curvature)."""
-    ta = np.log(age / tab.age_lo[cell]) / np.log(tab.age_hi[cell] / tab.age_lo[cell])
+    """The dying mass inside a cell, bilinear in (log age, [Fe/H]) on the cell's grid of
+    ``MD_SUB`` × ``MD_SUB`` (its largest error in the cell, ``eps`` of the table's build, narrows
+    the windows only where that is safe)."""
+    n = tab.log_md.shape[1] - 1
+    ta = np.log(age / tab.age_lo[cell]) / np.log(tab.age_hi[cell] / tab.age_lo[cell]) * n
     f0, f1 = tab.feh_lo[cell], tab.feh_hi[cell]
-    tf = np.where(f1 > f0, (feh - f0) / np.where(f1 > f0, f1 - f0, 1.0), 0.0)
-    lm = np.log(tab.md[:, cell])  # corners: (a0 f0, a1 f0, a0 f1, a1 f1)
-    return np.exp((1 - tf) * ((1 - ta) * lm[0] + ta * lm[1]) + tf * ((1 - ta) * lm[2] + ta * lm[3]))
+    tf = np.where(f1 > f0, (feh - f0) / np.where(f1 > f0, f1 - f0, 1.0), 0.0) * n
+    ia = np.clip(np.floor(ta), 0, n - 1).astype(np.intp)
+    jf = np.clip(np.floor(tf), 0, n - 1).astype(np.intp)
+    ta, tf = ta - ia, tf - jf
+    lm = tab.log_md.reshape(-1)
+    k = (cell * (n + 1) + ia) * (n + 1) + jf
+    return np.exp((1 - ta) * ((1 - tf) * lm[k] + tf * lm[k + 1])
+                  + ta * ((1 - tf) * lm[k + n + 1] + tf * lm[k + n + 2]))
 
 
 def _component_label(comp: Component) -> str:
