@@ -388,6 +388,7 @@ def sky_cmd(
                                  "1.33 = 20/15."),
     output: Path = typer.Option(Path("sky.png"), "-o", "--output", help="PNG of the dome to write."),
     list_: Path = typer.Option(None, "--list", help="CSV of the visible objects to write."),
+    top: int = typer.Option(10, help="Print the N brightest visible objects with their names (0: none)."),
 ) -> None:
     """The sky a person sees from a place at a time: the dome picture, the visible list."""
     from .history import parse_epoch
@@ -433,6 +434,15 @@ def sky_cmd(
         names = ", ".join(str(n) for n in lst["name"][:5])
         t.add_row(title, str(int(s["visible"].sum())), names)
     out.print(t)
+    if top > 0:
+        lst = visible_list(seen[0][1], objs)
+        b = Table(title=f"the {min(top, len(lst))} brightest things to see ({seen[0][0]})")
+        for c in ("name", "V", "altitude", "direction"):
+            b.add_column(c, justify="left" if c in ("name", "direction") else "right")
+        for i in range(min(top, len(lst))):
+            b.add_row(str(lst["name"][i]), f"{lst['V'][i]:.1f}", f"{lst['alt'][i]:.0f}°",
+                      f"{_compass(lst['az'][i])} ({lst['az'][i]:.0f}°)")
+        out.print(b)
     local_dt = view.datetime.astimezone(zone)
     day = local_dt.date() if local_dt.hour >= 12 else local_dt.date() - timedelta(days=1)
     evening = site.evening(day, zone)  # the evening this night belongs to
