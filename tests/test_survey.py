@@ -405,3 +405,63 @@ def test_no_star_in_a_windows_hole_is_bright(name, index):
                 own = s["alive"] != want_dead
                 assert not (own & (mag < sv.L_GRID[iL])).any(), (w, sv.L_GRID[iL])
     assert cut_share > 1e-3
+
+
+def _window_misses(pop, tab, cells, n_age=5, n_feh=9, L_max=12.0):
+    """Stars put densely over each cell's whole range (ages, [Fe/H] to the drawn tails, x from
+    1e-3 to 1.3 with 2,600 points, most near x = 1), evolved exactly as the survey does: the
+    number brighter than some tabulated limit L (≤ ``L_max``) whose drawn x = m / m_dying
+    (the draw's interpolated dying mass) lies outside its kind's window at L or in a hole."""
+    import starmaker.survey as sv
+    from starmaker.evolution import evolve_through
+    from starmaker.isochrones import dying_mass
+    from starmaker.photometry import absolute_magnitudes
+
+    xs = np.unique(np.concatenate([np.geomspace(1e-3, 0.9, 300), 1 - np.geomspace(1e-7, 0.5, 1500),
+                                   1 + np.geomspace(1e-8, 0.3, 800)]))
+    iL = np.searchsorted(sv.L_GRID, L_max)
+    n = 0
+    for k in cells:
+        a = tab.age_lo[k] * (tab.age_hi[k] / tab.age_lo[k]) ** np.linspace(0, 1, n_age)
+        f = tab.feh_lo[k] + (tab.feh_hi[k] - tab.feh_lo[k]) * np.linspace(0, 1, n_feh)
+        A, F, X = (v.ravel() for v in np.meshgrid(a, f, xs, indexing="ij"))
+        m = X * dying_mass(A, F)
+        ok = (m >= pop.imf.m_min) & (m <= pop.imf.m_max)
+        A, F, m = A[ok], F[ok], m[ok]
+        s = evolve_through(m, A, F)
+        mag = absolute_magnitudes(s["log_L"], s["log_Teff"], s["log_g"], s["feh"])["M_G"]
+        x = (m / sv._dying_mass_in_cell(tab, np.full(len(m), k), A, F))[:, None]
+        w = (~s["alive"]).astype(int)
+        xl, xh = tab.x_lo[w, k, :iL], tab.x_hi[w, k, :iL]
+        inside = (x >= xl) & (x <= xh)
+        for h in range(sv.N_HOLES):
+            hl = np.maximum(tab.hole_lo[w, h, k, :iL], xl)
+            hh = np.minimum(tab.hole_hi[w, h, k, :iL], xh)
+            inside &= ~((x > hl) & (x < hh))
+        n += int(((mag[:, None] < sv.L_GRID[None, :iL]) & ~inside).any(axis=1).sum())
+    return n
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "known defect: the windows are judged at a cell's four corners at ±4σ in [Fe/H], so rare, "
+    "short-lived bright stars between them or in the drawn [Fe/H] tails (post-AGB, TP-AGB "
+    "pulses, RGB tips, bright RGB/CHeB at x ≈ 0.93 at 1-2 Gyr) are never drawn: of order 0.1 % "
+    "of the G<10 sky (closing most of them added 636 stars to 503,850). Judging on a 5×5 grid "
+    "plus strips near x = 1 did that but "
+    "doubled the time of G<10; a physical bound on post-AGB brightness is the next step."))
+def test_no_bright_star_falls_outside_the_windows_in_edge_cells():
+    """Stars put densely over the metal-rich end cells of the 1–2 and 2–3 Gyr thin disc: none
+    brighter than a limit should fall outside its window. The windows are judged at a cell's
+    four corners only, at ±4σ in [Fe/H], so stars between them or in the drawn tails beyond (a
+    TP-AGB star above the living window at 2–3 Gyr and [Fe/H] 0.35–0.5, bright RGB stars at
+    x ≈ 0.93 at 1–2 Gyr and [Fe/H] 0.33–0.5, post-AGB stars in cells with no remnant window)
+    are never drawn: this records the defect until the windows are fixed."""
+    import starmaker.survey as sv
+
+    thin = milky_way_components(["thin_disk"])[0]
+    for index in (2, 3):
+        pop = thin.populations[index]
+        tab = sv._mass_table(pop, "G")
+        cells = np.flatnonzero(tab.q_hi >= 1.0)[:2]          # the two youngest metal-rich cells
+        assert (tab.feh_hi[cells] == 0.5).all() and len(cells) == 2
+        assert _window_misses(pop, tab, cells) == 0, pop.name
