@@ -309,6 +309,18 @@ def check_inputs(mass_initial, log_age, feh) -> None:
 
 
 # ----------------------------------------------------------------------------- kernels
+
+@nb.njit(cache=True, inline="always")
+def _weight(x, lo, v):  # pragma: no cover - numba
+    """Linear-interpolation weight of v between x[lo] and x[lo + 1], clamped to [0, 1]."""
+    w = (v - x[lo]) / (x[lo + 1] - x[lo])
+    if w < 0.0:
+        w = 0.0
+    elif w > 1.0:
+        w = 1.0
+    return w
+
+
 @nb.njit(cache=True, inline="always")
 def _bracket(x, v):
     """Index i with x[i] <= v <= x[i+1] (clipped to the ends) and the weight of x[i+1]."""
@@ -320,12 +332,7 @@ def _bracket(x, v):
             lo = mid
         else:
             hi = mid
-    w = (v - x[lo]) / (x[lo + 1] - x[lo])
-    if w < 0.0:
-        w = 0.0
-    elif w > 1.0:
-        w = 1.0
-    return lo, w
+    return lo, _weight(x, lo, v)
 
 
 @nb.njit(cache=True)
@@ -378,12 +385,7 @@ def _bracket_scan(x, v):
         lo -= 1
     while lo < n - 2 and x[lo + 1] <= v:
         lo += 1
-    w = (v - x[lo]) / (x[lo + 1] - x[lo])
-    if w < 0.0:
-        w = 0.0
-    elif w > 1.0:
-        w = 1.0
-    return lo, w
+    return lo, _weight(x, lo, v)
 
 
 @nb.njit(cache=True, inline="always")
