@@ -263,12 +263,25 @@ def test_stars_at_an_epoch_match_astropy(hip):
     assert d1 > d0
 
 
+def _separation_deg(alt1, az1, alt2, az2):
+    a1, a2, dz = np.radians(alt1), np.radians(alt2), np.radians(az1 - az2)
+    return np.degrees(np.arccos(np.sin(a1) * np.sin(a2) + np.cos(a1) * np.cos(a2) * np.cos(dz)))
+
+
 def test_cli_sky_epoch(tmp_path):
-    png, lst = tmp_path / "sky.png", tmp_path / "v.csv"
-    r = runner.invoke(app, ["sky", "--time", "2026-12-24T21:00+09:00", "--epoch", "+50000yr", "-o", str(png),
-                            "--list", str(lst)])
-    assert r.exit_code == 0, r.output
-    assert "moved +50,000 yr" in r.output.replace("\n", " ") or png.exists()
+    """--epoch moves the stars: Sirius (1.3″/yr) stands elsewhere 50,000 yr on, about 18°."""
+    rows = {}
+    for epoch in ("0", "+50000yr"):
+        png, lst = tmp_path / f"sky{epoch}.png", tmp_path / f"v{epoch}.csv"
+        r = runner.invoke(app, ["sky", "--time", "2026-12-24T21:00+09:00", "--epoch", epoch, "-o", str(png),
+                                "--list", str(lst)])
+        assert r.exit_code == 0, r.output
+        assert png.stat().st_size > 50_000
+        with lst.open(encoding="utf-8") as f:
+            rows[epoch] = {row["name"]: row for row in csv.DictReader(f)}
+    a, b = rows["0"]["Sirius"], rows["+50000yr"]["Sirius"]
+    sep = _separation_deg(float(a["alt"]), float(a["az"]), float(b["alt"]), float(b["az"]))
+    assert 12.0 < sep < 24.0
     r = runner.invoke(app, ["sky", "--epoch", "+20Gyr", "-o", str(png)])
     assert r.exit_code == 1
 
