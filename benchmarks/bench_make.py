@@ -102,8 +102,8 @@ def _starmaker_warmup(grids: bool) -> dict[str, float]:
     cache load), else only draw 1000 births (the IMF and births cases need no grid)."""
     t0 = time.perf_counter()
     import starmaker  # noqa: F401
-    from starmaker.isochrones import load_mist
-    from starmaker.photometry import load_bc_grid
+    from starmaker.evolution.isochrones import load_mist
+    from starmaker.photometry.kurucz import load_bc_grid
 
     t1 = time.perf_counter()
     if grids:

@@ -59,7 +59,7 @@ def main() -> None:
     print(f"  positions only: starmaker {statistics.median(ours) * 1e3:.0f} ms")
     from skyfield.api import Star
 
-    from starmaker.observer import _data_folder, ephemeris
+    from starmaker.observe.observer import _data_folder, ephemeris
 
     star = Star(ra_hours=hip["ra"] / 15.0, dec_degrees=hip["dec"],
                 ra_mas_per_year=np.nan_to_num(hip["pmra"]),

@@ -18,15 +18,16 @@ from starmaker import (
     Maker,
     Stopped,
     compare,
+    read_recipe,
 )
-from starmaker.compare import COMPARE_COLUMNS, formation_span
+from starmaker.reports.compare import COMPARE_COLUMNS, formation_span
 
 RECIPES = Path(__file__).resolve().parent.parent / "recipes"
 
 
 @pytest.fixture(scope="module")
 def master_apprentice():
-    makers = [Maker.from_file(RECIPES / "master.toml"), Maker.from_file(RECIPES / "apprentice.toml")]
+    makers = [read_recipe(RECIPES / "master.toml"), read_recipe(RECIPES / "apprentice.toml")]
     return compare(makers, ["10Myr", "1Gyr", "10Gyr"], seed=1, curve_points=12)
 
 

@@ -12,7 +12,7 @@ import numba as nb
 import numpy as np
 import pytest
 
-from starmaker import isochrones as iso
+from starmaker.evolution import isochrones as iso
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,8 @@ closed forms, and the Gaia band extinctions against the Gaia EDR3 extinction law
 import numpy as np
 import pytest
 
-from starmaker.extinction import R_V, DustDisk, band_extinction
+from starmaker.photometry.extinction import R_V, band_extinction
+from starmaker.place.dust import DustDisk
 
 #: the accuracy DustDisk.a_v claims against numerical integration (its docstring)
 A_V_CLAIMED = 0.02

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from starmaker.frames import (
+from starmaker.place.frames import (
     ICRS_TO_GALACTIC,
     R_SUN_PC,
     Z_SUN_PC,

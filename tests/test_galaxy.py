@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from starmaker.errors import UnknownNameError
-from starmaker.galaxy import (
+from starmaker.galaxy.components import (
     COMPONENT_NAMES,
     THIN_DISK_BINS,
     THIN_DISK_LOCAL_SCALE,
@@ -42,7 +42,7 @@ MCKEE_RHO_TOTAL, MCKEE_RHO_TOTAL_ERR = 0.097, 0.013
 #: agreement with a measurement: within 2 sigma (95 %)
 N_SIGMA = 2.0
 
-SUN = (-8000.0, 0.0, 15.0)  # galactocentric (x, y, z) pc, starmaker.frames
+SUN = (-8000.0, 0.0, 15.0)  # galactocentric (x, y, z) pc, starmaker.place.frames
 
 
 @pytest.fixture(scope="module")
@@ -305,8 +305,8 @@ def remnant_fraction(p, n_ages=41):
     2018 IFMR) below 8 Msun, neutron stars and black holes (Raithel et al. 2018) above, for the
     stars whose MIST lifespan is shorter than their age; ages at quantiles of the population's
     star-formation history."""
-    from starmaker.isochrones import lifespan
-    from starmaker.remnants import M_WD_MAX, ifmr_cummings2018, ns_bh_mass
+    from starmaker.evolution.isochrones import lifespan
+    from starmaker.evolution.remnants import M_WD_MAX, ifmr_cummings2018, ns_bh_mass
 
     edges = np.geomspace(p.imf.m_min, p.imf.m_max, 4001)
     m = np.sqrt(edges[1:] * edges[:-1])

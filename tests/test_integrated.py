@@ -16,9 +16,9 @@ from starmaker import (
     shine,
     ssp,
 )
-from starmaker.integrated import M_V_SUN, evolve_by
-from starmaker.isochrones import dying_mass
-from starmaker.remnants import M_WD_MAX, ns_bh_mass
+from starmaker.evolution.isochrones import dying_mass
+from starmaker.evolution.remnants import M_WD_MAX, ns_bh_mass
+from starmaker.reports.integrated import M_V_SUN, evolve_by
 
 # Bruzual & Charlot (2003, MNRAS 344, 1000), the 2003 release, Padova 1994 tracks, Chabrier
 # IMF 0.1-100 Msun, Z = 0.02: file bc2003_hr_m62_chab_ssp.4color, row log-age-yr = 10.000:
@@ -195,7 +195,7 @@ def test_a_large_made_cluster_agrees_with_the_ssp():
     # 2e5 Msun at 1 Gyr has a few hundred giants: the made population's integrated light scatters
     # about the expected (SSP) value by ~0.02 mag from seed to seed; we allow 0.1 mag, 0.03 in
     # B - V and 8 % in M/L_V
-    made = Cluster(mass=2e5, age="1Gyr", feh=0.0).make(seed=1).integrated()
+    made = integrate(Cluster(mass=2e5, age="1Gyr", feh=0.0).make(seed=1))
     expect = ssp("1Gyr", 0.0, Kroupa2001(), mass=made.mass_initial)
     assert made.M_V == pytest.approx(expect.M_V, abs=0.1)
     assert made.B_V == pytest.approx(expect.B_V, abs=0.03)
@@ -207,19 +207,19 @@ def test_the_ssp_grid_catches_the_supergiants_at_10_myr():
     # at 10 Myr red supergiants carry much of the V light; 1e6 Msun of made stars (1.6 million,
     # ~400 of them helium-burning supergiants) scatter by 0.01 mag from seed to seed, so the grid,
     # which crowds its masses just below the dying mass, must agree with them to a few hundredths
-    made = Cluster(mass=1e6, age="10Myr", feh=0.0).make(seed=4).integrated()
+    made = integrate(Cluster(mass=1e6, age="10Myr", feh=0.0).make(seed=4))
     expect = ssp("10Myr", 0.0, Kroupa2001(), mass=made.mass_initial)
     assert made.M_V == pytest.approx(expect.M_V, abs=0.05)
     assert made.B_V == pytest.approx(expect.B_V, abs=0.03)
 
 
 def test_integrated_later_is_the_same_births_evolved_later(cluster_1e4):
-    later = cluster_1e4.integrated(dt=9e8)  # 100 Myr + 900 Myr = 1 Gyr
+    later = integrate(cluster_1e4, 9e8)  # 100 Myr + 900 Myr = 1 Gyr
     direct = evolve_by(cluster_1e4, 9e8)
     assert np.allclose(direct["age"], 1e9)
     np.testing.assert_array_equal(direct["mass_initial"], cluster_1e4["mass_initial"])
     assert later == integrate(direct)
-    now = cluster_1e4.integrated()
+    now = integrate(cluster_1e4)
     assert later.n_shining < now.n_shining and later.L_bol < now.L_bol
     assert math.isclose(now.mass_initial, cluster_1e4["mass_initial"].sum())
 
@@ -230,4 +230,4 @@ def test_bad_ages_are_refused(cluster_1e4):
     with pytest.raises(OutOfGridError):
         ssp("10Gyr", feh=-4.0)
     with pytest.raises(Exception, match="dt="):
-        cluster_1e4.integrated(dt=2e10)
+        integrate(cluster_1e4, 2e10)

@@ -5,7 +5,7 @@ import pytest
 
 from conftest import raw_isochrone
 from starmaker import OutOfGridError, evolve, lifespan
-from starmaker.isochrones import dying_mass, load_mist
+from starmaker.evolution.isochrones import dying_mass, load_mist
 
 NUCLEAR = (-1, 0, 2, 3, 4, 5, 9)  # MIST phase codes of nuclear-burning rows (Choi et al. 2016)
 EEP_POSTAGB = 1409  # first post-AGB EEP (Dotter 2016, Table 1)

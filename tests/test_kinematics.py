@@ -7,8 +7,8 @@ import pytest
 
 import starmaker as sm
 from starmaker.errors import StarmakerError
-from starmaker.frames import galactic_to_icrs, galactocentric
-from starmaker.kinematics import SUN_UVW_KMS, THIN_DISK_AVR, propagate, space_motion
+from starmaker.place.frames import galactic_to_icrs, galactocentric
+from starmaker.place.kinematics import SUN_UVW_KMS, THIN_DISK_AVR, propagate, space_motion
 from starmaker.schema import COMPONENTS
 
 ARCSEC = 1.0 / 3600.0
@@ -183,7 +183,7 @@ def test_the_big_dipper_deforms_over_100000_years(tmp_path):
     (measured: at most 8 %, the group's perspective and internal motions), while Dubhe's and
     Alkaid's separations from them change by more than 20 % on average (measured: 45 % and
     24 %): the dipper's handle and bowl come apart. The figure is drawn."""
-    from starmaker.frames import unit_vector
+    from starmaker.place.frames import unit_vector
 
     h = sm.hipparcos()
     idx = [int(np.flatnonzero(h["hip"] == hip)[0]) for hip in BIG_DIPPER.values()]

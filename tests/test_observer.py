@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 
 import starmaker as sm
 from starmaker.errors import InvalidParameterError
-from starmaker.observer import DEFAULT_SITE, Observer, _data_folder, parse_time, parse_timezone
-from starmaker.realsky import star_names
+from starmaker.io.catalogues import star_names
+from starmaker.observe.observer import DEFAULT_SITE, Observer, _data_folder, parse_time, parse_timezone
 
 ARCMIN = 1.0 / 60.0  # deg
 MINUTE = timedelta(minutes=1)
@@ -291,7 +291,7 @@ def test_nothing_downloads_and_no_warning(tmp_path, monkeypatch):
         raise OSError("network disabled in this test")
 
     monkeypatch.setattr(socket.socket, "connect", refuse)
-    from starmaker import observer
+    from starmaker.observe import observer
 
     observer.timescale.cache_clear()
     view = Observer(10.0, 20.0).at("2026-11-25T20:00Z")

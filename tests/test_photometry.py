@@ -5,7 +5,7 @@ import pytest
 from scipy.optimize import brentq
 
 from starmaker import absolute_magnitudes, evolve, shine
-from starmaker.photometry import bv_from_teff, g_minus_v, load_bc_grid
+from starmaker.photometry.kurucz import bv_from_teff, g_minus_v, load_bc_grid
 
 
 def mags(teff, logg=4.5, feh=0.0, log_l=0.0):

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 import starmaker as sm
-from starmaker import realsky
 from starmaker.errors import StarmakerError
-from starmaker.frames import icrs_to_galactic
-from starmaker.photometry import g_minus_v
+from starmaker.io import catalogues as realsky
+from starmaker.photometry.kurucz import g_minus_v
+from starmaker.place.frames import icrs_to_galactic
 from starmaker.schema import COMPONENTS, column
 
 #: one milliarcsecond, in degrees
@@ -174,7 +174,7 @@ def test_v_from_hp_follows_bessell_table_and_broadcasts():
 
 # --- galactic coordinates ----------------------------------------------------------------------
 
-#: starmaker.frames rotates ICRS to galactic with the Hipparcos matrix (ESA 1997, Vol. 1,
+#: starmaker.place.frames rotates ICRS to galactic with the Hipparcos matrix (ESA 1997, Vol. 1,
 #: eq. 1.5.11, also used by Gaia), which takes the ICRS axes as FK5 J2000 and the galactic pole
 #: and node to 1e-5 deg; astropy goes ICRS -> FK5 (frame bias, 23 mas) -> galactic with the
 #: unrounded FK4-derived pole. The two differ by up to 25 mas (7e-6 deg) on the sky, so 1e-6 deg

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from starmaker import evolve, lifespan
-from starmaker.remnants import ifmr_cummings2018, ns_bh_mass, wd_luminosity, wd_radius
+from starmaker.evolution.remnants import ifmr_cummings2018, ns_bh_mass, wd_luminosity, wd_radius
 
 
 def test_ifmr_published_points():

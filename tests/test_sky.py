@@ -14,9 +14,9 @@ from typer.testing import CliRunner
 
 import starmaker as sm
 from starmaker.cli import app
-from starmaker.observer import DEFAULT_SITE, Observer, _data_folder
-from starmaker.sky import bodies, conditions_for, first_star, look, visible_list
-from starmaker.visibility import Conditions, Moon, Sun
+from starmaker.observe.eye import Conditions, Moon, Sun
+from starmaker.observe.observer import DEFAULT_SITE, Observer, _data_folder
+from starmaker.observe.sky import bodies, conditions_for, first_star, look, visible_list
 
 runner = CliRunner()
 
@@ -237,7 +237,7 @@ def test_stars_at_an_epoch_match_astropy(hip):
     from astropy.coordinates import Distance, SkyCoord
     from astropy.time import Time
 
-    from starmaker.sky import at_epoch
+    from starmaker.observe.sky import at_epoch
 
     view = DEFAULT_SITE.at("2026-12-24T21:00+09:00")
     sample = hip.select((hip["parallax"] > 100) & np.isfinite(hip["pmra"]))  # within 10 pc

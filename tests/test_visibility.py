@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from starmaker.errors import InvalidParameterError
-from starmaker.visibility import (
+from starmaker.observe.eye import (
     BORTLE_RANGES,
     BORTLE_ZENITH_MAG,
     Conditions,

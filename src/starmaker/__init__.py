@@ -1,120 +1,109 @@
 """starmaker: make stars the way nature does, and show them to the people who look up.
 
-The public API, re-exported here::
+The public API, imported lazily (``import starmaker`` loads nothing heavy; each name's module is
+imported on first use, so the command line starts fast)::
 
-    from starmaker import Cluster, Kroupa2001, lifespan
-    stars = Cluster(mass=1e4, age="100Myr", feh=0.0).make(seed=1)
+    import starmaker as sm
+    stars = sm.Cluster(mass=1e4, age="100Myr", feh=0.0).make(seed=1)
+
+The house follows the stars' flow: ``births`` → ``evolution`` → ``photometry`` → ``place`` →
+``galaxy`` → ``observe``, with ``io`` and ``reports`` beside; see the README's layout section.
 """
 
-__version__ = "0.1.0"
+from __future__ import annotations
 
-from .compare import Comparison, compare  # noqa: E402
-from .errors import InvalidParameterError, OutOfGridError, StarmakerError, UnknownNameError  # noqa: E402
-from .evolution import evolve  # noqa: E402
-from .extinction import DustDisk  # noqa: E402
-from .galaxy import Bulge, Component, Halo, ThickDisk, ThinDisk  # noqa: E402
-from .history import (  # noqa: E402
-    AgeMetallicityRelation,
-    Burst,
-    Bursts,
-    Constant,
-    Exponential,
-    FixedFeH,
-    GaussianFeH,
-    Quenched,
-    Scaled,
-    Stopped,
-    parse_epoch,
-)
-from .imf import IMF, BrokenPowerLaw, Chabrier2003, Kroupa2001, Salpeter1955, imf_from_name  # noqa: E402
-from .integrated import IntegratedLight, integrate, ssp  # noqa: E402
-from .isochrones import lifespan  # noqa: E402
-from .kinematics import propagate  # noqa: E402
-from .maker import Cluster, Maker, Population  # noqa: E402
-from .observer import DEFAULT_SITE, Evening, Observer, View  # noqa: E402
-from .photometry import absolute_magnitudes, shine  # noqa: E402
-from .places import ClusterPlace  # noqa: E402
-from .realsky import gaia, hipparcos, v_from_hp  # noqa: E402
-from .recipe import GalaxyMaker, RecipeError, parse_recipe, read_recipe  # noqa: E402
-from .schema import COLUMNS, PHASES  # noqa: E402
-from .sky import Wish, bodies, conditions_for, first_star, look, visible_list  # noqa: E402
-from .stars import Stars  # noqa: E402
-from .survey import Field, MilkyWay, parse_limit  # noqa: E402
-from .timeline import timeline  # noqa: E402
-from .units import parse_age, parse_mass  # noqa: E402
-from .validate import validate  # noqa: E402
-from .visibility import Conditions, visible  # noqa: E402
+import importlib
+from typing import Any
 
-__all__ = [
-    "__version__",
-    "StarmakerError",
-    "OutOfGridError",
-    "InvalidParameterError",
-    "UnknownNameError",
-    "IMF",
-    "Kroupa2001",
-    "Chabrier2003",
-    "Salpeter1955",
-    "BrokenPowerLaw",
-    "imf_from_name",
-    "Burst",
-    "Constant",
-    "Exponential",
-    "FixedFeH",
-    "GaussianFeH",
-    "Quenched",
-    "Scaled",
-    "parse_epoch",
-    "propagate",
-    "timeline",
-    "Maker",
-    "Cluster",
-    "Population",
-    "evolve",
-    "lifespan",
-    "shine",
-    "absolute_magnitudes",
-    "Stars",
-    "Observer",
-    "View",
-    "Evening",
-    "DEFAULT_SITE",
-    "look",
-    "bodies",
-    "visible_list",
-    "first_star",
-    "conditions_for",
-    "Wish",
-    "MilkyWay",
-    "Field",
-    "parse_limit",
-    "validate",
-    "Conditions",
-    "visible",
-    "DustDisk",
-    "Component",
-    "ThinDisk",
-    "ThickDisk",
-    "Halo",
-    "Bulge",
-    "hipparcos",
-    "gaia",
-    "v_from_hp",
-    "COLUMNS",
-    "PHASES",
-    "parse_age",
-    "parse_mass",
-    "AgeMetallicityRelation",
-    "Bursts",
-    "Stopped",
-    "ClusterPlace",
-    "GalaxyMaker",
-    "RecipeError",
-    "parse_recipe",
-    "read_recipe",
-    "IntegratedLight",
-    "integrate",
-    "ssp",
-    "Comparison",
-    "compare",
-]
+from ._version import __version__
+
+#: public name -> the module (relative to this package) that defines it
+_PUBLIC = {
+    "StarmakerError": ".errors",
+    "OutOfGridError": ".errors",
+    "InvalidParameterError": ".errors",
+    "UnknownNameError": ".errors",
+    "IMF": ".births.imf",
+    "Kroupa2001": ".births.imf",
+    "Chabrier2003": ".births.imf",
+    "Salpeter1955": ".births.imf",
+    "BrokenPowerLaw": ".births.imf",
+    "imf_from_name": ".births.imf",
+    "Burst": ".births.history",
+    "Constant": ".births.history",
+    "Exponential": ".births.history",
+    "FixedFeH": ".births.history",
+    "GaussianFeH": ".births.history",
+    "Quenched": ".births.history",
+    "Scaled": ".births.history",
+    "parse_epoch": ".births.history",
+    "propagate": ".place.kinematics",
+    "timeline": ".reports.timeline",
+    "Maker": ".maker",
+    "Cluster": ".maker",
+    "Population": ".maker",
+    "evolve": ".evolution.evolve",
+    "lifespan": ".evolution.isochrones",
+    "shine": ".photometry.kurucz",
+    "absolute_magnitudes": ".photometry.kurucz",
+    "Stars": ".stars",
+    "Observer": ".observe.observer",
+    "View": ".observe.observer",
+    "Evening": ".observe.observer",
+    "DEFAULT_SITE": ".observe.observer",
+    "look": ".observe.sky",
+    "bodies": ".observe.sky",
+    "visible_list": ".observe.sky",
+    "first_star": ".observe.sky",
+    "conditions_for": ".observe.sky",
+    "Wish": ".observe.sky",
+    "MilkyWay": ".galaxy.survey",
+    "Field": ".galaxy.survey",
+    "parse_limit": ".galaxy.survey",
+    "validate": ".reports.validate",
+    "Conditions": ".observe.eye",
+    "visible": ".observe.eye",
+    "DustDisk": ".place.dust",
+    "Component": ".galaxy.components",
+    "ThinDisk": ".galaxy.components",
+    "ThickDisk": ".galaxy.components",
+    "Halo": ".galaxy.components",
+    "Bulge": ".galaxy.components",
+    "hipparcos": ".io.catalogues",
+    "gaia": ".io.catalogues",
+    "v_from_hp": ".io.catalogues",
+    "COLUMNS": ".schema",
+    "PHASES": ".schema",
+    "parse_age": ".units",
+    "parse_mass": ".units",
+    "AgeMetallicityRelation": ".births.history",
+    "Bursts": ".births.history",
+    "Stopped": ".births.history",
+    "ClusterPlace": ".place.clusters",
+    "GalaxyMaker": ".recipe",
+    "RecipeError": ".recipe",
+    "parse_recipe": ".recipe",
+    "read_recipe": ".recipe",
+    "recipe_to_toml": ".recipe",
+    "write_recipe": ".recipe",
+    "IntegratedLight": ".reports.integrated",
+    "integrate": ".reports.integrated",
+    "ssp": ".reports.integrated",
+    "Comparison": ".reports.compare",
+    "compare": ".reports.compare",
+}
+
+__all__ = ["__version__", *_PUBLIC]
+
+
+def __getattr__(name: str) -> Any:
+    module = _PUBLIC.get(name)
+    if module is None:
+        raise AttributeError(f"module 'starmaker' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value  # the next lookup is a plain attribute
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_PUBLIC))

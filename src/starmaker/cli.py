@@ -39,7 +39,7 @@ def make_cluster(
     output: Path = typer.Option(..., "-o", "--output", help="Parquet file to write."),
 ) -> None:
     """Make a single-age star cluster and write it as Parquet."""
-    from .imf import imf_from_name
+    from .births.imf import imf_from_name
     from .maker import Cluster
     from .units import parse_mass
 
@@ -79,8 +79,8 @@ def compare_cmd(
     sky: bool = typer.Option(False, "--sky", help="Also draw every maker's stars in one sky map."),
 ) -> None:
     """Put makers side by side: stars still shining, lifespans, brightness, M/L over time."""
-    from .compare import compare
     from .recipe import read_recipe
+    from .reports.compare import compare
 
     makers = [read_recipe(r) for r in recipes]
     for r, m in zip(recipes, makers, strict=True):
@@ -112,7 +112,7 @@ def make_milkyway(
     output: Path = typer.Option(..., "-o", "--output", help="Parquet file to write."),
 ) -> None:
     """Make the Milky Way's stars brighter than a limit, as seen from the Sun."""
-    from .survey import Field, MilkyWay, parse_limit
+    from .galaxy.survey import Field, MilkyWay, parse_limit
 
     lim, fld = parse_limit(limit), Field.parse(field)
     mw = MilkyWay([c.strip() for c in components.split(",") if c.strip()])
@@ -170,7 +170,7 @@ def timeline_cmd(
     """The naked-eye sky through the ages: counts per epoch (CSV), plots and an animated sky map."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
-    from .timeline import plan, timeline
+    from .reports.timeline import plan, timeline
 
     plan(limit, start, stop, steps, stop_forming_at)  # bad input: one line before the bar starts
     bar = Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(), "epochs",
@@ -199,7 +199,7 @@ def validate_cmd(
     output: Path = typer.Option(Path("validation"), "-o", "--output", help="Folder for the report and PNGs."),
 ) -> None:
     """Compare the made sky with the real one (Gaia DR3, Hipparcos 2): counts, colours, local HR."""
-    from .validate import validate
+    from .reports.validate import validate
 
     with _progress(f"making the sky to {limit}") as bar:
         result = validate(limit, seed=seed, outdir=output, progress=bar)
@@ -244,8 +244,8 @@ def star(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object keyed by column."),
 ) -> None:
     """One star's life: its properties at this age, from MIST."""
-    from .evolution import evolve
-    from .photometry import shine
+    from .evolution.evolve import evolve
+    from .photometry.kurucz import shine
     from .schema import column
     from .units import parse_age
 
@@ -294,9 +294,9 @@ def plot_skymap(
     limit: float = typer.Option(None, help="Draw only stars brighter than this in --band."),
 ) -> None:
     """An all-sky map in galactic coordinates, stars sized by brightness, coloured by colour."""
-    from .photometry import check_band
+    from .io.catalogues import gaia, hipparcos
+    from .photometry.kurucz import check_band
     from .plots import skymap
-    from .realsky import gaia, hipparcos
     from .stars import Stars
 
     real = {"hipparcos": hipparcos, "gaia": gaia}
@@ -314,7 +314,7 @@ def plot_skymap(
 
 # --- the observer's sky ---------------------------------------------------------------------------
 def _site(lat: float | None, lon: float | None, elevation: float | None):
-    from .observer import DEFAULT_SITE, Observer
+    from .observe.observer import DEFAULT_SITE, Observer
 
     if lat is None and lon is None:
         if elevation is None:
@@ -327,8 +327,8 @@ def _site(lat: float | None, lon: float | None, elevation: float | None):
 
 
 def _made_sky(catalogue: Path | None, seed: int):
+    from .galaxy.survey import MilkyWay
     from .stars import Stars
-    from .survey import MilkyWay
 
     if catalogue is not None:
         stars = Stars.read(catalogue)
@@ -344,7 +344,7 @@ def _made_sky(catalogue: Path | None, seed: int):
 def _write_list(table, path: Path) -> None:
     import csv
 
-    from .io import atomic_path
+    from .io.parquet import atomic_path
     from .schema import TABLES
 
     cols = [c.name for c in TABLES["visible.csv (starmaker sky --list)"]]
@@ -391,11 +391,11 @@ def sky_cmd(
     top: int = typer.Option(10, help="Print the N brightest visible objects with their names (0: none)."),
 ) -> None:
     """The sky a person sees from a place at a time: the dome picture, the visible list."""
-    from .history import parse_epoch
-    from .observer import parse_timezone
+    from .births.history import parse_epoch
+    from .io.catalogues import hipparcos
+    from .observe.observer import parse_timezone
+    from .observe.sky import at_epoch, bodies, conditions_for, look, sky_grid, visible_list
     from .plots import dome
-    from .realsky import hipparcos
-    from .sky import at_epoch, bodies, conditions_for, look, sky_grid, visible_list
 
     years = parse_epoch(epoch)
     site = _site(lat, lon, elevation)
@@ -476,7 +476,7 @@ def wish_cmd(
     as_json: bool = typer.Option(False, "--json", help="Print a JSON object instead of text."),
 ) -> None:
     """The star to wish on: the first star or planet to appear after sunset."""
-    from .sky import conditions_for, first_star
+    from .observe.sky import conditions_for, first_star
 
     site = _site(lat, lon, elevation)
     evening = site.evening(date, tz)

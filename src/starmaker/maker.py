@@ -26,13 +26,13 @@ from typing import Any
 
 import numpy as np
 
-from . import __version__
+from ._version import __version__
+from .births.history import Burst, FixedFeH, Metallicity, StarFormationHistory, parse_epoch
+from .births.imf import IMF, Kroupa2001
 from .errors import InvalidParameterError
-from .history import Burst, FixedFeH, Metallicity, StarFormationHistory, parse_epoch
-from .imf import IMF, Kroupa2001
-from .isochrones import FEH_RANGE, LOG_AGE_RANGE, MASS_RANGE
-from .photometry import shine
-from .places import Place
+from .evolution.isochrones import FEH_RANGE, LOG_AGE_RANGE, MASS_RANGE
+from .photometry.kurucz import shine
+from .place.clusters import Place
 from .schema import COMPONENTS
 from .stars import Stars
 from .units import parse_age, parse_mass
@@ -114,32 +114,6 @@ class Maker:
             **({"place": {"kind": self.place.kind, **self.place.params()}} if self.place else {}),
         }
 
-    @classmethod
-    def from_file(cls, path) -> Maker:
-        """The maker a TOML recipe file describes (see :mod:`starmaker.recipe`)."""
-        from .recipe import read_recipe
-
-        return read_recipe(path)
-
-    def to_toml(self) -> str:
-        """This maker as the text of a TOML recipe; ``Maker.from_toml`` reads it back."""
-        from .recipe import recipe_to_toml
-
-        return recipe_to_toml(self)
-
-    @classmethod
-    def from_toml(cls, text: str) -> Maker:
-        """The maker described by the text of a TOML recipe."""
-        from .recipe import parse_recipe
-
-        return parse_recipe(text)
-
-    def to_file(self, path) -> None:
-        """Write this maker as a TOML recipe file (atomically)."""
-        from .recipe import write_recipe
-
-        write_recipe(self, path)
-
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Maker) and self.recipe() == other.recipe()
 
@@ -219,7 +193,7 @@ class Maker:
         }
         if getattr(self, "recipe_text", None):  # read from a recipe file: keep its text as written
             meta["recipe_toml"] = self.recipe_text
-        from .evolution import evolve_through
+        from .evolution.evolve import evolve_through
 
         stars = shine(evolve_through(b["mass_initial"], b["age"], b["feh"], meta=meta))
         code = COMPONENTS.index(self.component)
@@ -232,7 +206,7 @@ class Maker:
 
 
 def _check_births(b: dict[str, np.ndarray]) -> None:
-    from .isochrones import check_inputs
+    from .evolution.isochrones import check_inputs
 
     if len(b["age"]):
         # ages beyond the grid's last isochrone are allowed (evolve_through), not below its first

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .io import atomic_path
+from .io.parquet import atomic_path
 from .schema import PHASES
 from .stars import Stars
 
@@ -234,7 +234,7 @@ def _draw_dome(fig, pos, seen: Stars, objects: Stars | None, grid: dict | None, 
                highlight: str | None, labels: int) -> None:
     from matplotlib import patheffects
 
-    from .sky import _names
+    from .observe.sky import star_labels
 
     halo = [patheffects.withStroke(linewidth=1.6, foreground="#0a1330")]
     ax = fig.add_subplot(*pos, projection="polar")
@@ -271,13 +271,13 @@ def _draw_dome(fig, pos, seen: Stars, objects: Stars | None, grid: dict | None, 
                    c=np.nan_to_num(bv[order]), cmap="RdYlBu_r", vmin=-0.3, vmax=1.8, zorder=3,
                    edgecolors="#0a1330", linewidths=0.25)
         top = np.argsort(s["V"])[:labels]
-        for i, name in zip(top, _names(s.select(top)), strict=True):
+        for i, name in zip(top, star_labels(s.select(top)), strict=True):
             if name.startswith(("HIP", "#")) or " #" in name:
                 continue  # only names a person would know
             ax.annotate(name, (np.radians(s["az"][i]), 90.0 - s["alt"][i]), xytext=(4, 3),
                         textcoords="offset points", color="#dbe4f2", fontsize=7, zorder=4, path_effects=halo)
         if highlight:
-            hit = np.nonzero(_names(s) == highlight)[0]
+            hit = np.nonzero(star_labels(s) == highlight)[0]
             for i in hit:
                 ax.scatter(np.radians(s["az"][i]), 90.0 - s["alt"][i], s=260, facecolors="none",
                            edgecolors="#ff5fa2", lw=1.4, zorder=6)

@@ -51,8 +51,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import InvalidParameterError, StarmakerError
-from .history import (
+from .births.history import (
     AgeMetallicityRelation,
     Burst,
     Bursts,
@@ -64,8 +63,9 @@ from .history import (
     StarFormationHistory,
     Stopped,
 )
-from .imf import IMF, BrokenPowerLaw, Chabrier2003, Kroupa2001, Salpeter1955
-from .places import ClusterPlace
+from .births.imf import IMF, BrokenPowerLaw, Chabrier2003, Kroupa2001, Salpeter1955
+from .errors import InvalidParameterError, StarmakerError
+from .place.clusters import ClusterPlace
 from .units import parse_age, parse_mass
 
 __all__ = ["RecipeError", "GalaxyMaker", "parse_recipe", "read_recipe", "recipe_to_toml", "write_recipe",
@@ -172,7 +172,7 @@ def _ages(table: dict, section: str, key: str) -> list[float]:
 
 
 def _age(v: object, name: str) -> float:
-    from .isochrones import LOG_AGE_RANGE
+    from .evolution.isochrones import LOG_AGE_RANGE
 
     if isinstance(v, bool):
         raise RecipeError(name, v, "an age: a number in yr or a string like '100Myr'")
@@ -258,7 +258,7 @@ def _metallicity(t: dict) -> Metallicity:
     _check(t, "metallicity", req, opt, f"metallicity kind {kind!r}")
     sec = "metallicity"
     if kind == "fixed":
-        from .isochrones import FEH_RANGE
+        from .evolution.isochrones import FEH_RANGE
 
         feh = _number(t, sec, "feh")
         if not FEH_RANGE[0] <= feh <= FEH_RANGE[1]:
@@ -334,8 +334,8 @@ class GalaxyMaker:
     def __init__(self, name: str, imf: IMF, sfh: StarFormationHistory, metallicity: Metallicity,
                  component: str, limit: str, mode: str = "replace", field: str = "all",
                  rho0: float | None = None, components: tuple[str, ...] | None = None) -> None:
-        from .galaxy import COMPONENT_NAMES
-        from .survey import Field, parse_limit
+        from .galaxy.components import COMPONENT_NAMES
+        from .galaxy.survey import Field, parse_limit
 
         self.name, self.imf, self.sfh, self.metallicity = name, imf, sfh, metallicity
         if component not in COMPONENT_NAMES:
@@ -375,7 +375,7 @@ class GalaxyMaker:
         """The Galaxy's components with this recipe put in."""
         import copy
 
-        from .galaxy import THIN_DISK_BINS, Population, milky_way_components
+        from .galaxy.components import THIN_DISK_BINS, Population, milky_way_components
 
         (base,) = milky_way_components([self.component])
         key = 0
@@ -395,7 +395,7 @@ class GalaxyMaker:
 
     def make(self, seed: int = 0):
         """The magnitude-limited sky of the Galaxy with this recipe in it."""
-        from .survey import MilkyWay
+        from .galaxy.survey import MilkyWay
 
         stars = MilkyWay(self.components()).make(self.limit, seed=seed, field=self.field)
         stars.meta["recipe"] = self.recipe()
@@ -501,7 +501,7 @@ def recipe_to_toml(maker) -> str:
 
 def write_recipe(maker, path: str | os.PathLike) -> None:
     """Write a maker's recipe to ``path`` as TOML (atomically)."""
-    from .io import atomic_path
+    from .io.parquet import atomic_path
 
     with atomic_path(path) as tmp:
         Path(tmp).write_text(recipe_to_toml(maker), encoding="utf-8")

@@ -31,7 +31,7 @@ PHASES: tuple[str, ...] = (
 )
 
 #: Which part of the Galaxy (or which user maker) made a star; "hipparcos" and "gaia" mark
-#: measured stars from those catalogues (starmaker.realsky).
+#: measured stars from those catalogues (starmaker.io.catalogues).
 COMPONENTS: tuple[str, ...] = (
     "cluster",
     "population",

@@ -82,29 +82,22 @@ class Stars:
     # -- edges ------------------------------------------------------------------------------
     def to_arrow(self):
         """A pyarrow Table with the schema's units and descriptions as field metadata."""
-        from .io import to_arrow
+        from .io.parquet import to_arrow
 
         return to_arrow(self)
 
     def write(self, path, *, overwrite: bool = True) -> None:
         """Write to Parquet atomically (temporary file, then rename)."""
-        from .io import write_parquet
+        from .io.parquet import write_parquet
 
         write_parquet(self, path, overwrite=overwrite)
 
     @classmethod
     def read(cls, path) -> Stars:
         """Read a Parquet file written by starmaker (or any file using the schema's names)."""
-        from .io import read_parquet
+        from .io.parquet import read_parquet
 
-        return read_parquet(path)
-
-    def integrated(self, dt: float = 0.0):
-        """The population's integrated light (total L, M_V, B−V, M/L_V, stars still shining...),
-        now or ``dt`` yr later; see :func:`starmaker.integrated.integrate`."""
-        from .integrated import integrate
-
-        return integrate(self, dt)
+        return cls(*read_parquet(path))
 
     def row(self, i: int) -> dict[str, Any]:
         """One star as a plain dict keyed by column name (for printing and JSON)."""

@@ -6,7 +6,7 @@ columns (``hip``, ``source_id``, ``ra``, ``dec``, ``l``, ``b``, ``distance``, ``
 ``pmra``, ``pmdec``, ``G``, ``BP``, ``RP``, ``B``, ``V``, ``component``), NaN where a catalogue
 has no value and 0 for a missing identifier, so ``Stars.concat([hipparcos(), gaia()])`` works.
 Positions are at the catalogue's own epoch, named in ``meta["epoch"]``; ``l`` and ``b`` come from
-:func:`starmaker.frames.icrs_to_galactic`.
+:func:`starmaker.place.frames.icrs_to_galactic`.
 
 Each catalogue is read once per process from its PyPI package and kept in memory; every call
 returns a new table over the same read-only arrays (``with_columns`` or ``select`` give new ones).
@@ -21,11 +21,11 @@ from typing import Any
 
 import numpy as np
 
-from .errors import StarmakerError
-from .frames import icrs_to_galactic
-from .photometry import g_minus_v
-from .schema import COMPONENTS
-from .stars import Stars
+from ..errors import StarmakerError
+from ..photometry.kurucz import g_minus_v
+from ..place.frames import icrs_to_galactic
+from ..schema import COMPONENTS
+from ..stars import Stars
 
 __all__ = ["hipparcos", "gaia", "v_from_hp", "HIPPARCOS_EPOCH", "GAIA_EPOCH"]
 
@@ -310,7 +310,7 @@ def gaia() -> Stars:
     Positions (``ra``, ``dec``, degrees, ICRS) are at the Gaia DR3 epoch J2016.0
     (``meta["epoch"]``). ``G``, ``BP`` and ``RP`` are the DR3 mean magnitudes (``BP`` or ``RP``
     NaN for the 294 Gaia rows that lack one or both); ``V`` = G − (G − V) with G − V from BP − RP
-    (Riello et al. 2021, Table C.2, :func:`starmaker.photometry.g_minus_v`), NaN without both
+    (Riello et al. 2021, Table C.2, :func:`starmaker.photometry.kurucz.g_minus_v`), NaN without both
     BP and RP. The file has
     no parallaxes and no proper motions (the fields the package calls pmra and pmdec hold BP and
     RP), so ``parallax``, ``distance``, ``pmra``, ``pmdec`` and ``B`` are NaN.

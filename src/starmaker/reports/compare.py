@@ -11,7 +11,7 @@ different present-day ages are compared at the same time since their first stars
 For each maker and epoch the table holds: stars formed and still shining (burning nuclear
 fuel), the median remaining lifespan of those shining, the brightest star's M_V, and the
 integrated light (total L, M_V, B−V, M_G, BP−RP, M/L_V, remnant mass fraction; see
-:mod:`starmaker.integrated`).
+:mod:`starmaker.reports.integrated`).
 """
 
 from __future__ import annotations
@@ -25,11 +25,11 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import InvalidParameterError
-from .integrated import AGE_RANGE, _sum, evolve_by
-from .schema import TABLES
-from .stars import Stars
-from .units import parse_age
+from ..errors import InvalidParameterError
+from ..schema import TABLES
+from ..stars import Stars
+from ..units import parse_age
+from .integrated import AGE_RANGE, evolve_by, weighted_light
 
 __all__ = ["compare", "Comparison", "formation_span", "COMPARE_COLUMNS", "DEFAULT_EPOCHS"]
 
@@ -74,7 +74,7 @@ class Comparison:
 
     def write_csv(self, path: str | os.PathLike) -> Path:
         """The table as CSV (atomic), one row per maker and epoch."""
-        from .io import atomic_path
+        from ..io.parquet import atomic_path
 
         with atomic_path(path) as tmp, open(tmp, "w", newline="") as fh:
             w = csv.DictWriter(fh, fieldnames=list(COMPARE_COLUMNS))
@@ -86,7 +86,7 @@ class Comparison:
     def write(self, outdir: str | os.PathLike, sky: bool = False) -> list[Path]:
         """Write ``compare.csv``, ``survival.png``, ``brightness.png``, ``hr.png`` (and with
         ``sky``, ``sky.png``: every maker's stars, as made, in one sky map) into ``outdir``."""
-        from .plots import compare_brightness_plot, compare_hr_plot, skymap, survival_plot
+        from ..plots import compare_brightness_plot, compare_hr_plot, skymap, survival_plot
 
         out = Path(outdir)
         out.mkdir(parents=True, exist_ok=True)
@@ -115,7 +115,7 @@ def _epochs(epochs) -> np.ndarray:
 
 
 def _row(name: str, t: float, stars: Stars, n_formed: int) -> dict:
-    light = _sum(stars, np.ones(len(stars)))
+    light = weighted_light(stars, np.ones(len(stars)))
     alive = stars["alive"]
     remaining = (stars["lifespan"] - stars["age"])[alive]
     mv = stars["M_V"]
@@ -160,7 +160,7 @@ def compare(makers: Sequence, epochs=DEFAULT_EPOCHS, seed: int = 0, names: Seque
             if t in t_epochs:
                 rows.append(_row(name, float(t), s, n))
                 snaps[name][float(t)] = s
-            li = _sum(s, np.ones(len(s)))
+            li = weighted_light(s, np.ones(len(s)))
             for k in light:
                 light[k].append(getattr(li, k))
         curves[name] = {"t": grid, "shining_fraction": surv, **{k: np.array(v) for k, v in light.items()}}

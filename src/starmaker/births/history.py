@@ -10,8 +10,8 @@ import math
 
 import numpy as np
 
-from .errors import InvalidParameterError
-from .units import parse_age
+from ..errors import InvalidParameterError
+from ..units import parse_age
 
 __all__ = [
     "StarFormationHistory",

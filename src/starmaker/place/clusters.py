@@ -10,11 +10,11 @@ import math
 
 import numpy as np
 
-from .errors import InvalidParameterError
-from .extinction import band_extinction
+from ..births.history import ByParams
+from ..errors import InvalidParameterError
+from ..photometry.extinction import band_extinction
+from ..stars import Stars
 from .frames import icrs_to_galactic, lonlat, unit_vector
-from .history import ByParams
-from .stars import Stars
 
 __all__ = ["Place", "ClusterPlace"]
 
@@ -37,7 +37,7 @@ class ClusterPlace(Place):
     spread as a Plummer (1911, MNRAS 71, 460) sphere of scale radius ``radius`` pc (the radius
     holding 35 % of the mass; the half-mass radius is 1.305 × ``radius``), cut at 10 scale radii,
     behind a uniform foreground extinction ``a_v`` (mag in V; band extinctions by Teff as in
-    :func:`starmaker.extinction.band_extinction`)."""
+    :func:`starmaker.photometry.extinction.band_extinction`)."""
 
     kind = "cluster"
 

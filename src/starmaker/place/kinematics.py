@@ -34,9 +34,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..schema import COMPONENTS
+from ..stars import Stars
 from .frames import ICRS_TO_GALACTIC, unit_vector
-from .schema import COMPONENTS
-from .stars import Stars
 
 __all__ = ["space_motion", "propagate", "THIN_DISK_AVR", "ELLIPSOIDS", "THETA0_KMS", "SUN_UVW_KMS",
            "K_KMS_PER_MASYR_KPC"]
@@ -146,7 +146,7 @@ def propagate(stars: Stars, years: float) -> Stars:
     ``parallax``, ``distance``, ``radial_velocity`` where present (``l`` and ``b`` too);
     apparent magnitudes are not changed. Vectorised.
     """
-    from .errors import InvalidParameterError
+    from ..errors import InvalidParameterError
 
     t = float(years)
     if not np.isfinite(t):

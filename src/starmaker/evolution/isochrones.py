@@ -47,7 +47,7 @@ Both extrapolations join the table continuously, so lifespans decrease strictly 
 
 A star is **alive** while age < lifespan. Alive stars are placed on the nuclear-burning part of
 the interpolated isochrone; dead stars are placed on its post-AGB/white-dwarf rows when the grid
-has them, and otherwise handed to :mod:`starmaker.remnants`.
+has them, and otherwise handed to :mod:`starmaker.evolution.remnants`.
 
 Coverage: [Fe/H] from −2.5 to +0.5. The grid's isochrones below −2.5 are incomplete for
 massive stars (at −4.0 they stop at 6.5 M☉ at every age; at −3.5 and −3.0 the masses between
@@ -65,8 +65,8 @@ from dataclasses import dataclass
 import numba as nb
 import numpy as np
 
-from .errors import OutOfGridError
-from .schema import PHASES
+from ..errors import OutOfGridError
+from ..schema import PHASES
 
 __all__ = ["MistGrid", "load_mist", "lifespan", "evolve_arrays", "FEH_RANGE", "LOG_AGE_RANGE"]
 
@@ -143,7 +143,7 @@ class MistGrid:
         }
 
 
-def _grid_path():
+def mist_grid_path():
     from lachesis_grids import grid_path
 
     return grid_path(GRID_FILE)
@@ -154,7 +154,7 @@ def load_mist() -> MistGrid:
     """Read and prepare the MIST grid (once per process; about half a second)."""
     import h5py
 
-    path = _grid_path()
+    path = mist_grid_path()
     with h5py.File(path, "r") as f:
         cols = [str(c) for c in f.attrs["columns"]]
         feh = f["feh_values"][:].astype(float)
@@ -707,7 +707,7 @@ def evolve_arrays(mass_initial, age, feh) -> dict[str, np.ndarray]:
     Returns a dict of columns: ``mass``, ``log_Teff``, ``log_g``, ``log_L``, ``radius``,
     ``phase`` (int8 codes into ``schema.PHASES``; -1 where the remnant step must decide),
     ``lifespan``, ``alive``, ``lifespan_extrapolated``, ``grid_clamped``, and ``_status``
-    (the kernel's status codes, used by :mod:`starmaker.remnants`).
+    (the kernel's status codes, used by :mod:`starmaker.evolution.remnants`).
     """
     m = np.ascontiguousarray(mass_initial, dtype=np.float64)
     a = np.ascontiguousarray(age, dtype=np.float64)

@@ -46,7 +46,7 @@ from dataclasses import dataclass
 import numba as nb
 import numpy as np
 
-from .errors import UnknownNameError
+from ..errors import UnknownNameError
 
 __all__ = [
     "BANDS",
@@ -112,7 +112,7 @@ class BCGrid:
         }
 
 
-def _grid_path() -> str:
+def kurucz_grid_path() -> str:
     # locate the data file without importing dustapprox (its import pulls in astropy & co.)
     spec = importlib.util.find_spec("dustapprox")
     if spec is None or not spec.submodule_search_locations:
@@ -125,7 +125,7 @@ def load_bc_grid() -> BCGrid:
     """Read the Kurucz Gaia grid once (A0 = 0 rows), fill its gaps, tie its zero points."""
     import pyarrow.csv as pacsv
 
-    t = pacsv.read_csv(_grid_path()).to_pydict()
+    t = pacsv.read_csv(kurucz_grid_path()).to_pydict()
     teff, logg, feh = (np.asarray(t[k], float) for k in ("teff", "logg", "feh"))
     band, a0, mag0 = np.asarray(t["passband"]), np.asarray(t["A0"], float), np.asarray(t["mag0"], float)
     T, G, F = np.unique(teff), np.unique(logg), np.unique(feh)

@@ -29,10 +29,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .frames import R_SUN_PC, Z_SUN_PC
-from .history import Constant, StarFormationHistory
-from .imf import IMF, BrokenPowerLaw
-from .isochrones import FEH_RANGE
+from ..births.history import Constant, StarFormationHistory
+from ..births.imf import IMF, BrokenPowerLaw
+from ..evolution.isochrones import FEH_RANGE
+from ..place.frames import R_SUN_PC, Z_SUN_PC
 
 __all__ = ["Population", "Component", "ThinDisk", "ThickDisk", "Halo", "Bulge",
            "milky_way_components", "COMPONENT_NAMES"]
@@ -70,7 +70,7 @@ class Population:
 
 
 def _alive_fraction(imf: IMF, sfh: StarFormationHistory, feh: float) -> float:
-    from .isochrones import lifespan
+    from ..evolution.isochrones import lifespan
 
     rng = np.random.default_rng(12345)
     ages = np.sort(sfh.sample_ages(4001, rng))[::100]  # 41 age quantiles
@@ -174,14 +174,14 @@ class Component:
         return float(np.sum(f) * (z[1] - z[0]))
 
     def _population_at(self, pop: Population, epoch: float) -> tuple[Population, ...]:
-        from .history import Constant
+        from ..births.history import Constant
 
         sfh = pop.sfh
         base = sfh
         while hasattr(base, "sfh") and not isinstance(base, Constant):
             base = base.sfh
         if not isinstance(base, Constant):
-            from .errors import InvalidParameterError
+            from ..errors import InvalidParameterError
 
             raise InvalidParameterError("sfh", sfh, "a Constant history (possibly Quenched or "
                                         "Scaled) for a Milky Way population")
@@ -237,7 +237,7 @@ THIN_IMF = ((1.6, 3.0), (1.0,))
 #: 1.32 times as many stars with M_V < 3 within 100 pc as Hipparcos 2 holds (4,793, a volume
 #: Hipparcos covers completely: V < 8 there). We renormalise the same way Besançon did, to the
 #: local luminosity function, now measured by Hipparcos: every thin-disc age bin's ρ0 is scaled
-#: by this factor, their ratios kept. ``starmaker.validate.local_normalisation()`` recomputes
+#: by this factor, their ratios kept. ``starmaker.reports.validate.local_normalisation()`` recomputes
 #: it (a slow test checks it); the whole-sky counts to G = 10 are then a test of the model,
 #: not of the fit.
 THIN_DISK_LOCAL_SCALE = 0.757
@@ -353,7 +353,7 @@ class Bulge(Component):
 
 def milky_way_components(names=COMPONENT_NAMES) -> list[Component]:
     """The default Milky Way: thin disc, thick disc, halo, bulge (any subset, by name)."""
-    from .errors import UnknownNameError
+    from ..errors import UnknownNameError
 
     table = {"thin_disk": ThinDisk, "thick_disk": ThickDisk, "halo": Halo, "bulge": Bulge}
     out = []

@@ -11,9 +11,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .errors import StarmakerError
-from .schema import CATEGORIES, column
-from .stars import Stars
+from ..errors import StarmakerError
+from ..schema import CATEGORIES, column
 
 __all__ = ["to_arrow", "write_parquet", "read_parquet", "atomic_path"]
 
@@ -25,7 +24,7 @@ ROW_GROUP_ROWS = 1024 * 1024
 PARQUET_OPTIONS = {"compression": "zstd", "use_dictionary": list(CATEGORIES)}
 
 
-def to_arrow(stars: Stars) -> pa.Table:
+def to_arrow(stars) -> pa.Table:
     """Convert to a pyarrow Table; text columns become dictionary-encoded strings."""
     arrays, fields = [], []
     for name in stars.columns:
@@ -78,7 +77,7 @@ class atomic_path:
             self.tmp.unlink(missing_ok=True)
 
 
-def write_parquet(stars: Stars, path: str | os.PathLike, *, overwrite: bool = True) -> None:
+def write_parquet(stars, path: str | os.PathLike, *, overwrite: bool = True) -> None:
     """Write ``stars`` to ``path`` atomically (temporary file in the same folder, then rename)."""
     path = Path(path)
     if path.exists() and not overwrite:
@@ -102,7 +101,7 @@ def _encode(col: pa.ChunkedArray, names: tuple[str, ...], what: str) -> np.ndarr
     return mapping[arr.indices.to_numpy(zero_copy_only=False)]
 
 
-def read_parquet(path: str | os.PathLike) -> Stars:
+def read_parquet(path: str | os.PathLike) -> tuple[dict[str, np.ndarray], dict]:
     """Read a Parquet table of stars (text columns are re-encoded to the schema's codes)."""
     path = Path(path)
     if not path.is_file():
@@ -120,4 +119,4 @@ def read_parquet(path: str | os.PathLike) -> Stars:
             cols[name] = col.to_numpy()
     raw = (table.schema.metadata or {}).get(META_KEY)
     meta = json.loads(raw) if raw else {}
-    return Stars(cols, meta)
+    return cols, meta

@@ -42,7 +42,7 @@ from typing import Any
 import numba
 import numpy as np
 
-from .errors import InvalidParameterError
+from ..errors import InvalidParameterError
 
 __all__ = [
     "Observer",
@@ -409,13 +409,13 @@ class View:
         """Apparent refracted altitude and azimuth (deg) of a ``Stars`` table's stars, their
         proper motions carried from the catalogue epoch (``meta["epoch"]``, e.g. "J1991.25")
         to this instant."""
-        epoch = _jyear(stars.meta.get("epoch", "J2000.0"))
+        epoch = julian_year(stars.meta.get("epoch", "J2000.0"))
         pmra = stars["pmra"] if "pmra" in stars else None
         pmdec = stars["pmdec"] if "pmdec" in stars else None
         return self.site.altaz(self.t, stars["ra"], stars["dec"], pmra, pmdec, epoch)
 
 
-def _jyear(epoch: str | float) -> float:
+def julian_year(epoch: str | float) -> float:
     if isinstance(epoch, str):
         s = epoch.strip().lstrip("Jj")
         try:

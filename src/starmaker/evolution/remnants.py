@@ -1,7 +1,7 @@
 """Dead stars: white dwarfs, neutron stars and black holes, where the MIST grid has no row.
 
 The grid's own post-AGB and white-dwarf cooling rows are used wherever they reach (see
-:mod:`starmaker.isochrones`). This module covers the rest, with documented prescriptions:
+:mod:`starmaker.evolution.isochrones`). This module covers the rest, with documented prescriptions:
 
 * **White dwarfs** (initial mass < 8 M☉): final mass from the MIST-based initial–final mass
   relation of Cummings et al. (2018, ApJ 866, 21): M_f = 0.080 M_i + 0.489 (M_i < 2.85),
@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .schema import PHASES
+from ..schema import PHASES
 
 __all__ = [
     "ifmr_cummings2018",

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import ndtr, ndtri
 
-from .errors import InvalidParameterError, UnknownNameError
+from ..errors import InvalidParameterError, UnknownNameError
 
 __all__ = ["IMF", "Kroupa2001", "Chabrier2003", "Salpeter1955", "BrokenPowerLaw", "imf_from_name"]
 

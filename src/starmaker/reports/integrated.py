@@ -30,10 +30,10 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from .errors import InvalidParameterError
-from .imf import IMF, Kroupa2001
-from .isochrones import FEH_RANGE, LOG_AGE_RANGE, dying_mass
-from .stars import Stars
+from ..births.imf import IMF, Kroupa2001
+from ..errors import InvalidParameterError
+from ..evolution.isochrones import FEH_RANGE, LOG_AGE_RANGE, dying_mass
+from ..stars import Stars
 
 __all__ = ["IntegratedLight", "integrate", "ssp", "evolve_by", "M_V_SUN", "AGE_RANGE"]
 
@@ -68,7 +68,7 @@ class IntegratedLight:
         return asdict(self)
 
 
-def _sum(stars: Stars, w: np.ndarray) -> IntegratedLight:
+def weighted_light(stars: Stars, w: np.ndarray) -> IntegratedLight:
     flux = {}
     for b in _BANDS:
         m = stars[f"M_{b}"]
@@ -98,8 +98,8 @@ def evolve_by(stars: Stars, dt: float) -> Stars:
     age + dt and it is evolved and made to shine again. Stars then younger than the grid's
     10⁵ yr are dropped (not yet born, or still forming). Positions and other extra columns are
     not carried over."""
-    from .evolution import evolve
-    from .photometry import shine
+    from ..evolution.evolve import evolve
+    from ..photometry.kurucz import shine
 
     if not math.isfinite(dt):
         raise InvalidParameterError("dt", dt, "a finite time in yr")
@@ -120,7 +120,7 @@ def integrate(stars: Stars, dt: float = 0.0) -> IntegratedLight:
     ``dt`` yr later (see :func:`evolve_by`). Stars without light (neutron stars, black holes)
     add mass but no light."""
     s = evolve_by(stars, dt) if dt else stars
-    return _sum(s, np.ones(len(s)))
+    return weighted_light(s, np.ones(len(s)))
 
 
 def _mass_grid(imf: IMF, age: float, feh: float, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -146,17 +146,17 @@ def ssp(age, feh: float = 0.0, imf: IMF | None = None, mass: float = 1.0,
 
     ``age`` in yr or with a unit ("10Myr"), inside the MIST grid (10⁵ yr – 19.95 Gyr).
     """
-    from .evolution import evolve
-    from .photometry import shine
-    from .units import parse_age
+    from ..evolution.evolve import evolve
+    from ..photometry.kurucz import shine
+    from ..units import parse_age
 
     a = parse_age(age, "age")
     if not (AGE_RANGE[0] <= a <= AGE_RANGE[1]):
-        from .errors import OutOfGridError
+        from ..errors import OutOfGridError
 
         raise OutOfGridError("age", age, AGE_RANGE[0], AGE_RANGE[1], "yr", "MIST v2.5 grid")
     if not (FEH_RANGE[0] <= feh <= FEH_RANGE[1]):
-        from .errors import OutOfGridError
+        from ..errors import OutOfGridError
 
         raise OutOfGridError("feh", feh, FEH_RANGE[0], FEH_RANGE[1], "dex", "MIST v2.5 grid")
     if not (math.isfinite(mass) and mass > 0):
@@ -165,4 +165,4 @@ def ssp(age, feh: float = 0.0, imf: IMF | None = None, mass: float = 1.0,
     m, w = _mass_grid(imf, a, feh, int(n_grid))
     stars = shine(evolve(m, a, feh))
     w = w * (mass / float(np.sum(w * m)))  # number of stars per cell for this initial mass
-    return _sum(stars, w)
+    return weighted_light(stars, w)

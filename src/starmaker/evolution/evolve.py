@@ -6,9 +6,9 @@ from typing import Any
 
 import numpy as np
 
+from ..stars import Stars
 from .isochrones import LOG_AGE_RANGE, evolve_arrays, load_mist
 from .remnants import apply_remnants
-from .stars import Stars
 
 __all__ = ["evolve", "evolve_through"]
 

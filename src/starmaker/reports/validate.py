@@ -25,10 +25,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import InvalidParameterError
-from .io import atomic_path
-from .stars import Stars
-from .survey import Limit, MilkyWay, parse_limit
+from ..errors import InvalidParameterError
+from ..galaxy.survey import Limit, MilkyWay, parse_limit
+from ..io.parquet import atomic_path
+from ..stars import Stars
 
 __all__ = ["LAT_BANDS", "count_table", "local_normalisation", "validate", "Validation"]
 
@@ -89,7 +89,7 @@ def local_normalisation(seeds: Sequence[int] = (100, 101, 102, 103), milky_way: 
     ``ratio`` = real / made is the factor by which the thin disc's local density must be scaled
     to match (with the default model, whose scale is already applied, it should be ≈ 1).
     """
-    from .realsky import hipparcos
+    from ..io.catalogues import hipparcos
 
     mw = milky_way or MilkyWay()
     n_real = int(np.sum(_local(hipparcos())))
@@ -170,7 +170,7 @@ def validate(limit: str | Limit = "G<10", seed: int = 1, outdir: str | os.PathLi
              plots: bool = True) -> Validation:
     """Make the sky to ``limit`` (band G, at most G < 10: Gaia's bright catalogue is complete to
     there) and compare it with the real sky; write the report into ``outdir``."""
-    from .realsky import gaia, hipparcos
+    from ..io.catalogues import gaia, hipparcos
 
     lim = parse_limit(limit)
     if lim.band != "G" or lim.mag > 10.0 or lim.mag < 4.0:
@@ -196,7 +196,7 @@ def validate(limit: str | Limit = "G<10", seed: int = 1, outdir: str | os.PathLi
             tmp.write_text(text)
         result.files.append(out / name)
     if plots:
-        from . import plots as pl
+        from .. import plots as pl
 
         result.files += [
             pl.counts_plot(result.counts, out / "counts.png", title=f"Star counts, made ({lim}) vs Gaia DR3"),

@@ -18,7 +18,7 @@ draw (about √n_visible). Star by star conservation holds for the makers
 (:meth:`starmaker.maker.Maker.make` with ``epoch``).
 
 ``stop_forming_at`` (yr relative to today) quenches every population then
-(:meth:`starmaker.survey.MilkyWay.quenched`): the O and B stars fade away within the
+(:meth:`starmaker.galaxy.survey.MilkyWay.quenched`): the O and B stars fade away within the
 main-sequence lifetime of the least massive B star (≈ 0.5 Gyr), the red giants stay.
 """
 
@@ -33,10 +33,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import InvalidParameterError
-from .history import parse_epoch
-from .schema import TABLES
-from .stars import Stars
+from ..births.history import parse_epoch
+from ..errors import InvalidParameterError
+from ..schema import TABLES
+from ..stars import Stars
 
 __all__ = ["timeline", "plan", "Timeline", "COLUMNS", "OB_TEFF_K"]
 
@@ -71,7 +71,7 @@ def timeline(limit: str = "V<6.5", start: float | str = "-1Gyr", stop: float | s
     ``outdir``: write ``timeline.csv``, ``timeline.png`` and ``sky.gif`` (an animation of the
     sky maps; ``animate=False`` skips it) there. ``progress(done, total)`` after each epoch.
     """
-    from .survey import MilkyWay
+    from ..galaxy.survey import MilkyWay
 
     lim, epochs, stop_at = plan(limit, start, stop, steps, stop_forming_at)
     mw = milky_way or MilkyWay()
@@ -95,7 +95,7 @@ def timeline(limit: str = "V<6.5", start: float | str = "-1Gyr", stop: float | s
 def plan(limit, start, stop, steps, stop_forming_at=None):
     """Check a timeline's input: the parsed limit, the epochs (yr) and the quenching epoch
     (or None). Raises StarmakerError saying what is allowed."""
-    from .survey import parse_limit
+    from ..galaxy.survey import parse_limit
 
     lim = parse_limit(limit)
     t0, t1 = parse_epoch(start, "start"), parse_epoch(stop, "stop")
@@ -149,8 +149,8 @@ def _fmt_epoch(e: float) -> str:
 def write_timeline(result: Timeline, outdir: str | os.PathLike, title: str = "",
                    animate: bool = True) -> list[Path]:
     """Write ``timeline.csv`` (atomically), ``timeline.png`` and ``sky.gif`` into ``outdir``."""
-    from .io import atomic_path
-    from .plots import sky_animation, timeline_plot
+    from ..io.parquet import atomic_path
+    from ..plots import sky_animation, timeline_plot
 
     out = Path(outdir)
     out.mkdir(parents=True, exist_ok=True)

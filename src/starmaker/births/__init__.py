@@ -1,0 +1,3 @@
+"""Births: who is born, when and with what — initial mass functions, star-formation histories and
+metallicities (later: multiplicity).
+"""

@@ -1,0 +1,3 @@
+"""Observe: the sky a person sees — the observer (place, time, Sun, Moon, planets, evenings), the
+eye's visibility model, and the sky.
+"""

@@ -1,0 +1,3 @@
+"""Place: where stars are and how they move — frames, kinematics, dust along lines of sight,
+cluster places.
+"""

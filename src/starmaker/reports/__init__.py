@@ -1,0 +1,3 @@
+"""Reports over made stars: integrated light, recipe comparisons, timelines and validation against
+the real sky.
+"""
