@@ -4,7 +4,7 @@ closed forms, and the Gaia band extinctions against the Gaia EDR3 extinction law
 import numpy as np
 import pytest
 
-from starmaker.photometry.extinction import R_V, band_extinction
+from starmaker.photometry.kurucz import R_V, band_extinction
 from starmaker.place.dust import DustDisk
 
 #: the accuracy DustDisk.a_v claims against numerical integration (its docstring)

@@ -21,6 +21,7 @@ FLOORS = {
     "starmaker._version": 0,
     "starmaker.errors": 0,
     "starmaker.units": 1,
+    "starmaker.photometry.bands": 1,
     "starmaker.schema": 1,
     "starmaker.io.parquet": 2,
     "starmaker.stars": 3,

@@ -245,7 +245,7 @@ def star(
 ) -> None:
     """One star's life: its properties at this age, from MIST."""
     from .evolution.evolve import evolve
-    from .photometry.kurucz import shine
+    from .photometry.magnitudes import shine
     from .schema import column
     from .units import parse_age
 
@@ -295,13 +295,13 @@ def plot_skymap(
 ) -> None:
     """An all-sky map in galactic coordinates, stars sized by brightness, coloured by colour."""
     from .io.catalogues import gaia, hipparcos
-    from .photometry.kurucz import check_band
+    from .photometry.bands import band as check_band
     from .plots import skymap
     from .stars import Stars
 
     real = {"hipparcos": hipparcos, "gaia": gaia}
     stars = real[catalogue.lower()]() if catalogue.lower() in real else Stars.read(catalogue)
-    band = check_band(band)
+    band = check_band(band).name
     if limit is not None:
         stars = stars.select(stars[band] < limit)
     for col in ("l", "b"):

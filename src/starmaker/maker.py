@@ -31,7 +31,7 @@ from .births.history import Burst, FixedFeH, Metallicity, StarFormationHistory, 
 from .births.imf import IMF, Kroupa2001
 from .errors import InvalidParameterError
 from .evolution.isochrones import FEH_RANGE, LOG_AGE_RANGE, MASS_RANGE
-from .photometry.kurucz import shine
+from .photometry.magnitudes import shine
 from .place.clusters import Place
 from .schema import COMPONENTS
 from .stars import Stars

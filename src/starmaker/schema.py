@@ -220,10 +220,23 @@ def column(name: str) -> Column:
     """The schema entry for ``name`` (raises UnknownNameError for a name not in the schema)."""
     from .errors import UnknownNameError
 
-    try:
+    if name in _BY_NAME:
         return _BY_NAME[name]
-    except KeyError:
-        raise UnknownNameError("column", name, list(_BY_NAME)) from None
+    found = band_column(name)
+    if found is None:
+        raise UnknownNameError("column", name, list(_BY_NAME))
+    return found
+
+
+def band_column(name: str) -> Column | None:
+    """The column of a registered band (``M_<band>``, ``<band>``, ``A_<band>``), else None."""
+    from .photometry import bands
+
+    for prefix, text in (("M_", "absolute {} magnitude; NaN for NS and BH"), ("A_", "extinction in {}"),
+                         ("", "apparent {} magnitude, with extinction")):
+        if name.startswith(prefix) and name[len(prefix):] in bands.names():
+            return Column(name, "mag", "float64", text.format(bands.band(name[len(prefix):]).label))
+    return None
 
 
 def markdown_table() -> str:

@@ -45,8 +45,7 @@ from .._version import __version__
 from ..errors import InvalidParameterError
 from ..evolution.evolve import evolve_through
 from ..evolution.isochrones import FEH_RANGE, dying_mass
-from ..photometry.extinction import band_extinction
-from ..photometry.kurucz import absolute_magnitudes, load_bc_grid
+from ..photometry.kurucz import absolute_magnitudes, band_extinction, load_bc_grid
 from ..place.dust import DustDisk
 from ..place.frames import galactocentric, icrs_to_galactic
 from ..schema import COLUMNS, COMPONENTS, OBSERVED_COLUMNS

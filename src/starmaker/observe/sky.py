@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 import numpy as np
 
 from ..errors import StarmakerError
+from ..photometry import bands as registry
 from ..stars import Stars
 from .eye import Conditions, Moon, Sun, airmass
 from .observer import Evening, Observer, View
@@ -62,7 +63,7 @@ def at_epoch(stars: Stars, view: View, years: float) -> Stars:
         ratio = np.asarray(moved["distance"], float) / np.asarray(stars["distance"], float)
         good = np.isfinite(ratio) & (ratio > 0)
         shift = np.where(good, 5.0 * np.log10(np.where(good, ratio, 1.0)), 0.0)
-        moved = moved.with_columns(**{b: moved[b] + shift for b in ("V", "B", "G", "BP", "RP") if b in moved})
+        moved = moved.with_columns(**{b: moved[b] + shift for b in registry.names() if b in moved})
     moved.meta = {**moved.meta, "epoch": f"J{now:.6f}", "seen_at_epoch_yr": years}
     return moved
 

@@ -34,6 +34,12 @@ no B − V or G − B relation (Riello et al. 2021, Table C.1), and inverting G 
 ill-conditioned for blue stars (its slope vanishes near B − V = 0), hence Teff.
 
 Neutron stars and black holes have no photosphere: their magnitudes are NaN.
+
+**Band extinction** (:func:`band_extinction`) comes from the same grid: it gives A_x for
+A0 = 1…10 mag (Fitzpatrick 1999 law, R_V = 3.1) at each (Teff, log g, [Fe/H]); starmaker
+interpolates A_x / A0 in Teff and A0 (at log g 4.5, [Fe/H] 0, where the grid is complete) and
+takes A0 = A_V. Johnson B and V use A_V and E(B − V) = A_V / R_V with R_V = 3.1 (Cardelli,
+Clayton & Mathis 1989).
 """
 
 from __future__ import annotations
@@ -46,15 +52,15 @@ from dataclasses import dataclass
 import numba as nb
 import numpy as np
 
-from ..errors import UnknownNameError
-
 __all__ = [
     "BANDS",
     "BCGrid",
     "load_bc_grid",
     "absolute_magnitudes",
     "bv_from_teff",
-    "shine",
+    "KURUCZ",
+    "band_extinction",
+    "R_V",
     "g_minus_v",
     "SUN",
 ]
@@ -286,17 +292,77 @@ def absolute_magnitudes(log_L, log_Teff, log_g, feh) -> dict[str, np.ndarray]:
     return res
 
 
-def check_band(name: str) -> str:
-    """Return ``name`` if it is a known band, else raise UnknownNameError."""
-    if name not in BANDS:
-        raise UnknownNameError("band", name, BANDS)
-    return name
+# -- band extinction from the same grid -------------------------------------------------------
+
+R_V = 3.1
+_EXT_PASSBANDS = {"G": "GAIA_GAIA3.G", "BP": "GAIA_GAIA3.Gbp", "RP": "GAIA_GAIA3.Grp"}
 
 
-def shine(stars):
-    """Add absolute magnitudes (M_G, M_BP, M_RP, M_B, M_V) and ``phot_extrapolated`` to a
-    :class:`~starmaker.stars.Stars` table that has log_L, log_Teff, log_g and feh."""
-    mags = absolute_magnitudes(stars["log_L"], stars["log_Teff"], stars["log_g"], stars["feh"])
-    stars = stars.with_columns(**mags)
-    stars.meta.setdefault("photometry", load_bc_grid().provenance())
-    return stars
+@functools.cache
+def _ratio_table():
+    """(teff, a0, ratio[band, teff, a0]) of A_x / A0 from the dustapprox Kurucz grid."""
+    import pyarrow.csv as pacsv
+
+    t = pacsv.read_csv(kurucz_grid_path()).to_pydict()
+    teff, logg, feh = (np.asarray(t[k], float) for k in ("teff", "logg", "feh"))
+    band, a0, ax = np.asarray(t["passband"]), np.asarray(t["A0"], float), np.asarray(t["Ax"], float)
+    sel = (logg == 4.5) & (feh == 0.0) & (a0 > 0)
+    T, A = np.unique(teff[sel]), np.unique(a0[sel])
+    ratio = np.zeros((3, len(T), len(A)))
+    cnt = np.zeros_like(ratio)
+    for b, name in enumerate(_EXT_PASSBANDS.values()):
+        s = sel & (band == name)
+        idx = (np.full(s.sum(), b), np.searchsorted(T, teff[s]), np.searchsorted(A, a0[s]))
+        np.add.at(ratio, idx, ax[s] / a0[s])
+        np.add.at(cnt, idx, 1.0)
+    if (cnt == 0).any():
+        raise RuntimeError("dustapprox grid lacks log g 4.5, [Fe/H] 0 nodes")
+    return T, A, ratio / cnt
+
+
+def band_extinction(a_v, teff) -> dict[str, np.ndarray]:
+    """Extinction (mag) in G, BP, RP, B, V for stars of ``teff`` (K) behind ``a_v`` (mag).
+
+    Teff and A_V outside the grid (3500–50,000 K; 1–10 mag) are clamped for the *ratio*
+    A_x/A0 (the ratio is nearly constant at small A0). NaN Teff (no light) gives NaN.
+    """
+    T, A, ratio = _ratio_table()
+    a_v = np.asarray(a_v, float)
+    teff = np.asarray(teff, float)
+    a_v, teff = np.broadcast_arrays(a_v, teff)
+    tc = np.clip(teff, T[0], T[-1])
+    ac = np.clip(a_v, A[0], A[-1])
+    i = np.clip(np.searchsorted(T, tc) - 1, 0, len(T) - 2)
+    j = np.clip(np.searchsorted(A, ac) - 1, 0, len(A) - 2)
+    wi = (tc - T[i]) / (T[i + 1] - T[i])
+    wj = (ac - A[j]) / (A[j + 1] - A[j])
+    out = {}
+    for b, name in enumerate(_EXT_PASSBANDS):
+        r = ratio[b]
+        k = ((1 - wi) * (1 - wj) * r[i, j] + wi * (1 - wj) * r[i + 1, j]
+             + (1 - wi) * wj * r[i, j + 1] + wi * wj * r[i + 1, j + 1])
+        out[name] = np.where(np.isnan(teff), np.nan, k * a_v)
+    out["V"] = a_v.copy()
+    out["B"] = a_v * (1.0 + 1.0 / R_V)
+    return out
+
+
+class KuruczSource:
+    """The band source of G, BP, RP (Kurucz grid), V (Riello et al. 2021) and B (Flower/Torres),
+    with extinction from :func:`starmaker.photometry.kurucz.band_extinction`."""
+
+    def absolute(self, log_L, log_Teff, log_g, feh, bands):
+        mags = absolute_magnitudes(log_L, log_Teff, log_g, feh)
+        out = {b: mags["M_" + b] for b in bands}
+        out["phot_extrapolated"] = mags["phot_extrapolated"]
+        return out
+
+    def extinction(self, a_v, log_Teff, log_g, feh, bands):
+        ext = band_extinction(a_v, 10.0 ** np.asarray(log_Teff, float))
+        return {b: ext[b] for b in bands}
+
+    def provenance(self) -> dict[str, str]:
+        return load_bc_grid().provenance()
+
+
+KURUCZ = KuruczSource()

@@ -12,7 +12,8 @@ import numpy as np
 
 from ..births.history import ByParams
 from ..errors import InvalidParameterError
-from ..photometry.extinction import band_extinction
+from ..photometry import bands as registry
+from ..photometry.magnitudes import apparent_magnitudes, extinctions
 from ..stars import Stars
 from .frames import icrs_to_galactic, lonlat, unit_vector
 
@@ -37,7 +38,7 @@ class ClusterPlace(Place):
     spread as a Plummer (1911, MNRAS 71, 460) sphere of scale radius ``radius`` pc (the radius
     holding 35 % of the mass; the half-mass radius is 1.305 × ``radius``), cut at 10 scale radii,
     behind a uniform foreground extinction ``a_v`` (mag in V; band extinctions by Teff as in
-    :func:`starmaker.photometry.extinction.band_extinction`)."""
+    :func:`starmaker.photometry.kurucz.band_extinction`)."""
 
     kind = "cluster"
 
@@ -74,9 +75,9 @@ class ClusterPlace(Place):
         ra, dec = lonlat(pos)
         gl, gb = icrs_to_galactic(ra, dec)
         av = np.full(n, self.a_v)
-        ext = band_extinction(av, 10.0 ** stars["log_Teff"])
-        dm = 5.0 * np.log10(d) - 5.0
-        mags = {b: stars[f"M_{b}"] + dm + ext[b] for b in ("G", "BP", "RP", "B", "V")}
+        shining = tuple(b for b in registry.names() if f"M_{b}" in stars)
+        ext = extinctions(av, stars["log_Teff"], stars["log_g"], stars["feh"], shining)
+        mags = apparent_magnitudes(stars, 5.0 * np.log10(d) - 5.0, ext, shining)
         return stars.with_columns(ra=ra, dec=dec, l=gl, b=gb, distance=d, A_V=av, **mags)
 
     def params(self):

@@ -5,7 +5,7 @@ dA_V/ds = a0 exp(−(R − R☉)/h_R) exp(−|z|/h_z), integrated along each lin
 for the diffuse absorption in the Besançon model, Robin et al. 2003, sect. 2.6; see the class for
 the numbers). A dust model is anything with ``a_v(l_deg, b_deg, distance_pc)`` and
 ``a_v_profile(l_deg, b_deg, edges_pc)`` (see :class:`DustModel`); how A_V becomes extinction in
-each band is :mod:`starmaker.photometry.extinction`'s business.
+each band is :mod:`starmaker.photometry.kurucz`'s business.
 """
 
 from __future__ import annotations

@@ -99,7 +99,7 @@ def evolve_by(stars: Stars, dt: float) -> Stars:
     10⁵ yr are dropped (not yet born, or still forming). Positions and other extra columns are
     not carried over."""
     from ..evolution.evolve import evolve
-    from ..photometry.kurucz import shine
+    from ..photometry.magnitudes import shine
 
     if not math.isfinite(dt):
         raise InvalidParameterError("dt", dt, "a finite time in yr")
@@ -147,7 +147,7 @@ def ssp(age, feh: float = 0.0, imf: IMF | None = None, mass: float = 1.0,
     ``age`` in yr or with a unit ("10Myr"), inside the MIST grid (10⁵ yr – 19.95 Gyr).
     """
     from ..evolution.evolve import evolve
-    from ..photometry.kurucz import shine
+    from ..photometry.magnitudes import shine
     from ..units import parse_age
 
     a = parse_age(age, "age")

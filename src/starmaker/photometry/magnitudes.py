@@ -1,0 +1,69 @@
+"""Magnitudes in any registered band: the stage that makes stars shine.
+
+Bands are grouped by their source (:mod:`starmaker.photometry.bands`), each source computes its
+group at once, and the results are returned in the order asked for.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import bands as registry
+
+__all__ = ["absolute_magnitudes", "extinctions", "apparent_magnitudes", "shine"]
+
+
+def _by_source(names: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    groups: dict[str, list[str]] = {}
+    for name in names:
+        groups.setdefault(registry.band(name).source, []).append(name)
+    return {k: tuple(v) for k, v in groups.items()}
+
+
+def absolute_magnitudes(log_L, log_Teff, log_g, feh, bands=None) -> dict[str, np.ndarray]:
+    """``M_<band>`` for each band (default: :data:`~starmaker.photometry.bands.DEFAULT_BANDS`)
+    from log L (L☉), log Teff (K), log g (cgs) and [Fe/H], plus ``phot_extrapolated`` (True where
+    any source left its grid). Arrays broadcast; NaN stays NaN."""
+    names = registry.resolve(bands)
+    found: dict[str, np.ndarray] = {}
+    flag = None
+    for src, group in _by_source(names).items():
+        res = registry.source(src).absolute(log_L, log_Teff, log_g, feh, group)
+        ext = res.pop("phot_extrapolated", None)
+        if ext is not None:
+            flag = ext if flag is None else (flag | ext)
+        found.update(res)
+    out = {f"M_{b}": found[b] for b in names}
+    if flag is None:
+        flag = np.zeros(np.shape(out[f"M_{names[0]}"]), bool)
+    out["phot_extrapolated"] = flag
+    return out
+
+
+def extinctions(a_v, log_Teff, log_g, feh, bands=None) -> dict[str, np.ndarray]:
+    """``{band: A_band}`` (mag) for stars behind ``a_v`` magnitudes of dust in V."""
+    names = registry.resolve(bands)
+    found: dict[str, np.ndarray] = {}
+    for src, group in _by_source(names).items():
+        found.update(registry.source(src).extinction(a_v, log_Teff, log_g, feh, group))
+    return {b: found[b] for b in names}
+
+
+def apparent_magnitudes(absolute: dict[str, np.ndarray], distance_modulus, ext: dict[str, np.ndarray],
+                        bands=None) -> dict[str, np.ndarray]:
+    """``{band: M_band + DM + A_band}``."""
+    return {b: absolute[f"M_{b}"] + distance_modulus + ext[b] for b in registry.resolve(bands)}
+
+
+def shine(stars, bands=None):
+    """Add ``M_<band>`` for each band and ``phot_extrapolated`` to a table of stars with log_L,
+    log_Teff, log_g and feh; the sources' provenance goes into its metadata."""
+    names = registry.resolve(bands)
+    mags = absolute_magnitudes(stars["log_L"], stars["log_Teff"], stars["log_g"], stars["feh"], names)
+    stars = stars.with_columns(**mags)
+    sources = sorted({registry.band(b).source for b in names})
+    if sources == ["kurucz"]:
+        stars.meta.setdefault("photometry", registry.source("kurucz").provenance())
+    else:
+        stars.meta.setdefault("photometry", {s: registry.source(s).provenance() for s in sources})
+    return stars
