@@ -8,7 +8,6 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
-import numpy as np
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -23,6 +22,22 @@ app = typer.Typer(
 make_app = typer.Typer(no_args_is_help=True, help="Make stars from a recipe.")
 plot_app = typer.Typer(no_args_is_help=True, help="Draw pictures of made or real stars.")
 app.add_typer(make_app, name="make")
+
+
+def _version(value: bool) -> None:
+    if value:
+        from ._version import __version__
+
+        out.print(f"starmaker {__version__}", highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                 help="Print the version and exit."),
+) -> None:
+    """starmaker: make stars the way nature does, and see them."""
 app.add_typer(plot_app, name="plot")
 
 out = Console()
@@ -232,7 +247,7 @@ def _summary(stars, title: str) -> None:
             m = stars["mass_initial"][sel]
             t.add_row(name, str(int(sel.sum())), f"{m.min():.3g} – {m.max():.3g}")
     alive = stars["alive"]
-    t.add_row("[bold]all", f"[bold]{len(stars)}", f"{int(np.sum(~alive))} dead")
+    t.add_row("[bold]all", f"[bold]{len(stars)}", f"{int((~alive).sum())} dead")
     out.print(t)
 
 
@@ -319,7 +334,7 @@ def _site(lat: float | None, lon: float | None, elevation: float | None):
     if lat is None and lon is None:
         if elevation is None:
             return DEFAULT_SITE
-        return Observer(DEFAULT_SITE.lat_degrees, DEFAULT_SITE.lon_degrees, elevation, DEFAULT_SITE.name)
+        return Observer(DEFAULT_SITE.latitude_degrees, DEFAULT_SITE.longitude_degrees, elevation, DEFAULT_SITE.name)
     if lat is None or lon is None:
         raise StarmakerError("give both --lat and --lon (or neither, for the default site "
                              "Karatsu, Saga, Japan)")
@@ -357,7 +372,7 @@ def _write_list(table, path: Path) -> None:
                 v = table[c][i]
                 if c == "hip":
                     row.append(int(v) if v else "")
-                elif isinstance(v, float | np.floating):
+                elif isinstance(v, float) or getattr(v, "dtype", None) is not None and v.dtype.kind == "f":
                     row.append(f"{v:.3f}")
                 else:
                     row.append(str(v))
@@ -399,12 +414,8 @@ def sky_cmd(
 
     years = parse_epoch(epoch)
     site = _site(lat, lon, elevation)
-    zone = parse_timezone(tz, site.lon_degrees) if tz else site.timezone
-    if time.strip().lower() == "tonight":
-        when = site.evening(None, zone).darkest()
-    else:
-        when = time
-    view = site.at(when, tz=zone)
+    zone = parse_timezone(tz, site.longitude_degrees) if tz else site.timezone
+    view = site.at(time, tz=zone)
     cond = conditions_for(site, bortle=bortle, zenith_mag=sky_brightness, acuity=acuity)
     kind = stars.strip().lower()
     skies = []
@@ -443,9 +454,7 @@ def sky_cmd(
             b.add_row(str(lst["name"][i]), f"{lst['V'][i]:.1f}", f"{lst['alt'][i]:.0f}°",
                       f"{_compass(lst['az'][i])} ({lst['az'][i]:.0f}°)")
         out.print(b)
-    local_dt = view.datetime.astimezone(zone)
-    day = local_dt.date() if local_dt.hour >= 12 else local_dt.date() - timedelta(days=1)
-    evening = site.evening(day, zone)  # the evening this night belongs to
+    evening = site.night_of(view, zone)
     times = [("sunset", evening.sunset)] + [(f"{k} dusk", v) for k, v in evening.dusk.items()]
     events = ", ".join(f"{k} {v:%H:%M}" if v else f"no {k}" for k, v in times)
     out.print(f"evening of {evening.day}: {events}; now the Sun is at {view.sun.alt:+.1f}°, the Moon "
