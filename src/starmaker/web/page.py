@@ -101,6 +101,24 @@ def _round(a, nd: int) -> list:
     return out
 
 
+def _ints(a) -> list:
+    """Whole numbers (NaN: 0), as a JSON list."""
+    return np.round(np.nan_to_num(np.asarray(a, float))).astype(np.int64).tolist()
+
+
+def _sig(a, digits: int = 3) -> list:
+    """A JSON list rounded to ``digits`` significant figures, whole numbers written without ".0"
+    (distances, ages: the page shows three figures); NaN becomes null."""
+    out = []
+    for x in np.asarray(a, float).tolist():  # writing the page, once: not a hot path
+        if x != x or x in (float("inf"), float("-inf")):
+            out.append(None)
+            continue
+        r = float(f"{x:.{digits}g}")
+        out.append(int(r) if r.is_integer() and abs(r) < 2**53 else r)
+    return out
+
+
 def _star_table(stars: Stars, view: View, cut: float, made: bool) -> dict:
     V = np.asarray(stars["V"], float)
     keep = np.nonzero(np.isfinite(V) & (V <= cut) & np.isfinite(np.asarray(stars["ra"], float)))[0]
@@ -114,15 +132,16 @@ def _star_table(stars: Stars, view: View, cut: float, made: bool) -> dict:
     bv = col("B") - col("V")
     out = {
         "n": n, "ra": _round(ra, 3), "dec": _round(dec, 3), "V": _round(s["V"], 2), "bv": _round(bv, 2),
-        "pmra": _round(np.nan_to_num(col("pmra")), 1), "pmdec": _round(np.nan_to_num(col("pmdec")), 1),
-        "dist": _round(col("distance"), 1),
+        # whole mas/yr: 0.5 mas/yr over 100,000 yr is 50″
+        "pmra": _ints(col("pmra")), "pmdec": _ints(col("pmdec")),
+        "dist": _sig(col("distance")),
     }
     if made:
         from ..schema import COMPONENTS, PHASES
 
         out["row"] = keep.tolist()
-        out["age_Myr"] = _round(col("age") / 1e6, 2)
-        out["life_Myr"] = _round(col("lifespan") / 1e6, 2)
+        out["age_Myr"] = _sig(col("age") / 1e6)
+        out["life_Myr"] = _sig(col("lifespan") / 1e6)
         out["phase"] = s.codes("phase").tolist() if "phase" in s else [-1] * n
         out["phases"] = list(PHASES)
         out["comp"] = s.codes("component").tolist() if "component" in s else [-1] * n
@@ -132,11 +151,16 @@ def _star_table(stars: Stars, view: View, cut: float, made: bool) -> dict:
 
         hip = np.asarray(s["hip"], np.int64) if "hip" in s else np.zeros(n, np.int64)
         out["hip"] = hip.tolist()
-        # names only where there is more than the HIP number (the page writes "HIP n" itself)
-        bright = np.nonzero((hip > 0) & (np.asarray(s["V"], float) < 6.0))[0]
-        names = star_names(hip[bright], ra=np.asarray(s["ra"])[bright], dec=np.asarray(s["dec"])[bright])
-        out["names"] = {str(int(hip[i])): str(nm) for i, nm in zip(bright, names, strict=True)
-                        if nm and not str(nm).startswith("HIP ")}
+        # proper names, and Bayer/Flamsteed designations of the stars brighter than V = 4.5 (the
+        # page writes "HIP n" for the rest itself)
+        named = np.nonzero(hip > 0)[0]
+        proper = star_names(hip[named], proper_only=True)
+        bright = named[np.asarray(s["V"], float)[named] < 4.5]
+        desig = star_names(hip[bright], ra=np.asarray(s["ra"])[bright], dec=np.asarray(s["dec"])[bright])
+        names = {str(int(hip[i])): str(nm) for i, nm in zip(bright, desig, strict=True)
+                 if nm and not str(nm).startswith("HIP ")}
+        names.update({str(int(hip[i])): str(nm) for i, nm in zip(named, proper, strict=True) if nm})
+        out["names"] = names
     return out
 
 
@@ -226,8 +250,7 @@ def _constellations(view: View) -> dict:
     return {
         "source": next((str(p) for p in STELLARIUM_FIGURES if p.is_file()), None),
         "stars": {"ra": _round(ra, 3), "dec": _round(dec, 3),
-                  "pmra": _round(np.nan_to_num(np.asarray(line_stars["pmra"], float)), 1),
-                  "pmdec": _round(np.nan_to_num(np.asarray(line_stars["pmdec"], float)), 1)},
+                  "pmra": _ints(line_stars["pmra"]), "pmdec": _ints(line_stars["pmdec"])},
         "lines": lines,
         "labels": labels,
     }
@@ -288,7 +311,8 @@ def sky_payload(site: Observer, evening: Evening, *, real: Stars | None = None, 
         for k in list(b):
             b[k] = _round(b[k], 3 if k in ("frac",) else 2)
     best = float(np.max(lim)) / 100.0
-    cut = min(FAINTEST_SENT, best + 0.5)
+    # no star fainter than the best limit of the night (the zenith at its darkest) is ever drawn
+    cut = min(FAINTEST_SENT, best + 0.05)
     tz = evening.tz
     start = times[0]
     payload = {

@@ -218,7 +218,7 @@
   }
   function draw() {
     const L = update(), dome = S.view === "dome";
-    const sun = body("Sun", S.t), moon = body("Moon", S.t);
+    const sun = body("Sun", S.t), moon = body("Moon", S.t), wish = wishMark();
     ctx.clearRect(0, 0, W, H);
     ctx.fillStyle = "#000"; ctx.fillRect(0, 0, W, H);
     const bg = nightColour(sun.alt, S.t);
@@ -227,6 +227,16 @@
     if (dome) {
       const [cx, cy] = domeXY(90, 0), R = domeR();
       ctx.fillStyle = bg; ctx.beginPath(); ctx.arc(cx, cy, R, 0, 2 * Math.PI); ctx.fill();
+      if (sun.alt > -18 && sun.alt < 10) {  // twilight: the sky is brightest toward the Sun
+        const a = 0.45 * Math.min(1, (sun.alt + 18) / 18) * Math.min(1, (10 - sun.alt) / 10);
+        const [gx, gy] = domeXY(Math.max(sun.alt, -20), sun.az);
+        const g = ctx.createRadialGradient(gx, gy, 0, gx, gy, 1.3 * R);
+        g.addColorStop(0, "rgba(255,170,100," + a.toFixed(3) + ")");
+        g.addColorStop(0.45, "rgba(255,190,140," + (a / 3).toFixed(3) + ")");
+        g.addColorStop(1, "rgba(255,200,160,0)");
+        ctx.save(); ctx.beginPath(); ctx.arc(cx, cy, R, 0, 2 * Math.PI); ctx.clip();
+        ctx.fillStyle = g; ctx.fillRect(0, 0, W, H); ctx.restore();
+      }
       ctx.strokeStyle = "rgba(160,170,200,0.25)"; ctx.lineWidth = 1;
       for (const a of [30, 60]) { ctx.beginPath(); ctx.arc(cx, cy, R * (90 - a) / 90, 0, 2 * Math.PI); ctx.stroke(); }
       ctx.strokeStyle = "rgba(160,170,200,0.6)"; ctx.beginPath(); ctx.arc(cx, cy, R, 0, 2 * Math.PI); ctx.stroke();
@@ -244,6 +254,10 @@
       for (let h = 0; h < 24; h += 2) polyline((i) => [h * 15 * D2R, (-90 + i * 1.5) * D2R], 121, true);
       ctx.strokeStyle = "rgba(120,220,140,0.7)"; ctx.lineWidth = 1.5;
       polyline((i) => equatorial(0, i * 3, L), 121, true);
+      ctx.fillStyle = "rgba(120,220,140,0.8)";
+      for (const [t, az] of [["horizon N", 0], ["horizon S", 180]]) {
+        const [x, y] = allXY(...equatorial(0, az, L)); ctx.fillText(t, x + 4, y - 4);
+      }
     }
     // constellation lines and names
     const cs = C.stars;
@@ -281,7 +295,8 @@
       const tab = sets[k], ring = S.set === "both" && k === "made";
       for (let i = 0; i < tab.ra.length; i++) {
         tab.on[i] = 0;
-        const up = tab.alt[i] >= 0, seen = up && tab.V[i] <= tab.lim[i];
+        const up = tab.alt[i] >= 0;
+        const seen = up && (tab.V[i] <= tab.lim[i] || (wish && k === "real" && tab.hip[i] === P.wish.hip));
         let x, y, alpha;
         if (dome) {
           if (!seen) continue;
@@ -320,11 +335,12 @@
       if (name === "Sun" || name === "Moon") continue;
       const b = body(name, S.t);
       if (dome && b.alt < 0) continue;
-      const [x, y] = proj(b), lim = limitAt(b.alt, b.az, S.t);
-      if (dome && b.V > lim) continue;
-      ctx.fillStyle = "#ffd8a0"; ctx.beginPath();
+      const [x, y] = proj(b), lim = limitAt(b.alt, b.az, S.t), wished = wish && wish.name === name;
+      if (dome && b.V > lim && !wished) continue;
+      const col = b.alt < 0 ? "rgba(255,216,160,0.35)" : "#ffd8a0";
+      ctx.fillStyle = col; ctx.beginPath();
       ctx.arc(x, y, Math.max(1.5, Math.min(5, 3.2 - 0.5 * b.V)), 0, 2 * Math.PI); ctx.fill();
-      label(name, x, y, "#ffd8a0");
+      label(name, x, y, col);
     }
     if (moon.alt > -0.5 || !dome) {
       const [x, y] = proj(moon);
@@ -332,7 +348,7 @@
       label("Moon " + Math.round(100 * moon.frac) + "%", x + 4, y, "#eee");
     }
     // the wish
-    const w = wishMark();
+    const w = wish;
     if (w) {
       ctx.strokeStyle = "#ffdd55"; ctx.lineWidth = 2;
       ctx.beginPath(); ctx.arc(w.x, w.y, 14, 0, 2 * Math.PI); ctx.stroke();
