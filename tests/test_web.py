@@ -288,3 +288,23 @@ def test_screenshots(browser, karatsu_page, made_sky, tmp_path):
     assert q.errors == []
     assert q.js("window.starmaker.drawnCount('real')") > 1000
     q.close()
+
+
+def test_sky_command_writes_the_page(tmp_path):
+    """``starmaker sky --html`` writes the page beside the PNG, for the site and time asked."""
+    import json
+    import subprocess
+    import sys
+
+    html = tmp_path / "sky.html"
+    r = subprocess.run([sys.executable, "-m", "starmaker.cli", "sky", "--lat", "33.45", "--lon", "129.97",
+                        "--time", "2026-12-24T21:00+09:00", "--stars", "real", "--top", "0",
+                        "-o", str(tmp_path / "sky.png"), "--html", str(html)],
+                       capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    text = html.read_text(encoding="utf-8")
+    payload = json.loads(text.split('type="application/json">', 1)[1].split("</script>", 1)[0])
+    assert payload["site"]["lat"] == 33.45 and payload["site"]["lon"] == 129.97
+    assert payload["start_ms"] == int(WHEN.timestamp() * 1000)
+    assert set(payload["sets"]) == {"real"} and payload["wish"] is not None
+    assert not list(tmp_path.glob(".sky.html.*"))  # the temporary file was renamed away
