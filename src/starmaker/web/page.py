@@ -15,7 +15,9 @@ What is computed where:
   from sunset to sunrise (a fifth of it in twilight): the Sun, the Moon (lit fraction, phase angle)
   and the planets (alt, az, V), and the naked-eye limiting magnitude (Schaefer's model, the site's
   conditions, the Sun and Moon of that instant) on a coarse altitude-azimuth
-  grid. The page interpolates between steps.
+  grid. The page interpolates between steps, and between the grid's altitudes linearly in air mass
+  (in which the limit is nearly linear: the count of stars drawn then matches
+  :func:`starmaker.sky.look` to a few in a thousand).
 - Python, once: every star moved by its proper motion to the evening's date and turned into the
   true equator and equinox of date (skyfield's precession-nutation matrix ``t.M``, IAU 2000A/2006),
   and the equation of the equinoxes (GAST − GMST).

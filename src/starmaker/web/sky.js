@@ -105,11 +105,15 @@
   }
 
   // ---- the naked-eye limit: Schaefer's model on a coarse alt-az grid, interpolated -------------
-  const LG = P.limit, NA = LG.alt.length, NZ = LG.az.length, DZ = 360 / NZ;
+  // Between altitude nodes the limit is interpolated in air mass, in which it is nearly linear (the
+  // extinction and the sky's glow both grow with it); in altitude it is concave and a linear
+  // interpolation would lose ~2 % of the stars. Air mass: Kasten & Young (1989), Applied Optics 28, 4735.
+  const airmass = (alt) => 1 / (Math.sin(alt * D2R) + 0.50572 * Math.pow(alt + 6.07995, -1.6364));
+  const LG = P.limit, NA = LG.alt.length, NZ = LG.az.length, DZ = 360 / NZ, XN = LG.alt.map(airmass);
   function gridAt(g, alt, az) {
     let ia = 0;
     while (ia < NA - 2 && alt > LG.alt[ia + 1]) ia++;
-    const fa = Math.min(Math.max((alt - LG.alt[ia]) / (LG.alt[ia + 1] - LG.alt[ia]), 0), 1);
+    const fa = Math.min(Math.max((airmass(alt) - XN[ia]) / (XN[ia + 1] - XN[ia]), 0), 1);
     const zf = az / DZ, iz = Math.floor(zf) % NZ, fz = zf - Math.floor(zf), jz = (iz + 1) % NZ;
     const v00 = g[ia * NZ + iz], v01 = g[ia * NZ + jz], v10 = g[(ia + 1) * NZ + iz], v11 = g[(ia + 1) * NZ + jz];
     return ((1 - fa) * ((1 - fz) * v00 + fz * v01) + fa * ((1 - fz) * v10 + fz * v11)) / 100;
