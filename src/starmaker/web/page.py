@@ -281,7 +281,14 @@ def _night(site: Observer, evening: Evening, step: timedelta) -> list[datetime]:
 def sky_payload(site: Observer, evening: Evening, *, real: Stars | None = None, made: Stars | None = None,
                 conditions: Conditions | None = None, wish=None, when: datetime | None = None,
                 step_minutes: float = 10.0, title: str = "") -> dict:
-    """The page's data as a JSON-ready dict (see the module docstring for what it holds)."""
+    """The page's data as a JSON-ready dict (see the module docstring for what it holds).
+
+    ``real`` and ``made``: star tables with ``ra``, ``dec``, ``V`` (and where present ``B``,
+    ``pmra``, ``pmdec``, ``distance``, ``hip``; for made stars ``age``, ``phase``, ``lifespan``,
+    ``component``); only stars brighter than the night's best limit are sent. ``conditions``: the
+    sky and the eye (default :func:`starmaker.sky.conditions_for` the site). ``wish``: a
+    :class:`starmaker.sky.Wish` to mark. ``when``: where the time slider starts (default the end of
+    twilight). ``step_minutes``: the Sun, Moon, planets and limit are computed this often (1–60)."""
     from ..sky import conditions_for
 
     if real is None and made is None:
@@ -336,6 +343,8 @@ def sky_payload(site: Observer, evening: Evening, *, real: Stars | None = None, 
         "limit": {"alt": list(GRID_ALT), "az": list(GRID_AZ), "grid_cmag": lim, "best": round(best, 2),
                   "zenith": [row[len(GRID_AZ) * (len(GRID_ALT) - 1)] / 100.0 for row in lim],
                   "k_V": round(conditions.k_v, 4), "sent_to_V": round(cut, 2),
+                  # the zenith limit with neither Sun nor Moon: how dark this sky gets at best
+                  "dark_zenith": round(float(conditions.limiting_magnitude(90.0, 0.0)), 2),
                   "sky": conditions.describe()},
         "sets": {},
         "constellations": _constellations(mid),

@@ -141,7 +141,7 @@
   function nightColour(sunAlt, ms) {
     const base = skyColour(sunAlt).slice(4, -1).split(",").map(Number);
     const [i, f] = stepOf(ms), z = LG.zenith[i] + f * ((LG.zenith[i + 1] ?? LG.zenith[i]) - LG.zenith[i]);
-    const m = sunAlt < -4 ? Math.max(0, Math.min(0.5, (LG.best - z) / 6)) : 0, glow = [44, 62, 104];
+    const m = sunAlt < -4 ? Math.max(0, Math.min(0.5, (LG.dark_zenith - z) / 6)) : 0, glow = [44, 62, 104];
     return "rgb(" + base.map((c, k) => Math.round(c + m * (glow[k] - c))).join(",") + ")";
   }
   const BV = [[-0.4, [155, 176, 255]], [0.0, [202, 215, 255]], [0.4, [248, 247, 255]], [0.8, [255, 236, 210]],
@@ -217,8 +217,26 @@
     ctx.ellipse(0, 0, Math.abs(2 * f - 1) * r, r, 0, Math.PI / 2, 3 * Math.PI / 2, f < 0.5);
     ctx.fill(); ctx.restore();
   }
-  function label(text, x, y, colour) {
-    ctx.fillStyle = colour; ctx.fillText(text, x + 6, y - 4);
+  // labels are queued while drawing and written last, most important first, each only where it
+  // overlaps none already written (the Moon, planets and the wish before stars, stars before
+  // constellations)
+  let queue = [];
+  function label(text, x, y, colour, prio = 1, centred = false) {
+    queue.push({text: text, x: centred ? x : x + 6, y: centred ? y : y - 4, colour: colour, prio: prio, centred: centred});
+  }
+  function writeLabels() {
+    const boxes = [];
+    queue.sort((a, b) => b.prio - a.prio);
+    for (const q of queue) {
+      const w = ctx.measureText(q.text).width, x0 = q.centred ? q.x - w / 2 : q.x;
+      const box = [x0 - 2, q.y - 11, x0 + w + 2, q.y + 3];
+      if (q.prio < 3 && boxes.some((b) => box[0] < b[2] && b[0] < box[2] && box[1] < b[3] && b[1] < box[3])) continue;
+      boxes.push(box);
+      ctx.textAlign = q.centred ? "center" : "left";
+      ctx.fillStyle = q.colour; ctx.fillText(q.text, q.x, q.y);
+    }
+    ctx.textAlign = "left";
+    queue = [];
   }
   function draw() {
     const L = update(), dome = S.view === "dome";
@@ -287,8 +305,8 @@
         if (dome) {
           const [a, z] = horizontal(ra, de, L);
           if (a < 3) continue;
-          const [x, y] = domeXY(a, z); ctx.fillText(c.name, x, y);
-        } else { const [x, y] = allXY(ra, de); ctx.fillText(c.name, x, y); }
+          const [x, y] = domeXY(a, z); label(c.name, x, y, "rgba(150,170,230,0.75)", 0, true);
+        } else { const [x, y] = allXY(ra, de); label(c.name, x, y, "rgba(150,170,230,0.75)", 0, true); }
       }
       ctx.textAlign = "left";
     }
@@ -333,7 +351,7 @@
     if (sun.alt > -0.8 || !dome) {
       ctx.fillStyle = sun.alt > -0.8 ? "#ffe680" : "rgba(255,230,128,0.35)";
       ctx.beginPath(); ctx.arc(sunXY[0], sunXY[1], 9, 0, 2 * Math.PI); ctx.fill();
-      label("Sun", sunXY[0], sunXY[1], "#ffe680");
+      label("Sun", sunXY[0], sunXY[1], "#ffe680", 3);
     }
     for (const name in P.bodies) {
       if (name === "Sun" || name === "Moon") continue;
@@ -344,19 +362,21 @@
       const col = b.alt < 0 ? "rgba(255,216,160,0.35)" : "#ffd8a0";
       ctx.fillStyle = col; ctx.beginPath();
       ctx.arc(x, y, Math.max(1.5, Math.min(5, 3.2 - 0.5 * b.V)), 0, 2 * Math.PI); ctx.fill();
-      label(name, x, y, col);
+      label(name, x, y, col, 2);
     }
     if (moon.alt > -0.5 || !dome) {
       const [x, y] = proj(moon);
+      ctx.globalAlpha = moon.alt < 0 ? 0.4 : 1;
       drawMoon(x, y, moon, sunXY);
-      label("Moon " + Math.round(100 * moon.frac) + "%", x + 4, y, "#eee");
+      ctx.globalAlpha = 1;
+      label("Moon " + Math.round(100 * moon.frac) + "%", x + 4, y, "#eee", 3);
     }
     // the wish
     const w = wish;
     if (w) {
       ctx.strokeStyle = "#ffdd55"; ctx.lineWidth = 2;
       ctx.beginPath(); ctx.arc(w.x, w.y, 14, 0, 2 * Math.PI); ctx.stroke();
-      label("\u2605 wish on " + P.wish.name, w.x + 10, w.y - 8, "#ffdd55");
+      label("\u2605 wish on " + P.wish.name, w.x + 10, w.y + 28, "#ffdd55", 4);  // below the object's name
     }
     // selection
     if (S.sel) {
@@ -366,6 +386,7 @@
         ctx.beginPath(); ctx.arc(tab.sx[i], tab.sy[i], 9, 0, 2 * Math.PI); ctx.stroke();
       }
     }
+    writeLabels();
     status(sun, moon);
   }
   function polyline(fn, n, breakWrap) {
