@@ -23,9 +23,9 @@ sky: $(STAMP)
 	$(BIN)/starmaker make milkyway --limit "V<6.5" --seed 1 -o out/milkyway.parquet
 	$(BIN)/starmaker plot skymap out/milkyway.parquet --band V -o out/milkyway.png
 	$(BIN)/starmaker sky --time tonight --stars both --catalogue out/milkyway.parquet \
-	    -o out/sky.png --list out/visible.csv
+	    -o out/sky.png --list out/visible.csv --html out/sky.html
 	$(BIN)/starmaker wish --date today
-	@echo "Wrote out/sky.png (tonight's sky, real beside made), out/visible.csv, out/hr.png, out/milkyway.png"
+	@echo "Wrote out/sky.png (tonight's sky, real beside made), out/sky.html (the night, to open in a browser), out/visible.csv, out/hr.png, out/milkyway.png"
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

@@ -404,6 +404,8 @@ def sky_cmd(
     output: Path = typer.Option(Path("sky.png"), "-o", "--output", help="PNG of the dome to write."),
     list_: Path = typer.Option(None, "--list", help="CSV of the visible objects to write."),
     top: int = typer.Option(10, help="Print the N brightest visible objects with their names (0: none)."),
+    html: Path = typer.Option(None, "--html", help="Also write a planetarium page (one self-contained HTML "
+                              "file: the night from sunset to sunrise, time and epoch sliders)."),
 ) -> None:
     """The sky a person sees from a place at a time: the dome picture, the visible list."""
     from .births.history import parse_epoch
@@ -468,6 +470,18 @@ def sky_cmd(
             _write_list(visible_list(seen[1][1], objs), extra)
             out.print(f"wrote [bold]{extra}[/]")
     out.print(f"wrote [bold]{output}[/]")
+    if html is not None:
+        from .sky import first_star
+        from .web.page import write_page
+
+        cats = {"real" if t.startswith("real") else "made": c for t, c in skies}
+        try:
+            wish = first_star(evening, conditions=cond) if evening.sunset is not None else None
+        except StarmakerError:
+            wish = None
+        write_page(html, site, evening, real=cats.get("real"), made=cats.get("made"), conditions=cond,
+                   wish=wish, when=view.datetime)
+        out.print(f"wrote [bold]{html}[/]")
 
 
 @app.command("wish")
