@@ -4,7 +4,7 @@ playwright, the system's browser (Debian package ``chromium``), never one that p
 What is checked, against what:
 
 - the page makes no network request: every request is recorded and only the file itself is fetched;
-- the stars the page draws at an instant are the stars :func:`starmaker.sky.look` calls visible
+- the stars the page draws at an instant are the stars :func:`starmaker.observe.sky.look` calls visible
   (Schaefer's limit, the same conditions), within 1 % or 3 stars: the page interpolates the limit on
   a coarse alt-az grid (linearly in air mass) and places the stars with its own formulas;
 - Betelgeuse (HIP 27989) and Rigel (HIP 24436) stand where astropy's ICRS → AltAz transformation
@@ -12,7 +12,7 @@ What is checked, against what:
   on 2026-12-24 21:00+09:00, within 0.02° (the page leaves out aberration, ≤ 20.5″, and UT1 − UTC,
   ≤ 0.9 s = 14″; the issue asks for 0.5°), and move by astropy's amount when the time slider moves
   1 h (≈ 15° of hour angle);
-- the wishing star (:func:`starmaker.sky.first_star`) is marked at its moment, at its place, and
+- the wishing star (:func:`starmaker.observe.sky.first_star`) is marked at its moment, at its place, and
   not an hour later;
 - the epoch slider moves Arcturus (μ = 2.28″/yr, Hipparcos 2) by μ × 10,000 yr = 6.3°.
 
@@ -30,10 +30,10 @@ import numpy as np
 import pytest
 
 from starmaker.errors import InvalidParameterError
-from starmaker.observer import Observer
-from starmaker.observer import _data_folder as skyfield_data_folder
-from starmaker.realsky import hipparcos
-from starmaker.sky import conditions_for, first_star, look
+from starmaker.io.catalogues import hipparcos
+from starmaker.observe.observer import Observer
+from starmaker.observe.observer import _data_folder as skyfield_data_folder
+from starmaker.observe.sky import conditions_for, first_star, look
 from starmaker.web.page import STELLARIUM_FIGURES, sky_payload, write_page
 
 KARATSU = Observer(33.45, 129.97, 20.0, "Karatsu, Saga, Japan")
@@ -70,7 +70,7 @@ def browser():
 
 @pytest.fixture(scope="module")
 def made_sky():
-    from starmaker.survey import MilkyWay
+    from starmaker.galaxy.survey import MilkyWay
 
     return MilkyWay().make("V<4.5", seed=1)
 
@@ -144,7 +144,7 @@ def _astropy_altaz(hip: list[int], when: datetime, site: Observer):
                      pm_dec=s["pmdec"] * u.mas / u.yr, distance=Distance(parallax=s["parallax"] * u.mas),
                      radial_velocity=0 * u.km / u.s, obstime=Time(1991.25, format="jyear", scale="tt"))
         t = Time(when)
-        loc = EarthLocation(lon=site.lon_degrees * u.deg, lat=site.lat_degrees * u.deg,
+        loc = EarthLocation(lon=site.longitude_degrees * u.deg, lat=site.latitude_degrees * u.deg,
                             height=site.elevation_m * u.m)
         frame = AltAz(obstime=t, location=loc, pressure=site.pressure_mbar * u.hPa,
                       temperature=site.temperature_C * u.deg_C, relative_humidity=0.0, obswl=0.55 * u.um)

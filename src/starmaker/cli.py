@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import math
 import sys
-from datetime import timedelta
 from pathlib import Path
 
 import typer
@@ -334,7 +333,8 @@ def _site(lat: float | None, lon: float | None, elevation: float | None):
     if lat is None and lon is None:
         if elevation is None:
             return DEFAULT_SITE
-        return Observer(DEFAULT_SITE.latitude_degrees, DEFAULT_SITE.longitude_degrees, elevation, DEFAULT_SITE.name)
+        return Observer(DEFAULT_SITE.latitude_degrees, DEFAULT_SITE.longitude_degrees, elevation,
+                        DEFAULT_SITE.name)
     if lat is None or lon is None:
         raise StarmakerError("give both --lat and --lon (or neither, for the default site "
                              "Karatsu, Saga, Japan)")
@@ -471,7 +471,7 @@ def sky_cmd(
             out.print(f"wrote [bold]{extra}[/]")
     out.print(f"wrote [bold]{output}[/]")
     if html is not None:
-        from .sky import first_star
+        from .observe.sky import first_star
         from .web.page import write_page
 
         cats = {"real" if t.startswith("real") else "made": c for t, c in skies}

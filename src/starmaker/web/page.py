@@ -2,7 +2,7 @@
 
 Read like a sentence::
 
-    site = Observer(lat_degrees=33.45, lon_degrees=129.97)
+    site = Observer(latitude_degrees=33.45, longitude_degrees=129.97)
     evening = site.evening("2026-12-24")
     write_page("sky.html", site, evening, real=hipparcos(), made=made, conditions=conditions_for(site))
 
@@ -43,10 +43,10 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import InvalidParameterError
-from ..io import atomic_path
-from ..observer import SUNSET_ALTITUDE, Evening, Observer, View
+from ..io.parquet import atomic_path
+from ..observe.eye import Conditions, Moon, Sun
+from ..observe.observer import SUNSET_ALTITUDE, Evening, Observer, View
 from ..stars import Stars
-from ..visibility import Conditions, Moon, Sun
 
 __all__ = ["write_page", "sky_payload", "constellation_figures", "STELLARIUM_FIGURES"]
 
@@ -75,7 +75,7 @@ def _to_date(stars: Stars, view: View) -> tuple[np.ndarray, np.ndarray]:
     """RA and Dec (deg) in the true equator and equinox of the view's date: proper motion from the
     catalogue epoch (straight line in the tangent plane, then normalised), then skyfield's
     precession-nutation matrix."""
-    from ..observer import _jyear as catalogue_jyear
+    from ..observe.observer import julian_year as catalogue_jyear
 
     ra = np.radians(np.asarray(stars["ra"], float))
     dec = np.radians(np.asarray(stars["dec"], float))
@@ -149,7 +149,7 @@ def _star_table(stars: Stars, view: View, cut: float, made: bool) -> dict:
         out["comp"] = s.codes("component").tolist() if "component" in s else [-1] * n
         out["comps"] = list(COMPONENTS)
     else:
-        from ..realsky import star_names
+        from ..io.catalogues import star_names
 
         hip = np.asarray(s["hip"], np.int64) if "hip" in s else np.zeros(n, np.int64)
         out["hip"] = hip.tolist()
@@ -201,7 +201,7 @@ def _constellations(view: View) -> dict:
     figure, of its stars brighter than V = 5 (skyfield's IAU boundaries)."""
     from skyfield.api import load_constellation_map, position_of_radec
 
-    from ..realsky import hipparcos
+    from ..io.catalogues import hipparcos
 
     hp = hipparcos()
     hip_all = np.asarray(hp["hip"], np.int64)
@@ -289,7 +289,7 @@ def sky_payload(site: Observer, evening: Evening, *, real: Stars | None = None, 
     sky and the eye (default :func:`starmaker.sky.conditions_for` the site). ``wish``: a
     :class:`starmaker.sky.Wish` to mark. ``when``: where the time slider starts (default the end of
     twilight). ``step_minutes``: the Sun, Moon, planets and limit are computed this often (1–60)."""
-    from ..sky import conditions_for
+    from ..observe.sky import conditions_for
 
     if real is None and made is None:
         raise InvalidParameterError("stars", None, "real stars, made stars, or both")
@@ -326,7 +326,7 @@ def sky_payload(site: Observer, evening: Evening, *, real: Stars | None = None, 
     start = times[0]
     payload = {
         "title": title or f"The sky over {site.label}",
-        "site": {"label": site.label, "lat": site.lat_degrees, "lon": site.lon_degrees,
+        "site": {"label": site.label, "lat": site.latitude_degrees, "lon": site.longitude_degrees,
                  "elevation_m": site.elevation_m, "temperature_C": site.temperature_C,
                  "pressure_mbar": round(site.pressure_mbar, 1),
                  "tz_offset_min": round(start.astimezone(tz).utcoffset().total_seconds() / 60.0)},
