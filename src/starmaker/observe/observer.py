@@ -258,8 +258,8 @@ class Observer:
     # -- verbs ------------------------------------------------------------------------------------
     def at(self, time: str | datetime | None = "now", tz: str | tzinfo | None = None) -> View:
         """The sky from here at ``time``: ISO 8601 (with offset, or local to ``tz``), a datetime,
-        "now", or "tonight" (the darkest moment of this evening's night: the middle of
-        astronomical darkness, see :meth:`Evening.darkest`)."""
+        "now", or "tonight" (this evening's first good time to look: the end of twilight, see
+        :meth:`Evening.darkest`)."""
         if isinstance(time, str) and time.strip().lower() == "tonight":
             zone = parse_timezone(tz, self.longitude_degrees) if tz is not None else self.timezone
             return View(self, parse_time(self.evening(None, zone).darkest(), zone))

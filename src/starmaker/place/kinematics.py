@@ -136,8 +136,9 @@ def _project(v_icrs, ra, dec, distance):
 _PC_PER_YR_PER_KMS = 1.0 / 977792.2216807891
 
 
-def propagate(stars: Stars, years: float) -> Stars:
-    """The stars moved by ``years`` (negative: back in time) along straight lines.
+def propagate(stars: Stars, years: float | str) -> Stars:
+    """The stars moved by ``years`` (yr, "-50kyr" or a Quantity; negative: back in time) along
+    straight lines.
 
     Uses ``ra``, ``dec`` (deg), ``parallax`` (mas) or else ``distance`` (pc), ``pmra``,
     ``pmdec`` (mas/yr) and ``radial_velocity`` (km/s); unknown (NaN) motions count as zero, and
@@ -147,8 +148,9 @@ def propagate(stars: Stars, years: float) -> Stars:
     apparent magnitudes are not changed. Vectorised.
     """
     from ..errors import InvalidParameterError
+    from ..units import parse_age
 
-    t = float(years)
+    t = parse_age(years, "years")
     if not np.isfinite(t):
         raise InvalidParameterError("years", years, "a finite time in yr (negative: the past)")
     n = len(stars)

@@ -32,6 +32,7 @@ import numpy as np
 
 from ..births.imf import IMF, Kroupa2001
 from ..errors import InvalidParameterError
+from ..units import parse_age
 from ..evolution.isochrones import FEH_RANGE, LOG_AGE_RANGE, dying_mass
 from ..stars import Stars
 
@@ -93,14 +94,16 @@ def weighted_light(stars: Stars, w: np.ndarray) -> IntegratedLight:
     )
 
 
-def evolve_by(stars: Stars, dt: float) -> Stars:
-    """The same births evolved ``dt`` yr later (earlier for dt < 0): each star's age becomes
+def evolve_by(stars: Stars, dt: float | str) -> Stars:
+    """The same births evolved ``dt`` later (yr, a unit string such as "1Gyr", or a Quantity;
+    earlier for dt < 0): each star's age becomes
     age + dt and it is evolved and made to shine again. Stars then younger than the grid's
     10⁵ yr are dropped (not yet born, or still forming). Positions and other extra columns are
     not carried over."""
     from ..evolution.evolve import evolve
     from ..photometry.magnitudes import shine
 
+    dt = parse_age(dt, "dt")
     if not math.isfinite(dt):
         raise InvalidParameterError("dt", dt, "a finite time in yr")
     age = stars["age"] + dt
@@ -115,11 +118,11 @@ def evolve_by(stars: Stars, dt: float) -> Stars:
     return out
 
 
-def integrate(stars: Stars, dt: float = 0.0) -> IntegratedLight:
+def integrate(stars: Stars, dt: float | str = 0.0) -> IntegratedLight:
     """The integrated light of a table of stars (made or measured), or of the same births
-    ``dt`` yr later (see :func:`evolve_by`). Stars without light (neutron stars, black holes)
+    ``dt`` later (yr, "1Gyr" or a Quantity; see :func:`evolve_by`). Stars without light (neutron stars, black holes)
     add mass but no light."""
-    s = evolve_by(stars, dt) if dt else stars
+    s = evolve_by(stars, dt) if parse_age(dt, "dt") else stars
     return weighted_light(s, np.ones(len(s)))
 
 

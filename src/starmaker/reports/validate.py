@@ -165,11 +165,12 @@ def _local_stats(made: Stars, hip: Stars) -> dict[str, float]:
     return out
 
 
-def validate(limit: str | Limit = "G<10", seed: int = 1, outdir: str | os.PathLike = "validation",
+def validate(limit: str | Limit = "G<10", seed: int = 1, outdir: str | os.PathLike | None = None,
              milky_way: MilkyWay | None = None, progress: Callable[[int, int], None] | None = None,
              plots: bool = True) -> Validation:
     """Make the sky to ``limit`` (band G, at most G < 10: Gaia's bright catalogue is complete to
-    there) and compare it with the real sky; write the report into ``outdir``."""
+    there) and compare it with the real sky; write the report (counts.csv, report.md and, with
+    ``plots``, the PNGs) into ``outdir`` when one is given — nothing is written otherwise."""
     from ..io.catalogues import gaia, hipparcos
 
     lim = parse_limit(limit)
@@ -185,6 +186,8 @@ def validate(limit: str | Limit = "G<10", seed: int = 1, outdir: str | os.PathLi
     mags = [m for m in range(4, 11) if m <= lim.mag]
     result = Validation(str(lim), seed, count_table(made, real, "G", mags),
                         _colour_stats(made, hip, real), _local_stats(local_sky, hip))
+    if outdir is None:
+        return result
     out = Path(outdir)
     out.mkdir(parents=True, exist_ok=True)
     buf = io.StringIO()
