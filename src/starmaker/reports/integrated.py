@@ -32,9 +32,9 @@ import numpy as np
 
 from ..births.imf import IMF, Kroupa2001
 from ..errors import InvalidParameterError
-from ..units import parse_age
 from ..evolution.isochrones import FEH_RANGE, LOG_AGE_RANGE, dying_mass
 from ..stars import Stars
+from ..units import parse_age
 
 __all__ = ["IntegratedLight", "integrate", "ssp", "evolve_by", "M_V_SUN", "AGE_RANGE"]
 
