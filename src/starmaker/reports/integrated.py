@@ -120,8 +120,8 @@ def evolve_by(stars: Stars, dt: float | str) -> Stars:
 
 def integrate(stars: Stars, dt: float | str = 0.0) -> IntegratedLight:
     """The integrated light of a table of stars (made or measured), or of the same births
-    ``dt`` later (yr, "1Gyr" or a Quantity; see :func:`evolve_by`). Stars without light (neutron stars, black holes)
-    add mass but no light."""
+    ``dt`` later (yr, "1Gyr" or a Quantity; see :func:`evolve_by`). Stars without light
+    (neutron stars, black holes) add mass but no light."""
     s = evolve_by(stars, dt) if parse_age(dt, "dt") else stars
     return weighted_light(s, np.ones(len(s)))
 
