@@ -386,6 +386,8 @@ def sky_cmd(
                                          "(instead of --bortle)."),
     acuity: float = typer.Option(1.0, help="The observer's eyesight, Snellen ratio: 1 = 20/20, "
                                  "1.33 = 20/15."),
+    experience: str = typer.Option("average", help="'average' (Schaefer's observer) or 'experienced' "
+                                   "(Bortle's scale: +0.97 mag)."),
     output: Path = typer.Option(Path("sky.png"), "-o", "--output", help="PNG of the dome to write."),
     list_: Path = typer.Option(None, "--list", help="CSV of the visible objects to write."),
     top: int = typer.Option(10, help="Print the N brightest visible objects with their names (0: none)."),
@@ -405,7 +407,8 @@ def sky_cmd(
     else:
         when = time
     view = site.at(when, tz=zone)
-    cond = conditions_for(site, bortle=bortle, zenith_mag=sky_brightness, acuity=acuity)
+    cond = conditions_for(site, bortle=bortle, zenith_mag=sky_brightness, acuity=acuity,
+                          experience=experience)
     kind = stars.strip().lower()
     skies = []
     if kind in ("real", "both"):
@@ -472,6 +475,8 @@ def wish_cmd(
     sky_brightness: float = typer.Option(None, help="Zenith night-sky brightness, V mag/arcsec²."),
     acuity: float = typer.Option(1.0, help="The observer's eyesight, Snellen ratio: 1 = 20/20, "
                                  "1.33 = 20/15."),
+    experience: str = typer.Option("average", help="'average' (Schaefer's observer) or 'experienced' "
+                                   "(Bortle's scale: +0.97 mag)."),
     stars: Path = typer.Option(None, help="Parquet catalogue of made stars (default: the real sky)."),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON object instead of text."),
 ) -> None:
@@ -480,7 +485,8 @@ def wish_cmd(
 
     site = _site(lat, lon, elevation)
     evening = site.evening(date, tz)
-    cond = conditions_for(site, bortle=bortle, zenith_mag=sky_brightness, acuity=acuity)
+    cond = conditions_for(site, bortle=bortle, zenith_mag=sky_brightness, acuity=acuity,
+                          experience=experience)
     catalogue = _made_sky(stars, 0)[0] if stars is not None else None
     wish = first_star(evening, catalogue, cond)
     if as_json:

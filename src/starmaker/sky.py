@@ -34,13 +34,15 @@ FAINTEST_JUDGED = 8.5
 
 
 def conditions_for(site: Observer, bortle: int | None = None, zenith_mag: float | None = None,
-                   month: int | None = None, acuity: float = 1.0) -> Conditions:
+                   month: int | None = None, acuity: float = 1.0, experience: str = "average") -> Conditions:
     """The site's viewing conditions (elevation and latitude from the site; a dark rural Bortle 3
     sky unless a Bortle class or a zenith sky brightness in V mag/arcsec² is given; ``acuity`` is
-    the observer's Snellen ratio, 1 for 20/20 eyes as in Schaefer's model, 4/3 for 20/15)."""
+    the observer's Snellen ratio, 1 for 20/20 eyes as in Schaefer's model, 4/3 for 20/15;
+    ``experience`` "average" (Schaefer's observer) or "experienced" (Bortle's, whose scale states
+    the limits of experienced observers; :data:`starmaker.visibility.EXPERIENCE_GAIN_MAG`))."""
     return Conditions(elevation_m=site.elevation_m, bortle=bortle, zenith_mag=zenith_mag,
                       latitude_deg=site.lat_degrees, temperature_c=site.temperature_C, month=month,
-                      snellen_ratio=acuity)
+                      snellen_ratio=acuity, experience=experience)
 
 
 def at_epoch(stars: Stars, view: View, years: float) -> Stars:
