@@ -26,7 +26,8 @@ from .observer import Evening, Observer, View
 from .stars import Stars
 from .visibility import Conditions, Moon, Sun, airmass
 
-__all__ = ["look", "bodies", "visible_list", "first_star", "Wish", "conditions_for", "sky_grid", "at_epoch"]
+__all__ = ["look", "merge_unresolved", "RESOLUTION_ARCMIN", "bodies", "visible_list", "first_star", "Wish",
+           "conditions_for", "sky_grid", "at_epoch"]
 
 #: Stars fainter than this (V above the atmosphere) are never judged: no naked eye sees them
 #: (Schaefer 1993: the best observers under pristine skies reach V ≈ 7.5–8).
@@ -79,16 +80,68 @@ def _sun_moon(view: View) -> tuple[Sun, Moon]:
     return Sun(view.sun.alt, view.sun.az), Moon(view.moon.alt, view.moon.az, view.moon.phase_angle)
 
 
+#: the naked eye's resolution for 20/20 eyes (Snellen ratio 1), arcmin: the Snellen chart's
+#: definition, the 20/20 letter's strokes and gaps subtending 1′ (Snellen 1862; the minimum
+#: angle of resolution, MAR, is 1′/Snellen ratio). Stars closer together than that reach the eye
+#: as one light. (At night the eye does no better: ε¹/ε² Lyrae, 3.5′ apart, are the classic test
+#: that only keen eyes pass.)
+RESOLUTION_ARCMIN = 1.0
+
+
+def merge_unresolved(alt_deg, az_deg, v_mag, mask, resolution_arcmin: float = RESOLUTION_ARCMIN):
+    """The lights the eye sees where stars stand closer than ``resolution_arcmin``: stars joined
+    into groups (friends of friends among those in ``mask``), each group's light put on its
+    brightest star, V = −2.5 log10 Σ 10^(−0.4 V), its other members NaN. Returns (V_eye,
+    n_lights): the merged magnitudes and how many stars each light holds (0 for the absorbed
+    ones, 1 for a single star). Vectorised (a k-d tree on unit vectors, scipy's graph components)."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+    from scipy.spatial import cKDTree
+
+    v = np.asarray(v_mag, dtype=float)
+    v_eye = v.copy()
+    n_lights = np.ones(len(v), dtype=np.int64)
+    idx = np.nonzero(np.asarray(mask, dtype=bool) & np.isfinite(v))[0]
+    if len(idx) < 2:
+        return v_eye, n_lights
+    a, z = np.radians(np.asarray(alt_deg, float)[idx]), np.radians(np.asarray(az_deg, float)[idx])
+    xyz = np.column_stack([np.cos(a) * np.cos(z), np.cos(a) * np.sin(z), np.sin(a)])
+    chord = 2.0 * np.sin(np.radians(resolution_arcmin / 60.0) / 2.0)
+    pairs = cKDTree(xyz).query_pairs(chord, output_type="ndarray")
+    if len(pairs) == 0:
+        return v_eye, n_lights
+    n = len(idx)
+    graph = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n, n))
+    _, label = connected_components(graph, directed=False)
+    flux = np.bincount(label, weights=10.0 ** (-0.4 * v[idx]))
+    count = np.bincount(label)
+    order = np.lexsort((v[idx], label))  # by group, brightest first
+    first = np.ones(n, dtype=bool)
+    first[1:] = label[order][1:] != label[order][:-1]
+    primary = np.zeros(n, dtype=bool)
+    primary[order[first]] = True
+    v_eye[idx] = np.where(primary, -2.5 * np.log10(flux[label]), np.nan)
+    n_lights[idx] = np.where(primary, count[label], 0)
+    return v_eye, n_lights
+
+
 def look(stars: Stars, view: View, conditions: Conditions | None = None) -> Stars:
     """The stars as seen: adds ``alt``, ``az`` (deg, apparent, refracted), ``airmass``,
-    ``V_limit`` (the faintest V seen in that direction, above the atmosphere) and ``visible``.
+    ``V_limit`` (the faintest V seen in that direction, above the atmosphere), ``V_eye``,
+    ``n_lights`` and ``visible``.
 
     Only stars above the horizon and brighter than V = 8.5 are judged (the rest are not visible:
-    ``V_limit`` is NaN for them); the positions of all are computed."""
+    ``V_limit`` is NaN for them); the positions of all are computed. Judged stars closer together
+    than the eye resolves (:data:`RESOLUTION_ARCMIN` divided by the observer's Snellen ratio) are
+    one light (:func:`merge_unresolved`): ``V_eye`` is the light's V on its brightest star (NaN on
+    the others, which are then not ``visible``; a single star's own V), ``n_lights`` how many
+    stars it holds; ``visible`` is judged on ``V_eye`` (α Centauri A and B, 8″ apart, are one
+    light of V −0.27)."""
     conditions = conditions or conditions_for(view.site)
     alt, az = view.altaz(stars)
     V = np.asarray(stars["V"], dtype=float)
     judged = (alt > 0.0) & (V < FAINTEST_JUDGED)
+    V_eye, n_lights = merge_unresolved(alt, az, V, judged, RESOLUTION_ARCMIN / conditions.snellen_ratio)
     limit = np.full(len(stars), np.nan)
     x = np.full(len(stars), np.nan)
     if judged.any():
@@ -96,10 +149,11 @@ def look(stars: Stars, view: View, conditions: Conditions | None = None) -> Star
         limit[judged] = conditions.limiting_magnitude(alt[judged], az[judged], sun=sun, moon=moon)
         x[judged] = airmass(alt[judged])
     visible = np.zeros(len(stars), dtype=bool)
-    visible[judged] = V[judged] <= limit[judged]
+    visible[judged] = V_eye[judged] <= limit[judged]
     meta = {**stars.meta, "observer": view.site.label, "time": view.datetime.isoformat(),
             "sky": conditions.describe()}
-    out = stars.with_columns(alt=alt, az=az, airmass=x, V_limit=limit, visible=visible)
+    out = stars.with_columns(alt=alt, az=az, airmass=x, V_limit=limit, V_eye=V_eye, n_lights=n_lights,
+                             visible=visible)
     out.meta = meta
     return out
 
@@ -167,6 +221,8 @@ def visible_list(seen: Stars, objects: Stars | None = None) -> Stars:
     }
     for c in ("alt", "az", "V", "airmass", "V_limit"):
         cols[c] = stars[c]
+    if "V_eye" in stars:  # one light for stars the eye does not split (their summed V)
+        cols["V"] = stars["V_eye"]
     table = Stars(cols, seen.meta)
     if objects is not None:
         o = objects.select(objects["visible"])
