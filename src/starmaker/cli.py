@@ -372,7 +372,7 @@ def sky_cmd(
     time: str = typer.Option("now", help="ISO 8601 time with offset (2026-12-24T18:30+09:00), 'now', or "
                              "'tonight' (the end of twilight today at the site)."),
     tz: str = typer.Option(None, help="Time zone for a time without offset and for 'tonight' "
-                           "(+09:00, Asia/Tokyo); default: the site's mean-solar zone."),
+                           "(+09:00, Asia/Tokyo); default: the site's civil zone (IANA, by date)."),
     stars: str = typer.Option("real", help="'real' (Hipparcos), 'made', 'both' (side by side), or a "
                               "Parquet catalogue of made stars."),
     catalogue: Path = typer.Option(None, help="Made stars for --stars made/both (from 'make milkyway'); "
@@ -470,7 +470,8 @@ def wish_cmd(
     lon: float = typer.Option(None, help="Longitude (deg, east positive)."),
     elevation: float = typer.Option(None, help="Elevation (m)."),
     date: str = typer.Option("today", help="Local date of the evening, YYYY-MM-DD, or 'today'."),
-    tz: str = typer.Option(None, help="Time zone (+09:00, Asia/Tokyo); default: the site's mean-solar zone."),
+    tz: str = typer.Option(None, help="Time zone (+09:00, Asia/Tokyo); default: the site's civil zone "
+                           "(IANA, by date)."),
     bortle: int = typer.Option(None, help="Bortle class 1-9 (default 3, dark rural)."),
     sky_brightness: float = typer.Option(None, help="Zenith night-sky brightness, V mag/arcsec²."),
     acuity: float = typer.Option(1.0, help="The observer's eyesight, Snellen ratio: 1 = 20/20, "
