@@ -495,7 +495,9 @@ def wish_cmd(
                          ensure_ascii=False))
         return
     what = "the planet" if wish.kind == "planet" else "the star"
-    out.print(f"[bold]{site.label}[/], evening of {evening.day}: sunset {wish.sunset:%H:%M}; "
+    began = (f"sunset {wish.sunset:%H:%M}" if wish.sunset else
+             "no sunset (polar night: the evening counted from the Sun's highest point)")
+    out.print(f"[bold]{site.label}[/], evening of {evening.day}: {began}; "
               f"the first to appear is {what} [bold]{wish.name}[/] (V {wish.V:.1f}) at "
               f"[bold]{wish.time:%H:%M:%S}[/] (UTC{wish.time:%z}), {wish.alt:.0f}° up in the "
               f"{_compass(wish.az)} (azimuth {wish.az:.0f}°), the Sun {-wish.sun_alt:.1f}° below the "

@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 import numpy as np
 
 from .errors import StarmakerError
-from .observer import Evening, Observer, View
+from .observer import SUNSET_ALTITUDE, Evening, Observer, View
 from .stars import Stars
 from .visibility import Conditions, Moon, Sun, airmass
 
@@ -244,6 +244,24 @@ def sky_grid(view: View, conditions: Conditions | None = None, n: int = 90) -> d
 
 
 # --- the star to wish on ------------------------------------------------------------------------
+def _sun_culmination(evening: Evening) -> tuple[datetime, float]:
+    """The Sun's upper culmination (meridian transit) within 12 h of the evening's local noon,
+    and its apparent altitude then (deg)."""
+    from skyfield import almanac
+
+    from .observer import ephemeris, timescale
+
+    ts = timescale()
+    t0 = ts.from_datetime(evening.start - timedelta(hours=12))
+    t1 = ts.from_datetime(evening.start + timedelta(hours=12))
+    times, upper = almanac.find_discrete(t0, t1, almanac.meridian_transits(ephemeris(), ephemeris()["sun"],
+                                                                            evening.site._topos))
+    times = times[np.asarray(upper) == 1]
+    when = times[int(np.argmin(np.abs(times.tt - ts.from_datetime(evening.start).tt)))]
+    t = when.utc_datetime().astimezone(evening.tz)
+    return t, float(evening.site.at(t).sun.alt)
+
+
 @dataclass(frozen=True)
 class Wish:
     """The first star (or planet) to appear after sunset: when, which, where, how bright, and
@@ -257,13 +275,13 @@ class Wish:
     az: float
     V: float
     sun_alt: float
-    sunset: datetime
+    sunset: datetime | None  # None in the polar night (the search then starts at the Sun's highest)
     sky: str
 
     def to_dict(self) -> dict:
         d = asdict(self)
         d["time"] = self.time.isoformat(timespec="seconds")
-        d["sunset"] = self.sunset.isoformat(timespec="seconds")
+        d["sunset"] = self.sunset.isoformat(timespec="seconds") if self.sunset else None
         for k in ("alt", "az", "V", "sun_alt"):
             d[k] = round(float(d[k]), 3)
         return d
@@ -276,22 +294,30 @@ def first_star(evening: Evening, stars: Stars | None = None, conditions: Conditi
     Steps from sunset in ``step`` until something brighter than V = ``brightest`` passes the
     limit of the sky in its direction (Schaefer's model, the twilight sky bright toward the
     sunset), then finds the moment to within a second by bisection. ``stars`` defaults to
-    Hipparcos. Raises StarmakerError where the Sun does not set that day."""
+    Hipparcos.
+
+    In the polar night (the Sun below the horizon all day) there is no sunset; the evening then
+    begins when the Sun stands highest (its upper culmination, the day's brightest sky, nearest
+    local noon) and the wish is the first star to appear as the Sun sinks from there, or, when
+    stars already show at that moment, the brightest of them (``sunset`` is None). Raises
+    StarmakerError in the polar day (the Sun above the horizon all day: no dark to wish in)."""
     from .realsky import hipparcos
 
     conditions = conditions or conditions_for(evening.site)
-    if evening.sunset is None:
-        raise StarmakerError(
-            f"the Sun does not set at {evening.site.label} on {evening.day} (polar day or polar night); "
-            "there is no evening to wish in. Choose another date."
-        )
+    start = evening.sunset
+    if start is None:
+        start, sun_high = _sun_culmination(evening)
+        if sun_high > SUNSET_ALTITUDE:
+            raise StarmakerError(
+                f"the Sun does not set at {evening.site.label} on {evening.day} (polar day: it is "
+                f"{sun_high:+.1f}° at its highest); there is no dark to wish in. Choose another date."
+            )
     stars = stars if stars is not None else hipparcos()
     bright = np.nonzero(np.asarray(stars["V"], dtype=float) < brightest)[0]
     cand = stars.select(bright)
     if "row" not in cand:  # name made stars by their row in the whole catalogue
         cand = cand.with_columns(row=bright)
-    start = evening.sunset
-    stop = evening.darkest() + timedelta(hours=1)
+    stop = max(evening.darkest(), start) + timedelta(hours=1)
 
     def seen_at(when):
         view = evening.site.at(when)
