@@ -120,7 +120,8 @@ def merge_unresolved(alt_deg, az_deg, v_mag, mask, resolution_arcmin: float = RE
     first[1:] = label[order][1:] != label[order][:-1]
     primary = np.zeros(n, dtype=bool)
     primary[order[first]] = True
-    v_eye[idx] = np.where(primary, -2.5 * np.log10(flux[label]), np.nan)
+    multi = count[label] > 1  # single stars keep their own V exactly
+    v_eye[idx[multi]] = np.where(primary[multi], -2.5 * np.log10(flux[label[multi]]), np.nan)
     n_lights[idx] = np.where(primary, count[label], 0)
     return v_eye, n_lights
 
@@ -354,14 +355,14 @@ def first_star(evening: Evening, stars: Stars | None = None, conditions: Conditi
         t, w = best_time, best
         view, s, p, vis = seen_at(t)
     else:  # already visible at sunset: the brightest of those
-        V = np.concatenate([s["V"], p["V"]])
+        V = np.concatenate([s["V_eye"], p["V"]])
         w = winners[np.argmin(V[winners])]
     n = len(s)
     if w < n:
         row = s.select(np.array([w]))
         name = _names(row)[0]
         kind, hip = "star", int(row["hip"][0]) if "hip" in row else 0
-        alt, az, V = row["alt"][0], row["az"][0], row["V"][0]
+        alt, az, V = row["alt"][0], row["az"][0], row["V_eye"][0]  # the light seen (pairs merged)
     else:
         j = w - n
         name, kind, hip = str(p["name"][j]), "planet", 0
