@@ -206,3 +206,33 @@ def test_dome_labels_do_not_overlap_and_titles_fit(tmp_path):
         bb = text.get_window_extent(r)
         assert page.x0 <= bb.x0 and bb.x1 <= page.x1 and bb.y1 <= page.y1
     plt.close(fig)
+
+
+@pytest.mark.parametrize("n,arcmin", [(20000, 30.0), (3000, 300.0), (200000, 1.0)])
+def test_band_sweep_finds_every_close_pair(n, arcmin):
+    """The band sweep groups exactly as friends-of-friends on scipy's k-d tree, with stars at the
+    zenith, on both sides of azimuth 0/360° and below the horizon."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+    from scipy.spatial import cKDTree
+
+    rng = np.random.default_rng(3)
+    alt = np.degrees(np.arcsin(rng.uniform(-0.2, 1.0, n)))
+    az = rng.uniform(0.0, 360.0, n)
+    alt[:50] = 89.99
+    az[50:60], az[60:70], alt[60:70] = 359.999, 0.0005, alt[50:60]
+    v = rng.uniform(0.0, 8.0, n)
+    mask = rng.uniform(size=n) < 0.9
+    idx = np.nonzero(mask)[0]
+    a, z = np.radians(alt[idx]), np.radians(az[idx])
+    xyz = np.column_stack([np.cos(a) * np.cos(z), np.cos(a) * np.sin(z), np.sin(a)])
+    pairs = cKDTree(xyz).query_pairs(2 * np.sin(np.radians(arcmin / 60.0) / 2), output_type="ndarray")
+    m = len(idx)
+    _, label = connected_components(coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])),
+                                               shape=(m, m)), directed=False)
+    flux = np.bincount(label, weights=10.0 ** (-0.4 * v[idx]))
+    v_eye, n_lights = merge_unresolved(alt, az, v, mask, arcmin)
+    assert len(pairs) > 0
+    assert np.sum(n_lights[idx]) == m and np.sum(n_lights[idx] > 0) == label.max() + 1
+    lit = n_lights[idx] > 0
+    assert v_eye[idx][lit] == pytest.approx(-2.5 * np.log10(flux[label[lit]]), abs=1e-9)

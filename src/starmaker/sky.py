@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
+import numba
 import numpy as np
 
 from .errors import StarmakerError
@@ -93,10 +94,11 @@ def merge_unresolved(alt_deg, az_deg, v_mag, mask, resolution_arcmin: float = RE
     into groups (friends of friends among those in ``mask``), each group's light put on its
     brightest star, V = −2.5 log10 Σ 10^(−0.4 V), its other members NaN. Returns (V_eye,
     n_lights): the merged magnitudes and how many stars each light holds (0 for the absorbed
-    ones, 1 for a single star). Vectorised (a k-d tree on unit vectors, scipy's graph components)."""
+    ones, 1 for a single star). The close pairs are found by a sweep over bands of sin(alt) one
+    resolution wide, sorted by azimuth (:func:`_close_pairs`, Numba, linear in the stars), the
+    groups by scipy's graph components."""
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
-    from scipy.spatial import cKDTree
 
     v = np.asarray(v_mag, dtype=float)
     v_eye = v.copy()
@@ -104,26 +106,97 @@ def merge_unresolved(alt_deg, az_deg, v_mag, mask, resolution_arcmin: float = RE
     idx = np.nonzero(np.asarray(mask, dtype=bool) & np.isfinite(v))[0]
     if len(idx) < 2:
         return v_eye, n_lights
+    n = len(idx)
     a, z = np.radians(np.asarray(alt_deg, float)[idx]), np.radians(np.asarray(az_deg, float)[idx])
-    xyz = np.column_stack([np.cos(a) * np.cos(z), np.cos(a) * np.sin(z), np.sin(a)])
+    ca = np.cos(a)
+    xyz = np.empty((n, 3))
+    xyz[:, 0], xyz[:, 1], xyz[:, 2] = ca * np.cos(z), ca * np.sin(z), np.sin(a)
     chord = 2.0 * np.sin(np.radians(resolution_arcmin / 60.0) / 2.0)
-    pairs = cKDTree(xyz).query_pairs(chord, output_type="ndarray")
+    # bands of z = sin(alt), one chord wide: a close pair lies in one band or two adjacent ones
+    n_band = int(np.ceil(2.0 / chord)) + 1
+    band = np.minimum(((xyz[:, 2] + 1.0) / chord).astype(np.int64), n_band - 1)
+    phi = np.mod(z, 2.0 * np.pi)
+    # the widest azimuth gap of a close pair in bands b and b+1: 2 arcsin(c / (2 ρmin)), where
+    # ρ = cos(alt) is smallest at the band edge farthest from the horizon
+    edge = np.minimum(np.maximum(np.abs(-1.0 + np.arange(n_band) * chord),
+                                 np.abs(-1.0 + (np.arange(n_band) + 2) * chord)), 1.0)
+    rho = np.sqrt(1.0 - edge**2)
+    wide = rho > chord / 2.0
+    width = np.full(n_band, np.pi)
+    width[wide] = 2.0 * np.arcsin(chord / (2.0 * rho[wide]))
+    # each band's stars, and copies 2π on either side near the azimuth's wrap
+    w_own = width[band]
+    lo_copy, hi_copy = phi < w_own, phi > 2.0 * np.pi - w_own
+    e_idx = np.concatenate([np.arange(n), np.nonzero(lo_copy)[0], np.nonzero(hi_copy)[0]])
+    e_phi = np.concatenate([phi, phi[lo_copy] + 2.0 * np.pi, phi[hi_copy] - 2.0 * np.pi])
+    e_band = band[e_idx]
+    order = np.argsort(e_band * 16.0 + (e_phi + np.pi))  # by band, then azimuth (−π ≤ e_phi < 3π)
+    e_idx, e_phi, e_band = e_idx[order], e_phi[order], e_band[order]
+    starts = np.searchsorted(e_band, np.arange(n_band + 2))
+    pairs = _close_pairs(xyz, phi, band, width, e_idx, e_phi, starts, chord * chord)
     if len(pairs) == 0:
         return v_eye, n_lights
-    n = len(idx)
     graph = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n, n))
     _, label = connected_components(graph, directed=False)
-    flux = np.bincount(label, weights=10.0 ** (-0.4 * v[idx]))
     count = np.bincount(label)
-    order = np.lexsort((v[idx], label))  # by group, brightest first
-    first = np.ones(n, dtype=bool)
-    first[1:] = label[order][1:] != label[order][:-1]
-    primary = np.zeros(n, dtype=bool)
+    multi = np.nonzero(count[label] > 1)[0]  # single stars keep their own V exactly
+    lab, vm = label[multi], v[idx[multi]]
+    flux = np.bincount(lab, weights=10.0 ** (-0.4 * vm), minlength=len(count))
+    order = np.lexsort((vm, lab))  # by group, brightest first
+    first = np.ones(len(multi), dtype=bool)
+    first[1:] = lab[order][1:] != lab[order][:-1]
+    primary = np.zeros(len(multi), dtype=bool)
     primary[order[first]] = True
-    multi = count[label] > 1  # single stars keep their own V exactly
-    v_eye[idx[multi]] = np.where(primary[multi], -2.5 * np.log10(flux[label[multi]]), np.nan)
-    n_lights[idx] = np.where(primary, count[label], 0)
+    v_eye[idx[multi]] = np.where(primary, -2.5 * np.log10(flux[lab]), np.nan)
+    n_lights[idx[multi]] = np.where(primary, count[lab], 0)
     return v_eye, n_lights
+
+
+def _close_pairs(xyz, phi, band, width, e_idx, e_phi, starts, chord2):
+    """(i, j) pairs closer than the chord √chord2, from the band sweep of merge_unresolved."""
+    args = (xyz, phi, band, width, e_idx, e_phi, starts, chord2)
+    out = np.empty((len(phi) // 8 + 64, 2), np.int64)
+    found = _close_pairs_kernel(*args, out)
+    if found > len(out):  # more pairs than room: once more with room for all
+        out = np.empty((found, 2), np.int64)
+        _close_pairs_kernel(*args, out)
+    return out[:found]
+
+
+@numba.njit(cache=True, nogil=True)
+def _close_pairs_kernel(xyz, phi, band, width, e_idx, e_phi, starts, chord2, out):  # pragma: no cover - numba
+    """Count the close pairs, and write them into ``out`` when it has room. For each star, the
+    entries of its own band and the next one whose azimuth is within the band's width are tested
+    by their chord; a pair in one band is kept once (j > i), one across two bands from the lower."""
+    found = 0
+    room = out.shape[0]
+    for i in range(xyz.shape[0]):
+        b = band[i]
+        w = width[b]
+        for bb in (b, b + 1):
+            lo, hi = starts[bb], starts[bb + 1]
+            target = phi[i] - w
+            while lo < hi:  # the first entry with e_phi >= target
+                mid = (lo + hi) // 2
+                if e_phi[mid] < target:
+                    lo = mid + 1
+                else:
+                    hi = mid
+            k = lo
+            end = starts[bb + 1]
+            while k < end and e_phi[k] <= phi[i] + w:
+                j = e_idx[k]
+                if j != i and (bb > b or j > i):
+                    dx = xyz[i, 0] - xyz[j, 0]
+                    dy = xyz[i, 1] - xyz[j, 1]
+                    dz = xyz[i, 2] - xyz[j, 2]
+                    if dx * dx + dy * dy + dz * dz <= chord2:
+                        if found < room:
+                            out[found, 0] = i
+                            out[found, 1] = j
+                        found += 1
+                k += 1
+    return found
 
 
 def look(stars: Stars, view: View, conditions: Conditions | None = None) -> Stars:
