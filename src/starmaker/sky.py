@@ -95,7 +95,7 @@ def merge_unresolved(alt_deg, az_deg, v_mag, mask, resolution_arcmin: float = RE
     brightest star, V = −2.5 log10 Σ 10^(−0.4 V), its other members NaN. Returns (V_eye,
     n_lights): the merged magnitudes and how many stars each light holds (0 for the absorbed
     ones, 1 for a single star). The close pairs are found by a sweep over bands of sin(alt) one
-    resolution wide, sorted by azimuth (:func:`_close_pairs`, Numba, linear in the stars), the
+    resolution wide, sorted by azimuth (:func:`_close_pairs_kernel`, Numba, linear in the stars), the
     groups by scipy's graph components."""
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
@@ -107,33 +107,15 @@ def merge_unresolved(alt_deg, az_deg, v_mag, mask, resolution_arcmin: float = RE
     if len(idx) < 2:
         return v_eye, n_lights
     n = len(idx)
-    a, z = np.radians(np.asarray(alt_deg, float)[idx]), np.radians(np.asarray(az_deg, float)[idx])
-    ca = np.cos(a)
-    xyz = np.empty((n, 3))
-    xyz[:, 0], xyz[:, 1], xyz[:, 2] = ca * np.cos(z), ca * np.sin(z), np.sin(a)
+    alt = np.ascontiguousarray(np.asarray(alt_deg, float)[idx])
+    az = np.ascontiguousarray(np.asarray(az_deg, float)[idx])
     chord = 2.0 * np.sin(np.radians(resolution_arcmin / 60.0) / 2.0)
-    # bands of z = sin(alt), one chord wide: a close pair lies in one band or two adjacent ones
-    n_band = int(np.ceil(2.0 / chord)) + 1
-    band = np.minimum(((xyz[:, 2] + 1.0) / chord).astype(np.int64), n_band - 1)
-    phi = np.mod(z, 2.0 * np.pi)
-    # the widest azimuth gap of a close pair in bands b and b+1: 2 arcsin(c / (2 ρmin)), where
-    # ρ = cos(alt) is smallest at the band edge farthest from the horizon
-    edge = np.minimum(np.maximum(np.abs(-1.0 + np.arange(n_band) * chord),
-                                 np.abs(-1.0 + (np.arange(n_band) + 2) * chord)), 1.0)
-    rho = np.sqrt(1.0 - edge**2)
-    wide = rho > chord / 2.0
-    width = np.full(n_band, np.pi)
-    width[wide] = 2.0 * np.arcsin(chord / (2.0 * rho[wide]))
-    # each band's stars, and copies 2π on either side near the azimuth's wrap
-    w_own = width[band]
-    lo_copy, hi_copy = phi < w_own, phi > 2.0 * np.pi - w_own
-    e_idx = np.concatenate([np.arange(n), np.nonzero(lo_copy)[0], np.nonzero(hi_copy)[0]])
-    e_phi = np.concatenate([phi, phi[lo_copy] + 2.0 * np.pi, phi[hi_copy] - 2.0 * np.pi])
-    e_band = band[e_idx]
-    order = np.argsort(e_band * 16.0 + (e_phi + np.pi))  # by band, then azimuth (−π ≤ e_phi < 3π)
-    e_idx, e_phi, e_band = e_idx[order], e_phi[order], e_band[order]
-    starts = np.searchsorted(e_band, np.arange(n_band + 2))
-    pairs = _close_pairs(xyz, phi, band, width, e_idx, e_phi, starts, chord * chord)
+    out = np.empty((n // 8 + 64, 2), np.int64)
+    found = _close_pairs_kernel(alt, az, chord, out)
+    if found > len(out):  # more pairs than room: once more with room for all
+        out = np.empty((found, 2), np.int64)
+        _close_pairs_kernel(alt, az, chord, out)
+    pairs = out[:found]
     if len(pairs) == 0:
         return v_eye, n_lights
     graph = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n, n))
@@ -152,49 +134,98 @@ def merge_unresolved(alt_deg, az_deg, v_mag, mask, resolution_arcmin: float = RE
     return v_eye, n_lights
 
 
-def _close_pairs(xyz, phi, band, width, e_idx, e_phi, starts, chord2):
-    """(i, j) pairs closer than the chord √chord2, from the band sweep of merge_unresolved."""
-    args = (xyz, phi, band, width, e_idx, e_phi, starts, chord2)
-    out = np.empty((len(phi) // 8 + 64, 2), np.int64)
-    found = _close_pairs_kernel(*args, out)
-    if found > len(out):  # more pairs than room: once more with room for all
-        out = np.empty((found, 2), np.int64)
-        _close_pairs_kernel(*args, out)
-    return out[:found]
-
-
 @numba.njit(cache=True, nogil=True)
-def _close_pairs_kernel(xyz, phi, band, width, e_idx, e_phi, starts, chord2, out):  # pragma: no cover - numba
-    """Count the close pairs, and write them into ``out`` when it has room. For each star, the
-    entries of its own band and the next one whose azimuth is within the band's width are tested
-    by their chord; a pair in one band is kept once (j > i), one across two bands from the lower."""
-    found = 0
-    room = out.shape[0]
-    for i in range(xyz.shape[0]):
+def _close_pairs_kernel(alt_deg, az_deg, chord, out):  # pragma: no cover - numba
+    """Count the pairs of directions (deg) closer than ``chord`` (on the unit sphere) and write
+    them into ``out`` while it has room. Bands of z = sin(alt) one chord wide hold every close
+    pair within one band or two adjacent ones; each band's stars, with copies 2π on either side
+    of the azimuth's wrap, are sorted by azimuth, and for each star the entries of its band and
+    the next within the band's widest azimuth gap 2 arcsin(c / (2 ρmin)) (ρ = cos alt at the band
+    edge farthest from the horizon) are tested by their chord (two pointers, no search). A pair
+    in one band is counted from the first in azimuth, one across two bands from the lower; a
+    pair may be counted twice through a wrap copy where the gap is wide (harmless for grouping).
+    Linear in the stars."""
+    n = alt_deg.shape[0]
+    two_pi = 2.0 * np.pi
+    d2r = np.pi / 180.0
+    x = np.empty(n)
+    y = np.empty(n)
+    z = np.empty(n)
+    phi = np.empty(n)
+    n_band = int(np.ceil(2.0 / chord)) + 1
+    band = np.empty(n, np.int64)
+    for i in range(n):
+        a, b = alt_deg[i] * d2r, az_deg[i] * d2r
+        x[i] = np.cos(a) * np.cos(b)
+        y[i] = np.cos(a) * np.sin(b)
+        z[i] = np.sin(a)
+        phi[i] = b % two_pi
+        band[i] = min(int((z[i] + 1.0) / chord), n_band - 1)
+    width = np.empty(n_band)
+    for k in range(n_band):
+        edge = min(max(abs(-1.0 + k * chord), abs(-1.0 + (k + 2) * chord)), 1.0)
+        rho = np.sqrt(1.0 - edge * edge)
+        width[k] = 2.0 * np.arcsin(chord / (2.0 * rho)) if rho > chord / 2.0 else np.pi
+    # counting sort of the entries (stars and their wrap copies) by band
+    starts = np.zeros(n_band + 2, np.int64)
+    for i in range(n):
+        w = width[band[i]]
+        starts[band[i] + 1] += 1 + (phi[i] < w) + (phi[i] > two_pi - w)
+    for k in range(n_band + 1):
+        starts[k + 1] += starts[k]
+    fill = starts[:-1].copy()
+    e_idx = np.empty(starts[-1], np.int64)
+    e_phi = np.empty(starts[-1])
+    for i in range(n):
         b = band[i]
         w = width[b]
-        for bb in (b, b + 1):
-            lo, hi = starts[bb], starts[bb + 1]
-            target = phi[i] - w
-            while lo < hi:  # the first entry with e_phi >= target
-                mid = (lo + hi) // 2
-                if e_phi[mid] < target:
-                    lo = mid + 1
-                else:
-                    hi = mid
-            k = lo
-            end = starts[bb + 1]
-            while k < end and e_phi[k] <= phi[i] + w:
+        e_idx[fill[b]], e_phi[fill[b]] = i, phi[i]
+        fill[b] += 1
+        if phi[i] < w:
+            e_idx[fill[b]], e_phi[fill[b]] = i, phi[i] + two_pi
+            fill[b] += 1
+        if phi[i] > two_pi - w:
+            e_idx[fill[b]], e_phi[fill[b]] = i, phi[i] - two_pi
+            fill[b] += 1
+    for k in range(n_band):
+        lo, hi = starts[k], starts[k + 1]
+        if hi - lo > 1:
+            o = np.argsort(e_phi[lo:hi])
+            e_phi[lo:hi] = e_phi[lo:hi][o]
+            e_idx[lo:hi] = e_idx[lo:hi][o]
+    found = 0
+    room = out.shape[0]
+    c2 = chord * chord
+    for b in range(n_band):
+        w = width[b]
+        q = starts[b + 1]  # two pointers: the next band's first entry not below phi - w
+        for p in range(starts[b], starts[b + 1]):
+            i = e_idx[p]
+            if e_phi[p] != phi[i]:
+                continue  # a wrap copy: its pairs are found from the stars themselves
+            # this band: the entries after this one in azimuth (an earlier one found the pair)
+            k = p + 1
+            while k < starts[b + 1] and e_phi[k] <= phi[i] + w:
                 j = e_idx[k]
-                if j != i and (bb > b or j > i):
-                    dx = xyz[i, 0] - xyz[j, 0]
-                    dy = xyz[i, 1] - xyz[j, 1]
-                    dz = xyz[i, 2] - xyz[j, 2]
-                    if dx * dx + dy * dy + dz * dz <= chord2:
-                        if found < room:
-                            out[found, 0] = i
-                            out[found, 1] = j
-                        found += 1
+                dx, dy, dz = x[i] - x[j], y[i] - y[j], z[i] - z[j]
+                if j != i and dx * dx + dy * dy + dz * dz <= c2:
+                    if found < room:
+                        out[found, 0] = i
+                        out[found, 1] = j
+                    found += 1
+                k += 1
+            # the next band: every entry within the azimuth gap
+            while q < starts[b + 2] and e_phi[q] < phi[i] - w:
+                q += 1
+            k = q
+            while k < starts[b + 2] and e_phi[k] <= phi[i] + w:
+                j = e_idx[k]
+                dx, dy, dz = x[i] - x[j], y[i] - y[j], z[i] - z[j]
+                if dx * dx + dy * dy + dz * dz <= c2:
+                    if found < room:
+                        out[found, 0] = i
+                        out[found, 1] = j
+                    found += 1
                 k += 1
     return found
 
