@@ -79,7 +79,7 @@ def main() -> None:
     iers.conf.auto_download = False
     iers.conf.auto_max_age = None
     iers.earth_orientation_table.set(iers.IERS_A.open(str(_data_folder() / "finals2000A.all")))
-    loc = EarthLocation(lon=site.lon_degrees * u.deg, lat=site.lat_degrees * u.deg,
+    loc = EarthLocation(lon=site.longitude_degrees * u.deg, lat=site.latitude_degrees * u.deg,
                         height=site.elevation_m * u.m)
     coords = SkyCoord(ra=hip["ra"] * u.deg, dec=hip["dec"] * u.deg)
     frame = AltAz(obstime=Time(view.datetime), location=loc, pressure=site.pressure_mbar * u.hPa,

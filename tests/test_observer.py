@@ -77,7 +77,7 @@ def _location(site: Observer):
     import astropy.units as u
     from astropy.coordinates import EarthLocation
 
-    return EarthLocation(lon=site.lon_degrees * u.deg, lat=site.lat_degrees * u.deg,
+    return EarthLocation(lon=site.longitude_degrees * u.deg, lat=site.latitude_degrees * u.deg,
                          height=site.elevation_m * u.m)
 
 

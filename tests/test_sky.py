@@ -48,7 +48,7 @@ def test_naked_eye_counts(hip):
     Bortle 3 site (the default) sees ~1,300; at a pristine mountain site (Bortle 1, 1,000 m) ~2,000;
     with keen eyes (20/15) there, about 3,000. Under a full Moon, or from a city (Bortle 8), far
     fewer: a few hundred at most."""
-    mountain = Observer(DEFAULT_SITE.lat_degrees, DEFAULT_SITE.lon_degrees, 1000.0)
+    mountain = Observer(DEFAULT_SITE.latitude_degrees, DEFAULT_SITE.longitude_degrees, 1000.0)
     best = look(hip, mountain.at(MOONLESS), conditions_for(mountain, bortle=1))
     keen = look(hip, mountain.at(MOONLESS), conditions_for(mountain, bortle=1, acuity=4 / 3))
     assert 1500 <= int(best["visible"].sum()) <= 2600
@@ -110,7 +110,7 @@ def _independent_first(site: Observer, day: str, cond: Conditions, hip, step_s: 
     evening = site.evening(day)
     start = evening.sunset
     times = Time(start) + np.arange(0, 2.5 * 3600 / step_s) * step_s * u.s
-    loc = EarthLocation(lon=site.lon_degrees * u.deg, lat=site.lat_degrees * u.deg,
+    loc = EarthLocation(lon=site.longitude_degrees * u.deg, lat=site.latitude_degrees * u.deg,
                         height=site.elevation_m * u.m)
     bright = hip.select(hip["V"] < 4.5)
     with warnings.catch_warnings():

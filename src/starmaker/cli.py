@@ -319,7 +319,7 @@ def _site(lat: float | None, lon: float | None, elevation: float | None):
     if lat is None and lon is None:
         if elevation is None:
             return DEFAULT_SITE
-        return Observer(DEFAULT_SITE.lat_degrees, DEFAULT_SITE.lon_degrees, elevation, DEFAULT_SITE.name)
+        return Observer(DEFAULT_SITE.latitude_degrees, DEFAULT_SITE.longitude_degrees, elevation, DEFAULT_SITE.name)
     if lat is None or lon is None:
         raise StarmakerError("give both --lat and --lon (or neither, for the default site "
                              "Karatsu, Saga, Japan)")
@@ -401,7 +401,7 @@ def sky_cmd(
 
     years = parse_epoch(epoch)
     site = _site(lat, lon, elevation)
-    zone = parse_timezone(tz, site.lon_degrees) if tz else site.timezone
+    zone = parse_timezone(tz, site.longitude_degrees) if tz else site.timezone
     if time.strip().lower() == "tonight":
         when = site.evening(None, zone).darkest()
     else:

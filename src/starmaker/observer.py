@@ -3,7 +3,7 @@ stand for them, and when the Sun sets and twilight ends.
 
 Read like a sentence::
 
-    site = Observer(lat_degrees=33.45, lon_degrees=129.97)
+    site = Observer(latitude_degrees=33.45, longitude_degrees=129.97)
     view = site.at("2026-12-24T18:30+09:00")
     alt, az = view.altaz(stars)             # apparent, refracted, degrees
     view.sun.alt, view.moon.fraction        # where the Sun is; how much of the Moon is lit
@@ -121,13 +121,13 @@ def ephemeris():
 _OFFSET = re.compile(r"^(?:UTC|GMT)?\s*([+-])(\d{1,2})(?::?(\d{2}))?$")
 
 
-def parse_timezone(text: str | tzinfo | None, lon_degrees: float = 0.0) -> tzinfo:
+def parse_timezone(text: str | tzinfo | None, longitude_degrees: float = 0.0) -> tzinfo:
     """A time zone from ``"+09:00"``, ``"UTC-3"``, ``"Z"``, an IANA name (``"Asia/Tokyo"``) or
     None; None gives the site's mean-solar zone, the UTC offset nearest to longitude / 15 h."""
     if isinstance(text, tzinfo):
         return text
     if text is None or text == "":
-        hours = int(np.round(((lon_degrees + 180.0) % 360.0 - 180.0) / 15.0))
+        hours = int(np.round(((longitude_degrees + 180.0) % 360.0 - 180.0) / 15.0))
         return timezone(timedelta(hours=hours))
     s = str(text).strip()
     if s.upper() in ("Z", "UTC", "GMT"):
@@ -195,16 +195,16 @@ def parse_date(value: str | date | None, tz: tzinfo) -> date:
 
 
 @functools.lru_cache(maxsize=256)
-def _civil_zone(lat_degrees: float, lon_degrees: float) -> tzinfo:
+def _civil_zone(latitude_degrees: float, longitude_degrees: float) -> tzinfo:
     """The IANA zone at a place (see :attr:`Observer.timezone`), else the mean-solar offset."""
     try:
         from timezonefinder import TimezoneFinder
     except ImportError:  # pragma: no cover - a declared dependency
-        return parse_timezone(None, lon_degrees)
-    lon = (lon_degrees + 180.0) % 360.0 - 180.0
-    name = _finder(TimezoneFinder).timezone_at(lat=lat_degrees, lng=lon)
+        return parse_timezone(None, longitude_degrees)
+    lon = (longitude_degrees + 180.0) % 360.0 - 180.0
+    name = _finder(TimezoneFinder).timezone_at(lat=latitude_degrees, lng=lon)
     if not name or name.startswith("Etc/"):  # open sea: nautical zones are the mean-solar ones
-        return parse_timezone(None, lon_degrees)
+        return parse_timezone(None, longitude_degrees)
     from zoneinfo import ZoneInfo
 
     return ZoneInfo(name)
@@ -221,16 +221,16 @@ class Observer:
     """A place on Earth (WGS84): latitude and longitude in degrees (north and east positive),
     elevation in metres, air temperature in °C (for refraction) and a name for captions."""
 
-    lat_degrees: float
-    lon_degrees: float
+    latitude_degrees: float
+    longitude_degrees: float
     elevation_m: float = 0.0
     name: str = ""
     temperature_C: float = 10.0
 
     def __post_init__(self) -> None:
         for key, lo, hi, unit in (
-            ("lat_degrees", -90.0, 90.0, "°"),
-            ("lon_degrees", -180.0, 360.0, "°"),
+            ("latitude_degrees", -90.0, 90.0, "°"),
+            ("longitude_degrees", -180.0, 360.0, "°"),
             ("elevation_m", -500.0, 9000.0, " m"),
             ("temperature_C", -90.0, 60.0, " °C"),
         ):
@@ -240,7 +240,7 @@ class Observer:
             except (TypeError, ValueError):
                 ok = False
             if not ok:
-                name = {"lat_degrees": "latitude", "lon_degrees": "longitude",
+                name = {"latitude_degrees": "latitude", "longitude_degrees": "longitude",
                         "elevation_m": "elevation", "temperature_C": "temperature"}[key]
                 raise InvalidParameterError(name, v, f"a number from {lo:g}{unit} to {hi:g}{unit}")
             object.__setattr__(self, key, float(v))
@@ -259,21 +259,21 @@ class Observer:
         the offset is the one of each date (Sydney +11:00 in January, +10:00 in July). Without
         ``timezonefinder``, or at sea, the mean-solar zone: the whole-hour UTC offset nearest to
         longitude / 15."""
-        return _civil_zone(self.lat_degrees, self.lon_degrees)
+        return _civil_zone(self.latitude_degrees, self.longitude_degrees)
 
     @property
     def label(self) -> str:
-        ns = "N" if self.lat_degrees >= 0 else "S"
-        lon = (self.lon_degrees + 180.0) % 360.0 - 180.0
+        ns = "N" if self.latitude_degrees >= 0 else "S"
+        lon = (self.longitude_degrees + 180.0) % 360.0 - 180.0
         ew = "E" if lon >= 0 else "W"
-        where = f"{abs(self.lat_degrees):.2f}° {ns}, {abs(lon):.2f}° {ew}"
+        where = f"{abs(self.latitude_degrees):.2f}° {ns}, {abs(lon):.2f}° {ew}"
         return f"{self.name} ({where})" if self.name else where
 
     @functools.cached_property
     def _topos(self):
         from skyfield.api import wgs84
 
-        return wgs84.latlon(self.lat_degrees, self.lon_degrees, elevation_m=self.elevation_m)
+        return wgs84.latlon(self.latitude_degrees, self.longitude_degrees, elevation_m=self.elevation_m)
 
     @functools.cached_property
     def _place(self):
@@ -283,14 +283,14 @@ class Observer:
     # -- verbs ------------------------------------------------------------------------------------
     def at(self, time: str | datetime | None = "now", tz: str | tzinfo | None = None) -> View:
         """The sky from here at ``time`` (ISO 8601 with offset, a datetime, or "now")."""
-        zone = parse_timezone(tz, self.lon_degrees) if tz is not None else None
+        zone = parse_timezone(tz, self.longitude_degrees) if tz is not None else None
         t = parse_time(time, zone)
         return View(self, t)
 
     def evening(self, day: str | date | None = None, tz: str | tzinfo | None = None) -> Evening:
         """The evening of ``day`` (local date in ``tz``, default the site's civil zone,
         :attr:`timezone`)."""
-        zone = parse_timezone(tz, self.lon_degrees) if tz else self.timezone
+        zone = parse_timezone(tz, self.longitude_degrees) if tz else self.timezone
         return Evening(self, parse_date(day, zone), zone)
 
     def altaz(self, t, ra, dec, pmra=None, pmdec=None, epoch_jyear: float = 2000.0, refraction: bool = True):
@@ -354,7 +354,7 @@ def _place(ra_deg, dec_deg, pmra, pmdec, years, beta, R, refraction_scale):  # p
     return alt, az
 
 
-DEFAULT_SITE = Observer(lat_degrees=33.45, lon_degrees=129.97, elevation_m=20.0,
+DEFAULT_SITE = Observer(latitude_degrees=33.45, longitude_degrees=129.97, elevation_m=20.0,
                         name="Karatsu, Saga, Japan")
 """The default site: Karatsu on the coast of Saga, Japan (33.45° N, 129.97° E, 20 m), the place of
 the issue's example; its sky is taken as a dark rural one (about Bortle 3) unless told otherwise."""

@@ -3,7 +3,7 @@ instant, judged by the naked eye through the air and the sky's glow, and the sta
 
 Read like a sentence::
 
-    view = Observer(lat_degrees=33.45, lon_degrees=129.97).at("2026-12-24T18:30+09:00")
+    view = Observer(latitude_degrees=33.45, longitude_degrees=129.97).at("2026-12-24T18:30+09:00")
     seen = look(hipparcos(), view)           # Stars + alt, az, airmass, V_limit, visible
     seen.select(seen["visible"])              # what the eye sees
     first_star(site.evening("2026-12-24"))    # the star to wish on
@@ -43,7 +43,7 @@ def conditions_for(site: Observer, bortle: int | None = None, zenith_mag: float 
     ``experience`` "average" (Schaefer's observer) or "experienced" (Bortle's, whose scale states
     the limits of experienced observers; :data:`starmaker.visibility.EXPERIENCE_GAIN_MAG`))."""
     return Conditions(elevation_m=site.elevation_m, bortle=bortle, zenith_mag=zenith_mag,
-                      latitude_deg=site.lat_degrees, temperature_c=site.temperature_C, month=month,
+                      latitude_deg=site.latitude_degrees, temperature_c=site.temperature_C, month=month,
                       snellen_ratio=acuity, experience=experience)
 
 
