@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from starmaker.errors import InvalidParameterError
 from starmaker.observe.eye import (
+    BORTLE_NELM,
     BORTLE_RANGES,
     BORTLE_ZENITH_MAG,
     Conditions,
@@ -196,15 +197,19 @@ def test_dark_site_zenith_limit():
 
 
 def test_city_sky_and_full_moon_are_far_brighter():
-    """Bortle 2001: class 8 (city) sees to 4.1–4.5, class 9 to 4.0 at best; Schaefer's day
-    branch of the threshold holds those skies to ~4 (0.3 mag below Bortle's, who asked
-    experienced observers). A full Moon 45° up over a dark site takes the limit to ~4 too,
+    """Bortle 2001: class 8 (city) sees to 4.1–4.5, class 9 to 4.0 at best, for experienced
+    observers: the experienced observer here is within 0.1 mag of those, Schaefer's average
+    observer 0.97 mag below (EXPERIENCE_GAIN_MAG). A full Moon 45° up over a dark site takes the
+    limit to ~4,
     brightening the zenith V sky by 3–4.5 mag (Patat 2003, A&A 400, 1183, sect. 7: at Paranal
     the Moon brightens the B sky by about 3 mag already 10 days after new Moon)."""
     dark = Conditions(bortle=3).limiting_magnitude(90.0, 0.0)
     for b in (8, 9):
         city = Conditions(bortle=b).limiting_magnitude(90.0, 0.0)
-        assert 3.5 <= city <= 4.5
+        keen = Conditions(bortle=b, experience="experienced").limiting_magnitude(90.0, 0.0)
+        lo, hi = BORTLE_NELM[b]
+        assert lo - 0.1 <= keen <= hi + 0.1
+        assert keen - city == pytest.approx(0.97, abs=1e-9)
         assert dark - city > 1.5
     full = Moon(alt_deg=45.0, az_deg=180.0, phase_angle_deg=0.0)
     moonlit = Conditions(bortle=3).limiting_magnitude(90.0, 0.0, moon=full)
@@ -437,4 +442,4 @@ def test_naked_eye_counts_of_the_hipparcos_sky():
     moonlit = counts(Conditions(bortle=1, elevation_m=1000.0), moon=Moon(45.0, 180.0, 0.0))
     city = counts(Conditions(bortle=8))
     assert np.all(moonlit < dark / 10) and np.all(city < dark / 10)
-    assert np.all(city > 50)  # the bright stars still show
+    assert np.all(city > 25)  # the bright stars still show (94 Hipparcos stars have V < 2.5, half of them up)

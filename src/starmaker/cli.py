@@ -387,7 +387,7 @@ def sky_cmd(
     time: str = typer.Option("now", help="ISO 8601 time with offset (2026-12-24T18:30+09:00), 'now', or "
                              "'tonight' (the end of twilight today at the site)."),
     tz: str = typer.Option(None, help="Time zone for a time without offset and for 'tonight' "
-                           "(+09:00, Asia/Tokyo); default: the site's mean-solar zone."),
+                           "(+09:00, Asia/Tokyo); default: the site's civil zone (IANA, by date)."),
     stars: str = typer.Option("real", help="'real' (Hipparcos), 'made', 'both' (side by side), or a "
                               "Parquet catalogue of made stars."),
     catalogue: Path = typer.Option(None, help="Made stars for --stars made/both (from 'make milkyway'); "
@@ -401,6 +401,8 @@ def sky_cmd(
                                          "(instead of --bortle)."),
     acuity: float = typer.Option(1.0, help="The observer's eyesight, Snellen ratio: 1 = 20/20, "
                                  "1.33 = 20/15."),
+    experience: str = typer.Option("average", help="'average' (Schaefer's observer) or 'experienced' "
+                                   "(Bortle's scale: +0.97 mag)."),
     output: Path = typer.Option(Path("sky.png"), "-o", "--output", help="PNG of the dome to write."),
     list_: Path = typer.Option(None, "--list", help="CSV of the visible objects to write."),
     top: int = typer.Option(10, help="Print the N brightest visible objects with their names (0: none)."),
@@ -418,7 +420,8 @@ def sky_cmd(
     site = _site(lat, lon, elevation)
     zone = parse_timezone(tz, site.longitude_degrees) if tz else site.timezone
     view = site.at(time, tz=zone)
-    cond = conditions_for(site, bortle=bortle, zenith_mag=sky_brightness, acuity=acuity)
+    cond = conditions_for(site, bortle=bortle, zenith_mag=sky_brightness, acuity=acuity,
+                          experience=experience)
     kind = stars.strip().lower()
     skies = []
     if kind in ("real", "both"):
@@ -490,11 +493,14 @@ def wish_cmd(
     lon: float = typer.Option(None, help="Longitude (deg, east positive)."),
     elevation: float = typer.Option(None, help="Elevation (m)."),
     date: str = typer.Option("today", help="Local date of the evening, YYYY-MM-DD, or 'today'."),
-    tz: str = typer.Option(None, help="Time zone (+09:00, Asia/Tokyo); default: the site's mean-solar zone."),
+    tz: str = typer.Option(None, help="Time zone (+09:00, Asia/Tokyo); default: the site's civil zone "
+                           "(IANA, by date)."),
     bortle: int = typer.Option(None, help="Bortle class 1-9 (default 3, dark rural)."),
     sky_brightness: float = typer.Option(None, help="Zenith night-sky brightness, V mag/arcsec²."),
     acuity: float = typer.Option(1.0, help="The observer's eyesight, Snellen ratio: 1 = 20/20, "
                                  "1.33 = 20/15."),
+    experience: str = typer.Option("average", help="'average' (Schaefer's observer) or 'experienced' "
+                                   "(Bortle's scale: +0.97 mag)."),
     stars: Path = typer.Option(None, help="Parquet catalogue of made stars (default: the real sky)."),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON object instead of text."),
 ) -> None:
@@ -503,7 +509,8 @@ def wish_cmd(
 
     site = _site(lat, lon, elevation)
     evening = site.evening(date, tz)
-    cond = conditions_for(site, bortle=bortle, zenith_mag=sky_brightness, acuity=acuity)
+    cond = conditions_for(site, bortle=bortle, zenith_mag=sky_brightness, acuity=acuity,
+                          experience=experience)
     catalogue = _made_sky(stars, 0)[0] if stars is not None else None
     wish = first_star(evening, catalogue, cond)
     if as_json:
@@ -511,7 +518,9 @@ def wish_cmd(
                          ensure_ascii=False))
         return
     what = "the planet" if wish.kind == "planet" else "the star"
-    out.print(f"[bold]{site.label}[/], evening of {evening.day}: sunset {wish.sunset:%H:%M}; "
+    began = (f"sunset {wish.sunset:%H:%M}" if wish.sunset else
+             "no sunset (polar night: the evening counted from the Sun's highest point)")
+    out.print(f"[bold]{site.label}[/], evening of {evening.day}: {began}; "
               f"the first to appear is {what} [bold]{wish.name}[/] (V {wish.V:.1f}) at "
               f"[bold]{wish.time:%H:%M:%S}[/] (UTC{wish.time:%z}), {wish.alt:.0f}° up in the "
               f"{_compass(wish.az)} (azimuth {wish.az:.0f}°), the Sun {-wish.sun_alt:.1f}° below the "

@@ -231,10 +231,10 @@ def _edges(centres: np.ndarray, lo: float, hi: float) -> np.ndarray:
 
 
 def _draw_dome(fig, pos, seen: Stars, objects: Stars | None, grid: dict | None, title: str,
-               highlight: str | None, labels: int) -> None:
+               highlight: str | None, labels: int) -> tuple:
     from matplotlib import patheffects
 
-    from .observe.sky import star_labels
+    from .observe.sky import star_labels as names_of
 
     halo = [patheffects.withStroke(linewidth=1.6, foreground="#0a1330")]
     ax = fig.add_subplot(*pos, projection="polar")
@@ -258,29 +258,31 @@ def _draw_dome(fig, pos, seen: Stars, objects: Stars | None, grid: dict | None, 
         mesh.set_facecolor(rgba.reshape(-1, 4))
         mesh.set_edgecolor("face")
     ax.set_ylim(0, 90)
+    star_labels: list[tuple[str, float, float]] = []
     vis = np.nonzero(seen["visible"])[0]
     s = seen.select(vis)
     if "row" not in s:
         s = s.with_columns(row=vis)
     if len(s):
-        margin = np.clip(s["V_limit"] - s["V"], 0, None)
+        margin = np.clip(s["V_limit"] - (s["V_eye"] if "V_eye" in s else s["V"]), 0, None)
         size = np.clip(0.6 + 5.0 * margin**1.7, 0.6, 140.0)
         bv = s["B"] - s["V"] if "B" in s else np.zeros(len(s))
         order = np.argsort(-s["V"])
         ax.scatter(np.radians(s["az"][order]), 90.0 - s["alt"][order], s=size[order],
                    c=np.nan_to_num(bv[order]), cmap="RdYlBu_r", vmin=-0.3, vmax=1.8, zorder=3,
                    edgecolors="#0a1330", linewidths=0.25)
-        top = np.argsort(s["V"])[:labels]
-        for i, name in zip(top, star_labels(s.select(top)), strict=True):
+        v_seen = s["V_eye"] if "V_eye" in s else s["V"]
+        top = np.argsort(v_seen)[:labels]
+        for i, name in zip(top, names_of(s.select(top)), strict=True):
             if name.startswith(("HIP", "#")) or " #" in name:
                 continue  # only names a person would know
-            ax.annotate(name, (np.radians(s["az"][i]), 90.0 - s["alt"][i]), xytext=(4, 3),
-                        textcoords="offset points", color="#dbe4f2", fontsize=7, zorder=4, path_effects=halo)
+            star_labels.append((name, np.radians(s["az"][i]), 90.0 - s["alt"][i]))
         if highlight:
-            hit = np.nonzero(star_labels(s) == highlight)[0]
+            hit = np.nonzero(names_of(s) == highlight)[0]
             for i in hit:
                 ax.scatter(np.radians(s["az"][i]), 90.0 - s["alt"][i], s=260, facecolors="none",
                            edgecolors="#ff5fa2", lw=1.4, zorder=6)
+    body_labels: list[tuple[str, float, float]] = []
     if objects is not None:
         for r in range(len(objects)):
             if objects["alt"][r] <= 0:
@@ -290,8 +292,7 @@ def _draw_dome(fig, pos, seen: Stars, objects: Stars | None, grid: dict | None, 
             ax.scatter(th, rr, s=220 if moon else 34, c="#f4f1e0" if moon else "#ffd27a",
                        edgecolors="#ffffff" if moon else "none", lw=0.5, zorder=5,
                        alpha=1.0 if objects["visible"][r] else 0.35)
-            ax.annotate(str(objects["name"][r]), (th, rr), xytext=(6, -10), textcoords="offset points",
-                        color="#ffd27a", fontsize=8, zorder=6, path_effects=halo)
+            body_labels.append((str(objects["name"][r]), th, rr))
             if highlight and objects["name"][r] == highlight:
                 ax.scatter(th, rr, s=300, facecolors="none", edgecolors="#ff5fa2", lw=1.4, zorder=6)
     ax.set_xticks(np.radians([0, 90, 180, 270]))
@@ -299,7 +300,44 @@ def _draw_dome(fig, pos, seen: Stars, objects: Stars | None, grid: dict | None, 
     ax.set_yticks([30, 60])
     ax.set_yticklabels([])
     ax.grid(color="#8899aa", alpha=0.25, lw=0.6)
-    ax.set_title(title, fontsize=10, pad=16)
+    ax.set_title(_wrap(title, fig.get_figwidth() / pos[1], 10), fontsize=10, pad=16)
+    # labels are placed once the layout is final (dome): the Moon and planets first, then stars
+    return ax, [(n, t, r, "#ffd27a", 8, 6) for n, t, r in body_labels] + \
+        [(n, t, r, "#dbe4f2", 7, 4) for n, t, r in star_labels], halo
+
+
+#: where a label may go around its point (offset points: right-above, right-below, left-above,
+#: left-below, above, below); the first that collides with no label already placed is taken
+_LABEL_OFFSETS = ((5, 3), (5, -10), (-5, 3), (-5, -10), (0, 8), (0, -15))
+
+
+def _place_labels(fig, ax, labels, halo) -> list:
+    """Greedy label placement: each label in turn (most important first) at the first offset of
+    :data:`_LABEL_OFFSETS` where its box overlaps no label placed before; a label that fits
+    nowhere is left out. Returns the placed annotations."""
+    renderer = fig.canvas.get_renderer()
+    placed, boxes = [], []
+    for name, th, rr, colour, size, z in labels:
+        for dx, dy in _LABEL_OFFSETS:
+            ann = ax.annotate(name, (th, rr), xytext=(dx, dy), textcoords="offset points", color=colour,
+                              fontsize=size, zorder=z, path_effects=halo,
+                              ha="right" if dx < 0 else ("center" if dx == 0 else "left"))
+            box = ann.get_window_extent(renderer).expanded(1.05, 1.1)
+            if not any(box.overlaps(b) for b in boxes):
+                placed.append(ann)
+                boxes.append(box)
+                break
+            ann.remove()
+    return placed
+
+
+def _wrap(text: str, width_in: float, fontsize: float) -> str:
+    """``text`` broken into lines that fit ``width_in`` inches at ``fontsize`` points (an
+    average glyph taken as 0.55 of the font size wide)."""
+    import textwrap
+
+    n = max(20, int(0.92 * width_in * 72.0 / (0.55 * fontsize)))
+    return "\n".join(textwrap.fill(line, n) for line in text.split("\n"))
 
 
 def dome(panels: list[tuple[str, Stars, Stars | None]], path: str | os.PathLike, *, grid: dict | None = None,
@@ -311,11 +349,25 @@ def dome(panels: list[tuple[str, Stars, Stars | None]], path: str | os.PathLike,
     ``az`` in deg and ``sky_mag`` in V mag/arcsec²) behind them; ``highlight`` rings the object
     of that name (the wishing star)."""
     plt, fig = _figure(figsize=(7.0 * len(panels), 8.0), dpi=110)
-    for k, (title, seen, objects) in enumerate(panels):
-        _draw_dome(fig, (1, len(panels), k + 1), seen, objects, grid, title, highlight, labels)
+    top = 1.0
     if suptitle:
+        suptitle = _wrap(suptitle, fig.get_figwidth(), 10)
+        top = 1.0 - (suptitle.count("\n") + 1) * 10 * 1.45 / 72.0 / fig.get_figheight()
         fig.suptitle(suptitle, fontsize=10)
-    fig.tight_layout(rect=(0, 0, 1, 0.95 if suptitle else 1.0))
+    drawn = [_draw_dome(fig, (1, len(panels), k + 1), seen, objects, grid, title, highlight, labels)
+             for k, (title, seen, objects) in enumerate(panels)]
+    fig.tight_layout(rect=(0, 0.01, 1, top))
+    renderer = fig.canvas.get_renderer()
+    for ax, names, halo in drawn:
+        # tight_layout leaves a square polar panel's rim letters ("S") off the page under a long
+        # title: shrink the panel about its centre until all of it (rim letters, title) fits
+        box = ax.get_tightbbox(renderer).transformed(fig.transFigure.inverted())
+        p = ax.get_position()
+        scale = min(1.0, (top - 0.01) / box.height)
+        w, h = p.width * scale, p.height * scale
+        y0 = 0.01 + (p.y0 - box.y0) * scale  # the panel's bottom, its labels' box at 0.01
+        ax.set_position((p.x0 + (p.width - w) / 2, y0, w, h))
+        _place_labels(fig, ax, names, halo)
     with atomic_path(path, suffix=".png") as tmp:
         fig.savefig(tmp, format="png")
 

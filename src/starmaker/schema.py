@@ -148,11 +148,15 @@ COLUMNS: tuple[Column, ...] = (
     Column("airmass", "", "float64", "relative air mass toward the star (1 at the zenith); NaN when down"),
     Column("V_limit", "mag", "float64", "faintest V (above the atmosphere) the naked eye sees in that "
            "direction, Schaefer's model: sky glow, twilight, moonlight and extinction; NaN where not judged"),
-    Column("visible", "", "bool", "True where the naked eye sees the star: up, and V <= V_limit"),
+    Column("visible", "", "bool", "True where the naked eye sees the star: up, and V_eye <= V_limit"),
+    Column("V_eye", "mag", "float64", "V of the light the eye sees: the star with every star closer than "
+           "the eye resolves (1'/Snellen ratio), on the brightest of them; NaN on the others"),
+    Column("n_lights", "", "int64", "how many stars make the light the eye sees here (1 a single star, "
+           "0 one absorbed into a brighter neighbour's light)"),
 )
 
 #: the columns that only an observer's view has (sky.look, sky.visible_list), never a catalogue
-OBSERVED_COLUMNS = ("name", "kind", "alt", "az", "airmass", "V_limit", "visible")
+OBSERVED_COLUMNS = ("name", "kind", "alt", "az", "airmass", "V_limit", "visible", "V_eye", "n_lights")
 _BY_NAME = {c.name: c for c in COLUMNS}
 CATEGORIES: dict[str, tuple[str, ...]] = {"phase": PHASES, "component": COMPONENTS}
 

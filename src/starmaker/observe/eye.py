@@ -30,7 +30,8 @@ Schaefer's visibility model, written as vectorised NumPy over directions:
 * **Limiting magnitude**: Hecht's threshold for a point source as calibrated by Schaefer
   (VISLIMIT.BAS lines 250–320; Schaefer 1990, PASP 102, 212): the illuminance a star must
   give, I = C1 (1 + √(C2 B))² foot-candles, with night (scotopic, B ≤ 1500 nL:
-  C1 = 10^−9.8, C2 = 10^−1.9) and day (photopic: C1 = 10^−8.35, C2 = 10^−5.9) branches,
+  C1 = 10^−9.8, C2 = 10^−1.9) and day (photopic: C1 = 10^−8.35, C2 = 10^−5.9) branches
+  (joined here across the mesopic range instead of switched at 1500 nL, see :func:`_limit_seen`),
   m = −16.57 − 2.5 log10 I + 5 log10 SN, where SN is the observer's Snellen acuity ratio
   (20/20 vision = 1, the program's default; 20/10 = 2). The limit returned is the magnitude
   *above the atmosphere* (comparable with catalogue V), extinction along the line of sight
@@ -65,6 +66,8 @@ __all__ = [
     "BORTLE_ZENITH_MAG",
     "BORTLE_RANGES",
     "BORTLE_TITLES",
+    "BORTLE_NELM",
+    "EXPERIENCE_GAIN_MAG",
     "Conditions",
     "Moon",
     "Sun",
@@ -127,6 +130,11 @@ BORTLE_RANGES = {
     8: (17.25, 18.0),
     9: (16.5, 17.25),
 }
+#: naked-eye limiting magnitude (zenith) of each class as Bortle (2001) states it, for an
+#: experienced observer: 7.6–8.0, 7.1–7.5, 6.6–7.0, 6.1–6.5, 5.6–6.0, 5.1–5.5, 4.6–5.0, 4.1–4.5 and
+#: "4.0 at best" for class 9 (taken here as 3.6–4.0, a step as wide as the others)
+BORTLE_NELM = {1: (7.6, 8.0), 2: (7.1, 7.5), 3: (6.6, 7.0), 4: (6.1, 6.5), 5: (5.6, 6.0), 6: (5.1, 5.5),
+               7: (4.6, 5.0), 8: (4.1, 4.5), 9: (3.6, 4.0)}
 #: the value used for each class: the middle of its range (for 8 and 9, open-ended in the
 #: source, the middle of 0.75-mag steps below 18.0: our choice, typical of SQM readings in
 #: city centres)
@@ -342,7 +350,8 @@ def _trig(alt):
 def limiting_magnitude_seen(b_nl, snellen_ratio: float = 1.0):
     """Faintest point source the eye sees against a background of ``b_nl`` nanolamberts,
     as it arrives at the eye (no extinction taken off): Schaefer 1998 VISLIMIT.BAS lines
-    270–320 (Hecht's threshold, night branch up to 1500 nL, day branch above)."""
+    270–320 (Hecht's threshold, night branch up to 1571 nL, day branch above 3.14 × 10⁷ nL, the
+    two joined across the mesopic range between) for Schaefer's average observer."""
     b = np.asarray(b_nl, dtype=float)
     if np.any(~(b >= 0.0)):
         raise InvalidParameterError("b_nl", b_nl, "sky brightnesses of 0 nL or more")
@@ -350,12 +359,41 @@ def limiting_magnitude_seen(b_nl, snellen_ratio: float = 1.0):
     return _limit_seen(b, sn)
 
 
+#: the mesopic range over which the eye's threshold passes from the rods' (night) branch to the
+#: cones' (day) branch, nL: from 0.005 cd/m² (the lower limit of mesopic vision, CIE 191:2010;
+#: 1 nL = 3.183 × 10⁻⁶ cd/m², so 1571 nL, where Schaefer's program switches branches, at 1500 nL)
+#: to 100 cd/m² (3.14 × 10⁷ nL), where the rods saturate (Aguilar & Stiles 1954, Optica Acta 1,
+#: 59: rod saturation at some 100 cd/m² of white light)
+MESOPIC_NL = (1571.0, 3.14e7)
+
+#: the observer's experience, as a gain in limiting magnitude over Schaefer's average observer
+#: (his program's default, Snellen 1). "experienced": Bortle's (2001, Sky & Telescope 101(2), 126)
+#: observers, whose nine naked-eye limits (the middles of BORTLE_NELM) stand on average 0.97 mag
+#: above this model's average-observer zenith limit at sea level under each class's zenith sky
+#: (BORTLE_ZENITH_MAG). One number for all skies (no per-class value), the same as a Snellen
+#: ratio of 10^(0.97/5) = 1.56. Classes 1–3 cannot all be met by any one observer: Bortle's
+#: limits rise 1.0 mag from class 3 to 1 while the sky darkens by 0.45 mag/arcsec², and a Hecht
+#: threshold never gains more than 1 mag per mag/arcsec² (dm/dS = y/(1 + y) < 1, y = √(C2 B)).
+EXPERIENCE_GAIN_MAG = {"average": 0.0, "experienced": 0.97}
+
+
 def _limit_seen(b, sn):
-    day = b > 1500.0
-    c1 = np.where(day, 10.0**-8.350001, 10.0**-9.8)
-    c2 = np.where(day, 10.0**-5.9, 10.0**-1.9)
-    th = c1 * (1.0 + np.sqrt(c2 * b)) ** 2  # foot-candles
-    return -16.57 - 2.5 * np.log10(th) + 5.0 * np.log10(sn)
+    """Hecht's threshold with Schaefer's constants. Night (scotopic) branch up to 1571 nL; through
+    the mesopic range (:data:`MESOPIC_NL`) log threshold moves linearly in log B from the night
+    to the day branch; above it the day branch. Schaefer's program switches branch at 1500 nL,
+    where the two cross: above it the day branch stays flat (its C2 B ≪ 1 up to ~10⁵ nL), so
+    every light-polluted sky brighter than 18.4 mag/arcsec² gave nearly one limit (Bortle 7, 8,
+    9: 3.89, 3.86, 3.81). The night branch is, term for term, Crumey's (2014, MNRAS 442, 2600)
+    naked-eye relation m = 7.93 − 5 log10(10^(4.316 − S/5) + 1) (S in V mag/arcsec²): m0 = −16.57
+    + 24.5 = 7.93 and √(C2 B) = 1 at S = 21.58; it falls 0.5–0.9 mag per mag/arcsec² through
+    the light-polluted range as Bortle's limits do (0.5 mag per class)."""
+    b = np.asarray(b, dtype=float)
+    lo, hi = MESOPIC_NL
+    night = 10.0**-9.8 * (1.0 + np.sqrt(10.0**-1.9 * b)) ** 2  # foot-candles
+    day = 10.0**-8.35 * (1.0 + np.sqrt(10.0**-5.9 * b)) ** 2
+    w = np.clip(np.log10(np.maximum(b, lo) / lo) / np.log10(hi / lo), 0.0, 1.0)
+    log_th = (1.0 - w) * np.log10(night) + w * np.log10(day)
+    return -16.57 - 2.5 * log_th + 5.0 * np.log10(sn)
 
 
 # --- the Sun and the Moon as seen from the site --------------------------------------------
@@ -425,7 +463,10 @@ class Conditions:
     (Bortle 3, 21.4 mag/arcsec²: the middle of the class's 21.3–21.5) is assumed. Air:
     relative humidity, temperature, latitude and month enter Schaefer's extinction (defaults
     of VISLIMIT.BAS; month None = no seasonal aerosol term). ``snellen_ratio``: acuity,
-    20/20 vision = 1 (Schaefer's default), 20/10 = 2 (+1.5 mag).
+    20/20 vision = 1 (Schaefer's default), 20/10 = 2 (+1.5 mag). ``experience``: "average"
+    (Schaefer's observer, the default) or "experienced" (Bortle's, +0.97 mag, see
+    :data:`EXPERIENCE_GAIN_MAG`); with it the zenith limits under the nine Bortle skies fall in or
+    within 0.4 mag of the ranges Bortle states.
     """
 
     elevation_m: float = 0.0
@@ -436,6 +477,7 @@ class Conditions:
     latitude_deg: float = 30.0
     month: int | None = None
     snellen_ratio: float = 1.0
+    experience: str = "average"
 
     def __post_init__(self):
         e, h, t, la, m = _check_site(self.elevation_m, self.humidity_percent, self.temperature_c,
@@ -458,6 +500,9 @@ class Conditions:
                 "mag/arcsec² (V); 22 is a pristine sky, 17 a city centre"))
         object.__setattr__(self, "snellen_ratio", _scalar_in(
             "snellen_ratio", self.snellen_ratio, 0.0, 4.0, "(20/20 vision = 1)", lo_open=True))
+        if self.experience not in EXPERIENCE_GAIN_MAG:
+            raise InvalidParameterError("experience", self.experience,
+                                        " or ".join(repr(k) for k in EXPERIENCE_GAIN_MAG))
 
     # -- the sky assumed --
     @property
@@ -499,7 +544,7 @@ class Conditions:
             how = "default" if self.bortle is None else "middle of the class"
         return (f"Bortle {b} {BORTLE_TITLES[b]}, zenith {self.sky_zenith_mag:.2f} mag/arcsec² V ({how}); "
                 f"site {self.elevation_m:g} m, k_V {self.k_v:.3f} mag/airmass; "
-                f"eye acuity Snellen {self.snellen_ratio:g} (20/20 = 1)")
+                f"eye acuity Snellen {self.snellen_ratio:g} (20/20 = 1), {self.experience} observer")
 
     # -- the verbs --
     def extinction(self, alt_deg):
@@ -555,7 +600,8 @@ class Conditions:
         kr, ka, ko, kw = (float(c[_V]) for c in _extinction_components(
             self.elevation_m, self.humidity_percent, self.temperature_c, self.latitude_deg, self.month))
         return {"k": kr + ka + ko + kw, "k_gas": kr + kw, "k_aerosol": ka, "k_ozone": ko,
-                "b_zenith": float(mag_to_nanolambert(self.sky_zenith_mag)), "snellen": self.snellen_ratio}
+                "b_zenith": float(mag_to_nanolambert(self.sky_zenith_mag)),
+                "snellen": self.snellen_ratio * 10.0 ** (EXPERIENCE_GAIN_MAG[self.experience] / 5.0)}
 
     @staticmethod
     def _sky_block(c, alt, az, sun, moon, trig=None):

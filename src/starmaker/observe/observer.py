@@ -194,6 +194,28 @@ def parse_date(value: str | date | None, tz: tzinfo) -> date:
         raise InvalidParameterError("date", value, "a date as YYYY-MM-DD, or 'today'") from exc
 
 
+@functools.lru_cache(maxsize=256)
+def _civil_zone(latitude_degrees: float, longitude_degrees: float) -> tzinfo:
+    """The IANA zone at a place (see :attr:`Observer.timezone`), else the mean-solar offset."""
+    try:
+        from timezonefinder import TimezoneFinder
+    except ImportError:  # pragma: no cover - a declared dependency
+        return parse_timezone(None, longitude_degrees)
+    lon = (longitude_degrees + 180.0) % 360.0 - 180.0
+    name = _finder(TimezoneFinder).timezone_at(lat=latitude_degrees, lng=lon)
+    if not name or name.startswith("Etc/"):  # open sea: nautical zones are the mean-solar ones
+        return parse_timezone(None, longitude_degrees)
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(name)
+
+
+@functools.cache
+def _finder(cls):
+    # in memory: no file handle stays open to the end of the process (a ResourceWarning there)
+    return cls(in_memory=True)
+
+
 # --- the site -----------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Observer:
@@ -231,10 +253,14 @@ class Observer:
         1013.25 mbar × (1 − 2.25577e-5 h)^5.25588)."""
         return 1013.25 * (1.0 - 2.25577e-5 * self.elevation_m) ** 5.25588
 
-    @property
+    @functools.cached_property
     def timezone(self) -> tzinfo:
-        """The site's mean-solar zone: the whole-hour UTC offset nearest to longitude / 15."""
-        return parse_timezone(None, self.longitude_degrees)
+        """The site's civil time zone: the IANA zone in force there (``timezonefinder``'s offline
+        boundary data, Evans' timezone-boundary-builder from OpenStreetMap) as a ``ZoneInfo``, so
+        the offset is the one of each date (Sydney +11:00 in January, +10:00 in July). Without
+        ``timezonefinder``, or at sea, the mean-solar zone: the whole-hour UTC offset nearest to
+        longitude / 15."""
+        return _civil_zone(self.latitude_degrees, self.longitude_degrees)
 
     @property
     def label(self) -> str:
@@ -276,8 +302,9 @@ class Observer:
         return self.evening(day, zone)
 
     def evening(self, day: str | date | None = None, tz: str | tzinfo | None = None) -> Evening:
-        """The evening of ``day`` (local date in ``tz``, default the site's mean-solar zone)."""
-        zone = parse_timezone(tz, self.longitude_degrees)
+        """The evening of ``day`` (local date in ``tz``, default the site's civil zone,
+        :attr:`timezone`)."""
+        zone = parse_timezone(tz, self.longitude_degrees) if tz else self.timezone
         return Evening(self, parse_date(day, zone), zone)
 
     def altaz(self, t, ra, dec, pmra=None, pmdec=None, epoch_jyear: float = 2000.0, refraction: bool = True):
