@@ -32,16 +32,19 @@ EXPECTED_UNITS = {
 
 
 @pytest.fixture(scope="module")
-def sky():
-    """A made sky (every column kind: floats with NaN, bools, int64, both text columns)."""
-    from starmaker import MilkyWay
-
-    s = MilkyWay().make("G<4", seed=3)
-    assert len(s) > 100
-    # a NaN travels too (a neutron star's log_L is NaN in the schema)
-    log_L = s["log_L"].copy()
-    log_L[1] = np.nan
-    return s.with_columns(log_L=log_L)
+def sky(cluster_1e4):
+    """Every column kind a catalogue has: the shared 10^4 Msun cluster (floats with NaN for its
+    neutron stars, bools, both text columns) given sky columns (positions, distances, motions,
+    int64 HEALPix ids) drawn from a seeded generator: this tests the files, not the physics."""
+    rng = np.random.default_rng(11)
+    n = len(cluster_1e4)
+    assert np.isnan(cluster_1e4["log_L"]).any()  # NaN must travel
+    place = {
+        "ra": rng.uniform(0, 360, n), "dec": np.degrees(np.arcsin(rng.uniform(-1, 1, n))),
+        "distance": rng.uniform(10, 5000, n), "pmra": rng.normal(0, 20, n), "pmdec": rng.normal(0, 20, n),
+        "radial_velocity": rng.normal(0, 30, n), "healpix": rng.integers(0, 3072, n),
+    }
+    return cluster_1e4.with_columns(**place)
 
 
 def _plain(meta):
@@ -137,6 +140,22 @@ def test_unknown_suffix_is_one_clear_error_and_writes_nothing(sky, tmp_path):
     with pytest.raises(StarmakerError, match="allowed suffixes"):
         Stars.read(tmp_path / "sky")
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("suffix", sorted(FORMATS))
+def test_a_damaged_file_is_one_clear_error(tmp_path, suffix):
+    path = tmp_path / f"bad{suffix}"
+    path.write_bytes(b"not a table\x00\x01")
+    with pytest.raises(StarmakerError, match="not a readable"):
+        Stars.read(path)
+
+
+def test_a_fits_file_without_a_table_is_one_clear_error(tmp_path):
+    from astropy.io import fits
+
+    fits.PrimaryHDU().writeto(tmp_path / "empty.fits")
+    with pytest.raises(StarmakerError, match="not a readable fits table"):
+        Stars.read(tmp_path / "empty.fits")
 
 
 def test_parquet_text_columns_are_strings_in_the_schema_dictionary_in_the_pages(sky, tmp_path):

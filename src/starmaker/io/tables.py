@@ -301,7 +301,7 @@ def read_table(path: str | os.PathLike) -> tuple[dict[str, np.ndarray], dict]:
     try:
         raw, meta = {"fits": _read_fits, "votable": _read_votable, "ecsv": _read_ecsv,
                      "csv": _read_csv}[fmt](path)
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, IndexError, KeyError) as exc:  # damaged, or not a table
         raise StarmakerError(f"{path} is not a readable {fmt} table ({exc}).") from exc
     return {name: _from_file(name, values) for name, values in raw.items()}, meta
 
