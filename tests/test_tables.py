@@ -134,6 +134,17 @@ def test_round_trip_through_each_format(sky, tmp_path, suffix):
     assert not list(tmp_path.glob(".*.part*"))  # the write was atomic: no temporary file left
 
 
+@pytest.mark.parametrize("suffix", sorted(FORMATS))
+def test_free_text_with_greek_letters_round_trips(tmp_path, suffix):
+    """An observer's list has names like "α Cen" (Bayer letters); FITS keeps them as UTF-8."""
+    names = np.array(["α Cen", "Sirius", "thin_disk #12"], dtype=object)
+    view = Stars({"ra": np.array([219.9, 101.3, 5.0]), "dec": np.array([-60.8, -16.7, 1.0]), "name": names,
+                  "kind": np.array(["star"] * 3, dtype=object)}, {"epoch": "J2000.0"})
+    view.write(tmp_path / f"view{suffix}")
+    back = Stars.read(tmp_path / f"view{suffix}")
+    assert list(back["name"]) == list(names) and back["name"].dtype == object
+
+
 def test_unknown_suffix_is_one_clear_error_and_writes_nothing(sky, tmp_path):
     with pytest.raises(StarmakerError, match=r"\.txt.*\.parquet, \.fits, \.vot, \.xml, \.ecsv, \.csv"):
         sky.write(tmp_path / "sky.txt")

@@ -17,6 +17,8 @@ What each file holds:
   logarithmic columns carry no ``TUNITn`` and their ``TCOMMn`` (the description, the convention
   TOPCAT/STILTS read) ends with the unit in brackets, e.g. ``[log10(Lsun)]``. astropy restores
   ``dex(...)`` from its serialized-column header. The meta is JSON in the ``SMMETA`` card.
+  FITS text is ASCII: free text with other letters (a ``name`` like "α Cen") is stored as
+  UTF-8 bytes.
 * VOTable (``.vot``, ``.xml``; version 1.3, BINARY serialization): ``unit`` and ``DESCRIPTION``
   per ``FIELD``, units in the CDS standard VOTable 1.3 names (logarithmic ones in brackets:
   ``[Lsun]``, ``[K]``, ``[cm.s-2]``, ``[-]`` for dex); the meta is JSON in an
@@ -134,17 +136,18 @@ def to_table(stars):
 
 
 def to_pandas(stars):
-    """The stars as a pandas DataFrame (text columns as pandas categoricals); units and
-    descriptions are in ``df.attrs["units"]`` / ``df.attrs["descriptions"]``, the meta in
-    ``df.attrs["meta"]``."""
-    from .parquet import to_arrow
+    """The stars as a pandas DataFrame (text columns as pandas categoricals with the schema's
+    categories); units and descriptions are in ``df.attrs["units"]`` /
+    ``df.attrs["descriptions"]``, the meta in ``df.attrs["meta"]``."""
+    import pandas as pd
 
-    df = to_arrow(stars).to_pandas()
+    data = {}
     for name in stars.columns:
         if name in CATEGORIES:
-            import pandas as pd
-
-            df[name] = pd.Categorical.from_codes(stars.codes(name), categories=list(CATEGORIES[name]))
+            data[name] = pd.Categorical.from_codes(stars.codes(name), categories=list(CATEGORIES[name]))
+        else:
+            data[name] = stars.codes(name)
+    df = pd.DataFrame(data, copy=False)
     cols = {n: _schema(n) for n in stars.columns}
     df.attrs = {
         "units": {n: c.unit for n, c in cols.items() if c is not None and c.unit},
@@ -202,6 +205,13 @@ def _write_fits(stars, tmp: Path) -> None:
     from astropy.utils.exceptions import AstropyUserWarning
 
     t = to_table(stars)
+    for name in t.colnames:
+        if t[name].dtype.kind == "U" and name not in CATEGORIES:
+            # FITS characters are ASCII; a name with other letters ("α Cen") goes as UTF-8 bytes,
+            # which Stars.read decodes
+            description = t[name].info.description
+            t[name] = np.char.encode(np.asarray(t[name]), "utf-8")
+            t[name].info.description = description
     # header cards from the table's meta: ORIGIN, the meta as JSON (long-string CONTINUE cards),
     # and each column's description as TCOMMn (the convention TOPCAT and STILTS read)
     cards: dict[str, str] = {"ORIGIN": "starmaker", FITS_META_CARD: json.dumps(_plain_meta(stars.meta))}
