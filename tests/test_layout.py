@@ -24,6 +24,7 @@ FLOORS = {
     "starmaker.photometry.bands": 1,
     "starmaker.schema": 1,
     "starmaker.io.parquet": 2,
+    "starmaker.io.tables": 2,
     "starmaker.stars": 3,
     "starmaker.births": 4,
     "starmaker.evolution": 4,

@@ -41,6 +41,7 @@ app.add_typer(plot_app, name="plot")
 
 out = Console()
 err = Console(stderr=True)
+_CATALOGUE_HELP = "Catalogue to write; the suffix picks the format: .parquet, .fits, .vot/.xml, .ecsv, .csv."
 
 
 @make_app.command("cluster")
@@ -50,14 +51,15 @@ def make_cluster(
     feh: float = typer.Option(0.0, help="[Fe/H] (dex)."),
     imf: str = typer.Option("kroupa", help="IMF: kroupa, chabrier, salpeter."),
     seed: int = typer.Option(0, help="Random seed: the same seed gives the same stars."),
-    output: Path = typer.Option(..., "-o", "--output", help="Parquet file to write."),
+    output: Path = typer.Option(..., "-o", "--output", help=_CATALOGUE_HELP),
 ) -> None:
-    """Make a single-age star cluster and write it as Parquet."""
+    """Make a single-age star cluster and write it (Parquet, FITS, VOTable, ECSV or CSV)."""
     from .births.imf import imf_from_name
     from .maker import Cluster
     from .units import parse_mass
 
     cluster = Cluster(mass=parse_mass(mass), age=age, feh=feh, imf=imf_from_name(imf))
+    _table_format(output)  # an unknown suffix stops here, before the making
     with err.status(f"making {cluster.mass:g} Msun of stars (seed {seed})..."):
         stars = cluster.make(seed=seed)
     stars.write(output)
@@ -69,12 +71,13 @@ def make_cluster(
 def make_recipe(
     recipe: Path = typer.Argument(..., help="TOML recipe file (see recipes/ and the README)."),
     seed: int = typer.Option(0, help="Random seed: the same recipe and seed give the same stars."),
-    output: Path = typer.Option(..., "-o", "--output", help="Parquet file to write."),
+    output: Path = typer.Option(..., "-o", "--output", help=_CATALOGUE_HELP),
 ) -> None:
     """Make the stars a recipe file describes; the recipe's text goes into the file's metadata."""
     from .recipe import read_recipe
 
     maker = read_recipe(recipe)  # a bad recipe stops here: nothing is written
+    _table_format(output)
     with err.status(f"making {maker.name!r} (seed {seed})..."):
         stars = maker.make(seed=seed)
     stars.write(output)
@@ -123,19 +126,31 @@ def make_milkyway(
     field: str = typer.Option("all", help="'all', 'cone:RA,DEC,RADIUS' (deg) or 'pixels:P1,P2,...' "
                               "(HEALPix nested, nside 16, ICRS)."),
     components: str = typer.Option("thin_disk,thick_disk,halo,bulge", help="Components, comma-separated."),
-    output: Path = typer.Option(..., "-o", "--output", help="Parquet file to write."),
+    output: Path = typer.Option(..., "-o", "--output", help=_CATALOGUE_HELP),
 ) -> None:
     """Make the Milky Way's stars brighter than a limit, as seen from the Sun."""
     from .galaxy.survey import Field, MilkyWay, parse_limit
 
     lim, fld = parse_limit(limit), Field.parse(field)
     mw = MilkyWay([c.strip() for c in components.split(",") if c.strip()])
+    streamed = _table_format(output) == "parquet"  # Parquet streams; other formats are made whole
     with _progress(f"making the sky to {lim}") as bar:
-        n = mw.write(output, lim, seed=seed, field=fld, progress=bar)
-    import pyarrow.parquet as pq
+        if streamed:
+            n = mw.write(output, lim, seed=seed, field=fld, progress=bar)
+        else:
+            sky = mw.make(lim, seed=seed, field=fld, progress=bar)
+            sky.write(output)
+            n = len(sky)
+    if streamed:
+        import pyarrow.parquet as pq
 
-    counted = pq.read_table(output, columns=["component"]).column("component").value_counts()
-    counts = {v["values"]: v["counts"] for v in counted.to_pylist()}
+        counted = pq.read_table(output, columns=["component"]).column("component").value_counts()
+        counts = {v["values"]: v["counts"] for v in counted.to_pylist()}
+    else:
+        import numpy as np
+
+        names, k = np.unique(sky["component"], return_counts=True) if n else ([], [])
+        counts = {str(c): int(m) for c, m in zip(names, k, strict=True)}
     t = Table(title=f"Milky Way, {lim}, seed {seed}, field {field}")
     t.add_column("component")
     t.add_column("stars", justify="right")
@@ -144,6 +159,13 @@ def make_milkyway(
     t.add_row("[bold]all", f"[bold]{n}")
     out.print(t)
     out.print(f"wrote [bold]{output}[/] ({n} stars)")
+
+
+def _table_format(path: Path) -> str:
+    """The catalogue format ``path``'s suffix names (StarmakerError listing them otherwise)."""
+    from .io.tables import table_format
+
+    return table_format(path)
 
 
 class _progress:

@@ -87,17 +87,45 @@ class Stars:
         return to_arrow(self)
 
     def write(self, path, *, overwrite: bool = True) -> None:
-        """Write to Parquet atomically (temporary file, then rename)."""
-        from .io.parquet import write_parquet
+        """Write atomically (temporary file, then rename) in the format the suffix names:
+        ``.parquet``, ``.fits``, ``.vot``/``.xml`` (VOTable), ``.ecsv``, ``.csv``; units and
+        descriptions go with the columns (see :mod:`starmaker.io.tables`)."""
+        from .io.tables import write_table
 
-        write_parquet(self, path, overwrite=overwrite)
+        write_table(self, path, overwrite=overwrite)
 
     @classmethod
     def read(cls, path) -> Stars:
-        """Read a Parquet file written by starmaker (or any file using the schema's names)."""
-        from .io.parquet import read_parquet
+        """Read a file written by starmaker (or any file using the schema's names) in any of
+        the formats :meth:`write` writes, chosen by suffix."""
+        from .io.tables import read_table
 
-        return cls(*read_parquet(path))
+        return cls(*read_table(path))
+
+    def to_table(self):
+        """An astropy ``QTable`` with the schema's units (``log10(...)`` as ``dex(...)``),
+        descriptions and the meta (see :mod:`starmaker.io.tables`)."""
+        from .io.tables import to_table
+
+        return to_table(self)
+
+    def to_pandas(self):
+        """A pandas DataFrame; text columns categorical, units and meta in ``df.attrs``."""
+        from .io.tables import to_pandas
+
+        return to_pandas(self)
+
+    def skycoord(self):
+        """ICRS ``SkyCoord`` from ra/dec, with distance, proper motions and radial velocity
+        where the table has them (obstime from a ``J…`` epoch in the meta)."""
+        from .io.tables import skycoord
+
+        return skycoord(self)
+
+    def _repr_html_(self) -> str:
+        from .io.tables import repr_html
+
+        return repr_html(self)
 
     def row(self, i: int) -> dict[str, Any]:
         """One star as a plain dict keyed by column name (for printing and JSON)."""

@@ -14,36 +14,82 @@ import pyarrow.parquet as pq
 from ..errors import StarmakerError
 from ..schema import CATEGORIES, column
 
-__all__ = ["to_arrow", "write_parquet", "read_parquet", "atomic_path"]
+__all__ = ["to_arrow", "write_parquet", "read_parquet", "atomic_path", "astropy_unit_string"]
 
 META_KEY = b"starmaker"
+#: the key under which astropy's Parquet reader finds the columns' units, descriptions and the
+#: table's meta (the ECSV header's YAML; JSON is YAML, so it is written without astropy)
+ASTROPY_META_KEY = b"table_meta_yaml"
 #: rows per Parquet row group (pyarrow's default, spelled out: streamed writes match it)
 ROW_GROUP_ROWS = 1024 * 1024
 #: how every starmaker Parquet file is written (streamed or whole: the same bytes). Only the
 #: text columns are dictionary-encoded: trying it on float columns costs time and gains nothing.
+#: They are plain strings in the Arrow schema (a Parquet reader that does not know Arrow
+#: dictionaries, astropy's among them, reads them), dictionary-encoded in the file's pages.
 PARQUET_OPTIONS = {"compression": "zstd", "use_dictionary": list(CATEGORIES)}
 
 
+def astropy_unit_string(unit: str) -> str | None:
+    """The schema's unit as a string astropy parses (its generic format); None for no unit.
+
+    ``log10(X)`` becomes astropy's ``dex(X)`` (a logarithmic unit: ``u.dex(u.Lsun)``), with
+    ``^`` dropped from powers (``log10(cm s^-2)`` → ``dex(cm s-2)``); ``dex``, ``Msun``, ``mag``,
+    ``mas/yr`` … parse as they are.
+    """
+    if not unit:
+        return None
+    if unit.startswith("log10(") and unit.endswith(")"):
+        return "dex(" + unit[len("log10("):-1].replace("^", "") + ")"
+    return unit
+
+
+def _text_length(name: str, values: np.ndarray) -> int:
+    """Characters a fixed-width reader needs for a text column (astropy's ``table::len::``)."""
+    if name in CATEGORIES:
+        return max(len(v) for v in CATEGORIES[name])
+    return max([1, *(len(str(v)) for v in values)])
+
+
 def to_arrow(stars) -> pa.Table:
-    """Convert to a pyarrow Table; text columns become dictionary-encoded strings."""
-    arrays, fields = [], []
+    """Convert to a pyarrow Table with the schema's units and descriptions.
+
+    Each field carries ``unit`` and ``description`` metadata; the table carries ``starmaker``
+    (the meta as JSON) and ``table_meta_yaml`` with ``table::len::<text column>``, which is what
+    astropy's ``QTable.read`` needs to read the file with units (astropy.io.misc.parquet).
+    """
+    arrays, fields, datatype, lengths = [], [], [], {}
     for name in stars.columns:
         values = stars.codes(name)
         if name in CATEGORIES:
             arr = pa.DictionaryArray.from_arrays(
                 pa.array(values.astype(np.int8)), pa.array(list(CATEGORIES[name]))
-            )
+            ).dictionary_decode()
         else:
             arr = pa.array(values)
-        md = {}
+        md, entry = {}, {"name": name}
         try:
             c = column(name)
             md = {b"unit": c.unit.encode(), b"description": c.description.encode()}
+            if astropy_unit_string(c.unit):
+                entry["unit"] = astropy_unit_string(c.unit)
+            entry["description"] = c.description
         except StarmakerError:
             pass
+        if pa.types.is_string(arr.type):
+            entry["datatype"] = "string"
+            lengths[f"table::len::{name}".encode()] = str(_text_length(name, values)).encode()
+        else:
+            entry["datatype"] = np.dtype(arr.type.to_pandas_dtype()).name
+        datatype.append(entry)
         arrays.append(arr)
         fields.append(pa.field(name, arr.type, metadata=md or None))
-    meta = {META_KEY: json.dumps(stars.meta, default=str).encode()}
+    meta_json = json.dumps(stars.meta, default=str)
+    header = {"datatype": datatype, "meta": json.loads(meta_json)}
+    meta = {
+        META_KEY: meta_json.encode(),
+        ASTROPY_META_KEY: json.dumps(header, ensure_ascii=False).encode(),
+        **lengths,
+    }
     return pa.Table.from_arrays(arrays, schema=pa.schema(fields, metadata=meta))
 
 
@@ -89,7 +135,7 @@ def write_parquet(stars, path: str | os.PathLike, *, overwrite: bool = True) -> 
 
 def _encode(col: pa.ChunkedArray, names: tuple[str, ...], what: str) -> np.ndarray:
     """Codes of a text column, vectorised through its dictionary."""
-    arr = col.combine_chunks()
+    arr = col.combine_chunks()  # dictionary-typed (read_dictionary) in old and new files
     if not pa.types.is_dictionary(arr.type):
         arr = arr.dictionary_encode()
     lookup = {v: i for i, v in enumerate(names)}
@@ -107,7 +153,10 @@ def read_parquet(path: str | os.PathLike) -> tuple[dict[str, np.ndarray], dict]:
     if not path.is_file():
         raise StarmakerError(f"no such file: {path}")
     try:
-        table = pq.read_table(path)
+        # text columns come back as dictionaries whether the file's Arrow schema says
+        # dictionary (older files) or string (since astropy reads them): no per-row strings
+        names = pq.read_schema(path).names
+        table = pq.read_table(path, read_dictionary=[n for n in CATEGORIES if n in names])
     except (pa.ArrowInvalid, OSError) as exc:
         raise StarmakerError(f"{path} is not a readable Parquet file ({exc}).") from exc
     cols: dict[str, np.ndarray] = {}
