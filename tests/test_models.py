@@ -249,3 +249,36 @@ def test_cli_star_and_cluster_take_models(tmp_path):
         capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert r.returncode != 0 and "PARSEC" in r.stderr + r.stdout  # 1 Myr is below its grid
+
+
+def test_recipe_files_carry_models(tmp_path):
+    from starmaker.recipe import RecipeError, parse_recipe, recipe_to_toml
+
+    text = """name = "young"
+models = "parsec"
+mass = 1000
+[imf]
+kind = "kroupa"
+[sfh]
+kind = "burst"
+age = "50Myr"
+[metallicity]
+kind = "fixed"
+feh = 0.0
+"""
+    m = parse_recipe(text)
+    assert m.models == "parsec" and m.recipe()["models"] == "parsec"
+    assert parse_recipe(recipe_to_toml(m)) == m  # written back and read again: the same maker
+    with pytest.raises(RecipeError):
+        parse_recipe(text.replace('"parsec"', '"basti"'))
+
+
+def test_the_milky_way_survey_is_mist_only():
+    from pathlib import Path
+
+    from starmaker.recipe import RecipeError, parse_recipe
+
+    text = (Path(__file__).parents[1] / "recipes" / "thick_disk_kroupa.toml").read_text()
+    assert parse_recipe(text).recipe()["place"]["kind"] == "milky_way"
+    with pytest.raises(RecipeError, match="MIST only"):
+        parse_recipe('models = "parsec"\n' + text)

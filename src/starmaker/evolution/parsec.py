@@ -30,7 +30,11 @@ to a label change carry fractional labels: each row takes the nearest label, map
 as phase 2, RGB), 4–6 → CHeB. The file holds **no E-AGB, TP-AGB, post-AGB or white-dwarf
 rows** (CMD labels 7–9 were dropped when it was built: its last rows are He-burning giants,
 e.g. log L = 2.18 at log Teff = 3.667 for the 2.29 M☉ top of the 1 Gyr solar isochrone), so
-every PARSEC isochrone ends at the end of core helium burning.
+every PARSEC isochrone ends at the end of core helium burning. PARSEC's label 0 (PMS) lasts
+longer than MIST's pre-main sequence (whose end is its ZAMS EEP): on the main sequence the two
+grids agree in L and Teff, but a 1 M☉ star is labelled PMS up to ≈ 0.2 Gyr (MIST: ≈ 0.03 Gyr),
+2 M☉ up to ≈ 40 Myr (MIST: ≈ 10 Myr) and 0.5 M☉ up to ≈ 3 Gyr (MIST: ≈ 0.25 Gyr); the labels
+are kept as PARSEC gives them.
 
 **Lifespans** are read, as for MIST, from the last row of each isochrone (:func:`.grid.
 build_grid`): here the end of core He burning, which precedes MIST's end of the TP-AGB by the
