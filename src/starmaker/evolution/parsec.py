@@ -22,7 +22,10 @@ same label boundary on every isochrone, blending isochrones at fixed EEP (what t
 :mod:`.isochrones` do) blends like with like at and between these points. Below EEP 454 the
 pre-main sequence and the main sequence share one stretch (the label 0 → 1 change falls at EEPs
 92–452 depending on the isochrone), so there the EEP is the fraction of the way, in rows, from
-the lightest star to the end of the main sequence.
+the lightest star to the end of the main sequence. Measured (tests/test_models.py): the mean of
+two solar-metallicity isochrones 0.1 dex apart in age, taken at fixed EEP, reproduces the
+post-main-sequence rows of the isochrone between them to a median 0.006 dex in log L (90 %:
+0.037) and 0.0014 dex in log Teff — closer than MIST's own EEPs do on its grid (0.020 and 0.0027).
 
 **Phases.** lachesis-grids interpolated the labels along with the other columns, so rows next
 to a label change carry fractional labels: each row takes the nearest label, mapped to
