@@ -39,7 +39,7 @@ def _run(grid, m, la, fe, use_tab):
     g = grid
     iso._evolve_kernel(
         g.feh, g.log_age, g.row0, g.eep0, g.n, g.data, g.mass0, g.eep_tab, use_tab, g.phase,
-        g.nuc_last, g.lt_logm, g.lt_logt, g.lt_n, g.lt_lo, g.lt_hi, g.lt_guess,
+        g.nuc_last, g.lt_logm, g.lt_logt, g.lt_n, g.lt_lo, g.lt_hi, g.lt_guess, g.eep_postnuc,
         m, la, fe, out, ph, logt, status,
     )  # fmt: skip
     return out, ph, logt, status

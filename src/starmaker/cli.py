@@ -52,13 +52,14 @@ def make_cluster(
     imf: str = typer.Option("kroupa", help="IMF: kroupa, chabrier, salpeter."),
     seed: int = typer.Option(0, help="Random seed: the same seed gives the same stars."),
     output: Path = typer.Option(..., "-o", "--output", help=_CATALOGUE_HELP),
+    models: str = typer.Option("mist", help="Stellar models: mist (default) or parsec."),
 ) -> None:
     """Make a single-age star cluster and write it (Parquet, FITS, VOTable, ECSV or CSV)."""
     from .births.imf import imf_from_name
     from .maker import Cluster
     from .units import parse_mass
 
-    cluster = Cluster(mass=parse_mass(mass), age=age, feh=feh, imf=imf_from_name(imf))
+    cluster = Cluster(mass=parse_mass(mass), age=age, feh=feh, imf=imf_from_name(imf), models=models)
     _table_format(output)  # an unknown suffix stops here, before the making
     with err.status(f"making {cluster.mass:g} Msun of stars (seed {seed})..."):
         stars = cluster.make(seed=seed)
@@ -278,8 +279,9 @@ def star(
     age: str = typer.Option(..., help="Age, with unit: yr, kyr, Myr, Gyr."),
     feh: float = typer.Option(0.0, help="[Fe/H] (dex)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object keyed by column."),
+    models: str = typer.Option("mist", help="Stellar models: mist (default) or parsec."),
 ) -> None:
-    """One star's life: its properties at this age, from MIST."""
+    """One star's life: its properties at this age, from MIST (or PARSEC with --models parsec)."""
     from .evolution.evolve import evolve
     from .photometry.magnitudes import shine
     from .schema import column
@@ -287,7 +289,7 @@ def star(
 
     if not (math.isfinite(mass) and mass > 0):
         raise StarmakerError(f"--mass {mass} is not allowed: a positive initial mass in Msun.")
-    stars = shine(evolve(mass, parse_age(age), feh))
+    stars = shine(evolve(mass, parse_age(age), feh, models=models))
     row = stars.row(0)
     if as_json:
         clean = {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()}

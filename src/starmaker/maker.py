@@ -30,7 +30,7 @@ from ._version import __version__
 from .births.history import Burst, FixedFeH, Metallicity, StarFormationHistory, parse_epoch
 from .births.imf import IMF, Kroupa2001
 from .errors import InvalidParameterError
-from .evolution.isochrones import FEH_RANGE, LOG_AGE_RANGE, MASS_RANGE
+from .evolution.isochrones import LOG_AGE_RANGE, grid_ranges
 from .photometry.magnitudes import shine
 from .place.clusters import Place
 from .schema import COMPONENTS
@@ -46,6 +46,11 @@ FUTURE_SLAB_YR = 1e8
 _KEEP_KEY, _FUTURE_KEY = 1_000_001, 1_000_002
 #: the youngest age a made star can have (yr): the MIST grid's first isochrone
 AGE_MIN = 10.0 ** LOG_AGE_RANGE[0]
+
+
+def _age_min(models: str) -> float:
+    """The youngest age a made star can have with grid ``models`` (yr): its first isochrone."""
+    return 10.0 ** grid_ranges(models)["log_age"][0]
 
 
 class Maker:
@@ -67,6 +72,8 @@ class Maker:
         A label, written into the metadata.
     component : str
         The ``component`` column's value for these stars.
+    models : str
+        Stellar models: "mist" (default; the only grid the Milky Way survey uses) or "parsec".
     """
 
     def __init__(
@@ -79,7 +86,9 @@ class Maker:
         name: str = "population",
         component: str = "population",
         place: Place | None = None,
+        models: str = "mist",
     ) -> None:
+        grid = grid_ranges(models)
         if (mass is None) == (n is None):
             raise InvalidParameterError("mass/n", (mass, n), "exactly one of a total mass or a star count")
         if mass is not None:
@@ -88,11 +97,11 @@ class Maker:
                 raise InvalidParameterError("mass", mass, "a positive total mass in Msun, e.g. 1e4")
         if n is not None and (int(n) != n or n < 0):
             raise InvalidParameterError("n", n, "a non-negative whole number of stars")
-        if imf.m_min < MASS_RANGE[0] - 1e-12 or imf.m_max > MASS_RANGE[1] + 1e-9:
+        if imf.m_min < grid["mass"][0] - 1e-12 or imf.m_max > grid["mass"][1] + 1e-9:
             raise InvalidParameterError(
                 "imf mass limits",
                 (imf.m_min, imf.m_max),
-                f"limits inside the MIST grid's {MASS_RANGE[0]:g}-{MASS_RANGE[1]:g} Msun",
+                f"limits inside the {grid['name']}'s {grid['mass'][0]:g}-{grid['mass'][1]:g} Msun",
             )
         if component not in COMPONENTS:
             raise InvalidParameterError("component", component, f"one of {', '.join(COMPONENTS)}")
@@ -100,6 +109,7 @@ class Maker:
         self.mass, self.n = mass, (int(n) if n is not None else None)
         self.name, self.component = name, component
         self.place = place
+        self.models = models
 
     def recipe(self) -> dict[str, Any]:
         """Everything that defines this maker, as plain data (written into the metadata)."""
@@ -112,6 +122,7 @@ class Maker:
             "mass": self.mass,
             "n": self.n,
             **({"place": {"kind": self.place.kind, **self.place.params()}} if self.place else {}),
+            **({"models": self.models} if self.models != "mist" else {}),
         }
 
     def __eq__(self, other: object) -> bool:
@@ -138,7 +149,7 @@ class Maker:
         ages = self.sfh.sample_ages(len(m), rngs["age"])
         feh = self.metallicity.sample_feh(ages, rngs["feh"])
         t_form = -ages
-        keep = t_form <= e - AGE_MIN
+        keep = t_form <= e - _age_min(self.models)
         factor = self.sfh.rate_factor(t_form)
         if np.any(factor < 1.0):
             u = np.random.default_rng(keyed(_KEEP_KEY)).random(len(m))
@@ -173,7 +184,7 @@ class Maker:
             u = rng.random(len(m))
             # the metallicity of the youngest stars carries on
             feh = self.metallicity.sample_feh(np.zeros(len(m)), rng)
-            keep = (u * fmax < self.sfh.rate_factor(t)) & (t <= e - AGE_MIN)
+            keep = (u * fmax < self.sfh.rate_factor(t)) & (t <= e - _age_min(self.models))
             out.append((m[keep], t[keep], feh[keep]))
         return out
 
@@ -184,7 +195,7 @@ class Maker:
         seen then — born by then, aged to then, dead or alive then."""
         e = parse_epoch(epoch)
         b = self.births(seed, e)
-        _check_births(b)
+        _check_births(b, self.models)
         meta = {
             "starmaker": __version__,
             "recipe": self.recipe(),
@@ -195,7 +206,7 @@ class Maker:
             meta["recipe_toml"] = self.recipe_text
         from .evolution.evolve import evolve_through
 
-        stars = shine(evolve_through(b["mass_initial"], b["age"], b["feh"], meta=meta))
+        stars = shine(evolve_through(b["mass_initial"], b["age"], b["feh"], meta=meta, models=self.models))
         code = COMPONENTS.index(self.component)
         stars = stars.with_columns(component=np.full(len(stars), code, np.int8))
         if self.place is not None:  # its own stream: the births are those of the same maker unplaced
@@ -205,13 +216,13 @@ class Maker:
         return stars
 
 
-def _check_births(b: dict[str, np.ndarray]) -> None:
+def _check_births(b: dict[str, np.ndarray], models: str = "mist") -> None:
     from .evolution.isochrones import check_inputs
 
     if len(b["age"]):
         # ages beyond the grid's last isochrone are allowed (evolve_through), not below its first
-        la = np.minimum(np.log10(np.maximum(b["age"], 1e-300)), LOG_AGE_RANGE[1])
-        check_inputs(b["mass_initial"], la, b["feh"])
+        la = np.minimum(np.log10(np.maximum(b["age"], 1e-300)), grid_ranges(models)["log_age"][1])
+        check_inputs(b["mass_initial"], la, b["feh"], models)
 
 
 class Cluster(Maker):
@@ -227,17 +238,19 @@ class Cluster(Maker):
         feh: float = 0.0,
         imf: IMF | None = None,
         name: str = "cluster",
+        models: str = "mist",
     ) -> None:
         age_yr = parse_age(age, "age")
-        lo, hi = 10 ** LOG_AGE_RANGE[0], 10 ** LOG_AGE_RANGE[1]
+        r = grid_ranges(models)
+        lo, hi = 10 ** r["log_age"][0], 10 ** r["log_age"][1]
         if not (lo <= age_yr <= hi):
             from .errors import OutOfGridError
 
-            raise OutOfGridError("age", age, lo, hi, "yr", "MIST v2.5 grid")
-        if not (FEH_RANGE[0] <= float(feh) <= FEH_RANGE[1]):
+            raise OutOfGridError("age", age, lo, hi, "yr", r["name"])
+        if not (r["feh"][0] <= float(feh) <= r["feh"][1]):
             from .errors import OutOfGridError
 
-            raise OutOfGridError("feh", feh, FEH_RANGE[0], FEH_RANGE[1], "dex", "MIST v2.5 grid")
+            raise OutOfGridError("feh", feh, r["feh"][0], r["feh"][1], "dex", r["name"])
         super().__init__(
             imf or Kroupa2001(),
             Burst(age_yr),
@@ -245,6 +258,7 @@ class Cluster(Maker):
             mass=mass,
             name=name,
             component="cluster",
+            models=models,
         )
 
 
@@ -259,6 +273,7 @@ class Population(Maker):
         mass: float | str | None = None,
         n: int | None = None,
         name: str = "population",
+        models: str = "mist",
     ) -> None:
         super().__init__(
             imf or Kroupa2001(),
@@ -268,4 +283,5 @@ class Population(Maker):
             n=n,
             name=name,
             component="population",
+            models=models,
         )

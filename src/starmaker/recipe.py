@@ -76,7 +76,7 @@ class RecipeError(InvalidParameterError):
     """A recipe file has a key or value that is not allowed; ``name`` is the dotted key."""
 
 
-_TOP = {"name", "description", "mass", "n", "imf", "sfh", "metallicity", "place"}
+_TOP = {"name", "description", "mass", "n", "imf", "sfh", "metallicity", "place", "models"}
 _IMF_KEYS = {
     "kroupa": {"m_min", "m_max"},
     "chabrier": {"m_min", "m_max"},
@@ -289,7 +289,12 @@ def _build(data: dict[str, Any], text: str):
             raise RecipeError(sec, None, f"a table [{sec}]: every recipe has [imf], [sfh] and [metallicity]")
     imf, sfh, feh = _imf(data["imf"]), _sfh(data["sfh"]), _metallicity(data["metallicity"])
     place = data.get("place")
+    models = data.get("models", "mist")
+    if models not in ("mist", "parsec"):
+        raise RecipeError("models", models, "mist (the default) or parsec")
     if place is not None and _kind(place, "place", tuple(_PLACE_KEYS)) == "milky_way":
+        if models != "mist":
+            raise RecipeError("models", models, "mist: the Milky Way survey uses MIST only")
         return _galaxy_maker(name, imf, sfh, feh, place, data, text)
     mass, n = data.get("mass"), data.get("n")
     if (mass is None) == (n is None):
@@ -311,7 +316,8 @@ def _build(data: dict[str, Any], text: str):
         where = _wrap("place", lambda: ClusterPlace(**args))
     component = "cluster" if where is not None else "population"
     try:
-        maker = Maker(imf, sfh, feh, mass=mass, n=n, name=name, component=component, place=where)
+        maker = Maker(imf, sfh, feh, mass=mass, n=n, name=name, component=component, place=where,
+                      models=models)
     except InvalidParameterError as exc:
         raise RecipeError(exc.name, exc.value, exc.allowed) from exc
     maker.recipe_text = text
@@ -483,6 +489,8 @@ def recipe_to_toml(maker) -> str:
     """The TOML recipe text of a maker; ``parse_recipe`` of it gives an equal maker."""
     r = maker.recipe()
     lines = [f"name = {_fmt(r['name'])}"]
+    if r.get("models"):
+        lines.append(f"models = {_fmt(r['models'])}")
     if r.get("mass") is not None:
         lines.append(f"mass = {_fmt(float(r['mass']))}")
     elif r.get("n") is not None:

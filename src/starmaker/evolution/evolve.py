@@ -7,19 +7,21 @@ from typing import Any
 import numpy as np
 
 from ..stars import Stars
-from .isochrones import LOG_AGE_RANGE, evolve_arrays, load_mist
+from .isochrones import evolve_arrays, grid_ranges, load_grid
 from .remnants import apply_remnants
 
 __all__ = ["evolve", "evolve_through"]
 
 
-def evolve(mass_initial, age, feh, meta: dict[str, Any] | None = None) -> Stars:
-    """Evolve stars of initial mass (M☉), age (yr) and [Fe/H] (dex) with MIST.
+def evolve(mass_initial, age, feh, meta: dict[str, Any] | None = None, models: str = "mist") -> Stars:
+    """Evolve stars of initial mass (M☉), age (yr) and [Fe/H] (dex) with MIST (the default) or
+    PARSEC (``models="parsec"``).
 
     Arrays broadcast against each other. Returns a :class:`Stars` table with the birth columns
     and ``mass``, ``log_L``, ``log_Teff``, ``log_g``, ``radius``, ``phase``, ``lifespan``,
     ``alive``, ``lifespan_extrapolated``, ``grid_clamped``. Raises OutOfGridError for a star
-    outside the grid (mass 0.1–300 M☉, age 10⁵ yr–19.95 Gyr, [Fe/H] −2.5…+0.5).
+    outside the grid (MIST: mass 0.1–300 M☉, age 10⁵ yr–19.95 Gyr, [Fe/H] −2.5…+0.5; PARSEC:
+    0.1–300 M☉, 2.8 Myr–17.8 Gyr, −2…+0.5; ``isochrones.grid_ranges``).
     """
     m, a, fe = (
         np.ascontiguousarray(x, dtype=float).ravel()
@@ -27,15 +29,15 @@ def evolve(mass_initial, age, feh, meta: dict[str, Any] | None = None) -> Stars:
             np.asarray(mass_initial, float), np.asarray(age, float), np.asarray(feh, float)
         )
     )
-    cols = evolve_arrays(m, a, fe)
+    cols = evolve_arrays(m, a, fe, models)
     apply_remnants(cols, m, a, fe)
     cols.pop("_status")
     meta = dict(meta or {})
-    meta.setdefault("evolution", load_mist().provenance())
+    meta.setdefault("evolution", load_grid(models).provenance())
     return Stars({"mass_initial": m, "age": a, "feh": fe, **cols}, meta)
 
 
-def evolve_through(mass_initial, age, feh, meta: dict[str, Any] | None = None) -> Stars:
+def evolve_through(mass_initial, age, feh, meta: dict[str, Any] | None = None, models: str = "mist") -> Stars:
     """:func:`evolve`, but ages beyond the grid's last isochrone (19.95 Gyr) are allowed, as
     the sky made billions of years ahead needs (the halo is 24 Gyr old at +10 Gyr).
 
@@ -47,8 +49,9 @@ def evolve_through(mass_initial, age, feh, meta: dict[str, Any] | None = None) -
     far from death a dwarf (the homology the survey's mass windows assume) — and flagged
     ``grid_clamped``; its current ``mass`` is that star's scaled by the same ratio. ``mass_initial``, ``age``,
     ``lifespan`` and ``alive`` are the star's own. Ages within the grid: exactly :func:`evolve`.
+    ``models``: "mist" (default) or "parsec" (whose last isochrone is 17.8 Gyr).
     """
-    from .isochrones import MASS_RANGE, dying_mass, lifespan
+    from .isochrones import dying_mass, lifespan
     from .remnants import apply_remnants
 
     m, a, fe = (
@@ -57,17 +60,18 @@ def evolve_through(mass_initial, age, feh, meta: dict[str, Any] | None = None) -
             np.asarray(mass_initial, float), np.asarray(age, float), np.asarray(feh, float)
         )
     )
-    a_max = 10.0 ** LOG_AGE_RANGE[1]
+    r = grid_ranges(models)
+    a_max = 10.0 ** r["log_age"][1]
     old = np.flatnonzero(a > a_max)
     if old.size == 0:
-        return evolve(m, a, fe, meta=meta)
-    life, ext = lifespan(m[old], fe[old])
+        return evolve(m, a, fe, meta=meta, models=models)
+    life, ext = lifespan(m[old], fe[old], models)
     living = a[old] < life
     m_eval = m.copy()
     k = old[living]
-    ratio = dying_mass(np.full(k.size, a_max), fe[k]) / dying_mass(a[k], fe[k])
-    m_eval[k] = np.maximum(m[k] * ratio, MASS_RANGE[0])
-    cols = evolve_arrays(m_eval, np.minimum(a, a_max), fe)
+    ratio = dying_mass(np.full(k.size, a_max), fe[k], models) / dying_mass(a[k], fe[k], models)
+    m_eval[k] = np.maximum(m[k] * ratio, r["mass"][0])
+    cols = evolve_arrays(m_eval, np.minimum(a, a_max), fe, models)
     cols["mass"][k] *= m[k] / m_eval[k]
     cols["lifespan"][old], cols["lifespan_extrapolated"][old] = life, ext
     cols["_status"][old[~living]] = 3
@@ -76,5 +80,5 @@ def evolve_through(mass_initial, age, feh, meta: dict[str, Any] | None = None) -
     apply_remnants(cols, m, a, fe)
     cols.pop("_status")
     meta = dict(meta or {})
-    meta.setdefault("evolution", load_mist().provenance())
+    meta.setdefault("evolution", load_grid(models).provenance())
     return Stars({"mass_initial": m, "age": a, "feh": fe, **cols}, meta)

@@ -1,11 +1,12 @@
-"""Stellar evolution from the MIST v2.5 isochrone grid shipped by ``lachesis-grids``.
+"""Stellar evolution from EEP isochrone grids: the grid-agnostic kernels and the public API.
 
-The grid (Choi et al. 2016, ApJ 823, 102; Dotter 2016, ApJS 222, 8; v2.5 with v/vcrit = 0.4)
-holds isochrones at 15 [Fe/H] (−4 … +0.5) × 107 log ages (5.0 … 10.3, step 0.05), each a list of
-rows indexed by *equivalent evolutionary phase* (EEP). It is read once, lazily, and cached.
+The kernels read a grid through the arrays listed in :class:`.grid.Grid`; the grids are MIST v2.5
+(:mod:`.mist`, the default, and the only one the Milky Way survey uses) and PARSEC v1.2S
+(:mod:`.parsec`), chosen by ``models="mist"`` or ``"parsec"``. Each grid is read once, lazily,
+and cached; each has its own coverage (``grid_ranges``), checked on every call.
 
-How a star (initial mass M, age t, [Fe/H]) is evolved — the way MIST isochrones are meant to be
-interpolated (Dotter 2016, sect. 4):
+How a star (initial mass M, age t, [Fe/H]) is evolved — the way EEP isochrones are meant to be
+interpolated (Dotter 2016, ApJS 222, 8, sect. 4):
 
 1. The four grid isochrones around (log t, [Fe/H]) are combined **at fixed EEP** with bilinear
    weights, giving the isochrone at the star's own age and metallicity.
@@ -14,298 +15,110 @@ interpolated (Dotter 2016, sect. 4):
 3. Every property (current mass, log L, log Teff, log g, log R) is read at that EEP, and the
    phase from the nearest grid row.
 
-Lifespans: the **last nuclear-burning row** of each grid isochrone (the end of the TP-AGB, EEP
-1408, or the end of core carbon burning, EEP 808, for massive stars; MIST phases −1…5 and 9 before
-the post-AGB EEP 1409, Dotter 2016, Table 1) carries the initial mass M_die(t) that is dying at
-age t. (The grid's isochrones go on into post-AGB and white-dwarf rows, MIST phase 6, down to
-log L ≈ −5.3, so the highest mass present at an age is *not* the mass dying then: at
-[Fe/H] = 0 and 12.6 Gyr it is a 5.7 M☉ white dwarf, while the dying mass is 0.979 M☉.)
-``lifespan(M)`` inverts M_die(t) at each grid [Fe/H] by linear interpolation in
-(log M, log t) between the grid's ages (0.05 dex apart), and is interpolated linearly (in log t)
-in [Fe/H] between grid metallicities. At [Fe/H] = 0 this gives 11.67 Gyr for 1 M☉ (the grid's
-M_die is 1.0112 M☉ at log t = 10.05 and 0.9787 M☉ at 10.10; the main sequence, last phase-0 row,
-ends at 10.3 Gyr and the RGB tip, EEP 605, at 11.5 Gyr), 1.33 Gyr for 2 M☉, 26.7 Myr for 10 M☉
-and 16.9 Gyr for 0.9 M☉. Reading instead the first grid age at which M has died, without
-interpolating, gives upper bounds a grid step (12 %) too long: 12.59 Gyr for 1 M☉, 28.2 Myr for
-10 M☉.
-
-The table starts at the first isochrone whose last nuclear-burning row ends a track (EEP ≥ 808;
-log t = 6.45 or 6.5): before that the top row is only the grid's 300 M☉ mass cap, still burning.
-
-* Stars lighter than the mass dying at the grid's last age (20 Gyr; 0.858 M☉ at [Fe/H] = 0)
-  outlive the grid: their lifespans are **extrapolated** as a power law t ∝ M^s through the
-  last grid point, with s fitted (least squares in log–log, through that point) to the grid's
-  six oldest dying masses, and flagged in ``lifespan_extrapolated``. s ≈ −3.5 at every grid
-  metallicity. This only decides that such stars are alive; it is not meant as their true
-  lifespan (it gives 4×10¹³ yr for 0.1 M☉, where detailed models give ≈ 6×10¹² yr, Laughlin,
-  Bodenheimer & Adams 1997, ApJ 482, 420).
-* Stars heavier than the first dying mass (≈ 180–280 M☉) are extrapolated likewise (through
-  the youngest point, slope ≈ −0.2 to −0.4 fitted to the six youngest points), and flagged.
-
-Both extrapolations join the table continuously, so lifespans decrease strictly with mass, and
-:func:`dying_mass` is their exact inverse at every [Fe/H].
+Lifespans: the last nuclear-burning row of each grid isochrone carries the initial mass
+M_die(t) dying at age t (:func:`.grid.build_grid`). ``lifespan(M)`` inverts M_die(t) at each
+grid [Fe/H] by linear interpolation in (log M, log t) between the grid's ages (0.05 dex apart),
+and is interpolated linearly (in log t) in [Fe/H] between grid metallicities. Stars lighter
+than the mass dying at the grid's last age, or heavier than its first dying mass, get
+power-law extrapolated lifespans, flagged in ``lifespan_extrapolated``. Both extrapolations
+join the table continuously, so lifespans decrease strictly with mass, and :func:`dying_mass`
+is their exact inverse at every [Fe/H]. What each grid's numbers are: :mod:`.mist`,
+:mod:`.parsec`.
 
 A star is **alive** while age < lifespan. Alive stars are placed on the nuclear-burning part of
 the interpolated isochrone; dead stars are placed on its post-AGB/white-dwarf rows when the grid
-has them, and otherwise handed to :mod:`starmaker.evolution.remnants`.
-
-Coverage: [Fe/H] from −2.5 to +0.5. The grid's isochrones below −2.5 are incomplete for
-massive stars (at −4.0 they stop at 6.5 M☉ at every age; at −3.5 and −3.0 the masses between
-≈ 6 and ≈ 40 M☉ are missing from 7 to 56 Myr), so they are not used. Ages from 10^5 yr to
-10^10.3 yr ≈ 19.95 Gyr, initial masses 0.1–300 M☉. Young isochrones
-(below ≈ 2.5 Myr) lack the lowest masses, whose pre-main-sequence tracks start later; such stars
-are placed at the lowest-mass end of the isochrone and flagged in ``grid_clamped``.
+has them (MIST), and otherwise handed to :mod:`starmaker.evolution.remnants`. Stars lighter than
+the interpolated isochrone's lowest mass are placed at its low-mass end and flagged in
+``grid_clamped``.
 """
 
 from __future__ import annotations
 
-import functools
-from dataclasses import dataclass
-
 import numba as nb
 import numpy as np
 
-from ..errors import OutOfGridError
-from ..schema import PHASES
+from ..errors import OutOfGridError, UnknownNameError
+from .grid import TAB_DLOGM, TAB_LOGM0, TAB_N, EEPGrid, Grid
+from .mist import (
+    EEP_POSTAGB,
+    EEP_TRACK_END,
+    FEH_RANGE,
+    GRID_FILE,
+    LOG_AGE_RANGE,
+    MASS_RANGE,
+    MistGrid,
+    load_mist,
+    mist_grid_path,
+)
 
-__all__ = ["MistGrid", "load_mist", "lifespan", "evolve_arrays", "FEH_RANGE", "LOG_AGE_RANGE"]
-
-GRID_FILE = "mist_v2.5_vvcrit0.4.h5"
-#: columns read from the grid, in this order
-_COLS = ("initial_mass", "star_mass", "log_Teff", "log_g", "log_L", "log_R")
-#: the [Fe/H] range over which the grid is complete in mass (see the module notes)
-FEH_RANGE = (-2.5, 0.5)
-LOG_AGE_RANGE = (5.0, 10.3)
-MASS_RANGE = (0.1, 300.0)
-#: the first post-AGB EEP of MIST (Dotter 2016, Table 1)
-EEP_POSTAGB = 1409
-#: the TP-AGB primary EEP, where massive-star tracks end at core carbon depletion (Dotter 2016)
-EEP_TRACK_END = 808
-#: log g above which a MIST phase-6 row is on the white-dwarf cooling sequence
-_WD_LOGG = 7.0
-#: points used to extrapolate lifespans beyond either end of the grid
-_N_EXTRAP = 6
-
-_PH = {name: i for i, name in enumerate(PHASES)}
-# MIST phase code -> our phase code (phase 6 is split into postAGB / WD by log g at load)
-_MIST_PHASE = {
-    -1: _PH["PMS"],
-    0: _PH["MS"],
-    2: _PH["RGB"],
-    3: _PH["CHeB"],
-    4: _PH["EAGB"],
-    5: _PH["TPAGB"],
-    6: _PH["postAGB"],
-    9: _PH["WR"],
-    -9: _PH["WD"],
-}
-
-
-@dataclass(frozen=True)
-class MistGrid:
-    """The MIST grid in memory, as flat arrays the kernels can read.
-
-    Isochrone (i, j) at ``feh[i]``, ``log_age[j]`` holds rows ``row0[i, j]`` … ``row0 + n − 1``
-    of ``data`` (columns ``_COLS``) and ``phase``, for EEPs ``eep0[i, j]`` … ``eep0 + n − 1``.
-    """
-
-    feh: np.ndarray
-    log_age: np.ndarray
-    row0: np.ndarray
-    eep0: np.ndarray
-    n: np.ndarray
-    data: np.ndarray
-    phase: np.ndarray
-    mass0: np.ndarray  # data[:, 0] (initial mass) contiguous: the bisection reads only this
-    # mass -> EEP lookup per isochrone (a starting bracket for the bisection, see _eep_table):
-    # eep_tab[i, j, k] = the last EEP whose initial mass is <= 10**(_TAB_LOGM0 + k * _TAB_DLOGM)
-    eep_tab: np.ndarray
-    mass_monotone: bool  # initial mass non-decreasing along every isochrone (the table is usable)
-    nuc_last: np.ndarray  # absolute EEP of the last nuclear-burning row, per isochrone
-    log_mdie: np.ndarray  # log10 initial mass at that row
-    # lifespan inversion table per feh: log M (increasing) -> log t
-    lt_logm: np.ndarray
-    lt_logt: np.ndarray
-    lt_n: np.ndarray
-    lt_lo: np.ndarray  # (intercept, slope) of the low-mass power-law extrapolation
-    lt_hi: np.ndarray  # (intercept, slope) of the high-mass extrapolation
-    # per feh and lookup bin edge k: the row of lt_logm to start from (see _log_lifespan_from)
-    lt_guess: np.ndarray
-    source: str
-
-    def provenance(self) -> dict[str, str]:
-        from importlib.metadata import version
-
-        return {
-            "grid": "MIST v2.5 v/vcrit=0.4",
-            "file": self.source,
-            "lachesis-grids": version("lachesis-grids"),
-        }
+__all__ = [
+    "MistGrid",
+    "Grid",
+    "EEPGrid",
+    "MODELS",
+    "load_mist",
+    "load_grid",
+    "grid_ranges",
+    "lifespan",
+    "evolve_arrays",
+    "dying_mass",
+    "check_inputs",
+    "FEH_RANGE",
+    "LOG_AGE_RANGE",
+    "MASS_RANGE",
+    # MIST's names, kept here for the modules that read them from this one
+    "EEP_POSTAGB",
+    "EEP_TRACK_END",
+    "GRID_FILE",
+    "mist_grid_path",
+]
 
 
-def mist_grid_path():
-    from lachesis_grids import grid_path
+#: the stellar-model grids ``models=`` can name; the first is the default
+MODELS = ("mist", "parsec")
 
-    return grid_path(GRID_FILE)
-
-
-@functools.cache
-def load_mist() -> MistGrid:
-    """Read and prepare the MIST grid (once per process; about half a second)."""
-    import h5py
-
-    path = mist_grid_path()
-    with h5py.File(path, "r") as f:
-        cols = [str(c) for c in f.attrs["columns"]]
-        feh = f["feh_values"][:].astype(float)
-        log_age = f["age_values"][:].astype(float)
-        lengths = f["lengths"][:].astype(np.int64)
-        offsets = f["offsets"][:].astype(np.int64)
-        values = f["values"][:]
-    nf, na = len(feh), len(log_age)
-    keep = feh >= FEH_RANGE[0] - 1e-9
-    idx = [cols.index(c) for c in _COLS]
-    data = values[:, idx].astype(np.float64)
-    mist_phase = values[:, cols.index("phase")]
-    row0_all = np.concatenate([[0], np.cumsum(lengths)[:-1]]).reshape(nf, na)
-    eep0_all = offsets.reshape(nf, na)
-    n_all = lengths.reshape(nf, na)
-
-    # fill interior gaps (NaN rows) of each isochrone by linear interpolation in EEP
-    bad = np.isnan(data[:, 0])
-    for k in np.unique(np.searchsorted(row0_all.ravel(), np.nonzero(bad)[0], side="right") - 1):
-        s = slice(row0_all.flat[k], row0_all.flat[k] + n_all.flat[k])
-        block, ph = data[s], mist_phase[s]
-        good = ~np.isnan(block[:, 0])
-        x = np.arange(len(block))
-        for c in range(block.shape[1]):
-            block[~good, c] = np.interp(x[~good], x[good], block[good, c])
-        # a filled row takes the phase of the row before it
-        last = np.maximum.accumulate(np.where(good, x, 0))
-        ph[~good] = ph[last[~good]]
-        data[s], mist_phase[s] = block, ph
-
-    # EEP of every row; rows from the post-AGB EEP on are post-nuclear whatever their label
-    # (569 white-dwarf rows of the metal-poor isochrones carry phase 5 in this grid)
-    row_eep = np.repeat(eep0_all.ravel() - row0_all.ravel(), n_all.ravel()) + np.arange(len(data))
-    mist_phase[(row_eep >= EEP_POSTAGB) & (mist_phase != -9)] = 6
-    phase = np.vectorize(_MIST_PHASE.get, otypes=[np.int8])(mist_phase.astype(int))
-    wd = (mist_phase == 6) & (data[:, 3] >= _WD_LOGG)
-    phase[wd] = _PH["WD"]
-
-    nuclear = np.isin(mist_phase, [-1, 0, 2, 3, 4, 5, 9])
-    nuc_last = np.zeros((nf, na), np.int64)
-    log_mdie = np.zeros((nf, na))
-    last_phase = np.zeros((nf, na), np.int64)
-    for i in range(nf):
-        for j in range(na):
-            r0, n = row0_all[i, j], n_all[i, j]
-            r = r0 + np.nonzero(nuclear[r0 : r0 + n])[0][-1]
-            nuc_last[i, j] = eep0_all[i, j] + (r - r0)
-            log_mdie[i, j] = np.log10(data[r, 0])
-            last_phase[i, j] = mist_phase[r]
-
-    # lifespan table: from the first isochrone whose last nuclear row ends a track (before that
-    # the top row is only the grid's mass cap, still burning), made non-increasing in age, with
-    # plateaus reduced to their last point; stored with log M increasing.
-    nmax = na
-    lt_logm = np.full((nf, nmax), np.nan)
-    lt_logt = np.full((nf, nmax), np.nan)
-    lt_n = np.zeros(nf, np.int64)
-    lt_lo = np.zeros((nf, 2))
-    lt_hi = np.zeros((nf, 2))
-    for i in range(nf):
-        dying = np.nonzero(nuc_last[i] >= EEP_TRACK_END)[0]
-        if len(dying) == 0:
-            continue
-        j1 = dying[0]
-        lm = np.minimum.accumulate(log_mdie[i, j1:])
-        la = log_age[j1:]
-        keepj = np.concatenate([lm[:-1] > lm[1:], [True]])
-        lm, la = lm[keepj], la[keepj]
-        m, t = lm[::-1], la[::-1]
-        lt_n[i] = len(m)
-        lt_logm[i, : len(m)], lt_logt[i, : len(m)] = m, t
-        lt_lo[i] = _anchored_line(m[:_N_EXTRAP], t[:_N_EXTRAP], 0)
-        lt_hi[i] = _anchored_line(m[-_N_EXTRAP:], t[-_N_EXTRAP:], -1)
-
-    sel = np.nonzero(keep)[0]
-    r0s, ns = row0_all[sel].ravel(), n_all[sel].ravel()
-    return MistGrid(
-        feh=feh[sel],
-        log_age=log_age,
-        row0=row0_all[sel],
-        eep0=eep0_all[sel],
-        n=n_all[sel],
-        data=data,
-        phase=phase,
-        mass0=np.ascontiguousarray(data[:, 0]),
-        eep_tab=_eep_table(data[:, 0], row0_all[sel], eep0_all[sel], n_all[sel]),
-        mass_monotone=bool(
-            all(np.all(np.diff(data[r0 : r0 + n, 0]) >= 0) for r0, n in zip(r0s, ns, strict=True))
-        ),
-        nuc_last=nuc_last[sel],
-        log_mdie=log_mdie[sel],
-        lt_logm=lt_logm[sel],
-        lt_logt=lt_logt[sel],
-        lt_n=lt_n[sel],
-        lt_lo=lt_lo[sel],
-        lt_hi=lt_hi[sel],
-        lt_guess=_lifespan_guess(lt_logm[sel], lt_n[sel]),
-        source=f"lachesis_grids/grids/{GRID_FILE}",
-    )
+_TAB_LOGM0, _TAB_DLOGM, _TAB_N = TAB_LOGM0, TAB_DLOGM, TAB_N
 
 
-#: the mass -> EEP lookup: bins of log10 initial mass from _TAB_LOGM0, _TAB_DLOGM wide
-_TAB_LOGM0, _TAB_DLOGM, _TAB_N = -1.0, (np.log10(MASS_RANGE[1]) + 1.0 + 1e-6) / 2048, 2048
+def _grid_module(models: str):
+    if models == "mist":
+        from . import mist
+
+        return mist
+    if models == "parsec":
+        from . import parsec
+
+        return parsec
+    raise UnknownNameError("stellar models", models, MODELS)
 
 
-def _eep_table(mass, row0, eep0, n):
-    """Per isochrone and log-mass bin edge k, the last EEP whose initial mass is at most
-    10**(_TAB_LOGM0 + k _TAB_DLOGM) (the first EEP where none is). A star of mass in bin k lies,
-    on each of its four isochrones, between the entries k and k + 1: the evolve kernel uses
-    them to start its bisection on a few EEPs, after checking that they do bracket the star."""
-    edges = 10.0 ** (_TAB_LOGM0 + _TAB_DLOGM * np.arange(_TAB_N + 1))
-    tab = np.empty(row0.shape + (_TAB_N + 1,), np.int16)
-    for i in range(row0.shape[0]):
-        for j in range(row0.shape[1]):
-            m = mass[row0[i, j] : row0[i, j] + n[i, j]]
-            k = np.searchsorted(m, edges, side="right") - 1
-            tab[i, j] = eep0[i, j] + np.clip(k, 0, n[i, j] - 1)
-    return tab
+def grid_ranges(models: str = "mist") -> dict[str, object]:
+    """What grid ``models`` covers, without reading it: ``{"name", "feh", "log_age", "mass"}``
+    ([Fe/H] in dex, log10 age in yr, initial mass in M☉, each a (lo, hi) pair)."""
+    mod = _grid_module(models)
+    return {"name": mod.NAME, "feh": mod.FEH_RANGE, "log_age": mod.LOG_AGE_RANGE, "mass": mod.MASS_RANGE}
 
 
-def _lifespan_guess(lt_logm, lt_n):
-    """Per [Fe/H] and lookup bin edge k, the last row of the lifespan table at or below the edge's
-    log mass (clipped to 0 … n − 2): where the evolve kernel starts its search."""
-    edges = _TAB_LOGM0 + _TAB_DLOGM * np.arange(_TAB_N + 1)
-    out = np.zeros((len(lt_n), _TAB_N + 1), np.int64)
-    for i, n in enumerate(lt_n):
-        if n >= 2:
-            out[i] = np.clip(np.searchsorted(lt_logm[i, :n], edges, side="right") - 1, 0, n - 2)
-    return out
-
-
-def _anchored_line(x, y, k):
-    """(intercept, slope) of the least-squares line through (x[k], y[k]) fitted to x, y."""
-    dx, dy = x - x[k], y - y[k]
-    slope = float(np.dot(dx, dy) / np.dot(dx, dx))
-    return y[k] - slope * x[k], slope
+def load_grid(models: str = "mist") -> EEPGrid:
+    """The grid ``models`` ("mist" or "parsec"), read once per process and cached."""
+    mod = _grid_module(models)
+    return mod.load_mist() if models == "mist" else mod.load_parsec()
 
 
 # ----------------------------------------------------------------------------- validation
-def check_inputs(mass_initial, log_age, feh) -> None:
-    """Raise OutOfGridError if any star lies outside the grid (mass, age, [Fe/H])."""
+def check_inputs(mass_initial, log_age, feh, models: str = "mist") -> None:
+    """Raise OutOfGridError if any star lies outside grid ``models`` (mass, age, [Fe/H])."""
+    r = grid_ranges(models)
     for name, arr, (lo, hi), unit, conv in (
-        ("mass_initial", mass_initial, MASS_RANGE, "Msun", lambda v: v),
-        ("age", log_age, LOG_AGE_RANGE, "yr", lambda v: 10.0**v),
-        ("feh", feh, FEH_RANGE, "dex", lambda v: v),
+        ("mass_initial", mass_initial, r["mass"], "Msun", lambda v: v),
+        ("age", log_age, r["log_age"], "yr", lambda v: 10.0**v),
+        ("feh", feh, r["feh"], "dex", lambda v: v),
     ):
         a = np.asarray(arr, dtype=float)
         bad = ~((a >= lo - 1e-9) & (a <= hi + 1e-9))
         if bad.any():
             v = a[bad][0]
-            raise OutOfGridError(name, float(conv(v)), conv(lo), conv(hi), unit, "MIST v2.5 grid")
+            raise OutOfGridError(name, float(conv(v)), conv(lo), conv(hi), unit, r["name"])
 
 
 # ----------------------------------------------------------------------------- kernels
@@ -550,6 +363,7 @@ def _evolve_kernel(
     lt_lo,
     lt_hi,
     lt_guess,
+    eep_postnuc,
     mass_initial,
     log_age,
     feh,
@@ -607,7 +421,7 @@ def _evolve_kernel(
             if alive:
                 hi = hi_nuc
             else:
-                lo = max(lo, 1409)
+                lo = max(lo, eep_postnuc)
                 hi = hi_all
             if hi < lo:
                 status = 3
@@ -681,19 +495,21 @@ def _evolve_kernel(
 
 
 # ----------------------------------------------------------------------------- public API
-def lifespan(mass_initial, feh=0.0):
+def lifespan(mass_initial, feh=0.0, models: str = "mist"):
     """Lifespan (yr) of stars of initial mass ``mass_initial`` (M☉) and ``feh`` (dex).
 
-    The age at which nuclear burning ends (end of the TP-AGB, or core collapse), read from the
-    MIST grid's last nuclear-burning rows, interpolated in (log M, log t) between grid ages;
-    extrapolated and flagged (see module notes) below the mass dying at 20 Gyr (0.858 M☉ at
-    [Fe/H] = 0) and above the most massive dying star (≈ 270 M☉ at [Fe/H] = 0).
-    Returns ``(lifespan_yr, extrapolated)`` arrays.
+    The age at which nuclear burning ends, read from the grid's last nuclear-burning rows
+    (MIST: end of the TP-AGB, or core collapse; PARSEC: end of core helium burning, the last
+    rows its grid holds), interpolated in (log M, log t) between grid ages; extrapolated and
+    flagged (see module notes) below the mass dying at the grid's last age (MIST: 20 Gyr,
+    0.858 M☉ at [Fe/H] = 0) and above its most massive dying star (MIST: ≈ 270 M☉ at
+    [Fe/H] = 0). ``models``: "mist" (default) or "parsec". Returns ``(lifespan_yr,
+    extrapolated)`` arrays.
     """
     m, fe = np.broadcast_arrays(np.asarray(mass_initial, float), np.asarray(feh, float))
     m, fe = np.ascontiguousarray(m.ravel()), np.ascontiguousarray(fe.ravel())
-    check_inputs(m, np.full_like(m, LOG_AGE_RANGE[0]), fe)
-    g = load_mist()
+    g = load_grid(models)
+    check_inputs(m, np.full_like(m, g.log_age_range[0]), fe, models)
     out = np.empty_like(m)
     ext = np.empty(m.shape, np.bool_)
     _lifespan_kernel(g.feh, g.lt_logm, g.lt_logt, g.lt_n, g.lt_lo, g.lt_hi, np.log10(m), fe, out, ext)
@@ -701,8 +517,9 @@ def lifespan(mass_initial, feh=0.0):
     return (10.0**out).reshape(shape), ext.reshape(shape)
 
 
-def evolve_arrays(mass_initial, age, feh) -> dict[str, np.ndarray]:
-    """Evolve stars given initial mass (M☉), age (yr) and [Fe/H] (dex), all arrays.
+def evolve_arrays(mass_initial, age, feh, models: str = "mist") -> dict[str, np.ndarray]:
+    """Evolve stars given initial mass (M☉), age (yr) and [Fe/H] (dex), all arrays, on grid
+    ``models`` ("mist" or "parsec").
 
     Returns a dict of columns: ``mass``, ``log_Teff``, ``log_g``, ``log_L``, ``radius``,
     ``phase`` (int8 codes into ``schema.PHASES``; -1 where the remnant step must decide),
@@ -712,18 +529,19 @@ def evolve_arrays(mass_initial, age, feh) -> dict[str, np.ndarray]:
     m = np.ascontiguousarray(mass_initial, dtype=np.float64)
     a = np.ascontiguousarray(age, dtype=np.float64)
     fe = np.ascontiguousarray(feh, dtype=np.float64)
+    r = grid_ranges(models)
     if np.any(~(a > 0)):
         raise OutOfGridError(
             "age",
             float(a[~(a > 0)][0]),
-            10 ** LOG_AGE_RANGE[0],
-            10 ** LOG_AGE_RANGE[1],
+            10 ** r["log_age"][0],
+            10 ** r["log_age"][1],
             "yr",
-            "MIST v2.5 grid",
+            r["name"],
         )
     la = np.log10(a)
-    check_inputs(m, la, fe)
-    g = load_mist()
+    check_inputs(m, la, fe, models)
+    g = load_grid(models)
     n = len(m)
     out = np.empty((n, 5))
     ph = np.empty(n, np.int8)
@@ -747,6 +565,7 @@ def evolve_arrays(mass_initial, age, feh) -> dict[str, np.ndarray]:
         g.lt_lo,
         g.lt_hi,
         g.lt_guess,
+        g.eep_postnuc,
         m,
         la,
         fe,
@@ -771,10 +590,10 @@ def evolve_arrays(mass_initial, age, feh) -> dict[str, np.ndarray]:
     }
 
 
-def dying_mass(age, feh=0.0) -> np.ndarray:
+def dying_mass(age, feh=0.0, models: str = "mist") -> np.ndarray:
     """The initial mass (M☉) whose lifespan equals ``age`` (yr) at ``feh``: the exact inverse of
     :func:`lifespan` (same tables, interpolation and extrapolations), vectorised."""
-    g = load_mist()
+    g = load_grid(models)
     la, fe = np.broadcast_arrays(np.log10(np.asarray(age, float)), np.asarray(feh, float))
     shape = la.shape
     la = np.ascontiguousarray(la, dtype=np.float64).ravel()

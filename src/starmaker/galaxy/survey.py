@@ -277,12 +277,12 @@ def _source_digest() -> str:
 
     from ..births import imf
     from ..evolution import evolve as evolution
-    from ..evolution import isochrones, remnants
+    from ..evolution import grid, isochrones, mist, remnants
     from ..evolution.isochrones import load_mist
     from ..photometry import kurucz as photometry
 
     h = hashlib.sha256()
-    for mod in (evolution, imf, isochrones, photometry, remnants, sys.modules[__name__]):
+    for mod in (evolution, imf, isochrones, grid, mist, photometry, remnants, sys.modules[__name__]):
         h.update(Path(mod.__file__).read_bytes())
     h.update(repr((load_mist().provenance(), load_bc_grid().provenance())).encode())
     return h.hexdigest()
