@@ -164,8 +164,8 @@ class GlowMap:
 
     def pixel(self, ra_deg, dec_deg) -> np.ndarray:
         """The map's pixel holding each (RA, Dec) (deg, ICRS)."""
-        from astropy_healpix import HEALPix
         import astropy.units as u
+        from astropy_healpix import HEALPix
 
         hp = HEALPix(nside=self.nside, order="nested")
         return np.asarray(hp.lonlat_to_healpix(np.asarray(ra_deg, float) * u.deg,
