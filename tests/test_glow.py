@@ -46,9 +46,9 @@ def naked_eye():
 
 
 def _galactic_pixels(g):
-    from starmaker.place.frames import icrs_to_galactic
-
     from astropy_healpix import HEALPix
+
+    from starmaker.place.frames import icrs_to_galactic
 
     lon, lat = HEALPix(nside=g.nside, order="nested").healpix_to_lonlat(np.arange(g.s10.size))
     return icrs_to_galactic(np.asarray(lon.deg), np.asarray(lat.deg))
@@ -86,7 +86,8 @@ def test_against_pioneer(naked_eye, l_deg, b_deg, published_s10, factor):
 def test_falls_with_latitude_and_peaks_inward(naked_eye):
     l, b = _galactic_pixels(naked_eye)
     s = naked_eye.s10
-    bands = [np.mean(s[(np.abs(b) >= lo) & (np.abs(b) < hi)]) for lo, hi in ((0, 10), (10, 30), (30, 60), (60, 90))]
+    edges = ((0, 10), (10, 30), (30, 60), (60, 90))
+    bands = [np.mean(s[(np.abs(b) >= lo) & (np.abs(b) < hi)]) for lo, hi in edges]
     print("mean S10 by |b|:", np.round(bands, 1))
     assert bands[0] > bands[1] > bands[2] > bands[3]
     assert bands[0] > 4 * bands[3]

@@ -45,7 +45,7 @@ from .components import Population
 from .survey import Limit, parse_limit
 
 __all__ = ["GlowMap", "glow_map", "faint_light_table", "light_grid", "glow_alpha", "glow_on_grid",
-           "S10_MAG_ARCSEC2", "GLOW_BANDS"]
+           "glow_altaz", "S10_MAG_ARCSEC2", "GLOW_BANDS"]
 
 #: one S10 unit (a star of magnitude 10 per square degree) in mag/arcsec²: 10 + 2.5 log10(3600²)
 S10_MAG_ARCSEC2 = 10.0 + 5.0 * math.log10(3600.0)
@@ -266,3 +266,17 @@ def glow_alpha(glow_mag_arcsec2, sky_mag_arcsec2) -> np.ndarray:
 def glow_on_grid(glow: GlowMap, ra_deg, dec_deg) -> np.ndarray:
     """mag/arcsec² of the glow at each (RA, Dec) (deg, ICRS); ``inf`` where it is zero."""
     return glow.mag_arcsec2[glow.pixel(ra_deg, dec_deg)]
+
+
+def glow_altaz(glow: GlowMap, lst_deg: float, lat_deg: float, alt_deg, az_deg) -> np.ndarray:
+    """The glow's mag/arcsec² (above the air) toward each (alt, az) (deg; azimuth from north
+    through east) for an observer at latitude ``lat_deg`` and local sidereal time ``lst_deg``:
+    the direction turned into RA, Dec by spherical trigonometry (no refraction, precession or
+    nutation: they move the sky by well under a degree, and the map's pixels are 2–4° wide)."""
+    a, z = np.radians(np.asarray(alt_deg, float)), np.radians(np.asarray(az_deg, float))
+    phi = math.radians(lat_deg)
+    sin_dec = np.sin(phi) * np.sin(a) + np.cos(phi) * np.cos(a) * np.cos(z)
+    ha = np.arctan2(-np.sin(z) * np.cos(a), np.cos(phi) * np.sin(a) - np.sin(phi) * np.cos(a) * np.cos(z))
+    ra = (lst_deg - np.degrees(ha)) % 360.0
+    dec = np.degrees(np.arcsin(np.clip(sin_dec, -1.0, 1.0)))
+    return glow_on_grid(glow, ra, dec)
