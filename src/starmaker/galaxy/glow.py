@@ -264,8 +264,17 @@ def glow_alpha(glow_mag_arcsec2, sky_mag_arcsec2) -> np.ndarray:
 
 
 def glow_on_grid(glow: GlowMap, ra_deg, dec_deg) -> np.ndarray:
-    """mag/arcsec² of the glow at each (RA, Dec) (deg, ICRS); ``inf`` where it is zero."""
-    return glow.mag_arcsec2[glow.pixel(ra_deg, dec_deg)]
+    """mag/arcsec² of the glow at each (RA, Dec) (deg, ICRS), interpolated bilinearly in S10
+    between the pixels' centres (``astropy_healpix``), for pictures without the pixels' steps;
+    ``inf`` where it is zero."""
+    import astropy.units as u
+    from astropy_healpix import HEALPix
+
+    ra, dec = np.broadcast_arrays(np.asarray(ra_deg, float), np.asarray(dec_deg, float))
+    hp = HEALPix(nside=glow.nside, order="nested")
+    s10 = hp.interpolate_bilinear_lonlat(ra.ravel() * u.deg, dec.ravel() * u.deg, glow.s10).reshape(ra.shape)
+    with np.errstate(divide="ignore"):
+        return S10_MAG_ARCSEC2 - 2.5 * np.log10(np.maximum(s10, 0.0))
 
 
 def glow_altaz(glow: GlowMap, lst_deg: float, lat_deg: float, alt_deg, az_deg) -> np.ndarray:
