@@ -118,12 +118,12 @@ def test_dust_dims_the_plane_not_the_poles(naked_eye):
 
 
 def test_units_deterministic_and_errors(naked_eye):
-    again = glow_map("V<6.5", nside=16)
+    again = glow_map("V<6.5", nside=16, cache=False)  # computed again, not read back
     assert again.s10.tobytes() == naked_eye.s10.tobytes()
     assert S10_MAG_ARCSEC2 == pytest.approx(27.78, abs=0.005)  # Leinert et al. 1998, sect. 2
     np.testing.assert_allclose(naked_eye.mag_arcsec2, 27.7815 - 2.5 * np.log10(naked_eye.s10), atol=1e-3)
     assert naked_eye.s10.shape == (12 * 16 * 16,)
-    for bad in ({"nside": 12}, {"band": "G"}, {"limit": "G<6"}, {"milky_way": "sun"}):
+    for bad in ({"nside": 12}, {"band": "G"}, {"limit": "G<6"}, {"milky_way": "sun"}, {"limit": "V<99"}):
         with pytest.raises(InvalidParameterError):
             glow_map(**{"limit": "V<6.5", **bad})
 
@@ -134,3 +134,70 @@ def test_glow_alpha_follows_the_sky():
     dark, city, moon, day = glow_alpha(mw, [22.0, 18.0, 17.0, 4.0])
     assert dark > 0.5 and city < 0.01 and moon == 0.0 and day == 0.0
     assert glow_alpha(23.5, 22.0) < glow_alpha(21.0, 22.0)
+
+
+# --------------------------------------------------------------------------- the page
+def _mean_dome_brightness(browser, path) -> float:
+    """Mean grey level (0–255) inside the dome of the page at ``path``, lines and names off."""
+    import io
+
+    from PIL import Image
+
+    page = browser.new_page(viewport={"width": 900, "height": 760})
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(path.as_uri())
+    page.wait_for_timeout(800)
+    for box in ("#lines", "#names"):
+        page.click(box)
+    page.wait_for_timeout(500)
+    img = np.asarray(Image.open(io.BytesIO(page.screenshot())).convert("L"), float)
+    page.close()
+    assert errors == []
+    h, w = img.shape
+    y, x = np.mgrid[0:h, 0:w]
+    r = 0.46 * min(w, h - 60)
+    inside = (x - w / 2) ** 2 + (y - (h - 60) / 2) ** 2 < (0.97 * r) ** 2
+    return float(img[inside].mean())
+
+
+def test_page_shows_the_glow_on_a_dark_night_only(tmp_path, naked_eye):
+    """Karatsu, 2026-08-15 21:00+09:00 (the Milky Way from Cygnus to Sagittarius overhead and
+    south): the glow brightens the dome under a pristine sky (Bortle 1) and not under a city's
+    (Bortle 8), where the sky outshines it."""
+    import shutil
+    from datetime import datetime
+
+    from starmaker.io.catalogues import hipparcos
+    from starmaker.observe.observer import Observer
+    from starmaker.observe.sky import conditions_for
+    from starmaker.web.page import sky_payload, write_page
+
+    browser_path = next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")
+                         if shutil.which(n)), None)
+    if browser_path is None:
+        pytest.skip("no Chromium on this machine (apt-get install -y chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    site = Observer(33.45, 129.97, 20.0, "Karatsu, Saga, Japan")
+    when = datetime.fromisoformat("2026-08-15T21:00+09:00")
+    evening = site.evening("2026-08-15", "+09:00")
+    hip = hipparcos()
+    hip = hip.select(hip["V"] < 6.0)
+    glow = glow_map("V<6.5", nside=16)
+    p = sky_payload(site, evening, real=hip, conditions=conditions_for(site, bortle=1), when=when,
+                    glow=glow, step_minutes=30.0)
+    assert len(p["limit"]["sky_cmag"]) == p["night"]["n"] == len(p["limit"]["grid_cmag"])
+    assert 0 < len(p["glow"]["cmag"]) <= 12 * 16 * 16 and max(p["glow"]["cmag"]) < 2550
+    levels = {}
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=browser_path, args=["--no-sandbox"])
+        for bortle in (1, 8):
+            for g in (glow, None):
+                path = tmp_path / f"b{bortle}_{g is not None}.html"
+                write_page(path, site, evening, real=hip, conditions=conditions_for(site, bortle=bortle),
+                           when=when, glow=g, step_minutes=30.0)
+                levels[bortle, g is not None] = _mean_dome_brightness(browser, path)
+        browser.close()
+    print({k: round(v, 2) for k, v in levels.items()})
+    assert levels[1, True] - levels[1, False] > 3.0
+    assert abs(levels[8, True] - levels[8, False]) < 0.5

@@ -190,11 +190,17 @@ def _pixel_centres(nside: int) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(lon.deg, float), np.asarray(lat.deg, float)
 
 
-def glow_map(limit: str | Limit = "V<6.5", nside: int = 32, milky_way=None, band: str = "V") -> GlowMap:
+def glow_map(limit: str | Limit = "V<6.5", nside: int = 32, milky_way=None, band: str = "V",
+             cache: bool = True) -> GlowMap:
     """The surface brightness of the stars of ``milky_way`` (default :class:`MilkyWay()`: its
     components and dust) fainter than ``limit`` (bands V or B), per HEALPix pixel (nested,
     ICRS, ``nside`` a power of 2 from 1 to 256), in ``band`` (V or B). Deterministic (expected
-    values); the populations' light tables are kept in memory after the first call."""
+    values); the populations' light tables are kept in memory after the first call, and the map
+    in the user's cache folder (as the survey's mass tables: ``$STARMAKER_CACHE``, else
+    ``$XDG_CACHE_HOME/starmaker`` or ``~/.cache/starmaker``; ``STARMAKER_CACHE=off`` or
+    ``cache=False`` turns it off), keyed by the model (components, populations, dust), the
+    limit, nside, band, and the source of every module the light depends on plus the data
+    versions."""
     from .survey import MilkyWay
 
     lim = parse_limit(limit)
@@ -205,6 +211,26 @@ def glow_map(limit: str | Limit = "V<6.5", nside: int = 32, milky_way=None, band
     mw = milky_way if milky_way is not None else _default_milky_way()
     if not isinstance(mw, MilkyWay) and not (hasattr(mw, "components") and hasattr(mw, "dust")):
         raise InvalidParameterError("milky_way", mw, "a MilkyWay (components and dust)")
+    if cache:
+        path = _cache_path(mw, lim, nside, band)
+        if path is not None and path.is_file():
+            try:
+                s10 = np.load(path)
+                if s10.shape == (12 * nside * nside,) and s10.dtype == np.float64:
+                    return GlowMap(nside, s10, lim, band)
+            except (OSError, ValueError):
+                pass  # unreadable: compute and overwrite
+        out = glow_map(lim, nside, mw, band, cache=False)
+        if path is not None:
+            try:
+                from ..io.parquet import atomic_path
+
+                path.parent.mkdir(parents=True, exist_ok=True)
+                with atomic_path(path, suffix=".npy") as tmp, open(tmp, "wb") as fh:
+                    np.save(fh, out.s10)
+            except OSError:
+                pass  # a read-only home: no cache
+        return out
     fine = nside * 2**OVERSAMPLE
     ra, dec = _pixel_centres(fine)
     l, b = icrs_to_galactic(ra, dec)
@@ -242,6 +268,43 @@ def glow_map(limit: str | Limit = "V<6.5", nside: int = 32, milky_way=None, band
     # flux per sr in units of a magnitude-0 star → per square degree, in units of a 10th-mag star
     s10 = out.reshape(-1, 4**OVERSAMPLE).mean(axis=1) / _SR_DEG2 * 1e4
     return GlowMap(nside, s10, lim, band)
+
+
+def _cache_path(mw, lim: Limit, nside: int, band: str):
+    import hashlib
+    import os
+    from pathlib import Path
+
+    env = os.environ.get("STARMAKER_CACHE")
+    if env and env.lower() in ("off", "0", "no", "false"):
+        return None
+    home = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+    folder = Path(env) if env else home / "starmaker"
+    comps = [(type(c).__module__, type(c).__qualname__, repr(c)) for c in mw.components]
+    what = repr((comps, repr(mw.dust), str(lim), int(nside), band, _source_digest()))
+    return folder / f"glow-{hashlib.sha256(what.encode()).hexdigest()[:24]}.npy"
+
+
+@functools.cache
+def _source_digest() -> str:
+    """What a glow map depends on besides the model's parameters: code and data versions."""
+    import hashlib
+    import sys
+    from pathlib import Path
+
+    from ..births import imf
+    from ..evolution import evolve, isochrones, remnants
+    from ..evolution.isochrones import load_mist
+    from ..photometry import kurucz
+    from ..photometry.kurucz import load_bc_grid
+    from ..place import dust, frames
+    from . import components
+
+    h = hashlib.sha256()
+    for mod in (imf, evolve, isochrones, remnants, kurucz, dust, frames, components, sys.modules[__name__]):
+        h.update(Path(mod.__file__).read_bytes())
+    h.update(repr((load_mist().provenance(), load_bc_grid().provenance())).encode())
+    return h.hexdigest()
 
 
 @functools.cache
