@@ -66,6 +66,9 @@ def test_whole_sky_light_matches_sinnott(naked_eye):
         assert got[key] == pytest.approx(published, rel=0.25), key
 
 
+# The Pioneer 10 reference values below are round numbers read off Leinert et al.'s tabulation
+# (Table 35 and sect. 10), not a digital transcription (the table is only in the printed paper / a
+# scan): the tolerances are wider than their reading error.
 @pytest.mark.parametrize("l_deg,b_deg,published_s10,factor", [
     # the galactic poles: Pioneer 10 (Leinert et al. 1998 Table 35) ≈ 25 S10(V); little dust, the
     # old disc and halo only: a factor 1.5
