@@ -21,7 +21,7 @@ sky: $(STAMP)
 	$(BIN)/starmaker make cluster --mass 1e4 --age 100Myr --feh 0 --seed 1 -o out/cluster.parquet
 	$(BIN)/starmaker plot hr out/cluster.parquet -o out/hr.png
 	$(BIN)/starmaker make milkyway --limit "V<6.5" --seed 1 -o out/milkyway.parquet
-	$(BIN)/starmaker plot skymap out/milkyway.parquet --band V -o out/milkyway.png
+	$(BIN)/starmaker plot skymap out/milkyway.parquet --band V --glow "V<6.5" -o out/milkyway.png
 	$(BIN)/starmaker sky --time tonight --stars both --catalogue out/milkyway.parquet \
 	    -o out/sky.png --list out/visible.csv --html out/sky.html
 	$(BIN)/starmaker wish --date today

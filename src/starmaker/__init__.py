@@ -60,6 +60,7 @@ _PUBLIC = {
     "MilkyWay": ".galaxy.survey",
     "Field": ".galaxy.survey",
     "parse_limit": ".galaxy.survey",
+    "glow_map": ".galaxy.glow",
     "validate": ".reports.validate",
     "Conditions": ".observe.eye",
     "visible": ".observe.eye",

@@ -330,6 +330,8 @@ def plot_skymap(
     output: Path = typer.Option(..., "-o", "--output", help="PNG file to write."),
     band: str = typer.Option("G", help="Band that sets the dot sizes (G or V)."),
     limit: float = typer.Option(None, help="Draw only stars brighter than this in --band."),
+    glow: str = typer.Option("none", help="Draw the Milky Way's glow under the stars: the light of the "
+                             "model's stars fainter than this limit (e.g. 'V<6.5'), or 'none'."),
 ) -> None:
     """An all-sky map in galactic coordinates, stars sized by brightness, coloured by colour."""
     from .io.catalogues import gaia, hipparcos
@@ -346,8 +348,17 @@ def plot_skymap(
         if col not in stars:
             raise StarmakerError(f"{catalogue} has no column {col!r}: a sky map needs positions "
                                  "(make one with 'starmaker make milkyway').")
-    skymap(stars, output, band=band)
+    skymap(stars, output, band=band, glow=_glow(glow))
     out.print(f"wrote [bold]{output}[/]")
+
+
+def _glow(limit: str | None):
+    """The glow map (nside 32) of the default Milky Way's stars fainter than ``limit``, or None."""
+    if limit is None or limit.strip().lower() in ("", "none", "off", "no"):
+        return None
+    from .galaxy.glow import glow_map
+
+    return glow_map(limit, nside=32)
 
 
 # --- the observer's sky ---------------------------------------------------------------------------
@@ -428,6 +439,8 @@ def sky_cmd(
     experience: str = typer.Option("average", help="'average' (Schaefer's observer) or 'experienced' "
                                    "(Bortle's scale: +0.97 mag)."),
     output: Path = typer.Option(Path("sky.png"), "-o", "--output", help="PNG of the dome to write."),
+    glow: str = typer.Option("V<6.5", help="Draw the Milky Way's glow: the light of the model's stars "
+                             "fainter than this limit (V or B), or 'none'."),
     list_: Path = typer.Option(None, "--list", help="CSV of the visible objects to write."),
     top: int = typer.Option(10, help="Print the N brightest visible objects with their names (0: none)."),
     html: Path = typer.Option(None, "--html", help="Also write a planetarium page (one self-contained HTML "
@@ -463,7 +476,8 @@ def sky_cmd(
     seen = [(title, look(cat, view, cond)) for title, cat in skies]
     local = view.datetime.astimezone(zone).isoformat(timespec="minutes")
     panels = [(f"{title}: {int(s['visible'].sum())} stars visible", s, objs) for title, s in seen]
-    dome(panels, output, grid=sky_grid(view, cond),
+    glow_sky = _glow(glow)
+    dome(panels, output, grid=sky_grid(view, cond, glow=glow_sky),
          suptitle=f"{site.label}, {local}. Sun {view.sun.alt:+.1f}°, Moon {view.moon.fraction:.0%} lit, "
          f"{'up' if view.moon.alt > 0 else 'down'}.\n{cond.describe()}")
     t = Table(title=f"{site.label} at {local}")
@@ -507,7 +521,7 @@ def sky_cmd(
         except StarmakerError:
             wish = None
         write_page(html, site, evening, real=cats.get("real"), made=cats.get("made"), conditions=cond,
-                   wish=wish, when=view.datetime)
+                   wish=wish, when=view.datetime, glow=glow_sky)
         out.print(f"wrote [bold]{html}[/]")
 
 

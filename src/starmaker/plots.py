@@ -119,12 +119,17 @@ def _colour_index(stars: Stars) -> np.ndarray:
     return c
 
 
-def skymap(stars: Stars, path: str | os.PathLike, title: str | None = None, band: str = "G") -> Path:
+def skymap(stars: Stars, path: str | os.PathLike, title: str | None = None, band: str = "G",
+           glow=None) -> Path:
     """An all-sky map in galactic coordinates (Mollweide, l = 0 at the centre, l increasing to
-    the left as on the sky): stars sized by brightness and coloured by their colour index."""
+    the left as on the sky): stars sized by brightness and coloured by their colour index; with
+    a ``glow`` (:func:`starmaker.galaxy.glow.glow_map`) the Milky Way's light under them, as it
+    shows against a dark sky of 22 mag/arcsec²."""
     plt, fig = _figure(figsize=(12, 6.6), dpi=110)
     ax = fig.add_subplot(111, projection="mollweide")
     ax.set_facecolor("#05070f")
+    if glow is not None:
+        _glow_background(ax, glow)
     mag = stars[band] if band in stars and np.isfinite(stars[band]).any() else stars["V"]
     order = np.argsort(-mag)  # faint first, bright on top
     l_wrapped = np.radians(np.where(stars["l"] > 180.0, stars["l"] - 360.0, stars["l"]))[order]
@@ -212,6 +217,30 @@ def local_hr_plot(samples: dict[str, tuple[np.ndarray, np.ndarray]], path: str |
 
 
 # --- the observer's dome ---------------------------------------------------------------------------
+#: the glow's colour: integrated starlight, a warm white (B − V ≈ 0.8)
+GLOW_RGB = np.array([0.80, 0.78, 0.70])
+
+
+def _glow_background(ax, glow, sky_mag: float = 22.0) -> None:
+    """The glow on a galactic Mollweide axis: a 0.5° grid, each cell its pixel's light."""
+    from .galaxy.glow import glow_alpha, glow_on_grid
+    from .place.frames import galactic_to_icrs
+
+    lw = np.linspace(-180.0, 180.0, 721)
+    bb = np.linspace(-90.0, 90.0, 361)
+    L, B = np.meshgrid(0.5 * (lw[1:] + lw[:-1]), 0.5 * (bb[1:] + bb[:-1]))
+    a = glow_alpha(glow_on_grid(glow, *galactic_to_icrs(L % 360.0, B)), sky_mag)
+    rgba = np.zeros(a.shape + (4,))
+    rgba[..., :3] = np.array([0.02, 0.027, 0.059]) * (1 - a[..., None]) + GLOW_RGB * a[..., None]
+    rgba[..., 3] = 1.0
+    Xe, Ye = np.meshgrid(-np.radians(lw), np.radians(bb))
+    mesh = ax.pcolormesh(Xe, Ye, np.zeros(a.shape), shading="flat", zorder=0, antialiased=False,
+                         rasterized=True)
+    mesh.set_array(None)
+    mesh.set_facecolor(rgba.reshape(-1, 4))
+    mesh.set_edgecolor("face")
+
+
 #: Sky colours by surface brightness (V mag/arcsec²): night, deep twilight, twilight blue, day.
 _SKY_STOPS = [(5.0, "#d4e6f8"), (8.0, "#9fc4ea"), (11.0, "#5f8fcc"), (14.0, "#2d5595"), (17.0, "#15295a"),
               (19.5, "#0a1330"), (22.0, "#03040b")]
@@ -251,6 +280,11 @@ def _draw_dome(fig, pos, seen: Stars, objects: Stars | None, grid: dict | None, 
             strength = 0.65 * near * np.clip((grid["sun_alt"] + 14.0) / 12.0, 0.0, 1.0)
             warm = np.array([1.0, 0.55, 0.25])
             rgba[..., :3] = rgba[..., :3] * (1 - strength[..., None]) + warm * strength[..., None]
+        if "glow_mag" in grid:  # the Milky Way, as strong as it shows against this sky
+            from .galaxy.glow import glow_alpha
+
+            a = glow_alpha(grid["glow_mag"], grid["sky_mag"])[..., None]
+            rgba[..., :3] = rgba[..., :3] * (1 - a) + GLOW_RGB * a
         alt_e, az_e = _edges(grid["alt"], 0.0, 90.0), _edges(grid["az"], 0.0, 360.0)
         Te, Re = np.meshgrid(np.radians(az_e), 90.0 - alt_e)
         mesh = ax.pcolormesh(Te, Re, np.zeros(rgba.shape[:2]), shading="flat", zorder=0, antialiased=False)

@@ -336,17 +336,26 @@ def visible_list(seen: Stars, objects: Stars | None = None) -> Stars:
     return table.select(np.argsort(table["V"], kind="stable"))
 
 
-def sky_grid(view: View, conditions: Conditions | None = None, n: int = 90) -> dict[str, np.ndarray]:
+def sky_grid(view: View, conditions: Conditions | None = None, n: int = 90,
+             glow=None) -> dict[str, np.ndarray]:
     """The sky's surface brightness (V mag/arcsec²) on an alt-az grid (``alt`` n values 0…90°,
     ``az`` 2n values 0…360°), with the Sun's ``sun_alt`` and ``sun_az`` (deg), for drawing the
-    dome's background."""
+    dome's background; with a ``glow`` (:func:`starmaker.galaxy.glow.glow_map`) also the Milky
+    Way's ``glow_mag`` there (V mag/arcsec², dimmed by the air's extinction)."""
     conditions = conditions or conditions_for(view.site)
     alt = np.linspace(0.0, 90.0, n)
     az = np.linspace(0.0, 360.0, 2 * n)
     A, Z = np.meshgrid(alt, az, indexing="ij")
     sun, moon = _sun_moon(view)
     mag = conditions.sky_mag(A.ravel(), Z.ravel(), sun=sun, moon=moon).reshape(A.shape)
-    return {"alt": alt, "az": az, "sky_mag": mag, "sun_alt": view.sun.alt, "sun_az": view.sun.az}
+    out = {"alt": alt, "az": az, "sky_mag": mag, "sun_alt": view.sun.alt, "sun_az": view.sun.az}
+    if glow is not None:
+        from ..galaxy.glow import glow_altaz
+
+        lst = (float(view.t.gast) * 15.0 + view.site.longitude_degrees) % 360.0
+        out["glow_mag"] = (glow_altaz(glow, lst, view.site.latitude_degrees, A, Z)
+                           + conditions.extinction(np.maximum(A, 0.5)))
+    return out
 
 
 # --- the star to wish on ------------------------------------------------------------------------

@@ -280,7 +280,7 @@ def _night(site: Observer, evening: Evening, step: timedelta) -> list[datetime]:
 
 def sky_payload(site: Observer, evening: Evening, *, real: Stars | None = None, made: Stars | None = None,
                 conditions: Conditions | None = None, wish=None, when: datetime | None = None,
-                step_minutes: float = 10.0, title: str = "") -> dict:
+                step_minutes: float = 10.0, title: str = "", glow=None) -> dict:
     """The page's data as a JSON-ready dict (see the module docstring for what it holds).
 
     ``real`` and ``made``: star tables with ``ra``, ``dec``, ``V`` (and where present ``B``,
@@ -288,7 +288,11 @@ def sky_payload(site: Observer, evening: Evening, *, real: Stars | None = None, 
     ``component``); only stars brighter than the night's best limit are sent. ``conditions``: the
     sky and the eye (default :func:`starmaker.sky.conditions_for` the site). ``wish``: a
     :class:`starmaker.sky.Wish` to mark. ``when``: where the time slider starts (default the end of
-    twilight). ``step_minutes``: the Sun, Moon, planets and limit are computed this often (1–60)."""
+    twilight). ``step_minutes``: the Sun, Moon, planets and limit are computed this often (1–60).
+    ``glow``: a :func:`starmaker.galaxy.glow.glow_map` to draw under the stars (its pixels brighter
+    than 25.5 mag/arcsec², the faintest that can show against the darkest sky, as centre RA, Dec
+    and centi-mag), with the sky's own brightness on the limit's grid at every step (``sky_cmag``),
+    against which the page sets its contrast."""
     from ..observe.sky import conditions_for
 
     if real is None and made is None:
@@ -300,7 +304,7 @@ def sky_payload(site: Observer, evening: Evening, *, real: Stars | None = None, 
     mid = View(site, times[len(times) // 2])
     ga, gz = np.meshgrid(np.asarray(GRID_ALT), np.asarray(GRID_AZ), indexing="ij")
     bodies = {"Sun": {"alt": [], "az": []}, "Moon": {"alt": [], "az": [], "frac": [], "phase": []}}
-    lim = []
+    lim, sky = [], []
     for t in times:
         v = View(site, t)
         bodies["Sun"]["alt"].append(v.sun.alt)
@@ -316,6 +320,9 @@ def sky_payload(site: Observer, evening: Evening, *, real: Stars | None = None, 
         sun, moon = Sun(v.sun.alt, v.sun.az), Moon(m.alt, m.az, m.phase_angle)
         m_lim = conditions.limiting_magnitude(ga.ravel(), gz.ravel(), sun=sun, moon=moon)
         lim.append(np.round(np.nan_to_num(m_lim, nan=-99.0, neginf=-99.0) * 100.0).astype(int).tolist())
+        if glow is not None:
+            b_sky = conditions.sky_mag(ga.ravel(), gz.ravel(), sun=sun, moon=moon)
+            sky.append(np.round(np.nan_to_num(b_sky, nan=0.0) * 100.0).astype(int).tolist())
     for b in bodies.values():
         for k in list(b):
             b[k] = _round(b[k], 3 if k in ("frac",) else 2)
@@ -349,7 +356,11 @@ def sky_payload(site: Observer, evening: Evening, *, real: Stars | None = None, 
         "sets": {},
         "constellations": _constellations(mid),
         "wish": None,
+        "glow": None,
     }
+    if glow is not None:
+        payload["limit"]["sky_cmag"] = sky
+        payload["glow"] = _glow_payload(glow)
     if real is not None:
         payload["sets"]["real"] = _star_table(real, mid, cut, made=False)
     if made is not None:
@@ -359,6 +370,19 @@ def sky_payload(site: Observer, evening: Evening, *, real: Stars | None = None, 
                            "t_ms": int(round(wish.time.timestamp() * 1000)), "alt": round(wish.alt, 2),
                            "az": round(wish.az, 2), "V": round(wish.V, 2), "sun_alt": round(wish.sun_alt, 2)}
     return payload
+
+
+def _glow_payload(glow, faintest: float = 25.5) -> dict:
+    """The glow's pixels brighter than ``faintest`` mag/arcsec²: centre RA, Dec (deg, 0.01) and
+    V mag/arcsec² in hundredths; ``size_deg``: the pixels' width."""
+    from astropy_healpix import HEALPix
+
+    mag = glow.mag_arcsec2
+    keep = np.flatnonzero(mag < faintest)
+    lon, lat = HEALPix(nside=glow.nside, order="nested").healpix_to_lonlat(keep)
+    return {"ra": _round(lon.deg, 2), "dec": _round(lat.deg, 2), "cmag": _ints(mag[keep] * 100.0),
+            "size_deg": round(float(np.degrees(np.sqrt(4 * np.pi / mag.size))), 3),
+            "limit": str(glow.limit), "band": glow.band}
 
 
 _TEMPLATE = """<!DOCTYPE html>
@@ -406,11 +430,11 @@ def _script() -> str:
 
 def write_page(path: str | os.PathLike, site: Observer, evening: Evening, *, real: Stars | None = None,
                made: Stars | None = None, conditions: Conditions | None = None, wish=None,
-               when: datetime | None = None, step_minutes: float = 10.0, title: str = "") -> Path:
+               when: datetime | None = None, step_minutes: float = 10.0, title: str = "", glow=None) -> Path:
     """Write the planetarium page to ``path`` atomically (a temporary file beside it, renamed on
     success) and return the path. See :func:`sky_payload` for the arguments."""
     payload = sky_payload(site, evening, real=real, made=made, conditions=conditions, wish=wish, when=when,
-                          step_minutes=step_minutes, title=title)
+                          step_minutes=step_minutes, title=title, glow=glow)
     data = json.dumps(payload, separators=(",", ":"), allow_nan=False)
     data = data.replace("<", "\\u003c")  # no "</script>" can end the payload early
     title_text = (payload["title"].replace("&", "&amp;").replace("<", "&lt;"))

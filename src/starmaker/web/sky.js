@@ -125,6 +125,51 @@
     return f > 0 ? a + f * (gridAt(LG.grid_cmag[j], alt, az) - a) : a;
   }
 
+  // ---- the Milky Way's glow: the light of the model's stars fainter than the catalogue's limit
+  // (starmaker.galaxy.glow), as strong as it shows against this sky: its share of the light less a
+  // threshold contrast of 5 % (galaxy.glow.glow_alpha), the sky's brightness interpolated like the
+  // limit; the glow dimmed by the air (k_V per air mass). Nothing shows by day, in twilight, under a
+  // bright Moon or a city's glow.
+  const G = P.glow;
+  let glowCanvas = null;
+  function glowAlpha(gmag, smag) {
+    const r = Math.pow(10, -0.4 * (gmag - smag)), share = r / (1 + r);
+    return Math.min(1, Math.max(0, (share - 0.05) / 0.95));
+  }
+  function skyMagAt(alt, az, ms) {
+    const [i, f] = stepOf(ms), j = Math.min(i + 1, N.n - 1);
+    const a = gridAt(LG.sky_cmag[i], alt, az);
+    return f > 0 ? a + f * (gridAt(LG.sky_cmag[j], alt, az) - a) : a;
+  }
+  function drawGlow(L, dome) {
+    if (!G || !LG.sky_cmag) return;
+    if (!glowCanvas) glowCanvas = document.createElement("canvas");
+    glowCanvas.width = cv.width; glowCanvas.height = cv.height;
+    const g = glowCanvas.getContext("2d"), dpr = window.devicePixelRatio || 1;
+    g.setTransform(dpr, 0, 0, dpr, 0, 0);
+    const rad = 0.62 * G.size_deg * (dome ? domeR() / 90 : allScale() * 1.3 * D2R);
+    const zenithSky = skyMagAt(90, 0, S.t);
+    for (let i = 0; i < G.ra.length; i++) {
+      const ra = G.ra[i] * D2R, de = G.dec[i] * D2R, [alt, az] = horizontal(ra, de, L);
+      let a, x, y;
+      if (alt > 0) a = glowAlpha(G.cmag[i] / 100 + LG.k_V * airmass(alt), skyMagAt(alt, az, S.t));
+      else if (dome) continue;
+      else a = 0.35 * glowAlpha(G.cmag[i] / 100, zenithSky);  // below the horizon: faded, as its stars
+      if (a <= 0.004) continue;
+      if (dome) [x, y] = domeXY(alt, az); else [x, y] = allXY(ra, de);
+      g.fillStyle = "rgba(204,199,179," + a.toFixed(3) + ")";
+      g.beginPath(); g.arc(x, y, rad, 0, 2 * Math.PI); g.fill();
+    }
+    ctx.save();
+    if (dome) {
+      const [cx, cy] = domeXY(90, 0);
+      ctx.beginPath(); ctx.arc(cx, cy, domeR(), 0, 2 * Math.PI); ctx.clip();
+    }
+    ctx.filter = "blur(" + Math.max(1, 0.7 * rad).toFixed(1) + "px)";
+    ctx.drawImage(glowCanvas, 0, 0, W, H);
+    ctx.restore();
+  }
+
   // ---- colours -----------------------------------------------------------------------------
   const SKY = [[-90, [2, 3, 8]], [-18, [2, 3, 8]], [-12, [8, 14, 34]], [-6, [26, 42, 88]], [-2, [60, 86, 145]],
     [0, [96, 136, 200]], [8, [112, 162, 226]], [90, [120, 172, 235]]];
@@ -281,6 +326,7 @@
         const [x, y] = allXY(...equatorial(0, az, L)); ctx.fillText(t, x + 4, y - 4);
       }
     }
+    drawGlow(L, dome);
     // constellation lines and names
     const cs = C.stars;
     if (S.lines && cs.ra.length) {
