@@ -31,7 +31,7 @@ def test_single_star_fraction_is_moe_di_stefano(m1, single, err):
     # M&dS sect. 9.4 / Table 13: single-star fraction F_n=0 = 0.60 ± 0.04 (M1 ≈ 1 M☉) and
     # 0.06 ± 0.06 (M1 ≈ 28 M☉); Moe's sampler's comment: 59 % and 4 %
     got = 1.0 - mu.multiplicity_fraction([m1])[0]
-    assert abs(got - single) <= err, got  # measured 0.594 and 0.061
+    assert abs(got - single) <= err, got  # measured 0.593 and 0.045
 
 
 @pytest.mark.parametrize("m1", [0.2, 1.0, 5.0, 28.0])
@@ -233,19 +233,22 @@ def test_against_cosmic_multidim():
                                     porb_hi=8.0, rand_seed=3, size=2500, nproc=1)
     m1_b, m2_b, porb, ecc, singles, _, _, n_single, n_binary, binfrac = res
     # 1. the multiplicity fraction of each binary's primary: COSMIC's (nearest of its 101 mass
-    # nodes) against ours (interpolated) — measured max |difference| 0.012
+    # nodes) against ours (interpolated in log M1) — measured max |difference| 0.009
     ours = mu.multiplicity_fraction(m1_b)
-    assert np.max(np.abs(ours - binfrac)) < 0.02
+    assert np.max(np.abs(ours - binfrac)) < 0.015
     # 2. the drawn binary fraction over all its primaries against ours' expectation
     m1_all = np.concatenate([m1_b, singles])
     expect = mu.multiplicity_fraction(m1_all).mean()
     got = n_binary / (n_single + n_binary)
     assert abs(got - expect) < 4 * np.sqrt(expect * (1 - expect) / m1_all.size), (got, expect)
     # 3. orbits of the binaries: ours for the same primaries (10 draws each) vs COSMIC's
+    # (measured p = 0.28 for log P, 0.05 for q, 0.17 for e). e only for log P > 0.5: below, both
+    # are ~circular but COSMIC tabulates e^-3.2 from e = 1e-4 where we set e = 0 (P ≤ 2 d)
     rng = np.random.default_rng(3)
     reps = np.repeat(m1_all, 10)
     o = mu.draw_companions(reps, rng)
-    for name, theirs, mine in (("log P", np.log10(porb), o["log_p_days"]),
-                               ("q", m2_b / m1_b, o["q"]), ("e", ecc, o["e"])):
+    lp_c = np.log10(porb)
+    for name, theirs, mine in (("log P", lp_c, o["log_p_days"]), ("q", m2_b / m1_b, o["q"]),
+                               ("e", ecc[lp_c > 0.5], o["e"][o["log_p_days"] > 0.5])):
         ks = stats.ks_2samp(theirs, mine)
         assert ks.pvalue > 1e-3, (name, ks)

@@ -17,7 +17,8 @@ Three recipes (``model=``):
       (Eq. 3), turning linearly down to 0 over 0.8 e_max < e < e_max; orbits with P ≤ 2 d are
       circular.
 
-    Like M&dS's own Monte Carlo code (its Python port is COSMIC's ``multidim`` sampler,
+    Periods are drawn over 0.15 < log P < 8 (as Moe's sampler; M&dS's f_mult counts from
+    log P = 0.2). Like M&dS's own Monte Carlo code (its Python port is COSMIC's ``multidim`` sampler,
     Breivik et al. 2020, ApJ 898, 71), one companion is drawn per multiple system: the *inner*
     binary. A companion at period P is the inner one with probability 1 for log P ≤ 1.5 and
     1 − 0.11 (log P − 1.5)^1.43 (M1 / 10 M☉)^0.56 beyond (that code's approximation, which gives
@@ -80,9 +81,11 @@ __all__ = [
 
 MODELS = ("moe2017", "spisea", "trilegal", "none")
 
-#: M&dS's corrected range of primary masses (M☉), periods (log10 days) and mass ratios
+#: M&dS's corrected range of primary masses (M☉), periods (log10 days) and mass ratios; periods
+#: are drawn from 10^0.15 d (Moe's sampler, as COSMIC's multidim), M&dS's f_mult counts from 10^0.2 d
 M1_LO, M1_HI = 0.8, 40.0
-LOGP_LO, LOGP_HI = 0.2, 8.0
+LOGP_LO, LOGP_HI = 0.15, 8.0
+LOGP_FMULT = 0.2
 Q_LO = 0.1
 #: the smallest companion (M☉): hydrogen burning limit, as M&dS's and COSMIC's samplers
 M2_MIN = 0.08
@@ -215,7 +218,8 @@ def _tables():
     cum = np.concatenate([np.zeros((_N_M, 1)),
                           np.cumsum(0.5 * (f_bin[:, 1:] + f_bin[:, :-1]) * _DLOGP, axis=1)], axis=1)
     binfrac = cum[:, -1]
-    comp_freq = np.trapezoid(f_all, logp, axis=1)
+    from_02 = logp >= LOGP_FMULT - 1e-9
+    comp_freq = np.trapezoid(f_all[:, from_02], logp[from_02], axis=1)
     pcdf = cum / binfrac[:, None]
     # eccentricities: e^η up to 0.8 e_max, linear to 0 at e_max; grid from 1e-4 (η can be < −1)
     e = np.linspace(0.0, 0.99, _N_E) + 1e-4
@@ -251,8 +255,8 @@ def _low_mass_scale(m1):
 
 def multiplicity_fraction(m1_msun, model: str = "moe2017") -> np.ndarray:
     """Expected fraction of primaries of mass ``m1_msun`` (M☉) that have at least one companion
-    (1 − the single-star fraction F_n=0 of M&dS sect. 9.4; companions with q ≥ 0.1 and
-    0.2 < log P < 8 for ``"moe2017"``)."""
+    (1 − the single-star fraction F_n=0 of M&dS sect. 9.4; inner companions with q ≥ 0.1 and
+    0.15 < log P < 8 for ``"moe2017"``, as drawn)."""
     model = _check_model(model)
     m1 = _check_masses(m1_msun)
     if model == "moe2017":
