@@ -433,14 +433,14 @@ def combine_unresolved(mag_primary, mag_companion, primary=None) -> np.ndarray:
         return np.where(total > 0, -2.5 * np.log10(np.where(total > 0, total, 1.0)), np.nan)
 
 
-def unresolved(separation_au_, distance_pc, resolution_arcsec) -> np.ndarray:
+def unresolved(sep_au, distance_pc, resolution_arcsec) -> np.ndarray:
     """True where a companion is not resolved from its primary: its angular separation,
-    separation_au / distance_pc arcsec (1 au at 1 pc subtends 1″, the parsec's definition), is
+    ``sep_au`` / distance_pc arcsec (1 au at 1 pc subtends 1″, the parsec's definition), is
     below ``resolution_arcsec`` (e.g. ≈ 0.4″ for Gaia DR3 pairs of similar brightness,
     ≈ 1′ = 60″ for the naked eye). The semi-major axis stands for the projected separation
     (on average a factor ≈ 0.9–1 of it for random orientations and thermal eccentricities).
     NaN separations (recipes without orbits) count as unresolved."""
-    sep = np.asarray(separation_au_, float)
+    sep = np.asarray(sep_au, float)
     ang = sep / np.asarray(distance_pc, float)
     return ~(ang >= np.asarray(resolution_arcsec, float))
 
