@@ -124,7 +124,8 @@ COLUMNS: tuple[Column, ...] = (
     # --- real stars (catalogues: see realsky; positions are at the epoch in the table's meta) ---
     Column("hip", "", "int64", "Hipparcos catalogue number (HIP); 0 for a star without one"),
     Column("source_id", "", "int64", "Gaia DR3 source_id; 0 for a star without one"),
-    Column("parallax", "mas", "float64", "trigonometric parallax; NaN where the catalogue has none"),
+    Column("parallax", "mas", "float64", "trigonometric parallax as measured (catalogue stars; made stars "
+           "after observe.gaia_errors, else their true value); NaN where the catalogue has none"),
     Column(
         "pmra",
         "mas/yr",
@@ -153,10 +154,35 @@ COLUMNS: tuple[Column, ...] = (
            "the eye resolves (1'/Snellen ratio), on the brightest of them; NaN on the others"),
     Column("n_lights", "", "int64", "how many stars make the light the eye sees here (1 a single star, "
            "0 one absorbed into a brighter neighbour's light)"),
+    # --- what Gaia would measure (observe.gaia_errors): Gaia archive names are the OBSERVED values,
+    # *_true the true ones; NaN for stars fainter than the release's limit (G > 20.7) ---
+    Column("parallax_true", "mas", "float64", "true parallax of a made star, 1000 / distance"),
+    Column("pmra_true", "mas/yr", "float64",
+           "true proper motion in right ascension (mu_alpha*) of a made star"),
+    Column("pmdec_true", "mas/yr", "float64", "true proper motion in declination of a made star"),
+    Column("parallax_error", "mas", "float64", "parallax uncertainty (Gaia performance model, PyGaia); "
+           "made stars' `parallax` is then the true value plus this times a standard normal"),
+    Column("pmra_error", "mas/yr", "float64", "uncertainty of pmra (mu_alpha*)"),
+    Column("pmdec_error", "mas/yr", "float64", "uncertainty of pmdec"),
+    Column("ra_error", "mas", "float64",
+           "uncertainty of ra, in true arc (sigma_alpha* = sigma_alpha cos dec)"),
+    Column("dec_error", "mas", "float64", "uncertainty of dec"),
+    Column("phot_g_mean_mag", "mag", "float64", "observed Gaia G: G plus noise of phot_g_mean_mag_error"),
+    Column("phot_bp_mean_mag", "mag", "float64", "observed Gaia BP: BP plus noise of phot_bp_mean_mag_error"),
+    Column("phot_rp_mean_mag", "mag", "float64", "observed Gaia RP: RP plus noise of phot_rp_mean_mag_error"),
+    Column("phot_g_mean_mag_error", "mag", "float64",
+           "uncertainty of phot_g_mean_mag (Riello et al. 2021 model)"),
+    Column("phot_bp_mean_mag_error", "mag", "float64", "uncertainty of phot_bp_mean_mag"),
+    Column("phot_rp_mean_mag_error", "mag", "float64", "uncertainty of phot_rp_mean_mag"),
+    Column("bp_rp", "mag", "float64", "observed colour, phot_bp_mean_mag - phot_rp_mean_mag"),
 )
 
-#: the columns that only an observer's view has (sky.look, sky.visible_list), never a catalogue
-OBSERVED_COLUMNS = ("name", "kind", "alt", "az", "airmass", "V_limit", "visible", "V_eye", "n_lights")
+#: the columns that a survey's measurement adds (observe.gaia_errors), never a made sky by itself
+GAIA_COLUMNS = tuple(c.name for c in COLUMNS[[c.name for c in COLUMNS].index("parallax_true"):])
+#: the columns that only an observation has: an observer's view (sky.look, sky.visible_list), never
+#: a catalogue, and a survey's measurement (GAIA_COLUMNS)
+OBSERVED_COLUMNS = ("name", "kind", "alt", "az", "airmass", "V_limit", "visible", "V_eye",
+                    "n_lights") + GAIA_COLUMNS
 _BY_NAME = {c.name: c for c in COLUMNS}
 CATEGORIES: dict[str, tuple[str, ...]] = {"phase": PHASES, "component": COMPONENTS}
 

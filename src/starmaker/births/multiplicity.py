@@ -1,0 +1,461 @@
+"""Binaries and multiples: which primaries have companions, and the companions' mass ratio q,
+orbital period P, eccentricity e and separation, drawn for millions of primaries at once.
+
+Three recipes (``model=``):
+
+``"moe2017"`` (default)
+    Moe & Di Stefano (2017, ApJS 230, 15; "M&dS"), sect. 9: the analytic fits to the
+    selection-corrected statistics of companions with q = M2/M1 ≥ 0.1 and 0.2 < log P (days) < 8
+    to primaries of 0.8–40 M☉ —
+
+    * the frequency of companions with q > 0.3 per decade of period, f_logP;q>0.3(M1, P),
+      Eqs. 20–23 (with the slope α = 0.018 across log P = 2.7 ± 0.7 of their code's version 2);
+    * the mass-ratio distribution, a broken power law q^γ_smallq (0.1 ≤ q < 0.3),
+      q^γ_largeq (0.3 ≤ q ≤ 1), Eqs. 9–15, plus an excess fraction F_twin of twins
+      (0.95 < q ≤ 1), Eqs. 5–7;
+    * the eccentricity distribution p(e) ∝ e^η, Eqs. 17–18, up to e_max(P) = 1 − (P / 2 d)^(−2/3)
+      (Eq. 3), turning linearly down to 0 over 0.8 e_max < e < e_max; orbits with P ≤ 2 d are
+      circular.
+
+    Periods are drawn over 0.15 < log P < 8 (as Moe's sampler; M&dS's f_mult counts from
+    log P = 0.2). Like M&dS's own Monte Carlo code (its Python port is COSMIC's ``multidim`` sampler,
+    Breivik et al. 2020, ApJ 898, 71), one companion is drawn per multiple system: the *inner*
+    binary. A companion at period P is the inner one with probability 1 for log P ≤ 1.5 and
+    1 − 0.11 (log P − 1.5)^1.43 (M1 / 10 M☉)^0.56 beyond (that code's approximation, which gives
+    back the single-star fractions of M&dS sect. 9.4: 60 % for M1 = 1 M☉, 4–6 % for O stars).
+    Outer tertiaries (mostly log P > 5, a ≳ 100 au, i.e. resolved beyond a few hundred pc only
+    with Gaia-like resolution) are not drawn. Outside 0.8–40 M☉ (no corrected statistics):
+    above 40 M☉ the 40 M☉ distributions; below 0.8 M☉ the 0.8 M☉ period and eccentricity
+    distributions, the multiplicity fraction interpolated in log M1 down to 20 % at 0.08 M☉
+    (as COSMIC's multidim since v3.5; M dwarfs: Winters et al. 2019, AJ 157, 216, 26.8 ± 1.4 %
+    for 0.075–0.6 M☉) and the q distribution truncated at q ≥ 0.08 M☉ / M1 (no brown
+    dwarfs). Primaries below 0.08 M☉ get no companion.
+
+``"spisea"``
+    SPISEA's ``MultiplicityUnresolved`` defaults (Hosek et al. 2020, AJ 160, 143; parameters of
+    Lu et al. 2013, ApJ 764, 155): multiplicity fraction MF = min(0.44 M1^0.51, 1), companion
+    star fraction CSF = min(0.50 M1^0.45, 3); a multiple has 1 + Poisson(CSF/MF − 1) companions,
+    each with p(q) ∝ q^−0.4 on 0.01 ≤ q ≤ 1. No orbits (log P, e, separation are NaN): every
+    companion is unresolved.
+
+``"trilegal"``
+    TRILEGAL (Girardi et al. 2005, A&A 436, 895): 30 % of the stars are unresolved binaries with
+    q uniform in 0.7–1. No orbits (NaN), all unresolved.
+
+``"none"``
+    No companions.
+
+Companions are born with their primary: same age, same [Fe/H], same place and motion (the
+system's centre of mass is the primary's position). There is **no binary interaction** (no mass
+transfer, mergers, common envelopes, stripped stars, blue stragglers): each star evolves as a
+single star of its own initial mass. Index the primary's columns with ``out["primary"]``.
+
+Mass budget. M&dS (and COSMIC, SPISEA) describe *primaries*: the masses the maker draws from
+its IMF are read as primary masses, and each companion adds q M1. To keep a population's total
+initial mass (the local mass density of a Galaxy component), draw primaries, draw companions,
+then keep primaries in drawing order until primaries + companions reach the target:
+:func:`trim_to_mass` (the stopping rule of COSMIC and SPISEA). The IMF of all stars then differs
+from the input IMF by the companions (more low-mass stars), as it does in nature (the field IMF
+of Kroupa 2001 was fitted to systems partly unresolved).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+
+from ..errors import InvalidParameterError, UnknownNameError
+
+__all__ = [
+    "MODELS",
+    "draw_companions",
+    "multiplicity_fraction",
+    "companion_frequency",
+    "twin_fraction",
+    "combine_unresolved",
+    "unresolved",
+    "trim_to_mass",
+    "separation_au",
+]
+
+MODELS = ("moe2017", "spisea", "trilegal", "none")
+
+#: M&dS's corrected range of primary masses (M☉), periods (log10 days) and mass ratios; periods
+#: are drawn from 10^0.15 d (Moe's sampler, as COSMIC's multidim), M&dS's f_mult counts from 10^0.2 d
+M1_LO, M1_HI = 0.8, 40.0
+LOGP_LO, LOGP_HI = 0.15, 8.0
+LOGP_FMULT = 0.2
+Q_LO = 0.1
+#: the smallest companion (M☉): hydrogen burning limit, as M&dS's and COSMIC's samplers
+M2_MIN = 0.08
+#: multiplicity fraction at M1 = 0.08 M☉ below the corrected range (COSMIC multidim, v3.5+)
+LOW_MASS_FRACTION = 0.20
+
+_N_M = 61
+_DLOGP = 0.05
+_N_Q = 181  # q step 0.005: 0.3 and 0.95 are nodes
+_N_E = 200
+_DAYS_PER_YEAR = 365.25
+
+
+def _power_integral(g, a, b):
+    """∫_a^b q^g dq, elementwise; the g = −1 limit (ln b/a) where |g + 1| is tiny."""
+    g = np.asarray(g, float)
+    g1 = g + 1.0
+    near = np.abs(g1) < 1e-8
+    safe = np.where(near, 1.0, g1)
+    return np.where(near, np.log(b / a), (np.power(b, safe) - np.power(a, safe)) / safe)
+
+
+def _interp_logm(logm, nodes_m, values):
+    """Interpolate values given at masses ``nodes_m`` linearly in log M1, flat outside."""
+    return np.interp(logm, np.log10(nodes_m), values)
+
+
+def _gamma_large(logm, logp):
+    """γ_largeq(M1, P): M&dS Eqs. 9 (M1 ≤ 1.2), 10 (M1 = 3.5), 11 (M1 ≥ 6), interpolated in
+    log M1 between."""
+    g12 = np.where(logp <= 5.0, -0.5, -0.5 - 0.3 * (logp - 5.0))
+    g35 = np.select([logp <= 1.0, logp <= 4.5, logp <= 6.5],
+                    [-0.5, -0.5 - 0.2 * (logp - 1.0), -1.2 - 0.4 * (logp - 4.5)], -2.0)
+    g6 = np.select([logp <= 1.0, logp <= 2.0, logp <= 4.0],
+                   [-0.5, -0.5 - 0.9 * (logp - 1.0), -1.4 - 0.3 * (logp - 2.0)], -2.0)
+    return _piecewise_m(logm, g12, g35, g6)
+
+
+def _gamma_small(logm, logp):
+    """γ_smallq(M1, P): M&dS Eqs. 13 (M1 ≤ 1.2), 14 (M1 = 3.5), 15 (M1 ≥ 6)."""
+    g12 = np.full(np.shape(logp), 0.3)
+    g35 = np.select([logp <= 2.5, logp <= 5.5], [0.2, 0.2 - 0.3 * (logp - 2.5)],
+                    -0.7 - 0.2 * (logp - 5.5))
+    g6 = np.select([logp <= 1.0, logp <= 3.0, logp <= 5.6],
+                   [0.1, 0.1 - 0.15 * (logp - 1.0), -0.2 - 0.5 * (logp - 3.0)], -1.5)
+    return _piecewise_m(logm, g12, g35, g6)
+
+
+def _piecewise_m(logm, v12, v35, v6):
+    """Value at M1 ≤ 1.2, = 3.5, ≥ 6 M☉, linear in log M1 between (M&dS sect. 9.1)."""
+    l12, l35, l6 = np.log10(1.2), np.log10(3.5), np.log10(6.0)
+    t1 = np.clip((logm - l12) / (l35 - l12), 0.0, 1.0)
+    t2 = np.clip((logm - l35) / (l6 - l35), 0.0, 1.0)
+    return np.where(logm <= l35, v12 + t1 * (v35 - v12), v35 + t2 * (v6 - v35))
+
+
+def _f_twin(logm, logp):
+    """Excess twin fraction F_twin(M1, P) among companions with q > 0.3: M&dS Eqs. 5–7."""
+    m = 10.0**logm
+    f1 = 0.3 - 0.15 * logm  # Eq. 6
+    lp_twin = np.where(m < 6.5, 8.0 - m, 1.5)  # Eq. 7
+    f = np.where(logp <= 1.0, f1, f1 * (1.0 - (logp - 1.0) / (lp_twin - 1.0)))
+    return np.clip(np.where(logp >= lp_twin, 0.0, f), 0.0, None)
+
+
+def _f_logp_q03(logm, logp):
+    """Companions with q > 0.3 per decade of period, f_logP;q>0.3(M1, P): M&dS Eqs. 20–23."""
+    x = logm
+    f1 = 0.020 + 0.04 * x + 0.07 * x**2  # Eq. 20, log P < 1
+    f27 = 0.039 + 0.07 * x + 0.01 * x**2  # Eq. 21, log P = 2.7
+    f55 = 0.078 - 0.05 * x + 0.04 * x**2  # Eq. 22, log P = 5.5
+    alpha, dlp = 0.018, 0.7
+    return np.select(
+        [logp <= 1.0, logp <= 2.7 - dlp, logp <= 2.7 + dlp, logp <= 5.5],
+        [f1,
+         f1 + (logp - 1.0) / (1.7 - dlp) * (f27 - f1 - alpha * dlp),
+         f27 + alpha * (logp - 2.7),
+         f27 + alpha * dlp + (logp - 2.7 - dlp) / (2.8 - dlp) * (f55 - f27 - alpha * dlp)],
+        f55 * np.exp(-0.3 * (logp - 5.5)),
+    )
+
+
+def _q_cdf(gl, gs, ft, q):
+    """CDF over 0.1 ≤ q ≤ 1 (last axis of ``q``) and the factor (all q > 0.1) / (q > 0.3),
+    for slopes γ_largeq ``gl``, γ_smallq ``gs`` and twin fraction ``ft`` (broadcast): the
+    q > 0.3 part normalised to 1, the twins uniform in 0.95–1, continuous at q = 0.3."""
+    gl, gs, ft = (np.asarray(a, float)[..., None] for a in (gl, gs, ft))
+    n_l = _power_integral(gl, 0.3, 1.0)
+    p03 = (1.0 - ft) * 0.3**gl / n_l  # the density just above q = 0.3
+    small_total = p03 * 0.3 ** (-gs) * _power_integral(gs, Q_LO, 0.3)
+    qs = np.minimum(q, 0.3)
+    ql = np.maximum(q, 0.3)
+    small = p03 * 0.3 ** (-gs) * _power_integral(gs, Q_LO, qs)
+    large = (1.0 - ft) * _power_integral(gl, 0.3, ql) / n_l + ft * np.clip((q - 0.95) / 0.05, 0.0, 1.0)
+    cdf = np.where(q < 0.3, small, small_total + large)
+    total = small_total + 1.0
+    return cdf / total, total[..., 0]
+
+
+def _eta(logm, logp):
+    """Power-law index η of p(e) ∝ e^η: M&dS Eq. 17 (M1 ≤ 3) and 18 (M1 ≥ 7), linear in log M1
+    between; below log P = 0.7 the values at 0.7."""
+    lp = np.maximum(logp, 0.7)
+    e3 = 0.6 - 0.7 / (lp - 0.5)
+    e7 = 0.9 - 0.2 / (lp - 0.5)
+    t = np.clip((logm - np.log10(3.0)) / (np.log10(7.0) - np.log10(3.0)), 0.0, 1.0)
+    return e3 + t * (e7 - e3)
+
+
+def _e_max(logp):
+    """Largest eccentricity at period P (M&dS Eq. 3): 1 − (P / 2 d)^(−2/3), 0 for P ≤ 2 d."""
+    return np.clip(1.0 - (10.0**logp / 2.0) ** (-2.0 / 3.0), 0.0, None)
+
+
+@lru_cache(maxsize=1)
+def _tables():
+    """The M&dS distributions tabulated on (log M1, log P, q / e) grids, once."""
+    logm = np.linspace(np.log10(M1_LO), np.log10(M1_HI), _N_M)
+    logp = np.arange(LOGP_LO, LOGP_HI + _DLOGP / 2, _DLOGP)
+    q = np.linspace(Q_LO, 1.0, _N_Q)
+    LM, LP = np.meshgrid(logm, logp, indexing="ij")
+    gl, gs, ft = _gamma_large(LM, LP), _gamma_small(LM, LP), _f_twin(LM, LP)
+    qcdf, qfac = _q_cdf(gl, gs, ft, q)
+    f_all = _f_logp_q03(LM, LP) * qfac  # companions with q > 0.1 per decade
+    prob_inner = np.where(LP <= 1.5, 1.0,
+                          np.clip(1.0 - 0.11 * np.clip(LP - 1.5, 0, None) ** 1.43
+                                  * (10.0**LM / 10.0) ** 0.56, 0.0, 1.0))
+    f_bin = f_all * prob_inner
+    # cumulative over log P, trapezoid
+    cum = np.concatenate([np.zeros((_N_M, 1)),
+                          np.cumsum(0.5 * (f_bin[:, 1:] + f_bin[:, :-1]) * _DLOGP, axis=1)], axis=1)
+    binfrac = cum[:, -1]
+    from_02 = logp >= LOGP_FMULT - 1e-9
+    comp_freq = np.trapezoid(f_all[:, from_02], logp[from_02], axis=1)
+    pcdf = cum / binfrac[:, None]
+    # eccentricities: e^η up to 0.8 e_max, linear to 0 at e_max; grid from 1e-4 (η can be < −1)
+    e = np.linspace(0.0, 0.99, _N_E) + 1e-4
+    emax = _e_max(LP)[..., None]
+    eta = _eta(LM, LP)[..., None]
+    pe = np.power(e, eta)
+    knee = np.power(np.maximum(0.8 * emax, 1e-4), eta)
+    pe = np.where(e < 0.8 * emax, pe, knee * np.clip((emax - e) / np.maximum(0.2 * emax, 1e-12), 0, 1))
+    pe[..., 0] = np.where(pe[..., 1:].sum(-1) > 0, pe[..., 0], 1.0)  # circular rows: mass at e≈0
+    ecum = np.concatenate([np.zeros(pe.shape[:-1] + (1,)),
+                           np.cumsum(0.5 * (pe[..., 1:] + pe[..., :-1]) * np.diff(e), axis=-1)], axis=-1)
+    ecdf = ecum / ecum[..., -1:]
+    return dict(logm=logm, logp=logp, q=q, e=e, qcdf=qcdf, pcdf=pcdf, binfrac=binfrac,
+                comp_freq=comp_freq, ecdf=ecdf, ftwin=ft)
+
+
+def _check_masses(m1_msun) -> np.ndarray:
+    m1 = np.asarray(m1_msun, float)
+    if m1.ndim > 1 or not np.all(np.isfinite(m1)) or np.any(m1 <= 0):
+        raise InvalidParameterError("m1_msun", "array with non-finite or non-positive values" if m1.size
+                                    else m1_msun, "a 1-D array of finite positive primary masses in M☉")
+    return np.atleast_1d(m1)
+
+
+def _low_mass_scale(m1):
+    """Factor on M&dS's 0.8 M☉ multiplicity below 0.8 M☉: the fraction goes linearly in log M1
+    from 20 % at 0.08 M☉ to M&dS's value at 0.8 M☉; 0 below 0.08 M☉."""
+    t = _tables()
+    f08 = t["binfrac"][0]
+    target = np.interp(np.log10(np.maximum(m1, 1e-3)), np.log10([M2_MIN, M1_LO]), [LOW_MASS_FRACTION, f08])
+    return np.where(m1 < M2_MIN, 0.0, np.where(m1 < M1_LO, target / f08, 1.0))
+
+
+def multiplicity_fraction(m1_msun, model: str = "moe2017") -> np.ndarray:
+    """Expected fraction of primaries of mass ``m1_msun`` (M☉) that have at least one companion
+    (1 − the single-star fraction F_n=0 of M&dS sect. 9.4; inner companions with q ≥ 0.1 and
+    0.15 < log P < 8 for ``"moe2017"``, as drawn)."""
+    model = _check_model(model)
+    m1 = _check_masses(m1_msun)
+    if model == "moe2017":
+        t = _tables()
+        return np.interp(np.log10(m1), t["logm"], t["binfrac"]) * _low_mass_scale(m1)
+    if model == "spisea":
+        return np.minimum(0.44 * m1**0.51, 1.0)
+    if model == "trilegal":
+        return np.full(m1.shape, 0.3)
+    return np.zeros(m1.shape)
+
+
+def companion_frequency(m1_msun, model: str = "moe2017") -> np.ndarray:
+    """Expected number of companions per primary (M&dS's f_mult, all companions with q ≥ 0.1 and
+    0.2 < log P < 8, inner and outer, Eqs. 20–23 integrated over P with the q > 0.1 / q > 0.3
+    factor). For ``"moe2017"`` this counts the outer tertiaries that :func:`draw_companions`
+    does not draw; for the other models it is the mean number drawn."""
+    model = _check_model(model)
+    m1 = _check_masses(m1_msun)
+    if model == "moe2017":
+        t = _tables()
+        return np.interp(np.log10(m1), t["logm"], t["comp_freq"]) * _low_mass_scale(m1)
+    if model == "spisea":
+        return np.minimum(0.50 * m1**0.45, 3.0) * (m1 > 0)
+    return multiplicity_fraction(m1, model)
+
+
+def twin_fraction(m1_msun, log_p_days) -> np.ndarray:
+    """M&dS's excess twin fraction F_twin (Eqs. 5–7): the share of companions with q > 0.3 that
+    are in the twin excess at 0.95 < q ≤ 1 (above the power law), for primaries in 0.8–40 M☉."""
+    m1 = np.clip(_check_masses(m1_msun), M1_LO, M1_HI)
+    return _f_twin(np.log10(m1), np.asarray(log_p_days, float))
+
+
+def _check_model(model: str) -> str:
+    if model not in MODELS:
+        raise UnknownNameError("multiplicity model", model, MODELS)
+    return model
+
+
+def _inverse_cdf_rows(cdf: np.ndarray, x: np.ndarray, rows: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """x where each row's tabulated CDF (rows of ``cdf``, non-decreasing from 0 to 1, on the
+    common grid ``x``) reaches u; linear between grid nodes. Vectorised over many rows at once."""
+    n = cdf.shape[-1]
+    flat = (cdf.reshape(-1, n) + 2.0 * np.arange(cdf.size // n)[:, None]).ravel()
+    j = np.searchsorted(flat, u + 2.0 * rows, side="right") - 1
+    k = np.clip(j - rows * n, 0, n - 2)
+    base = rows * n + k
+    c0, c1 = flat[base] - 2.0 * rows, flat[base + 1] - 2.0 * rows
+    with np.errstate(invalid="ignore", divide="ignore"):
+        frac = np.where(c1 > c0, (u - c0) / (c1 - c0), 0.0)
+    return x[k] + np.clip(frac, 0.0, 1.0) * (x[k + 1] - x[k])
+
+
+def _cdf_at(cdf: np.ndarray, x: np.ndarray, rows: np.ndarray, xv: np.ndarray) -> np.ndarray:
+    """Each row's tabulated CDF at xv (linear between nodes)."""
+    n = cdf.shape[-1]
+    flat = cdf.reshape(-1, n)
+    k = np.clip(np.searchsorted(x, xv, side="right") - 1, 0, n - 2)
+    t = np.clip((xv - x[k]) / (x[k + 1] - x[k]), 0.0, 1.0)
+    return flat[rows, k] + t * (flat[rows, k + 1] - flat[rows, k])
+
+
+def _stochastic_node(v, nodes, rng):
+    """Index of a grid node for each v: the lower or upper neighbour, with the probability of
+    linear interpolation, so that draws from the chosen nodes' distributions follow the
+    distribution interpolated linearly between nodes."""
+    v = np.clip(v, nodes[0], nodes[-1])
+    k = np.clip(np.searchsorted(nodes, v, side="right") - 1, 0, len(nodes) - 2)
+    w = (v - nodes[k]) / (nodes[k + 1] - nodes[k])
+    return k + (rng.random(v.shape) < w)
+
+
+def separation_au(m1_msun, m2_msun, log_p_days) -> np.ndarray:
+    """Semi-major axis (au) of the relative orbit from Kepler's third law,
+    a³ = (M1 + M2) P² with a in au, M in M☉, P in years (Julian, 365.25 d)."""
+    p_yr = 10.0 ** np.asarray(log_p_days, float) / _DAYS_PER_YEAR
+    return np.cbrt((np.asarray(m1_msun, float) + np.asarray(m2_msun, float)) * p_yr**2)
+
+
+def draw_companions(m1_msun, rng: np.random.Generator, model: str = "moe2017") -> dict[str, np.ndarray]:
+    """Companions for the primaries of mass ``m1_msun`` (M☉, 1-D), drawn with ``rng``.
+
+    Returns a dict of equal-length arrays, one entry per companion:
+
+    ``primary`` (int64, index into ``m1_msun``), ``q`` (M2/M1), ``m2_msun``, ``log_p_days``
+    (log10 of the orbital period in days), ``e`` (eccentricity), ``separation_au`` (semi-major
+    axis of the relative orbit, Kepler's third law). ``log_p_days``, ``e`` and
+    ``separation_au`` are NaN for the recipes without orbits (``"spisea"``, ``"trilegal"``).
+    ``"moe2017"`` and ``"trilegal"`` give at most one companion per primary, ``"spisea"``
+    possibly several (sorted by primary). See the module docstring for the recipes and what the
+    companions share with their primary (age, [Fe/H], position; no interaction).
+    """
+    model = _check_model(model)
+    m1 = _check_masses(m1_msun)
+    if not isinstance(rng, np.random.Generator):
+        raise InvalidParameterError("rng", rng, "a numpy.random.Generator (numpy.random.default_rng(seed))")
+    n = m1.size
+    if model == "none" or n == 0:
+        return _result(np.zeros(0, np.int64), np.zeros(0), m1)
+    if model == "trilegal":
+        idx = np.flatnonzero(rng.random(n) < 0.3)
+        q = 0.7 + 0.3 * rng.random(idx.size)
+        return _result(idx, q, m1)
+    if model == "spisea":
+        mf = np.minimum(0.44 * m1**0.51, 1.0)
+        csf = np.minimum(0.50 * m1**0.45, 3.0)
+        multiple = rng.random(n) < mf
+        lam = np.clip(csf[multiple] / mf[multiple] - 1.0, 0.0, None)
+        count = np.zeros(n, np.int64)
+        count[multiple] = 1 + rng.poisson(lam)
+        idx = np.repeat(np.arange(n), count)
+        b = 1.0 - 0.4  # p(q) ∝ q^−0.4 on [0.01, 1], closed-form inverse CDF
+        q = (rng.random(idx.size) * (1.0 - 0.01**b) + 0.01**b) ** (1.0 / b)
+        return _result(idx, q, m1)
+    return _draw_moe2017(m1, rng)
+
+
+def _draw_moe2017(m1: np.ndarray, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    t = _tables()
+    has = rng.random(m1.size) < multiplicity_fraction(m1)
+    idx = np.flatnonzero(has)
+    mp = m1[idx]
+    logm = np.log10(np.clip(mp, M1_LO, M1_HI))
+    im = _stochastic_node(logm, t["logm"], rng)
+    # period of the inner binary, from the chosen mass node's cumulative distribution
+    logp = _inverse_cdf_rows(t["pcdf"], t["logp"], im, rng.random(idx.size))
+    ip = _stochastic_node(logp, t["logp"], rng)
+    row = im * t["logp"].size + ip
+    # mass ratio; below 0.8 M☉ only q ≥ 0.08 M☉ / M1 (a star, not a brown dwarf)
+    q_min = np.maximum(Q_LO, M2_MIN / mp)
+    c_min = np.where(q_min > Q_LO, _cdf_at(t["qcdf"], t["q"], row, q_min), 0.0)
+    u = c_min + (1.0 - c_min) * rng.random(idx.size)
+    q = np.maximum(_inverse_cdf_rows(t["qcdf"], t["q"], row, u), q_min)
+    # eccentricity, ≤ e_max(P); circular for P ≤ 2 d
+    e = _inverse_cdf_rows(t["ecdf"], t["e"], row, rng.random(idx.size))
+    e = np.minimum(e, _e_max(logp))
+    return _result(idx, q, m1, logp, e)
+
+
+def _result(idx, q, m1, logp=None, e=None) -> dict[str, np.ndarray]:
+    m2 = q * m1[idx]
+    if logp is None:
+        logp = e = sep = np.full(idx.size, np.nan)
+    else:
+        sep = separation_au(m1[idx], m2, logp)
+    return {"primary": idx.astype(np.int64), "q": np.asarray(q, float), "m2_msun": m2,
+            "log_p_days": logp, "e": e, "separation_au": sep}
+
+
+def combine_unresolved(mag_primary, mag_companion, primary=None) -> np.ndarray:
+    """Magnitude of the unresolved system: −2.5 log10 of the summed fluxes.
+
+    Without ``primary``, ``mag_primary`` and ``mag_companion`` broadcast (one companion each).
+    With ``primary`` (index of each companion's primary, as ``draw_companions`` gives), every
+    companion's flux is added to its primary's: the result has the shape of ``mag_primary``.
+    A NaN magnitude is a dark star (a neutron star, a black hole, a companion below the
+    isochrones): it adds no flux; the system is NaN only where every member is dark.
+    """
+    mp = np.asarray(mag_primary, float)
+    mc = np.asarray(mag_companion, float)
+    fp = np.where(np.isfinite(mp), 10.0 ** (-0.4 * np.where(np.isfinite(mp), mp, 0.0)), 0.0)
+    fc = np.where(np.isfinite(mc), 10.0 ** (-0.4 * np.where(np.isfinite(mc), mc, 0.0)), 0.0)
+    if primary is None:
+        total = fp + fc
+    else:
+        primary = np.asarray(primary, np.int64)
+        if mp.ndim != 1 or primary.shape != mc.shape or (primary.size and (primary.min() < 0
+                                                                           or primary.max() >= mp.size)):
+            raise InvalidParameterError("primary", "indices",
+                                        "one index into mag_primary (1-D) per companion")
+        total = fp + np.bincount(primary, weights=fc, minlength=mp.size)
+    with np.errstate(divide="ignore"):
+        return np.where(total > 0, -2.5 * np.log10(np.where(total > 0, total, 1.0)), np.nan)
+
+
+def unresolved(sep_au, distance_pc, resolution_arcsec) -> np.ndarray:
+    """True where a companion is not resolved from its primary: its angular separation,
+    ``sep_au`` / distance_pc arcsec (1 au at 1 pc subtends 1″, the parsec's definition), is
+    below ``resolution_arcsec`` (e.g. ≈ 0.4″ for Gaia DR3 pairs of similar brightness,
+    ≈ 1′ = 60″ for the naked eye). The semi-major axis stands for the projected separation
+    (on average a factor ≈ 0.9–1 of it for random orientations and thermal eccentricities).
+    NaN separations (recipes without orbits) count as unresolved."""
+    sep = np.asarray(sep_au, float)
+    ang = sep / np.asarray(distance_pc, float)
+    return ~(ang >= np.asarray(resolution_arcsec, float))
+
+
+def trim_to_mass(m1_msun, companions: dict[str, np.ndarray], total_mass_msun: float):
+    """Keep a population's total initial mass with companions added.
+
+    Primaries (in their drawing order, which is random) are kept while the running sum of system
+    masses (primary + its companions) stays within ``total_mass_msun``. Returns
+    ``(keep_primary, keep_companion)`` boolean masks. Draw at least ``total_mass_msun`` of
+    primaries first; the systems left out are a random subset, so no mass range is favoured."""
+    m1 = _check_masses(m1_msun)
+    if not (np.isfinite(total_mass_msun) and total_mass_msun > 0):
+        raise InvalidParameterError("total_mass_msun", total_mass_msun, "a finite positive mass in M☉")
+    idx = np.asarray(companions["primary"], np.int64)
+    system = m1 + np.bincount(idx, weights=companions["m2_msun"], minlength=m1.size)
+    keep = np.cumsum(system) <= total_mass_msun
+    return keep, keep[idx]
