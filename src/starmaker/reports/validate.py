@@ -31,7 +31,8 @@ from ..io.parquet import atomic_path
 from ..stars import Stars
 
 __all__ = ["LAT_BANDS", "count_table", "local_normalisation", "validate", "Validation", "KIN_BV_BINS",
-           "tangential_velocities", "solar_motion", "kinematics_table", "kinematics_markdown"]
+           "tangential_velocities", "solar_motion", "kinematics_table", "kinematics_markdown",
+           "populations_table"]
 
 #: galactic-latitude bands |b| (deg) in which counts are compared
 LAT_BANDS: tuple[tuple[float, float], ...] = ((0.0, 10.0), (10.0, 30.0), (30.0, 90.0))
@@ -111,6 +112,7 @@ class Validation:
     local: dict[str, float]
     files: list[Path] = field(default_factory=list)
     kinematics: list[dict[str, float]] = field(default_factory=list)
+    populations: dict[str, float] = field(default_factory=dict)
 
     def worst(self, mags: Sequence[float] | None = None) -> float:
         """Largest |ratio − 1| over the whole-sky rows (optionally only these magnitudes)."""
@@ -146,6 +148,17 @@ class Validation:
                       "motion (km/s) fitted from proper motions alone to the stars within 200 pc "
                       "(Dehnen & Binney 1998); errors are bootstrap standard errors.", "",
                       kinematics_markdown(self.kinematics), ""]
+        if self.populations:
+            p = self.populations
+            keys = [k[len("a_share_made_"):] for k in p if k.startswith("a_share_made_")]
+            shares = "; ".join(f"|b| {k[1:].replace('_', '–')}°: made {p['a_share_made_' + k]:.3f}, "
+                               f"Hipparcos {p['a_share_real_' + k]:.3f}" for k in keys)
+            lines += ["## Populations", "",
+                      f"- Share of A-type stars (B−V 0–0.3) among V < 6.5: {shares}.",
+                      f"- V < 3: made {p['n_v3_made']}, Hipparcos {p['n_v3_real']} "
+                      f"(ratio {p['v3_ratio']:.2f}); "
+                      f"B−V > 1.8 at V < 6.5: made {p['n_red_made']}, Hipparcos {p['n_red_real']}.",
+                      f"- The made naked-eye sky's most luminous star: M_V = {p['mv_min_made']:.2f}.", ""]
         return "\n".join(lines)
 
 
@@ -294,6 +307,33 @@ def kinematics_markdown(rows: list[dict[str, float]]) -> str:
     return "\n".join(lines)
 
 
+# --------------------------------------------------------------------------- populations
+#: A-type stars by colour: B−V 0–0.3 (A0–A9 dwarfs; Schmidt-Kaler 1982, Landolt-Börnstein VI/2b)
+A_STAR_BV = (0.0, 0.3)
+
+
+def populations_table(made: Stars, real: Stars, v_max: float = 6.5,
+                      lat_bands: Sequence[tuple[float, float]] = LAT_BANDS) -> dict[str, float]:
+    """What the naked-eye sky (V < ``v_max``) is made of, made against real: the share of A-type
+    stars (B−V 0–0.3) in each |b| band (``a_share_made_b0_10``…), the numbers of stars with
+    V < 3 (``n_v3_made``, ``n_v3_real``, ``v3_ratio``) and redder than B−V = 1.8
+    (``n_red_made``…), and the made sky's most luminous star (``mv_min_made``: its M_V)."""
+    out: dict[str, float] = {}
+    for name, s in (("made", made), ("real", real)):
+        sel = s["V"] < v_max
+        bv = (s["B"] - s["V"])[sel]
+        a_type = (bv >= A_STAR_BV[0]) & (bv < A_STAR_BV[1])
+        for lo, hi in lat_bands:
+            band = _band_mask(s["b"][sel], (lo, hi))
+            out[f"a_share_{name}_b{lo:g}_{hi:g}"] = float(a_type[band].mean()) if band.any() else math.nan
+        out[f"n_v3_{name}"] = int(np.sum(s["V"] < 3.0))
+        out[f"n_red_{name}"] = int(np.sum(bv > 1.8))
+    out["v3_ratio"] = out["n_v3_made"] / out["n_v3_real"] if out["n_v3_real"] else math.nan
+    mv = made["M_V"][made["V"] < v_max] if "M_V" in made else _absolute_v(made)[made["V"] < v_max]
+    out["mv_min_made"] = float(np.min(mv)) if len(mv) else math.nan
+    return out
+
+
 def validate(limit: str | Limit = "G<10", seed: int = 1, outdir: str | os.PathLike | None = None,
              milky_way: MilkyWay | None = None, progress: Callable[[int, int], None] | None = None,
              plots: bool = True) -> Validation:
@@ -317,6 +357,7 @@ def validate(limit: str | Limit = "G<10", seed: int = 1, outdir: str | os.PathLi
                         _colour_stats(made, hip, real), _local_stats(local_sky, hip))
     # local_sky is complete to V = 6.5 (V < 8, or G < 9 and fainter)
     result.kinematics = kinematics_table(local_sky, hip)
+    result.populations = populations_table(local_sky, hip)
     if outdir is None:
         return result
     out = Path(outdir)
