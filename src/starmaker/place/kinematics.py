@@ -13,7 +13,7 @@ of Robin et al. (2003, A&A 409, 523, Table 2; "R03") as tabulated in Galaxia (Sh
   529, sect. 5.3.3), tapered linearly inside 1 kpc; the halo does not rotate, and the bulge
   is taken as not rotating (few bulge stars are bright enough to matter here);
 * asymmetric drift: for the thin disc Strömberg's relation v_a = σ_U²/k with k = 80 km/s
-  (Dehnen & Binney 1998, MNRAS 298, 387, sect. 3.3; Binney & Merrifield 1998, Galactic
+  (Dehnen & Binney 1998, MNRAS 298, 387; Binney & Merrifield 1998, Galactic
   Astronomy, sect. 10.3.1; 3.5 km/s for the youngest, 23 km/s for the oldest stars); for the
   thick disc R03's lag of 53 km/s;
 * the Sun's motion relative to the local standard of rest (U, V, W)⊙ = (10.00, 5.25,
