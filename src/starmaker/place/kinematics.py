@@ -13,11 +13,19 @@ of Robin et al. (2003, A&A 409, 523, Table 2; "R03") as tabulated in Galaxia (Sh
   529, sect. 5.3.3), tapered linearly inside 1 kpc; the halo does not rotate, and the bulge
   is taken as not rotating (few bulge stars are bright enough to matter here);
 * asymmetric drift: for the thin disc Strömberg's relation v_a = σ_U²/k with k = 80 km/s
-  (Binney & Merrifield 1998, Galactic Astronomy, sect. 10.3.1; 0.3 km/s for the youngest,
-  23 km/s for the oldest stars); for the thick disc R03's lag of 53 km/s;
-* the Sun's motion relative to the local standard of rest (U, V, W)⊙ = (11.1, 12.24,
-  7.25) km/s (Schönrich, Binney & Dehnen 2010, MNRAS 403, 1829), as adopted by
-  Bland-Hawthorn & Gerhard (2016).
+  (Dehnen & Binney 1998, MNRAS 298, 387; Binney & Merrifield 1998, Galactic
+  Astronomy, sect. 10.3.1; 3.5 km/s for the youngest, 23 km/s for the oldest stars); for the
+  thick disc R03's lag of 53 km/s;
+* the Sun's motion relative to the local standard of rest (U, V, W)⊙ = (10.00, 5.25,
+  7.17) km/s (Dehnen & Binney 1998, abstract): the zero-dispersion intercept *of that same
+  Strömberg fit* to Hipparcos stars, so that a population of dispersion σ_U lags the Sun by
+  V⊙ + σ_U²/k as DB98 measured. Schönrich, Binney & Dehnen (2010, MNRAS 403, 1829) find
+  V⊙ = 12.24 km/s, but relative to an LSR defined with their own, metallicity-gradient-aware
+  asymmetric drift, which is smaller than Strömberg's for young stars; combined with
+  Strömberg's relation (as starmaker did before) it made every population lag the Sun by
+  ≈ 7 km/s more than Hipparcos shows (``reports.validate.kinematics_table``: V⊙ fitted
+  from proper motions 21.9 ± 0.3 km/s made against 15.2 ± 0.3 for Hipparcos stars with
+  V < 6.5 within 200 pc, and larger in every B−V bin).
 
 The ellipsoid's axes are radial (U, positive toward the Galactic centre), azimuthal (V, along
 rotation) and vertical (W, toward the north Galactic pole) at the star's own place; the
@@ -45,8 +53,9 @@ __all__ = ["space_motion", "propagate", "THIN_DISK_AVR", "ELLIPSOIDS", "THETA0_K
 K_KMS_PER_MASYR_KPC = 4.740470463533348
 #: circular speed at the Sun, km/s (Bland-Hawthorn & Gerhard 2016)
 THETA0_KMS = 238.0
-#: the Sun's peculiar motion (U toward the centre, V along rotation, W to the NGP), km/s
-SUN_UVW_KMS = (11.1, 12.24, 7.25)
+#: the Sun's peculiar motion (U toward the centre, V along rotation, W to the NGP), km/s: Dehnen
+#: & Binney (1998), the intercept of the Strömberg relation used below (not SBD10's 12.24)
+SUN_UVW_KMS = (10.00, 5.25, 7.17)
 #: Strömberg constant of the thin disc's asymmetric drift, km/s
 STROMBERG_K_KMS = 80.0
 #: thin-disc age–velocity relation (R03 Table 2; S11 Table 1): upper age edge (yr), σ_U, σ_V, σ_W

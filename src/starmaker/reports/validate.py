@@ -30,7 +30,9 @@ from ..galaxy.survey import Limit, MilkyWay, parse_limit
 from ..io.parquet import atomic_path
 from ..stars import Stars
 
-__all__ = ["LAT_BANDS", "count_table", "local_normalisation", "validate", "Validation"]
+__all__ = ["LAT_BANDS", "count_table", "local_normalisation", "validate", "Validation", "KIN_BV_BINS",
+           "tangential_velocities", "solar_motion", "kinematics_table", "kinematics_markdown",
+           "populations_table"]
 
 #: galactic-latitude bands |b| (deg) in which counts are compared
 LAT_BANDS: tuple[tuple[float, float], ...] = ((0.0, 10.0), (10.0, 30.0), (30.0, 90.0))
@@ -109,6 +111,8 @@ class Validation:
     colours: dict[str, float]
     local: dict[str, float]
     files: list[Path] = field(default_factory=list)
+    kinematics: list[dict[str, float]] = field(default_factory=list)
+    populations: dict[str, float] = field(default_factory=dict)
 
     def worst(self, mags: Sequence[float] | None = None) -> float:
         """Largest |ratio − 1| over the whole-sky rows (optionally only these magnitudes)."""
@@ -138,6 +142,23 @@ class Validation:
                   f"Stars within {LOCAL_DISTANCE_PC:g} pc with M_V < {LOCAL_MV:g}: made {loc['n_made']}, "
                   f"Hipparcos {loc['n_real']} (ratio {loc['ratio']:.3f}). Of those, giants (M_V < 1.5, "
                   f"B−V > 0.8): made {loc['giants_made']}, Hipparcos {loc['giants_real']}.", ""]
+        if self.kinematics:
+            lines += ["## Motions", "", "Stars with V < 6.5 by B−V, made against Hipparcos 2: median total "
+                      "proper motion (mas/yr), median tangential velocity within 200 pc (km/s) and the Sun's "
+                      "motion (km/s) fitted from proper motions alone to the stars within 200 pc "
+                      "(Dehnen & Binney 1998); errors are bootstrap standard errors.", "",
+                      kinematics_markdown(self.kinematics), ""]
+        if self.populations:
+            p = self.populations
+            keys = [k[len("a_share_made_"):] for k in p if k.startswith("a_share_made_")]
+            shares = "; ".join(f"|b| {k[1:].replace('_', '–')}°: made {p['a_share_made_' + k]:.3f}, "
+                               f"Hipparcos {p['a_share_real_' + k]:.3f}" for k in keys)
+            lines += ["## Populations", "",
+                      f"- Share of A-type stars (B−V 0–0.3) among V < 6.5: {shares}.",
+                      f"- V < 3: made {p['n_v3_made']}, Hipparcos {p['n_v3_real']} "
+                      f"(ratio {p['v3_ratio']:.2f}); "
+                      f"B−V > 1.8 at V < 6.5: made {p['n_red_made']}, Hipparcos {p['n_red_real']}.",
+                      f"- The made naked-eye sky's most luminous star: M_V = {p['mv_min_made']:.2f}.", ""]
         return "\n".join(lines)
 
 
@@ -165,6 +186,154 @@ def _local_stats(made: Stars, hip: Stars) -> dict[str, float]:
     return out
 
 
+# --------------------------------------------------------------------------- kinematics
+#: B−V bins in which motions are compared (Dehnen & Binney 1998, MNRAS 298, 387, bin by colour)
+KIN_BV_BINS: tuple[tuple[float, float], ...] = ((-0.5, 0.0), (0.0, 0.3), (0.3, 0.6), (0.6, 1.0),
+                                                (1.0, 1.4), (1.4, 3.0))
+#: the solar motion is fitted to stars within this distance (parallax > 5 mas, as DB98's sample)
+SOLAR_MOTION_MAX_DISTANCE_PC = 200.0
+
+
+def _distance_pc(stars: Stars) -> np.ndarray:
+    """1000 / parallax where a parallax is given (real stars), else the ``distance`` column."""
+    if "parallax" in stars:
+        plx = np.asarray(stars["parallax"], float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(plx > 0, 1000.0 / plx, np.nan)
+    return np.asarray(stars["distance"], float)
+
+
+def tangential_velocities(stars: Stars) -> tuple[np.ndarray, np.ndarray]:
+    """Galactic unit vectors toward the stars and their tangential velocities (km/s), both
+    (n, 3) in the Galactic frame (x to the centre, y along rotation, z to the north pole), from
+    ``ra``, ``dec``, ``pmra``, ``pmdec`` and the distance (1000/parallax for real stars)."""
+    from ..place.frames import ICRS_TO_GALACTIC, unit_vector
+    from ..place.kinematics import K_KMS_PER_MASYR_KPC
+
+    a, d = np.radians(np.asarray(stars["ra"], float)), np.radians(np.asarray(stars["dec"], float))
+    east = np.stack([-np.sin(a), np.cos(a), np.zeros_like(a)], axis=-1)
+    north = np.stack([-np.sin(d) * np.cos(a), -np.sin(d) * np.sin(a), np.cos(d)], axis=-1)
+    kms = K_KMS_PER_MASYR_KPC * _distance_pc(stars) / 1000.0
+    p = (east * (np.asarray(stars["pmra"], float) * kms)[:, None]
+         + north * (np.asarray(stars["pmdec"], float) * kms)[:, None])
+    r = unit_vector(stars["ra"], stars["dec"])
+    return r @ ICRS_TO_GALACTIC.T, p @ ICRS_TO_GALACTIC.T
+
+
+def _solar_motion_fit(r: np.ndarray, p: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Least-squares solar motion for (b, n) bootstrap count vectors: ⟨p⟩ = −⟨A⟩ v☉ with
+    A = 1 − r rᵀ the projection onto the sky (Dehnen & Binney 1998, eqs. 1–3)."""
+    A = (np.eye(3)[None] - r[:, :, None] * r[:, None, :]).reshape(len(r), 9)
+    w = counts / counts.sum(axis=1, keepdims=True)
+    mean_a = (w @ A).reshape(-1, 3, 3)
+    mean_p = w @ p
+    return -np.linalg.solve(mean_a, mean_p[..., None])[..., 0]
+
+
+def solar_motion(stars: Stars, n_boot: int = 200, seed: int = 0,
+                 max_distance_pc: float = SOLAR_MOTION_MAX_DISTANCE_PC) -> dict[str, float]:
+    """The Sun's motion (U, V, W) in km/s relative to ``stars`` within ``max_distance_pc``,
+    from proper motions alone (Dehnen & Binney 1998, MNRAS 298, 387, sect. 2: least squares
+    on the tangential velocities, no radial velocities), with bootstrap standard errors
+    (``n_boot`` resamples from ``seed``). Returns U, V, W, their ``e_`` errors and ``n``."""
+    dist = _distance_pc(stars)
+    ok = (np.isfinite(dist) & (dist < max_distance_pc) & np.isfinite(stars["pmra"])
+          & np.isfinite(stars["pmdec"]))
+    n = int(ok.sum())
+    if n < 10:
+        return {"n": n, **{k: math.nan for k in ("U", "V", "W", "e_U", "e_V", "e_W")}}
+    r, p = tangential_velocities(stars.select(ok))
+    best = _solar_motion_fit(r, p, np.ones((1, n)))[0]
+    rng = np.random.default_rng(seed)
+    boot = _solar_motion_fit(r, p, rng.multinomial(n, np.full(n, 1.0 / n), size=n_boot).astype(float))
+    err = boot.std(axis=0, ddof=1)
+    return {"n": n, "U": float(best[0]), "V": float(best[1]), "W": float(best[2]),
+            "e_U": float(err[0]), "e_V": float(err[1]), "e_W": float(err[2])}
+
+
+def _median_with_error(x: np.ndarray, n_boot: int, rng: np.random.Generator) -> tuple[float, float]:
+    x = x[np.isfinite(x)]
+    if len(x) < 2:
+        return math.nan, math.nan
+    boot = np.median(x[rng.integers(0, len(x), size=(n_boot, len(x)))], axis=1)
+    return float(np.median(x)), float(boot.std(ddof=1))
+
+
+def kinematics_table(made: Stars, real: Stars, v_max: float = 6.5,
+                     bins: Sequence[tuple[float, float]] = KIN_BV_BINS, n_boot: int = 200,
+                     seed: int = 0) -> list[dict[str, float]]:
+    """Made against real motions of the stars with V < ``v_max``, per B−V bin and all together
+    (``bv_lo`` = −inf): the median total proper motion |μ| (mas/yr) with bootstrap errors, and
+    the median tangential velocity (km/s) of the stars within 200 pc (which does not depend on
+    how far the stars of a colour are), and the solar motion (U, V, W) fitted from proper
+    motions alone to the stars within 200 pc (:func:`solar_motion`). Keys: ``n_made``,
+    ``mu_made``, ``e_mu_made``, ``vt_made``, ``U_made``, ``e_U_made``… and the same with
+    ``_real``."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for lo, hi in ((-math.inf, math.inf), *bins):
+        row: dict[str, float] = {"bv_lo": lo, "bv_hi": hi}
+        for name, s in (("made", made), ("real", real)):
+            bv = s["B"] - s["V"]
+            sel = (s["V"] < v_max) & (bv >= lo) & (bv < hi)
+            sub = s.select(sel)
+            row[f"n_{name}"] = int(sel.sum())
+            row[f"mu_{name}"], row[f"e_mu_{name}"] = _median_with_error(
+                np.hypot(sub["pmra"], sub["pmdec"]), n_boot, rng)
+            dist = _distance_pc(sub)
+            r, p = tangential_velocities(sub)
+            near = dist < SOLAR_MOTION_MAX_DISTANCE_PC
+            row[f"vt_{name}"], row[f"e_vt_{name}"] = _median_with_error(np.linalg.norm(p[near], axis=1),
+                                                                        n_boot, rng)
+            fit = solar_motion(sub, n_boot, int(rng.integers(2**31)))
+            row[f"n_fit_{name}"] = fit["n"]
+            for c in ("U", "V", "W"):
+                row[f"{c}_{name}"], row[f"e_{c}_{name}"] = fit[c], fit[f"e_{c}"]
+        rows.append(row)
+    return rows
+
+
+def kinematics_markdown(rows: list[dict[str, float]]) -> str:
+    """The table of :func:`kinematics_table` as Markdown."""
+    lines = ["| B−V | n made / real | median |μ| made | real | median v_t made | real | U☉ made | real "
+             "| V☉ made | real | W☉ made | real |", "|" + "---|" * 13]
+    for r in rows:
+        label = "all" if r["bv_lo"] == -math.inf else f"{r['bv_lo']:g}–{r['bv_hi']:g}"
+        cells = [label, f"{r['n_made']} / {r['n_real']}"]
+        for k in ("mu", "vt", "U", "V", "W"):
+            for who in ("made", "real"):
+                cells.append(f"{r[f'{k}_{who}']:.1f} ± {r[f'e_{k}_{who}']:.1f}")
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- populations
+#: A-type stars by colour: B−V 0–0.3 (A0–A9 dwarfs; Schmidt-Kaler 1982, Landolt-Börnstein VI/2b)
+A_STAR_BV = (0.0, 0.3)
+
+
+def populations_table(made: Stars, real: Stars, v_max: float = 6.5,
+                      lat_bands: Sequence[tuple[float, float]] = LAT_BANDS) -> dict[str, float]:
+    """What the naked-eye sky (V < ``v_max``) is made of, made against real: the share of A-type
+    stars (B−V 0–0.3) in each |b| band (``a_share_made_b0_10``…), the numbers of stars with
+    V < 3 (``n_v3_made``, ``n_v3_real``, ``v3_ratio``) and redder than B−V = 1.8
+    (``n_red_made``…), and the made sky's most luminous star (``mv_min_made``: its M_V)."""
+    out: dict[str, float] = {}
+    for name, s in (("made", made), ("real", real)):
+        sel = s["V"] < v_max
+        bv = (s["B"] - s["V"])[sel]
+        a_type = (bv >= A_STAR_BV[0]) & (bv < A_STAR_BV[1])
+        for lo, hi in lat_bands:
+            band = _band_mask(s["b"][sel], (lo, hi))
+            out[f"a_share_{name}_b{lo:g}_{hi:g}"] = float(a_type[band].mean()) if band.any() else math.nan
+        out[f"n_v3_{name}"] = int(np.sum(s["V"] < 3.0))
+        out[f"n_red_{name}"] = int(np.sum(bv > 1.8))
+    out["v3_ratio"] = out["n_v3_made"] / out["n_v3_real"] if out["n_v3_real"] else math.nan
+    mv = made["M_V"][made["V"] < v_max] if "M_V" in made else _absolute_v(made)[made["V"] < v_max]
+    out["mv_min_made"] = float(np.min(mv)) if len(mv) else math.nan
+    return out
+
+
 def validate(limit: str | Limit = "G<10", seed: int = 1, outdir: str | os.PathLike | None = None,
              milky_way: MilkyWay | None = None, progress: Callable[[int, int], None] | None = None,
              plots: bool = True) -> Validation:
@@ -186,6 +355,9 @@ def validate(limit: str | Limit = "G<10", seed: int = 1, outdir: str | os.PathLi
     mags = [m for m in range(4, 11) if m <= lim.mag]
     result = Validation(str(lim), seed, count_table(made, real, "G", mags),
                         _colour_stats(made, hip, real), _local_stats(local_sky, hip))
+    # local_sky is complete to V = 6.5 (V < 8, or G < 9 and fainter)
+    result.kinematics = kinematics_table(local_sky, hip)
+    result.populations = populations_table(local_sky, hip)
     if outdir is None:
         return result
     out = Path(outdir)

@@ -1,0 +1,128 @@
+"""Motions of the made naked-eye sky against Hipparcos 2 (van Leeuwen 2007), measured the way
+Dehnen & Binney (1998, MNRAS 298, 387; "DB98") measured the real one: the Sun's motion (U, V, W)
+fitted from proper motions alone (least squares on the tangential velocities, stars within
+200 pc, no radial velocities), by B−V, with bootstrap errors (``reports.validate``)."""
+
+import numpy as np
+import pytest
+
+import starmaker as sm
+from starmaker.place.frames import ICRS_TO_GALACTIC, lonlat
+from starmaker.reports.validate import kinematics_markdown, kinematics_table, populations_table, solar_motion
+
+
+def _combined(row, key):
+    return np.hypot(row[f"e_{key}_made"], row[f"e_{key}_real"])
+
+
+def test_solar_motion_fit_recovers_a_known_motion():
+    """4,000 stars uniform within 200 pc with isotropic velocities (σ = 25 km/s) about a mean
+    of −(10, 15, 7) km/s: the proper-motion-only fit (DB98 eqs. 1–3) returns the Sun's motion
+    (10, 15, 7) within 3 of its bootstrap errors, and those errors are the expected
+    σ·√(3/2)/√n ≈ 0.5 km/s within 25 %."""
+    rng = np.random.default_rng(3)
+    n = 4000
+    r_gal = rng.standard_normal((n, 3))
+    r_gal /= np.linalg.norm(r_gal, axis=1)[:, None]
+    d = 200.0 * rng.random(n) ** (1 / 3)
+    v_gal = rng.normal(0.0, 25.0, (n, 3)) - np.array([10.0, 15.0, 7.0])
+    r_icrs, v_icrs = r_gal @ ICRS_TO_GALACTIC, v_gal @ ICRS_TO_GALACTIC
+    ra, dec = lonlat(r_icrs)
+    a, de = np.radians(ra), np.radians(dec)
+    east = np.stack([-np.sin(a), np.cos(a), np.zeros_like(a)], axis=-1)
+    north = np.stack([-np.sin(de) * np.cos(a), -np.sin(de) * np.sin(a), np.cos(de)], axis=-1)
+    scale = 1000.0 / (4.740470463533348 * d)
+    stars = sm.Stars({"ra": ra, "dec": dec, "distance": d,
+                      "pmra": np.einsum("ij,ij->i", v_icrs, east) * scale,
+                      "pmdec": np.einsum("ij,ij->i", v_icrs, north) * scale})
+    fit = solar_motion(stars, n_boot=300, seed=1)
+    assert fit["n"] == n
+    expected_error = 25.0 * np.sqrt(1.5 / n)
+    for c, v in zip("UVW", (10.0, 15.0, 7.0), strict=True):
+        assert fit[c] == pytest.approx(v, abs=3 * fit[f"e_{c}"])
+        assert fit[f"e_{c}"] == pytest.approx(expected_error, rel=0.25)
+
+
+@pytest.fixture(scope="module")
+def made():
+    return sm.MilkyWay().make("V<6.5", seed=1)
+
+
+@pytest.fixture(scope="module")
+def motions(made):
+    rows = kinematics_table(made, sm.hipparcos())
+    print(kinematics_markdown(rows))
+    return {("all" if r["bv_lo"] == -np.inf else r["bv_lo"]): r for r in rows}
+
+
+@pytest.mark.slow
+def test_made_tangential_velocities_match_hipparcos(motions):
+    """Stars with V < 6.5 within 200 pc: the made stars' median tangential velocity equals
+    Hipparcos' within 3 combined bootstrap errors (measured, seed 1: 22.5 ± 0.2 against
+    22.3 ± 0.2 km/s; with SBD10's V⊙ = 12.24 and Strömberg's drift it was 25.5 ± 0.3 km/s, and
+    20.1, 21.1, 28.4 against 18.4, 17.3, 24.0 km/s for B−V < 0, 0–0.3, 0.3–0.6)."""
+    r = motions["all"]
+    assert abs(r["vt_made"] - r["vt_real"]) < 3 * _combined(r, "vt")
+
+
+@pytest.mark.slow
+def test_made_proper_motions_match_hipparcos(motions):
+    """Median total proper motion of all V < 6.5 stars, made against Hipparcos, within 10 %
+    (measured, seed 1: 38.3 ± 0.4 against 35.9 ± 0.6 mas/yr, 1.067; before the solar motion
+    was made consistent with the drift law: 42.5, 1.18). The remaining excess, beyond the
+    bootstrap errors, is not kinematic (the tangential velocities agree, test above): the made
+    A and F stars are nearer than Hipparcos' (median distance of B−V 0–0.3: 86 against 97 pc),
+    a matter of the populations, not of the motions."""
+    r = motions["all"]
+    assert r["mu_made"] / r["mu_real"] == pytest.approx(1.0, abs=0.10)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("bv", ["all", 0.0, 0.3, 0.6, 1.0, 1.4])
+def test_solar_motion_from_proper_motions_matches_hipparcos(motions, bv):
+    """The Sun's motion fitted from proper motions alone (DB98's method, stars within 200 pc)
+    to the made sky and to Hipparcos agrees per component within 3 combined bootstrap errors,
+    for all V < 6.5 stars (measured, seed 1: made U, V, W = 9.9 ± 0.4, 14.9 ± 0.3,
+    7.1 ± 0.2; Hipparcos 10.6 ± 0.4, 15.2 ± 0.3, 7.3 ± 0.2 km/s; with SBD10's V⊙ it was
+    V = 21.9 ± 0.3) and in each B−V bin from 0 on (V: 9.8/9.6, 14.1/12.8, 18.2/16.7,
+    21.3/19.8, 22.6/22.8 km/s made/Hipparcos; before, 16.8, 21.1, 25.2, 28.3, 29.6 made).
+    Stars bluer than B−V = 0 are left out, as DB98 found them not to follow the asymmetric-drift
+    relation (young moving groups; here made V 9.1 against 14.4 km/s)."""
+    r = motions[bv]
+    assert r["n_fit_made"] > 200 and r["n_fit_real"] > 200
+    for c in "UVW":
+        assert abs(r[f"{c}_made"] - r[f"{c}_real"]) < 3 * _combined(r, c), c
+
+
+# --------------------------------------------------------------------------- populations
+@pytest.mark.slow
+def test_a_star_share_far_from_the_plane_matches_hipparcos(made):
+    """Among V < 6.5 stars at |b| ≥ 30°, the share of A-type stars (B−V 0–0.3) made against
+    Hipparcos within 15 % (measured, seed 1: 0.197 against 0.189; counts 704 against 625)."""
+    p = populations_table(made, sm.hipparcos())
+    assert p["a_share_made_b30_90"] / p["a_share_real_b30_90"] == pytest.approx(1.0, abs=0.15)
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason="issue 14: the made plane lacks luminous A-colour stars beyond "
+                   "300 pc (24 against 139 in Hipparcos at |b| < 10°)")
+def test_a_star_share_in_the_plane_matches_hipparcos(made):
+    """Known wrong (strict xfail, so a fix shows): at |b| < 10° the made share of A-type stars
+    among V < 6.5 is 0.141 against Hipparcos' 0.212 (seed 1; 0.126–0.141 over seeds 1–4), so
+    the made share grows with latitude (0.141, 0.167, 0.197) while the real one does not
+    (0.212, 0.200, 0.189). Reducing the 0.15–1 Gyr bin's scale height by 25 % does not
+    change that (0.138, 0.167, 0.196): the deficit is of distant luminous stars in the plane."""
+    p = populations_table(made, sm.hipparcos())
+    assert p["a_share_made_b0_10"] / p["a_share_real_b0_10"] == pytest.approx(1.0, abs=0.15)
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason="issue 14: MIST v2.5 (v/vcrit = 0.4) 50-60 Msun tracks spend 2 % of "
+                   "their lives as cool supergiants above the Humphreys-Davidson limit")
+def test_no_naked_eye_star_above_the_humphreys_davidson_limit(made):
+    """Known wrong (strict xfail): no cool supergiant is more luminous than the
+    Humphreys–Davidson limit (Humphreys & Davidson 1979, ApJ 232, 409: log L/L☉ ≈ 5.8,
+    M_bol ≈ −9.8), so no naked-eye star should have M_V < −9.8. Made (seed 1): M_V = −10.37,
+    a 61 M☉ core-helium-burning star at log L = 6.05, T_eff ≈ 8,500 K (seeds 1–4: −10.37,
+    −9.75, −9.69, −10.35)."""
+    assert populations_table(made, sm.hipparcos())["mv_min_made"] > -9.8
