@@ -303,22 +303,22 @@ def test_interrupted_write_leaves_nothing(tmp_path):
 def test_mass_tables_read_back_from_the_cache_are_the_ones_built(tmp_path, monkeypatch):
     """The on-disk cache of the survey's mass tables gives back exactly what was built, and a
     population or band that differs gets its own entry."""
-    import starmaker.galaxy.survey as sv
+    import starmaker.galaxy.windows as sv
 
     monkeypatch.setenv("STARMAKER_CACHE", str(tmp_path))
     pop = milky_way_components(["thick_disk"])[0].populations[0]
-    built = sv._build_mass_table(pop, "G")
-    sv._mass_table.cache_clear()
-    first = sv._mass_table(pop, "G")  # builds and writes
-    sv._mass_table.cache_clear()
-    again = sv._mass_table(pop, "G")  # reads
+    built = sv.build_mass_table(pop, "G")
+    sv.mass_table.cache_clear()
+    first = sv.mass_table(pop, "G")  # builds and writes
+    sv.mass_table.cache_clear()
+    again = sv.mass_table(pop, "G")  # reads
     assert len(list(tmp_path.glob("mass-table-*.npz"))) == 1
-    for f in sv._Table.__dataclass_fields__:
+    for f in sv.Table.__dataclass_fields__:
         np.testing.assert_array_equal(getattr(built, f), getattr(again, f))
         np.testing.assert_array_equal(getattr(first, f), getattr(again, f))
-    sv._mass_table(pop, "V")
+    sv.mass_table(pop, "V")
     assert len(list(tmp_path.glob("mass-table-*.npz"))) == 2
-    sv._mass_table.cache_clear()
+    sv.mass_table.cache_clear()
 
 
 def test_threads_change_no_star():
@@ -341,7 +341,7 @@ def test_healpix_positions_are_astropy_healpix_ones():
     import astropy.units as u
     from astropy_healpix import healpix_to_lonlat, lonlat_to_healpix
 
-    from starmaker.galaxy.survey import _healpix_radec
+    from starmaker.galaxy.healpix import pixel_radec as _healpix_radec
 
     rng = np.random.default_rng(2)
     for nside in (1, 16, 64):
@@ -366,12 +366,12 @@ def test_no_star_in_a_windows_hole_is_bright(name, index):
     are never brighter than the limit; and the
     holes do take out a real part of the windows (≥ 30 % of the RGB-to-AGB stars' IMF share
     somewhere), so this test can fail both ways."""
-    import starmaker.galaxy.survey as sv
+    import starmaker.galaxy.windows as sv
     from starmaker.evolution.evolve import evolve_through
     from starmaker.photometry.kurucz import absolute_magnitudes
 
     pop = milky_way_components([name])[0].populations[index]
-    tab = sv._mass_table(pop, "G")
+    tab = sv.mass_table(pop, "G")
     rng = np.random.default_rng(3)
     C, n = len(tab.age_lo), 40_000
     cut_share = 0.0
@@ -381,7 +381,7 @@ def test_no_star_in_a_windows_hole_is_bright(name, index):
             a = tab.age_lo[cell] + rng.random(n) * (tab.age_hi[cell] - tab.age_lo[cell])
             qq = tab.q_lo[cell] + rng.random(n) * (tab.q_hi[cell] - tab.q_lo[cell])
             f = np.clip(pop.feh_mean + pop.feh_sigma * sv.ndtri(qq), *sv.FEH_RANGE)
-            md = sv._dying_mass_in_cell(tab, cell, a, f)
+            md = sv.dying_mass_in_cell(tab, cell, a, f)
             h = rng.integers(0, sv.N_HOLES, n)
             # the part of a hole inside its window (the draw clips the holes to the window)
             lo = np.maximum(tab.hole_lo[w, h, cell, iL], tab.x_lo[w, cell, iL])
@@ -412,7 +412,7 @@ def _window_misses(pop, tab, cells, n_age=5, n_feh=9, L_max=12.0):
     1e-3 to 1.3 with 2,600 points, most near x = 1), evolved exactly as the survey does: the
     number brighter than some tabulated limit L (≤ ``L_max``) whose drawn x = m / m_dying
     (the draw's interpolated dying mass) lies outside its kind's window at L or in a hole."""
-    import starmaker.galaxy.survey as sv
+    import starmaker.galaxy.windows as sv
     from starmaker.evolution.evolve import evolve_through
     from starmaker.evolution.isochrones import dying_mass
     from starmaker.photometry.kurucz import absolute_magnitudes
@@ -430,7 +430,7 @@ def _window_misses(pop, tab, cells, n_age=5, n_feh=9, L_max=12.0):
         A, F, m = A[ok], F[ok], m[ok]
         s = evolve_through(m, A, F)
         mag = absolute_magnitudes(s["log_L"], s["log_Teff"], s["log_g"], s["feh"])["M_G"]
-        x = (m / sv._dying_mass_in_cell(tab, np.full(len(m), k), A, F))[:, None]
+        x = (m / sv.dying_mass_in_cell(tab, np.full(len(m), k), A, F))[:, None]
         w = (~s["alive"]).astype(int)
         xl, xh = tab.x_lo[w, k, :iL], tab.x_hi[w, k, :iL]
         inside = (x >= xl) & (x <= xh)
@@ -456,12 +456,12 @@ def test_no_bright_star_falls_outside_the_windows_in_edge_cells():
     TP-AGB star above the living window at 2–3 Gyr and [Fe/H] 0.35–0.5, bright RGB stars at
     x ≈ 0.93 at 1–2 Gyr and [Fe/H] 0.33–0.5, post-AGB stars in cells with no remnant window)
     are never drawn: this records the defect until the windows are fixed."""
-    import starmaker.galaxy.survey as sv
+    import starmaker.galaxy.windows as sv
 
     thin = milky_way_components(["thin_disk"])[0]
     for index in (2, 3):
         pop = thin.populations[index]
-        tab = sv._mass_table(pop, "G")
+        tab = sv.mass_table(pop, "G")
         cells = np.flatnonzero(tab.q_hi >= 1.0)[:2]          # the two youngest metal-rich cells
         assert (tab.feh_hi[cells] == 0.5).all() and len(cells) == 2
         assert _window_misses(pop, tab, cells) == 0, pop.name
