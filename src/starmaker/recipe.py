@@ -5,6 +5,8 @@ tables::
 
     name = "master"
     mass = 1e5                       # or: n = 100000
+    component = "cluster"            # optional label of the stars: cluster | population (the
+                                     # default: cluster with a cluster place, else population)
 
     [imf]                            # kroupa | chabrier | salpeter | broken_power_law
     kind = "broken_power_law"
@@ -77,7 +79,10 @@ class RecipeError(InvalidParameterError):
     """A recipe file has a key or value that is not allowed; ``name`` is the dotted key."""
 
 
-_TOP = {"name", "description", "mass", "n", "imf", "sfh", "metallicity", "place"}
+_TOP = {"name", "description", "component", "mass", "n", "imf", "sfh", "metallicity", "place"}
+#: what a recipe's stars may be labelled (the ``component`` column); the default is "cluster" for a
+#: cluster place, "population" otherwise
+_MAKER_COMPONENTS = ("cluster", "population")
 _IMF_KEYS = {
     "kroupa": {"m_min", "m_max"},
     "chabrier": {"m_min", "m_max"},
@@ -310,7 +315,9 @@ def _build(data: dict[str, Any], text: str):
         args = {k: _number(place, "place", k) for k in ("ra", "dec", "distance", "radius", "a_v")
                 if k in place}
         where = _wrap("place", lambda: ClusterPlace(**args))
-    component = "cluster" if where is not None else "population"
+    component = data.get("component", "cluster" if where is not None else "population")
+    if component not in _MAKER_COMPONENTS:
+        raise RecipeError("component", component, f"one of {', '.join(_MAKER_COMPONENTS)}")
     try:
         return Maker(imf, sfh, feh, mass=mass, n=n, name=name, component=component, place=where,
                      source_text=text)
@@ -359,6 +366,9 @@ def GalaxyMaker(name: str, imf: IMF, sfh: StarFormationHistory, metallicity: Met
 
 def _galaxy_maker(name, imf, sfh, feh, place: dict, data: dict, text: str):
     _check(place, "place", *_PLACE_KEYS["milky_way"], "place kind 'milky_way'")
+    if "component" in data:
+        raise RecipeError("component", data["component"], "nothing: a Milky Way place names its component "
+                          "in place.component")
     for k in ("mass", "n"):
         if k in data:
             raise RecipeError(k, data[k], "nothing: a Milky Way place is sized by its local density "
@@ -415,6 +425,8 @@ def recipe_to_toml(maker) -> str:
     """The TOML recipe text of a maker; ``parse_recipe`` of it gives an equal maker."""
     r = maker.recipe()
     lines = [f"name = {_fmt(r['name'])}"]
+    if "component" in r and r["component"] != ("cluster" if r.get("place") else "population"):
+        lines.append(f"component = {_fmt(r['component'])}")  # a Cluster without a place, say
     if r.get("mass") is not None:
         lines.append(f"mass = {_fmt(float(r['mass']))}")
     elif r.get("n") is not None:
