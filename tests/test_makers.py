@@ -169,3 +169,9 @@ def test_limits_take_any_registered_band():
         registry.unregister("Xlim")
     with pytest.raises(StarmakerError, match="limit"):
         parse_limit("Xlim<7.5")
+
+
+def test_a_field_is_one_field_however_given():
+    assert MilkyWay(field="cone:1,2,3") == MilkyWay(field=Field.cone(1.0, 2.0, 3.0))
+    assert MilkyWay(field="pixels:3,1,2") == MilkyWay(field=Field.from_pixels([1, 2, 3]))
+    assert MilkyWay(field="all") == MilkyWay() != MilkyWay(field="cone:1,2,3")

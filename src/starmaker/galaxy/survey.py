@@ -24,6 +24,11 @@ Determinism: each pixel draws from its own generator,
 ``SeedSequence(seed, spawn_key=(pixel,))``, and the output is ordered by pixel, so the same
 seed gives the same stars (and the same Parquet bytes) whether the sky is made in one piece,
 in fields, pixel by pixel, in any block size or on any number of threads.
+
+Here: :class:`MilkyWay` (the maker), :func:`make_pixels` (the unit of work: the stars of a list
+of pixels, a pure function), the driver (:func:`iter_sky`, :func:`make_sky`, :func:`write_sky`:
+chunks of pixels on threads, streamed to Parquet) and the draw. Beside it: ``limits`` (Limit,
+Field), ``healpix`` (the pixel geometry), ``windows`` (the mass tables and their cache).
 """
 
 from __future__ import annotations
@@ -420,7 +425,6 @@ class MilkyWay(MakerBase):
         self.components = placement.components() if placement is not None else _components(components)
         self.dust = parse_dust(dust)
         self.limit = parse_limit(limit) if limit is not None else None
-        self.field_text = field if isinstance(field, str) else None
         self.field = Field.parse(field)
         self.nside = nside
         self.source_text = source_text
@@ -471,7 +475,7 @@ class MilkyWay(MakerBase):
         """Everything that defines this Milky Way. Built from a recipe, it is that recipe (the
         form :func:`starmaker.recipe.recipe_to_toml` writes back)."""
         lim = str(self.limit) if self.limit is not None else None
-        field = self.field_text if self.field_text is not None else _field_text(self.field)
+        field = _field_text(self.field)  # one text per field, however it was given
         p = self.placement
         if p is not None:
             return {"name": p.name, "imf": {"kind": p.imf.name, **p.imf.params()},
