@@ -522,8 +522,10 @@ class MilkyWay(MakerBase):
 
 
 def _field_text(field: Field) -> str:
+    """The field as text, one text per field: numbers exactly (shortest repr, no trailing '.0')."""
     if field.kind == "cone":
-        return f"cone:{field.ra!r},{field.dec!r},{field.radius!r}"
+        num = [repr(float(v)).removesuffix(".0") for v in (field.ra, field.dec, field.radius)]
+        return "cone:" + ",".join(num)
     if field.kind == "pixels":
         return "pixels:" + ",".join(str(p) for p in field.pixels)
     return "all"
