@@ -27,7 +27,7 @@ def test_k_min_bounds_the_kurucz_ratios(name):
     (Teff 3,500–49,000 K) up to A_V = 9 mag; beyond, where the grid's ratios (clamped at 10 mag)
     dip below it, the shortfall k_min·A_V − A_band stays under the windows' 0.2 mag margin to
     A_V = 30."""
-    from starmaker.galaxy.survey import MARGIN
+    from starmaker.galaxy.windows import MARGIN
 
     T, A, ratio = _ratio_table()
     r = ratio[("G", "BP", "RP").index(name)]

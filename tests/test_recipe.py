@@ -287,7 +287,7 @@ def test_milky_way_place_errors_name_the_key(edit, key):
 def test_milky_way_place_replaces_the_component():
     g = parse_recipe(MW)
     assert parse_recipe(recipe_to_toml(g)) == g
-    comps = g.components()
+    comps = g.components
     assert [c.name for c in comps] == ["thin_disk", "thick_disk", "halo", "bulge"]
     thick = comps[1]
     from starmaker import Kroupa2001

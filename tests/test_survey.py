@@ -55,6 +55,39 @@ def test_identical_parquet_whether_made_whole_or_pixel_by_pixel(tmp_path):
     assert pq.read_table(tmp_path / "whole.parquet").equals(pq.read_table(tmp_path / "pieced.parquet"))
 
 
+def test_make_pixels_any_split_gives_the_same_file(tmp_path):
+    """``make_pixels`` (the unit a distributed run calls) over two halves of a pixel list, put
+    together, is the whole list made at once — the same Parquet bytes — and the same stars as
+    ``MilkyWay.make`` of those pixels."""
+    from starmaker.galaxy.survey import make_pixels
+
+    pixels = list(range(600, 640))
+    whole = make_pixels(pixels, "G<8", seed=3)
+    halves = [make_pixels(pixels[:17], "G<8", seed=3), make_pixels(pixels[17:], "G<8", seed=3)]
+    assert len(whole) > 100 and all(len(h) for h in halves)
+    pieced = Stars.concat(halves)
+    pieced.meta = dict(whole.meta)
+    whole.write(tmp_path / "whole.parquet")
+    pieced.write(tmp_path / "pieced.parquet")
+    assert (tmp_path / "whole.parquet").read_bytes() == (tmp_path / "pieced.parquet").read_bytes()
+    sky = MilkyWay().make("G<8", seed=3, field=Field.from_pixels(pixels))
+    assert sky.columns == whole.columns
+    for c in SKY_COLUMNS:
+        np.testing.assert_array_equal(sky.codes(c), whole.codes(c))
+    with pytest.raises(StarmakerError, match="pixel"):
+        make_pixels([3, 3], "G<8", seed=3)
+    with pytest.raises(StarmakerError, match="pixel"):
+        make_pixels([3072], "G<8", seed=3)
+
+
+def test_sky_columns_of_the_default_bands_are_the_schemas():
+    from starmaker.galaxy.survey import sky_columns
+
+    assert sky_columns() == SKY_COLUMNS
+    extra = sky_columns(("G", "BP", "RP", "B", "V", "Xq"))
+    assert extra.index("M_Xq") == extra.index("M_V") + 1 and extra.index("Xq") == extra.index("V") + 1
+
+
 def test_block_size_does_not_change_the_sky():
     from starmaker.galaxy.survey import make_sky
 
@@ -303,22 +336,22 @@ def test_interrupted_write_leaves_nothing(tmp_path):
 def test_mass_tables_read_back_from_the_cache_are_the_ones_built(tmp_path, monkeypatch):
     """The on-disk cache of the survey's mass tables gives back exactly what was built, and a
     population or band that differs gets its own entry."""
-    import starmaker.galaxy.survey as sv
+    import starmaker.galaxy.windows as sv
 
     monkeypatch.setenv("STARMAKER_CACHE", str(tmp_path))
     pop = milky_way_components(["thick_disk"])[0].populations[0]
-    built = sv._build_mass_table(pop, "G")
-    sv._mass_table.cache_clear()
-    first = sv._mass_table(pop, "G")  # builds and writes
-    sv._mass_table.cache_clear()
-    again = sv._mass_table(pop, "G")  # reads
+    built = sv.build_mass_table(pop, "G")
+    sv.mass_table.cache_clear()
+    first = sv.mass_table(pop, "G")  # builds and writes
+    sv.mass_table.cache_clear()
+    again = sv.mass_table(pop, "G")  # reads
     assert len(list(tmp_path.glob("mass-table-*.npz"))) == 1
-    for f in sv._Table.__dataclass_fields__:
+    for f in sv.Table.__dataclass_fields__:
         np.testing.assert_array_equal(getattr(built, f), getattr(again, f))
         np.testing.assert_array_equal(getattr(first, f), getattr(again, f))
-    sv._mass_table(pop, "V")
+    sv.mass_table(pop, "V")
     assert len(list(tmp_path.glob("mass-table-*.npz"))) == 2
-    sv._mass_table.cache_clear()
+    sv.mass_table.cache_clear()
 
 
 def test_threads_change_no_star():
@@ -341,7 +374,7 @@ def test_healpix_positions_are_astropy_healpix_ones():
     import astropy.units as u
     from astropy_healpix import healpix_to_lonlat, lonlat_to_healpix
 
-    from starmaker.galaxy.survey import _healpix_radec
+    from starmaker.galaxy.healpix import pixel_radec as _healpix_radec
 
     rng = np.random.default_rng(2)
     for nside in (1, 16, 64):
@@ -357,6 +390,59 @@ def test_healpix_positions_are_astropy_healpix_ones():
         assert (back == pix).all()
 
 
+def test_healpix_pixel_of_a_point_is_astropy_healpix_one():
+    """``radec_pixel`` (ang2pix, nested) agrees with ``astropy_healpix.lonlat_to_healpix`` at
+    nside 1 to 64, 20,000 random points each, and holds the points ``pixel_radec`` puts inside."""
+    import astropy.units as u
+    from astropy_healpix import lonlat_to_healpix
+
+    from starmaker.galaxy.healpix import pixel_radec, radec_pixel
+
+    rng = np.random.default_rng(4)
+    for nside in (1, 2, 16, 64):
+        ra, dec = rng.uniform(0, 360, 20_000), np.degrees(np.arcsin(rng.uniform(-1, 1, 20_000)))
+        ref = lonlat_to_healpix(ra * u.deg, dec * u.deg, nside, order="nested")
+        np.testing.assert_array_equal(radec_pixel(ra, dec, nside), ref)
+        pix = rng.integers(0, 12 * nside * nside, 20_000)
+        inside = pixel_radec(pix, nside, rng.uniform(0.01, 0.99, pix.size), rng.uniform(0.01, 0.99, pix.size))
+        np.testing.assert_array_equal(radec_pixel(*inside, nside), pix)
+
+
+@pytest.mark.parametrize("ra, dec, radius", [(83.8, -5.4, 4.0), (192.86, 27.13, 20.0), (0.0, 90.0, 12.0),
+                                             (45.0, 0.0, 0.5), (300.0, -89.0, 2.0), (10.0, 30.0, 100.0)])
+def test_cone_pixels_are_astropy_healpix_ones(ra, dec, radius):
+    """The fields' cone search gives the same pixels as ``astropy_healpix``'s cone search for
+    these cones (those the tests and recipes use, a pole, a tiny and a huge cone). (On 400
+    random cones it agreed on 393; on the other 7, small cones at |Dec| > 54°, it holds one pixel
+    more, which a boundary sampled at 200,000 points shows the cone does reach — astropy_healpix
+    judges a pixel by the edge between its two nearest corners only.)"""
+    import astropy.units as u
+    from astropy_healpix import HEALPix
+
+    from starmaker.galaxy.healpix import cone_pixels
+
+    ref = HEALPix(nside=16, order="nested").cone_search_lonlat(ra * u.deg, dec * u.deg, radius=radius * u.deg)
+    np.testing.assert_array_equal(cone_pixels(ra, dec, radius, 16), np.sort(np.asarray(ref, np.int64)))
+
+
+def test_cone_pixels_hold_exactly_the_pixels_the_cone_reaches():
+    """Each pixel returned is reached by the cone (its boundary, sampled at 4,000 points, or its
+    centre pixel) and none left out is: checked over all 3,072 pixels for three cones."""
+    from starmaker.galaxy.healpix import cone_pixels, pixel_radec, radec_pixel
+    from starmaker.place.frames import unit_vector
+
+    lo, hi = 1e-9, 1.0 - 1e-9  # on a face's edge the longitude formula rounds across 2π/nr
+    t = np.linspace(lo, hi, 1001)
+    dx = np.concatenate([t, np.full_like(t, hi), t, np.full_like(t, lo)])
+    dy = np.concatenate([np.full_like(t, lo), t, np.full_like(t, hi), t])
+    pix = np.arange(3072)
+    for ra, dec, radius in ((258.0874, 72.5471, 0.5262), (82.7015, -58.04, 0.2544), (120.0, 10.0, 7.0)):
+        edge = unit_vector(*pixel_radec(pix[:, None], 16, dx, dy)) @ unit_vector(ra, dec)
+        reached = (edge >= math.cos(math.radians(radius))).any(axis=1)
+        reached[radec_pixel(ra, dec, 16)] = True
+        np.testing.assert_array_equal(cone_pixels(ra, dec, radius, 16), pix[reached])
+
+
 @pytest.mark.parametrize("name, index", [("thick_disk", 0), ("thin_disk", 3), ("thin_disk", 5)])
 def test_no_star_in_a_windows_hole_is_bright(name, index):
     """The draw leaves out runs of x = m / m_dying inside a cell's window (the red clump between
@@ -366,12 +452,12 @@ def test_no_star_in_a_windows_hole_is_bright(name, index):
     are never brighter than the limit; and the
     holes do take out a real part of the windows (≥ 30 % of the RGB-to-AGB stars' IMF share
     somewhere), so this test can fail both ways."""
-    import starmaker.galaxy.survey as sv
+    import starmaker.galaxy.windows as sv
     from starmaker.evolution.evolve import evolve_through
     from starmaker.photometry.kurucz import absolute_magnitudes
 
     pop = milky_way_components([name])[0].populations[index]
-    tab = sv._mass_table(pop, "G")
+    tab = sv.mass_table(pop, "G")
     rng = np.random.default_rng(3)
     C, n = len(tab.age_lo), 40_000
     cut_share = 0.0
@@ -381,7 +467,7 @@ def test_no_star_in_a_windows_hole_is_bright(name, index):
             a = tab.age_lo[cell] + rng.random(n) * (tab.age_hi[cell] - tab.age_lo[cell])
             qq = tab.q_lo[cell] + rng.random(n) * (tab.q_hi[cell] - tab.q_lo[cell])
             f = np.clip(pop.feh_mean + pop.feh_sigma * sv.ndtri(qq), *sv.FEH_RANGE)
-            md = sv._dying_mass_in_cell(tab, cell, a, f)
+            md = sv.dying_mass_in_cell(tab, cell, a, f)
             h = rng.integers(0, sv.N_HOLES, n)
             # the part of a hole inside its window (the draw clips the holes to the window)
             lo = np.maximum(tab.hole_lo[w, h, cell, iL], tab.x_lo[w, cell, iL])
@@ -412,7 +498,7 @@ def _window_misses(pop, tab, cells, n_age=5, n_feh=9, L_max=12.0):
     1e-3 to 1.3 with 2,600 points, most near x = 1), evolved exactly as the survey does: the
     number brighter than some tabulated limit L (≤ ``L_max``) whose drawn x = m / m_dying
     (the draw's interpolated dying mass) lies outside its kind's window at L or in a hole."""
-    import starmaker.galaxy.survey as sv
+    import starmaker.galaxy.windows as sv
     from starmaker.evolution.evolve import evolve_through
     from starmaker.evolution.isochrones import dying_mass
     from starmaker.photometry.kurucz import absolute_magnitudes
@@ -430,7 +516,7 @@ def _window_misses(pop, tab, cells, n_age=5, n_feh=9, L_max=12.0):
         A, F, m = A[ok], F[ok], m[ok]
         s = evolve_through(m, A, F)
         mag = absolute_magnitudes(s["log_L"], s["log_Teff"], s["log_g"], s["feh"])["M_G"]
-        x = (m / sv._dying_mass_in_cell(tab, np.full(len(m), k), A, F))[:, None]
+        x = (m / sv.dying_mass_in_cell(tab, np.full(len(m), k), A, F))[:, None]
         w = (~s["alive"]).astype(int)
         xl, xh = tab.x_lo[w, k, :iL], tab.x_hi[w, k, :iL]
         inside = (x >= xl) & (x <= xh)
@@ -456,12 +542,12 @@ def test_no_bright_star_falls_outside_the_windows_in_edge_cells():
     TP-AGB star above the living window at 2–3 Gyr and [Fe/H] 0.35–0.5, bright RGB stars at
     x ≈ 0.93 at 1–2 Gyr and [Fe/H] 0.33–0.5, post-AGB stars in cells with no remnant window)
     are never drawn: this records the defect until the windows are fixed."""
-    import starmaker.galaxy.survey as sv
+    import starmaker.galaxy.windows as sv
 
     thin = milky_way_components(["thin_disk"])[0]
     for index in (2, 3):
         pop = thin.populations[index]
-        tab = sv._mass_table(pop, "G")
+        tab = sv.mass_table(pop, "G")
         cells = np.flatnonzero(tab.q_hi >= 1.0)[:2]          # the two youngest metal-rich cells
         assert (tab.feh_hi[cells] == 0.5).all() and len(cells) == 2
         assert _window_misses(pop, tab, cells) == 0, pop.name

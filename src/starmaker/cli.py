@@ -97,12 +97,13 @@ def compare_cmd(
     sky: bool = typer.Option(False, "--sky", help="Also draw every maker's stars in one sky map."),
 ) -> None:
     """Put makers side by side: stars still shining, lifespans, brightness, M/L over time."""
+    from .maker import Maker
     from .recipe import read_recipe
     from .reports.compare import compare
 
     makers = [read_recipe(r) for r in recipes]
     for r, m in zip(recipes, makers, strict=True):
-        if not hasattr(m, "births"):
+        if not isinstance(m, Maker):  # a population's births can be followed; a sky's cannot
             raise StarmakerError(f"{r}: a Milky Way recipe cannot be compared yet; compare cluster or field "
                                  "recipes (no [place] or a cluster place).")
     with err.status(f"making and evolving {len(makers)} makers..."):
@@ -122,7 +123,8 @@ def compare_cmd(
 
 @make_app.command("milkyway")
 def make_milkyway(
-    limit: str = typer.Option("G<10", help="Magnitude limit, e.g. 'G<10' (bands G, BP, RP, B, V)."),
+    limit: str = typer.Option("G<10", help="Magnitude limit, e.g. 'G<10' (any registered band: G, BP, RP, "
+                              "B, V, ...)."),
     seed: int = typer.Option(0, help="Random seed: the same seed gives the same sky, however split."),
     field: str = typer.Option("all", help="'all', 'cone:RA,DEC,RADIUS' (deg) or 'pixels:P1,P2,...' "
                               "(HEALPix nested, nside 16, ICRS)."),
@@ -130,16 +132,17 @@ def make_milkyway(
     output: Path = typer.Option(..., "-o", "--output", help=_CATALOGUE_HELP),
 ) -> None:
     """Make the Milky Way's stars brighter than a limit, as seen from the Sun."""
-    from .galaxy.survey import Field, MilkyWay, parse_limit
+    from .galaxy.limits import Field, parse_limit
+    from .galaxy.survey import MilkyWay
 
-    lim, fld = parse_limit(limit), Field.parse(field)
-    mw = MilkyWay([c.strip() for c in components.split(",") if c.strip()])
+    lim, fld = parse_limit(limit), Field.parse(field)  # parsed once, here
+    mw = MilkyWay([c.strip() for c in components.split(",") if c.strip()], limit=lim, field=fld)
     streamed = _table_format(output) == "parquet"  # Parquet streams; other formats are made whole
     with _progress(f"making the sky to {lim}") as bar:
         if streamed:
-            n = mw.write(output, lim, seed=seed, field=fld, progress=bar)
+            n = mw.write(output, seed=seed, progress=bar)
         else:
-            sky = mw.make(lim, seed=seed, field=fld, progress=bar)
+            sky = mw.make(seed=seed, progress=bar)
             sky.write(output)
             n = len(sky)
     if streamed:

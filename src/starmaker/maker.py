@@ -37,7 +37,7 @@ from .schema import COMPONENTS
 from .stars import Stars
 from .units import parse_age, parse_mass
 
-__all__ = ["Maker", "Cluster", "Population"]
+__all__ = ["MakerBase", "Maker", "Cluster", "Population"]
 
 _STREAMS = ("mass", "age", "feh")
 #: future births are drawn in slabs of formation time this long (yr), one generator each
@@ -53,7 +53,35 @@ def _age_min(models: str) -> float:
     return 10.0 ** grid_ranges(models)["log_age"][0]
 
 
-class Maker:
+class MakerBase:
+    """What every maker shares (:class:`Maker` and so :class:`Cluster` and :class:`Population`;
+    :class:`starmaker.galaxy.survey.MilkyWay`):
+
+    * ``make(seed=..., epoch=...)`` gives its :class:`~starmaker.stars.Stars`: the same seed, the
+      same stars; ``epoch`` (yr relative to today, or '-1Gyr') the stars as seen then;
+    * ``recipe()`` gives everything that defines it as plain data (written into the metadata);
+      makers are equal, and hash alike, when their recipes are equal;
+    * ``source_text`` is the text of the recipe file it was read from (None when it was built
+      in code); ``make`` keeps it in the metadata (``recipe_toml``) as written.
+    """
+
+    #: the text of the recipe file this maker was read from (None: built in code)
+    source_text: str | None = None
+
+    def make(self, seed: int | np.random.SeedSequence = 0, epoch: float | str = 0.0) -> Stars:
+        raise NotImplementedError
+
+    def recipe(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, MakerBase) and self.recipe() == other.recipe()
+
+    def __hash__(self) -> int:
+        return hash(repr(self.recipe()))
+
+
+class Maker(MakerBase):
     """A star-formation recipe.
 
     Parameters
@@ -74,6 +102,10 @@ class Maker:
         The ``component`` column's value for these stars.
     models : str
         Stellar models: "mist" (default; the only grid the Milky Way survey uses) or "parsec".
+    place : Place, optional
+        Where the stars are (e.g. a :class:`~starmaker.place.clusters.ClusterPlace`).
+    source_text : str, optional
+        The recipe file's text, when read from one (see :class:`MakerBase`).
     """
 
     def __init__(
@@ -87,6 +119,7 @@ class Maker:
         component: str = "population",
         place: Place | None = None,
         models: str = "mist",
+        source_text: str | None = None,
     ) -> None:
         grid = grid_ranges(models)
         if (mass is None) == (n is None):
@@ -110,6 +143,7 @@ class Maker:
         self.name, self.component = name, component
         self.place = place
         self.models = models
+        self.source_text = source_text
 
     def recipe(self) -> dict[str, Any]:
         """Everything that defines this maker, as plain data (written into the metadata)."""
@@ -124,12 +158,6 @@ class Maker:
             **({"place": {"kind": self.place.kind, **self.place.params()}} if self.place else {}),
             **({"models": self.models} if self.models != "mist" else {}),
         }
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Maker) and self.recipe() == other.recipe()
-
-    def __hash__(self) -> int:
-        return hash(repr(self.recipe()))
 
     def __repr__(self) -> str:
         size = f"mass={self.mass:g}" if self.mass is not None else f"n={self.n}"
@@ -202,8 +230,8 @@ class Maker:
             "seed": seed if isinstance(seed, int) else repr(seed),
             "epoch": e,
         }
-        if getattr(self, "recipe_text", None):  # read from a recipe file: keep its text as written
-            meta["recipe_toml"] = self.recipe_text
+        if self.source_text:  # read from a recipe file: keep its text as written
+            meta["recipe_toml"] = self.source_text
         from .evolution.evolve import evolve_through
 
         stars = shine(evolve_through(b["mass_initial"], b["age"], b["feh"], meta=meta, models=self.models))

@@ -5,6 +5,8 @@ tables::
 
     name = "master"
     mass = 1e5                       # or: n = 100000
+    component = "cluster"            # optional label of the stars: cluster | population (the
+                                     # default: cluster with a cluster place, else population)
 
     [imf]                            # kroupa | chabrier | salpeter | broken_power_law
     kind = "broken_power_law"
@@ -36,7 +38,8 @@ unknown key, a value of the wrong type or out of range, an unknown kind, raise
 :class:`RecipeError` naming the key (``imf.slopes``), the value and what is allowed.
 
 ``read_recipe(path)`` / ``parse_recipe(text)`` give a :class:`~starmaker.maker.Maker` (or, for a
-Milky Way place, a :class:`GalaxyMaker`); ``recipe_to_toml(maker)`` writes one back, so that
+Milky Way place, a :class:`~starmaker.galaxy.survey.MilkyWay`, see :func:`GalaxyMaker`), its
+``source_text`` the recipe's text; ``recipe_to_toml(maker)`` writes one back, so that
 ``parse_recipe(recipe_to_toml(m)) == m``.
 """
 
@@ -76,7 +79,10 @@ class RecipeError(InvalidParameterError):
     """A recipe file has a key or value that is not allowed; ``name`` is the dotted key."""
 
 
-_TOP = {"name", "description", "mass", "n", "imf", "sfh", "metallicity", "place", "models"}
+_TOP = {"name", "description", "component", "mass", "n", "imf", "sfh", "metallicity", "place", "models"}
+#: what a recipe's stars may be labelled (the ``component`` column); the default is "cluster" for a
+#: cluster place, "population" otherwise
+_MAKER_COMPONENTS = ("cluster", "population")
 _IMF_KEYS = {
     "kroupa": {"m_min", "m_max"},
     "chabrier": {"m_min", "m_max"},
@@ -314,124 +320,60 @@ def _build(data: dict[str, Any], text: str):
         args = {k: _number(place, "place", k) for k in ("ra", "dec", "distance", "radius", "a_v")
                 if k in place}
         where = _wrap("place", lambda: ClusterPlace(**args))
-    component = "cluster" if where is not None else "population"
+    component = data.get("component", "cluster" if where is not None else "population")
+    if component not in _MAKER_COMPONENTS:
+        raise RecipeError("component", component, f"one of {', '.join(_MAKER_COMPONENTS)}")
     try:
-        maker = Maker(imf, sfh, feh, mass=mass, n=n, name=name, component=component, place=where,
-                      models=models)
+        return Maker(imf, sfh, feh, mass=mass, n=n, name=name, component=component, place=where,
+                     models=models, source_text=text)
     except InvalidParameterError as exc:
         raise RecipeError(exc.name, exc.value, exc.allowed) from exc
-    maker.recipe_text = text
-    return maker
 
 
 # ----------------------------------------------------------------------------- Milky Way
-class GalaxyMaker:
-    """A recipe placed in the Milky Way: its population replaces one of the Galaxy's components
-    (``mode = "replace"``, keeping that component's density law and, unless ``rho0`` is given,
-    its local density) or joins them as a new component with that density law (``mode = "add"``,
-    ``rho0`` required: the local density of living stars at the Sun, M☉ pc⁻³). ``make(seed)``
-    makes the magnitude-limited sky (``limit``, ``field``) of the whole Galaxy so changed.
+def GalaxyMaker(name: str, imf: IMF, sfh: StarFormationHistory, metallicity: Metallicity,
+                component: str, limit: str, mode: str = "replace", field: str = "all",
+                rho0: float | None = None, components: tuple[str, ...] | None = None,
+                source_text: str | None = None):
+    """A recipe placed in the Milky Way: a :class:`~starmaker.galaxy.survey.MilkyWay` with a
+    :class:`~starmaker.galaxy.survey.Placement` (its population replaces one of the Galaxy's
+    components, ``mode = "replace"``, or joins them, ``mode = "add"`` with ``rho0``), made to
+    ``limit`` in ``field``. The arguments are checked here and a bad one raises a
+    :class:`RecipeError` naming its recipe key.
 
     The survey draws ages uniformly within an age range and [Fe/H] from a Gaussian, so only
     ``burst`` and ``constant`` histories (without ``stop``) and ``fixed`` or ``gaussian``
     metallicities can be placed in the Milky Way.
     """
+    from .galaxy.components import COMPONENT_NAMES
+    from .galaxy.survey import MilkyWay, Placement
 
-    def __init__(self, name: str, imf: IMF, sfh: StarFormationHistory, metallicity: Metallicity,
-                 component: str, limit: str, mode: str = "replace", field: str = "all",
-                 rho0: float | None = None, components: tuple[str, ...] | None = None) -> None:
-        from .galaxy.components import COMPONENT_NAMES
-        from .galaxy.survey import Field, parse_limit
-
-        self.name, self.imf, self.sfh, self.metallicity = name, imf, sfh, metallicity
-        if component not in COMPONENT_NAMES:
-            raise RecipeError("place.component", component, f"one of {', '.join(COMPONENT_NAMES)}")
-        if mode not in ("replace", "add"):
-            raise RecipeError("place.mode", mode, "'replace' or 'add'")
-        if isinstance(sfh, Burst):
-            self._ages = (sfh.age * 0.99, sfh.age * 1.01)
-        elif isinstance(sfh, Constant):
-            self._ages = (sfh.age_min, sfh.age_max)
-        else:
-            raise RecipeError("sfh.kind", sfh.kind,
-                              "'burst' or 'constant' (without stop) for a Milky Way place")
-        if isinstance(metallicity, FixedFeH):
-            self._feh = (metallicity.feh, 0.0)
-        elif isinstance(metallicity, GaussianFeH):
-            self._feh = (metallicity.mean, metallicity.sigma)
-        else:
-            raise RecipeError("metallicity.kind", metallicity.kind,
-                              "'fixed' or 'gaussian' for a Milky Way place")
-        if mode == "add" and rho0 is None:
-            raise RecipeError("place.rho0", None,
-                              "a local density of living stars (Msun/pc^3) for mode 'add'")
-        if rho0 is not None and not (math.isfinite(rho0) and rho0 > 0):
-            raise RecipeError("place.rho0", rho0, "a positive density in Msun/pc^3")
-        others = tuple(components) if components is not None else COMPONENT_NAMES
-        for c in others:
-            if c not in COMPONENT_NAMES:
-                raise RecipeError("place.components", list(others),
-                                  f"names among {', '.join(COMPONENT_NAMES)}")
-        self.component, self.mode, self.rho0, self.others = component, mode, rho0, others
-        self.limit = _wrap("place", lambda: parse_limit(limit))
-        self.field_text = field
-        self.field = _wrap("place", lambda: Field.parse(field))
-
-    def components(self) -> list:
-        """The Galaxy's components with this recipe put in."""
-        import copy
-
-        from .galaxy.components import THIN_DISK_BINS, Population, milky_way_components
-
-        (base,) = milky_way_components([self.component])
-        key = 0
-        if self.component == "thin_disk":  # the age bin whose density law fits the recipe's ages
-            mid = math.sqrt(self._ages[0] * self._ages[1])
-            key = next((k for k, b in enumerate(THIN_DISK_BINS) if b[0] <= mid < b[1]),
-                       len(THIN_DISK_BINS) - 1)
-        rho0 = self.rho0 if self.rho0 is not None else sum(p.rho0 for p in base.populations)
-        pop = Population(self.name, self.imf, Constant(*self._ages), self._feh[0], self._feh[1], rho0,
-                         density_key=key, rho0_is_initial=base.populations[0].rho0_is_initial)
-        mine = copy.copy(base)
-        mine.populations = (pop,)
-        if self.mode == "add":
-            mine.name = self.name
-            return [*milky_way_components(self.others), mine]
-        return [mine if c == self.component else milky_way_components([c])[0] for c in self.others]
-
-    def make(self, seed: int = 0):
-        """The magnitude-limited sky of the Galaxy with this recipe in it."""
-        from .galaxy.survey import MilkyWay
-
-        stars = MilkyWay(self.components()).make(self.limit, seed=seed, field=self.field)
-        stars.meta["recipe"] = self.recipe()
-        if getattr(self, "recipe_text", None):
-            stars.meta["recipe_toml"] = self.recipe_text
-        return stars
-
-    def recipe(self) -> dict[str, Any]:
-        return {"name": self.name, "imf": {"kind": self.imf.name, **self.imf.params()},
-                "sfh": {"kind": self.sfh.kind, **self.sfh.params()},
-                "metallicity": {"kind": self.metallicity.kind, **self.metallicity.params()},
-                "place": {"kind": "milky_way", "component": self.component, "mode": self.mode,
-                          "limit": str(self.limit), "field": self.field_text, "rho0": self.rho0,
-                          "components": list(self.others)}}
-
-    def to_toml(self) -> str:
-        return recipe_to_toml(self)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, GalaxyMaker) and self.recipe() == other.recipe()
-
-    def __hash__(self) -> int:
-        return hash(repr(self.recipe()))
-
-    def __repr__(self) -> str:
-        return f"GalaxyMaker({self.name!r}, {self.mode} {self.component}, {self.limit})"
+    if component not in COMPONENT_NAMES:
+        raise RecipeError("place.component", component, f"one of {', '.join(COMPONENT_NAMES)}")
+    if mode not in ("replace", "add"):
+        raise RecipeError("place.mode", mode, "'replace' or 'add'")
+    if not isinstance(sfh, Burst | Constant):
+        raise RecipeError("sfh.kind", sfh.kind, "'burst' or 'constant' (without stop) for a Milky Way place")
+    if not isinstance(metallicity, FixedFeH | GaussianFeH):
+        raise RecipeError("metallicity.kind", metallicity.kind, "'fixed' or 'gaussian' for a Milky Way place")
+    if mode == "add" and rho0 is None:
+        raise RecipeError("place.rho0", None, "a local density of living stars (Msun/pc^3) for mode 'add'")
+    if rho0 is not None and not (math.isfinite(rho0) and rho0 > 0):
+        raise RecipeError("place.rho0", rho0, "a positive density in Msun/pc^3")
+    others = tuple(components) if components is not None else COMPONENT_NAMES
+    for c in others:
+        if c not in COMPONENT_NAMES:
+            raise RecipeError("place.components", list(others), f"names among {', '.join(COMPONENT_NAMES)}")
+    placement = Placement(name, imf, sfh, metallicity, component, mode, rho0, others)
+    return _wrap("place", lambda: MilkyWay(placement=placement, limit=limit, field=field,
+                                           source_text=source_text))
 
 
-def _galaxy_maker(name, imf, sfh, feh, place: dict, data: dict, text: str) -> GalaxyMaker:
+def _galaxy_maker(name, imf, sfh, feh, place: dict, data: dict, text: str):
     _check(place, "place", *_PLACE_KEYS["milky_way"], "place kind 'milky_way'")
+    if "component" in data:
+        raise RecipeError("component", data["component"], "nothing: a Milky Way place names its component "
+                          "in place.component")
     for k in ("mass", "n"):
         if k in data:
             raise RecipeError(k, data[k], "nothing: a Milky Way place is sized by its local density "
@@ -443,10 +385,9 @@ def _galaxy_maker(name, imf, sfh, feh, place: dict, data: dict, text: str) -> Ga
         if k in place and not isinstance(place[k], str):
             raise RecipeError(f"place.{k}", place[k], "a string")
     rho0 = _number(place, "place", "rho0", positive=True) if "rho0" in place else None
-    g = GalaxyMaker(name, imf, sfh, feh, place["component"], place["limit"], place.get("mode", "replace"),
-                    place.get("field", "all"), rho0, tuple(comps) if comps is not None else None)
-    g.recipe_text = text
-    return g
+    return GalaxyMaker(name, imf, sfh, feh, place["component"], place["limit"], place.get("mode", "replace"),
+                       place.get("field", "all"), rho0, tuple(comps) if comps is not None else None,
+                       source_text=text)
 
 
 # ----------------------------------------------------------------------------- writing
@@ -491,6 +432,8 @@ def recipe_to_toml(maker) -> str:
     lines = [f"name = {_fmt(r['name'])}"]
     if r.get("models"):
         lines.append(f"models = {_fmt(r['models'])}")
+    if "component" in r and r["component"] != ("cluster" if r.get("place") else "population"):
+        lines.append(f"component = {_fmt(r['component'])}")  # a Cluster without a place, say
     if r.get("mass") is not None:
         lines.append(f"mass = {_fmt(float(r['mass']))}")
     elif r.get("n") is not None:

@@ -29,33 +29,57 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..births.history import Constant, StarFormationHistory
+from ..births.history import Constant, GaussianFeH, StarFormationHistory
 from ..births.imf import IMF, BrokenPowerLaw
 from ..evolution.isochrones import FEH_RANGE
 from ..place.frames import R_SUN_PC, Z_SUN_PC
 
-__all__ = ["Population", "Component", "ThinDisk", "ThickDisk", "Halo", "Bulge",
+__all__ = ["GalacticPopulation", "Component", "ThinDisk", "ThickDisk", "Halo", "Bulge",
            "milky_way_components", "COMPONENT_NAMES"]
 
 COMPONENT_NAMES = ("thin_disk", "thick_disk", "halo", "bulge")
 
 
+def grid_feh(mean: float, sigma: float) -> GaussianFeH:
+    """[Fe/H] ~ N(``mean``, ``sigma``) dex clipped to the MIST grid (the survey's metallicities)."""
+    return GaussianFeH(mean, sigma, *FEH_RANGE)
+
+
 @dataclass(frozen=True)
-class Population:
-    """A stellar population inside a component: IMF, ages, [Fe/H] ~ N(mean, sigma), and its
-    share of the component's local density (``rho0``, present-day living-star mass, M☉/pc³)."""
+class GalacticPopulation:
+    """A stellar population inside a component: an IMF, a star-formation history (a
+    :class:`~starmaker.births.history.Constant`, possibly ``Quenched`` or ``Scaled``), a
+    :class:`~starmaker.births.history.GaussianFeH` metallicity clipped to the MIST grid
+    (:func:`grid_feh`), and its share of the component's local density (``rho0``, present-day
+    living-star mass, M☉/pc³). (The maker of a field population is
+    :class:`starmaker.maker.Population`; this is a part of a Galactic component.)"""
 
     name: str
     imf: IMF
     sfh: StarFormationHistory
-    feh_mean: float
-    feh_sigma: float
+    metallicity: GaussianFeH
     rho0: float  # M☉ pc⁻³ of living stars where the density law is 1 (the Sun, mostly)
     density_key: int = 0  # which density law of the component (thin disc age bins differ)
     rho0_is_initial: bool = False  # rho0 is already the initial (formed) mass density
 
+    def __post_init__(self) -> None:
+        m = self.metallicity
+        if not (isinstance(m, GaussianFeH) and (m.lo, m.hi) == tuple(FEH_RANGE)):
+            from ..errors import InvalidParameterError
+
+            raise InvalidParameterError("metallicity", m, "a GaussianFeH clipped to the MIST grid: "
+                                        "grid_feh(mean, sigma)")
+
+    @property
+    def feh_mean(self) -> float:
+        return self.metallicity.mean
+
+    @property
+    def feh_sigma(self) -> float:
+        return self.metallicity.sigma
+
     def sample_feh(self, n: int, rng: np.random.Generator) -> np.ndarray:
-        return np.clip(self.feh_mean + self.feh_sigma * rng.standard_normal(n), *FEH_RANGE)
+        return self.metallicity.sample_feh(np.empty(n), rng)
 
     @functools.cached_property
     def alive_fraction(self) -> float:
@@ -94,7 +118,7 @@ class Component:
     """
 
     name: str
-    populations: tuple[Population, ...]
+    populations: tuple[GalacticPopulation, ...]
     r_sun: float = R_SUN_PC
     z_sun: float = Z_SUN_PC
 
@@ -173,7 +197,7 @@ class Component:
         f = self.shape(np.full_like(z, -self.r_sun), np.zeros_like(z), z, key)
         return float(np.sum(f) * (z[1] - z[0]))
 
-    def _population_at(self, pop: Population, epoch: float) -> tuple[Population, ...]:
+    def _population_at(self, pop: GalacticPopulation, epoch: float) -> tuple[GalacticPopulation, ...]:
         from ..births.history import Constant
 
         sfh = pop.sfh
@@ -209,9 +233,9 @@ class Component:
                 if keys is not None:
                     key = int(keys[1][np.searchsorted(keys[0], epoch - mid)])
                     scale = self.column(pop.density_key) / self.column(key)
-                out.append(Population(pop.name, pop.imf, Constant(epoch - s1, epoch - s0),
-                                      pop.feh_mean, pop.feh_sigma, rate * (s1 - s0) * f * scale,
-                                      key, rho0_is_initial=True))
+                out.append(GalacticPopulation(pop.name, pop.imf, Constant(epoch - s1, epoch - s0),
+                                              pop.metallicity, rate * (s1 - s0) * f * scale,
+                                              key, rho0_is_initial=True))
         return tuple(out)
 
 
@@ -249,7 +273,8 @@ class ThinDisk(Component):
     def __init__(self, m_max: float = 100.0, local_scale: float = THIN_DISK_LOCAL_SCALE) -> None:
         imf = BrokenPowerLaw(*THIN_IMF, m_min=0.1, m_max=m_max)
         pops = tuple(
-            Population(f"thin_disk_{k}", imf, Constant(a0, a1), feh, sig, local_scale * rho, density_key=k)
+            GalacticPopulation(f"thin_disk_{k}", imf, Constant(a0, a1), grid_feh(feh, sig), local_scale * rho,
+                               density_key=k)
             for k, (a0, a1, _eps, rho, feh, sig) in enumerate(THIN_DISK_BINS)
         )
         super().__init__("thin_disk", pops)
@@ -285,7 +310,7 @@ class ThickDisk(Component):
 
     def __init__(self) -> None:
         imf = BrokenPowerLaw(*OLD_IMF, m_min=0.1, m_max=100.0)
-        pop = Population("thick_disk", imf, Constant(10.9e9, 11.1e9), -0.78, 0.30, 1.34e-3)
+        pop = GalacticPopulation("thick_disk", imf, Constant(10.9e9, 11.1e9), grid_feh(-0.78, 0.30), 1.34e-3)
         super().__init__("thick_disk", (pop,))
 
     def _shape(self, x, y, z, key):
@@ -308,7 +333,7 @@ class Halo(Component):
 
     def __init__(self) -> None:
         imf = BrokenPowerLaw(*OLD_IMF, m_min=0.1, m_max=100.0)
-        pop = Population("halo", imf, Constant(13.9e9, 14.1e9), -1.78, 0.50, 9.32e-6)
+        pop = GalacticPopulation("halo", imf, Constant(13.9e9, 14.1e9), grid_feh(-1.78, 0.50), 9.32e-6)
         super().__init__("halo", (pop,))
 
     def _shape(self, x, y, z, key):
@@ -331,8 +356,8 @@ class Bulge(Component):
 
     def __init__(self) -> None:
         imf = BrokenPowerLaw((2.35,), (), m_min=0.1, m_max=100.0)
-        pop = Population("bulge", imf, Constant(9.9e9, 10.1e9), 0.0, 0.40,
-                         self.N_CENTRE * self.MEAN_MASS, rho0_is_initial=True)
+        pop = GalacticPopulation("bulge", imf, Constant(9.9e9, 10.1e9), grid_feh(0.0, 0.40),
+                                 self.N_CENTRE * self.MEAN_MASS, rho0_is_initial=True)
         super().__init__("bulge", (pop,))
 
     def _norm_point(self) -> tuple[float, float, float]:

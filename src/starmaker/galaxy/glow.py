@@ -41,8 +41,8 @@ from ..evolution.evolve import evolve_through
 from ..evolution.isochrones import FEH_RANGE, dying_mass
 from ..photometry.kurucz import absolute_magnitudes, band_extinction
 from ..place.frames import galactocentric, icrs_to_galactic
-from .components import Population
-from .survey import Limit, parse_limit
+from .components import GalacticPopulation as Population
+from .limits import Limit, parse_limit
 
 __all__ = ["GlowMap", "glow_map", "faint_light_table", "light_grid", "glow_alpha", "glow_on_grid",
            "glow_altaz", "S10_MAG_ARCSEC2", "GLOW_BANDS"]
@@ -245,11 +245,11 @@ def glow_map(limit: str | Limit = "V<6.5", nside: int = 32, milky_way=None, band
     pops = [(c, p) for c in mw.components for p in c.populations]
     tables = [faint_light_table(p, lim.band, band) for _, p in pops]
     per_pc3 = [p.rho0_initial / p.imf.mean_mass() for _, p in pops]
-    profile = getattr(mw.dust, "a_v_profile", None)
+    profile = mw.dust.a_v_profile  # the DustModel protocol
     out = np.empty(len(l))
     for s in range(0, len(l), _BLOCK):
         ll, bb = l[s:s + _BLOCK, None], b[s:s + _BLOCK, None]
-        av = profile(ll, bb, d_mid[None, :]) if profile else mw.dust.a_v(ll, bb, d_mid[None, :])
+        av = profile(ll, bb, d_mid[None, :])
         L = lim.mag - dm[None, :] - k_lim * av                         # faintest seen, absolute
         t = np.clip((L - grid[0]) / L_STEP, 0.0, len(grid) - 1.000001)
         i0 = t.astype(np.intp)
