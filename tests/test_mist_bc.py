@@ -209,8 +209,9 @@ def _dwarf_cases():
     for row in MAMAJEK:
         for c in ("BP-RP", "G-Ks", "J-Ks"):
             miss = _MDWARF_MISSES.get((row[0], c))
-            why = f"MIST - Mamajek = {miss:+.3f} mag"
-            marks = [pytest.mark.xfail(strict=True, reason=why)] if miss else []
+            marks = []
+            if miss is not None:
+                marks = [pytest.mark.xfail(strict=True, reason=f"MIST - Mamajek = {miss:+.3f} mag")]
             yield pytest.param(row, c, marks=marks, id=f"{row[0]}-{c}")
 
 
