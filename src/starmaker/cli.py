@@ -52,15 +52,19 @@ def make_cluster(
     imf: str = typer.Option("kroupa", help="IMF: kroupa, chabrier, salpeter."),
     seed: int = typer.Option(0, help="Random seed: the same seed gives the same stars."),
     output: Path = typer.Option(..., "-o", "--output", help="Parquet file to write."),
+    bands: str = typer.Option("default", help="Photometric bands: 'default' (G,BP,RP,B,V,J,H,Ks), "
+                              "'all', or names/aliases, e.g. 'G,BP,RP,SDSS_r,W1'."),
 ) -> None:
     """Make a single-age star cluster and write it as Parquet."""
     from .births.imf import imf_from_name
     from .maker import Cluster
+    from .photometry.bands import resolve
     from .units import parse_mass
 
+    names = resolve(bands)
     cluster = Cluster(mass=parse_mass(mass), age=age, feh=feh, imf=imf_from_name(imf))
     with err.status(f"making {cluster.mass:g} Msun of stars (seed {seed})..."):
-        stars = cluster.make(seed=seed)
+        stars = cluster.make(seed=seed, bands=names)
     stars.write(output)
     _summary(stars, f"Cluster {cluster.mass:g} Msun, {cluster.sfh.age / 1e6:g} Myr, [Fe/H] {feh:+g}")
     out.print(f"wrote [bold]{output}[/] ({len(stars)} stars)")
@@ -71,13 +75,17 @@ def make_recipe(
     recipe: Path = typer.Argument(..., help="TOML recipe file (see recipes/ and the README)."),
     seed: int = typer.Option(0, help="Random seed: the same recipe and seed give the same stars."),
     output: Path = typer.Option(..., "-o", "--output", help="Parquet file to write."),
+    bands: str = typer.Option("default", help="Photometric bands: 'default' (G,BP,RP,B,V,J,H,Ks), "
+                              "'all', or names/aliases, e.g. 'G,BP,RP,SDSS_r,W1'."),
 ) -> None:
     """Make the stars a recipe file describes; the recipe's text goes into the file's metadata."""
+    from .photometry.bands import resolve
     from .recipe import read_recipe
 
+    names = resolve(bands)
     maker = read_recipe(recipe)  # a bad recipe stops here: nothing is written
     with err.status(f"making {maker.name!r} (seed {seed})..."):
-        stars = maker.make(seed=seed)
+        stars = maker.make(seed=seed, bands=names)
     stars.write(output)
     if "phase" in stars and len(stars):
         _summary(stars, f"{maker.name} ({recipe})")
@@ -257,16 +265,19 @@ def star(
     age: str = typer.Option(..., help="Age, with unit: yr, kyr, Myr, Gyr."),
     feh: float = typer.Option(0.0, help="[Fe/H] (dex)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object keyed by column."),
+    bands: str = typer.Option("default", help="Photometric bands: 'default' (G,BP,RP,B,V,J,H,Ks), "
+                              "'all' (every band), or names/aliases, e.g. 'G,BP,RP,SDSS_r,W1'."),
 ) -> None:
     """One star's life: its properties at this age, from MIST."""
     from .evolution.evolve import evolve
+    from .photometry.bands import resolve
     from .photometry.magnitudes import shine
     from .schema import column
     from .units import parse_age
 
     if not (math.isfinite(mass) and mass > 0):
         raise StarmakerError(f"--mass {mass} is not allowed: a positive initial mass in Msun.")
-    stars = shine(evolve(mass, parse_age(age), feh))
+    stars = shine(evolve(mass, parse_age(age), feh), resolve(bands))
     row = stars.row(0)
     if as_json:
         clean = {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()}
@@ -290,13 +301,17 @@ def star(
 def plot_hr(
     catalogue: Path = typer.Argument(..., help="Parquet file of stars."),
     output: Path = typer.Option(..., "-o", "--output", help="PNG file to write."),
+    x: str = typer.Option("M_BP-M_RP", "--x", help="Colour or band on the x axis of the colour–magnitude "
+                          "panel: a column of the file or a band ('BP-RP', 'B-V', 'J-Ks'); a band is its "
+                          "apparent column where the file has one, else its absolute M_<band>."),
+    y: str = typer.Option("M_G", "--y", help="Magnitude (or colour) on the y axis, e.g. 'G', 'M_V', 'Ks'."),
 ) -> None:
     """HR and colour–magnitude diagrams, coloured by phase."""
     from .plots import hr_diagram
     from .stars import Stars
 
     stars = Stars.read(catalogue)
-    hr_diagram(stars, output)
+    hr_diagram(stars, output, x=x, y=y)
     out.print(f"wrote [bold]{output}[/]")
 
 

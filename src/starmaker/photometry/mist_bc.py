@@ -30,7 +30,9 @@ that check, 0.063 mag.) Only stars with [Fe/H] > +0.5 and 40 000 < Teff < 60 000
 
 Magnitude systems are MIST's: AB for SDSS, Pan-STARRS, SkyMapper and GALEX; Vega for everything
 in UBVRIplus (Bessell UBVRI, 2MASS, Kepler, Hipparcos, Tycho, Gaia, TESS) and for WISE (MIST's
-``zeropoints.txt``, which also gives the Vega→AB offsets copied into :data:`BANDS`).
+``zeropoints.txt``, which also gives the Vega→AB offsets copied into :data:`VEGA_TO_AB`). The
+bands' names, aliases, systems and extinction ratios live in the band registry
+(:mod:`starmaker.photometry.bands`, source ``"mist"``); :data:`MIST` is the registry's source.
 
 Interpolation (:func:`absolute_magnitudes`): multilinear, linear in **log10 Teff** (the grid's
 nodes are uneven in Teff: 250 K steps at 5000 K, 10^5 K steps at 5×10^5 K), linear in log g,
@@ -51,18 +53,21 @@ import numba as nb
 import numpy as np
 
 from starmaker.errors import InvalidParameterError, StarmakerError, UnknownNameError
+from starmaker.photometry import bands as registry
 
 __all__ = [
-    "BANDS",
-    "DEFAULT_BANDS",
     "M_BOL_SUN",
+    "MIST",
     "TABLES",
-    "Band",
+    "VEGA_TO_AB",
     "BCTable",
+    "MistSource",
     "absolute_magnitudes",
-    "band_info",
     "bc_file",
+    "column_of",
+    "extinction_ratios",
     "load_table",
+    "mist_bands",
     "resolve_bands",
 ]
 
@@ -73,135 +78,57 @@ M_BOL_SUN = 4.74
 #: the HDF5 file inside the astrolachesis wheel (MIT licence)
 _BC_RELPATH = os.path.join("Datafiles", "BC_tables", "bc_tables.h5")
 
-#: MIST tables, in the order bands are listed in :data:`BANDS`
+#: MIST tables, in the order their bands are registered
 TABLES = ("UBVRIplus", "SDSSugriz", "PanSTARRS", "SkyMapper", "WISE", "GALEX")
 
 
-@dataclass(frozen=True)
-class Band:
-    """One band: its name here, MIST's column, table and magnitude system.
-
-    ``vega_to_ab`` is m_AB − m_Vega of the band from MIST's ``zeropoints.txt`` (NaN where MIST
-    lists none); it converts but is not applied: magnitudes are in ``mag_system``.
-    """
-
-    name: str
-    mist: str
-    table: str
-    system: str
-    mag_system: str
-    vega_to_ab: float
-    aliases: tuple[str, ...] = ()
-
-
-def _b(name, mist, table, system, mag_system, vega_to_ab, *aliases):
-    return Band(name, mist, table, system, mag_system, vega_to_ab, tuple(aliases))
-
-
-_NAN = float("nan")
-
-#: Every band in the file. Names are ``<System>_<band>``; aliases are case-sensitive (``g`` is
-#: SDSS g, ``G`` is Gaia G). Vega→AB offsets: MIST ``zeropoints.txt`` (MIST v1.2 distribution).
-BANDS: tuple[Band, ...] = (
-    # UBVRIplus: all Vega
-    _b("Bessell_U", "Bessell_U", "UBVRIplus", "Johnson-Cousins (Bessell 1990)", "Vega", 0.800527, "U"),
-    _b("Bessell_B", "Bessell_B", "UBVRIplus", "Johnson-Cousins (Bessell 1990)", "Vega", -0.107512, "B"),
-    _b("Bessell_V", "Bessell_V", "UBVRIplus", "Johnson-Cousins (Bessell 1990)", "Vega", 0.006521, "V"),
-    _b("Bessell_R", "Bessell_R", "UBVRIplus", "Johnson-Cousins (Bessell 1990)", "Vega", 0.190278, "R", "Rc"),
-    _b("Bessell_I", "Bessell_I", "UBVRIplus", "Johnson-Cousins (Bessell 1990)", "Vega", 0.431372, "I", "Ic"),
-    _b("2MASS_J", "2MASS_J", "UBVRIplus", "2MASS", "Vega", 0.889176, "J"),
-    _b("2MASS_H", "2MASS_H", "UBVRIplus", "2MASS", "Vega", 1.364157, "H"),
-    _b("2MASS_Ks", "2MASS_Ks", "UBVRIplus", "2MASS", "Vega", 1.834505, "Ks", "K"),
-    _b("Kepler_Kp", "Kepler_Kp", "UBVRIplus", "Kepler", "Vega", 0.122666, "Kp"),
-    _b("Kepler_D51", "Kepler_D51", "UBVRIplus", "Kepler", "Vega", -0.052236, "D51"),
-    _b("Hipparcos_Hp", "Hipparcos_Hp", "UBVRIplus", "Hipparcos", "Vega", 0.007642, "Hp"),
-    _b("Tycho_B", "Tycho_B", "UBVRIplus", "Tycho", "Vega", -0.060855, "BT"),
-    _b("Tycho_V", "Tycho_V", "UBVRIplus", "Tycho", "Vega", -0.014228, "VT"),
-    _b("Gaia_G_DR2", "Gaia_G_DR2Rev", "UBVRIplus", "Gaia DR2 (revised passbands)", "Vega", 0.123891),
-    _b("Gaia_BP_DR2", "Gaia_BP_DR2Rev", "UBVRIplus", "Gaia DR2 (revised passbands)", "Vega", 0.065590),
-    _b("Gaia_RP_DR2", "Gaia_RP_DR2Rev", "UBVRIplus", "Gaia DR2 (revised passbands)", "Vega", 0.368669),
-    _b("Gaia_G_MAW", "Gaia_G_MAW", "UBVRIplus", "Gaia DR2 (Maiz Apellaniz & Weiler 2018)", "Vega", _NAN),
-    _b("Gaia_BP_MAWb", "Gaia_BP_MAWb", "UBVRIplus", "Gaia DR2 (Maiz Apellaniz & Weiler 2018)", "Vega", _NAN),
-    _b("Gaia_BP_MAWf", "Gaia_BP_MAWf", "UBVRIplus", "Gaia DR2 (Maiz Apellaniz & Weiler 2018)", "Vega", _NAN),
-    _b("Gaia_RP_MAW", "Gaia_RP_MAW", "UBVRIplus", "Gaia DR2 (Maiz Apellaniz & Weiler 2018)", "Vega", _NAN),
-    _b("TESS", "TESS", "UBVRIplus", "TESS", "Vega", 0.363778),
-    _b("Gaia_G_EDR3", "Gaia_G_EDR3", "UBVRIplus", "Gaia EDR3/DR3", "Vega", 0.128961, "G"),
-    _b("Gaia_BP_EDR3", "Gaia_BP_EDR3", "UBVRIplus", "Gaia EDR3/DR3", "Vega", 0.030233, "BP"),
-    _b("Gaia_RP_EDR3", "Gaia_RP_EDR3", "UBVRIplus", "Gaia EDR3/DR3", "Vega", 0.373349, "RP"),
-    # SDSS: AB
-    _b("SDSS_u", "SDSS_u", "SDSSugriz", "SDSS", "AB", 0.931096, "u"),
-    _b("SDSS_g", "SDSS_g", "SDSSugriz", "SDSS", "AB", -0.100592, "g"),
-    _b("SDSS_r", "SDSS_r", "SDSSugriz", "SDSS", "AB", 0.142469, "r"),
-    _b("SDSS_i", "SDSS_i", "SDSSugriz", "SDSS", "AB", 0.355853, "i"),
-    _b("SDSS_z", "SDSS_z", "SDSSugriz", "SDSS", "AB", 0.517963, "z"),
-    # Pan-STARRS 1: AB
-    _b("PS1_g", "PS_g", "PanSTARRS", "Pan-STARRS1", "AB", -0.087801),
-    _b("PS1_r", "PS_r", "PanSTARRS", "Pan-STARRS1", "AB", 0.143531),
-    _b("PS1_i", "PS_i", "PanSTARRS", "Pan-STARRS1", "AB", 0.363226),
-    _b("PS1_z", "PS_z", "PanSTARRS", "Pan-STARRS1", "AB", 0.507125),
-    _b("PS1_y", "PS_y", "PanSTARRS", "Pan-STARRS1", "AB", 0.539014),
-    _b("PS1_w", "PS_w", "PanSTARRS", "Pan-STARRS1", "AB", 0.125908),
-    _b("PS1_open", "PS_open", "PanSTARRS", "Pan-STARRS1", "AB", 0.199410),
-    # SkyMapper: AB
-    _b("SkyMapper_u", "SkyMapper_u", "SkyMapper", "SkyMapper", "AB", 1.104895),
-    _b("SkyMapper_v", "SkyMapper_v", "SkyMapper", "SkyMapper", "AB", 0.311950),
-    _b("SkyMapper_g", "SkyMapper_g", "SkyMapper", "SkyMapper", "AB", -0.058233),
-    _b("SkyMapper_r", "SkyMapper_r", "SkyMapper", "SkyMapper", "AB", 0.127869),
-    _b("SkyMapper_i", "SkyMapper_i", "SkyMapper", "SkyMapper", "AB", 0.400876),
-    _b("SkyMapper_z", "SkyMapper_z", "SkyMapper", "SkyMapper", "AB", 0.525982),
-    # WISE: Vega
-    _b("WISE_W1", "WISE_W1", "WISE", "WISE", "Vega", 2.665543, "W1"),
-    _b("WISE_W2", "WISE_W2", "WISE", "WISE", "Vega", 3.305247, "W2"),
-    _b("WISE_W3", "WISE_W3", "WISE", "WISE", "Vega", 5.139422, "W3"),
-    _b("WISE_W4", "WISE_W4", "WISE", "WISE", "Vega", 6.614602, "W4"),
-    # GALEX: AB
-    _b("GALEX_FUV", "GALEX_FUV", "GALEX", "GALEX", "AB", 2.123122, "FUV"),
-    _b("GALEX_NUV", "GALEX_NUV", "GALEX", "GALEX", "AB", 1.665903, "NUV"),
-)
-
-_BY_NAME: dict[str, Band] = {b.name: b for b in BANDS}
-_ALIAS: dict[str, str] = {a: b.name for b in BANDS for a in b.aliases}
-if set(_ALIAS) & set(_BY_NAME):  # pragma: no cover - guards the table above
-    raise RuntimeError("a band alias equals a band name")
-
-#: ``resolve_bands("default")``: Gaia EDR3 G, BP, RP; Johnson B, V; 2MASS J, H, Ks
-DEFAULT_BANDS = ("Gaia_G_EDR3", "Gaia_BP_EDR3", "Gaia_RP_EDR3", "Bessell_B", "Bessell_V",
-                 "2MASS_J", "2MASS_H", "2MASS_Ks")
+#: m_AB − m_Vega of each MIST column, from MIST's ``zeropoints.txt`` (MIST v1.2 distribution; NaN
+#: where MIST lists none): converts, but is not applied (magnitudes are in the band's own system)
+VEGA_TO_AB: dict[str, float] = {
+    "Bessell_U": 0.800527, "Bessell_B": -0.107512, "Bessell_V": 0.006521, "Bessell_R": 0.190278,
+    "Bessell_I": 0.431372, "2MASS_J": 0.889176, "2MASS_H": 1.364157, "2MASS_Ks": 1.834505,
+    "Kepler_Kp": 0.122666, "Kepler_D51": -0.052236, "Hipparcos_Hp": 0.007642, "Tycho_B": -0.060855,
+    "Tycho_V": -0.014228, "Gaia_G_DR2Rev": 0.123891, "Gaia_BP_DR2Rev": 0.065590,
+    "Gaia_RP_DR2Rev": 0.368669, "Gaia_G_MAW": float("nan"), "Gaia_BP_MAWb": float("nan"),
+    "Gaia_BP_MAWf": float("nan"), "Gaia_RP_MAW": float("nan"), "TESS": 0.363778,
+    "Gaia_G_EDR3": 0.128961, "Gaia_BP_EDR3": 0.030233, "Gaia_RP_EDR3": 0.373349,
+    "SDSS_u": 0.931096, "SDSS_g": -0.100592, "SDSS_r": 0.142469, "SDSS_i": 0.355853, "SDSS_z": 0.517963,
+    "PS_g": -0.087801, "PS_r": 0.143531, "PS_i": 0.363226, "PS_z": 0.507125, "PS_y": 0.539014,
+    "PS_w": 0.125908, "PS_open": 0.199410,
+    "SkyMapper_u": 1.104895, "SkyMapper_v": 0.311950, "SkyMapper_g": -0.058233, "SkyMapper_r": 0.127869,
+    "SkyMapper_i": 0.400876, "SkyMapper_z": 0.525982,
+    "WISE_W1": 2.665543, "WISE_W2": 3.305247, "WISE_W3": 5.139422, "WISE_W4": 6.614602,
+    "GALEX_FUV": 2.123122, "GALEX_NUV": 1.665903,
+}
 
 
-def resolve_bands(spec: str | list[str] | tuple[str, ...] = "default") -> tuple[str, ...]:
-    """Band names from ``"default"``, ``"all"``, or a comma list (or sequence) of names/aliases.
+def mist_bands() -> tuple[str, ...]:
+    """The registered bands this module computes (source ``"mist"``), in the registry's order."""
+    return tuple(b.name for b in registry.bands() if b.source == "mist")
 
-    Returns the canonical names (``"G,Ks"`` → ``("Gaia_G_EDR3", "2MASS_Ks")``), duplicates
-    dropped, order kept. ``default``/``all`` may appear inside a list. Names are case-sensitive.
-    Raises :class:`UnknownNameError` for a name that is neither a band nor an alias.
-    """
-    items = spec.split(",") if isinstance(spec, str) else list(spec)
-    out: list[str] = []
-    for raw in items:
-        if not isinstance(raw, str):
-            raise InvalidParameterError("bands", raw, "band names are strings")
-        name = raw.strip()
-        if name == "default":
-            names = DEFAULT_BANDS
-        elif name == "all":
-            names = tuple(b.name for b in BANDS)
-        elif name in _BY_NAME:
-            names = (name,)
-        elif name in _ALIAS:
-            names = (_ALIAS[name],)
-        else:
-            known = ["default", "all", *(b.name for b in BANDS), *_ALIAS]
-            raise UnknownNameError("band", name, known)
-        out.extend(n for n in names if n not in out)
-    if not out:
+
+def resolve_bands(spec="default") -> tuple[str, ...]:
+    """Registry names of MIST bands from ``"default"``, ``"all"`` (every MIST band), or a comma
+    list or sequence of names and aliases (see :mod:`starmaker.photometry.bands`); a band of
+    another source raises UnknownNameError, as does an unknown name."""
+    if isinstance(spec, str) and spec.strip() == "all":
+        return mist_bands()
+    if not isinstance(spec, str) and not list(spec):
         raise InvalidParameterError("bands", spec, "at least one band, 'default' or 'all'")
-    return tuple(out)
+    names = registry.resolve(spec)
+    other = [n for n in names if registry.band(n).source != "mist"]
+    if other:
+        raise UnknownNameError("MIST band", other[0], mist_bands())
+    return names
 
 
-def band_info(name: str) -> Band:
-    """The :class:`Band` of a name or alias (UnknownNameError otherwise)."""
-    return _BY_NAME[resolve_bands(name)[0]]
+def column_of(name: str) -> tuple[str, str]:
+    """(MIST table, MIST column) of a registered MIST band or alias."""
+    b = registry.band(name)
+    if b.source != "mist":
+        raise UnknownNameError("MIST band", name, mist_bands())
+    table, _, col = b.key.partition("/")
+    return table, col
 
 
 # --------------------------------------------------------------------------------------------
@@ -290,17 +217,17 @@ def _packed(names: tuple[str, ...]) -> tuple[np.ndarray, ...]:
     """Kernel layout for a band set: the axes (log10 Teff, log g, [Fe/H], A_V), their index
     look-up tables, [feh, logg, teff, av, K] float32 (all bands of one node adjacent) and its
     A_V = 0 slice [feh, logg, teff, K]."""
-    info = [_BY_NAME[n] for n in names]
-    tabs = {b.table: load_table(b.table) for b in info}
-    t0 = tabs[info[0].table]
+    info = [column_of(n) for n in names]
+    tabs = {tab: load_table(tab) for tab, _ in info}
+    t0 = tabs[info[0][0]]
     for t in tabs.values():
         for ax in ("teff", "logg", "feh", "av"):
             if not np.array_equal(getattr(t, ax), getattr(t0, ax)):
                 raise StarmakerError(f"MIST BC tables {t.name} and {t0.name} differ in {ax}")
     grid = np.empty((t0.feh.size, t0.logg.size, t0.teff.size, t0.av.size, len(names)), np.float32)
-    for k, b in enumerate(info):
-        t = tabs[b.table]
-        grid[..., k] = t.bc[t.bands.index(b.mist)]
+    for k, (tab, col) in enumerate(info):
+        t = tabs[tab]
+        grid[..., k] = t.bc[t.bands.index(col)]
     grid0 = np.ascontiguousarray(grid[:, :, :, 0, :])
     lt, lg, fe, av = np.log10(t0.teff), t0.logg.copy(), t0.feh.copy(), t0.av.copy()
     luts = (_lut(fe), _lut(lg), _lut(lt), _lut(av))
@@ -430,7 +357,7 @@ _BLOCK = 1 << 16
 
 
 def absolute_magnitudes(log_L, log_Teff, log_g, feh, bands="default", a_v=None) -> dict[str, np.ndarray]:
-    """Absolute magnitudes ``M_<band>`` (each band in MIST's magnitude system, see :data:`BANDS`)
+    """Absolute magnitudes ``M_<band>`` (each band in MIST's magnitude system, see the registry)
     from log10 L (L☉), log10 Teff (K), log g (cgs) and [Fe/H], by MIST's bolometric corrections:
     M = M_bol − BC(Teff, log g, [Fe/H], A_V = 0), M_bol = 4.74 − 2.5 log10 L (IAU 2015 B2).
 
@@ -476,3 +403,48 @@ def absolute_magnitudes(log_L, log_Teff, log_g, feh, bands="default", a_v=None) 
             res[f"A_{name}"] = out_a[k].reshape(shape)
     res["phot_extrapolated"] = ext.reshape(shape)
     return res
+
+
+# --------------------------------------------------------------------------------------------
+# the registry's source and the extinction ratios it records
+
+
+class MistSource:
+    """The band source ``"mist"`` of :mod:`starmaker.photometry.bands`: absolute magnitudes and
+    each star's own extinction (through the table's A_V axis, at its Teff, log g and [Fe/H])."""
+
+    def absolute(self, log_L, log_Teff, log_g, feh, bands):
+        r = absolute_magnitudes(log_L, log_Teff, log_g, feh, tuple(bands))
+        out = {b: r[f"M_{b}"] for b in bands}
+        out["phot_extrapolated"] = r["phot_extrapolated"]
+        return out
+
+    def extinction(self, a_v, log_Teff, log_g, feh, bands):
+        r = absolute_magnitudes(0.0, log_Teff, log_g, feh, tuple(bands), a_v=a_v)
+        return {b: r[f"A_{b}"] for b in bands}
+
+    def provenance(self) -> dict[str, str]:
+        from importlib.metadata import version
+
+        return {"bc_tables": "MIST v1.2 (Choi et al. 2016; Dotter 2016)",
+                "file": "astrolachesis/lachesis/" + _BC_RELPATH.replace(os.sep, "/"),
+                "astrolachesis": version("astrolachesis")}
+
+
+MIST = MistSource()
+
+
+def extinction_ratios(name: str) -> tuple[float, float]:
+    """(a_over_av, k_min) of a MIST band from its table, as the registry records them:
+    A_band/A_V of the nominal Sun (5772 K, log g 4.438, [Fe/H] 0; IAU 2015 B3) at A_V = 1, and the
+    smallest of A_band/A_V over every node of the table with A_V > 0 and of the slope of the last
+    A_V segment (4 → 6 mag), with which A_V > 6 is extrapolated (so k_min · A_V bounds A_band at
+    every A_V: past 6 mag A_band/A_V is a weighted mean of the two)."""
+    table, col = column_of(name)
+    t = load_table(table)
+    bc = t.bc[t.bands.index(col)].astype(np.float64)  # [feh, logg, teff, av]
+    ext = bc[..., :1] - bc[..., 1:]
+    ratio = ext / t.av[1:]
+    slope = (ext[..., -1] - ext[..., -2]) / (t.av[-1] - t.av[-2])
+    sun = absolute_magnitudes(0.0, np.log10(5772.0), 4.438, 0.0, (registry.band(name).name,), a_v=1.0)
+    return float(sun[f"A_{registry.band(name).name}"]), float(min(ratio.min(), slope.min()))
