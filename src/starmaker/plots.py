@@ -13,8 +13,8 @@ from .schema import PHASES
 from .stars import Stars
 
 __all__ = ["hr_diagram", "axis_values", "skymap", "counts_plot", "colour_plot", "local_hr_plot", "dome",
-           "PHASE_COLOURS", "survival_plot", "compare_brightness_plot", "compare_hr_plot", "timeline_plot", "sky_animation",
-           "constellation_plot"]
+           "PHASE_COLOURS", "survival_plot", "compare_brightness_plot", "compare_hr_plot", "timeline_plot",
+           "sky_animation", "constellation_plot"]
 
 PHASE_COLOURS = {
     "PMS": "#9e9ac8",
