@@ -1,10 +1,12 @@
-"""MIST bolometric corrections (``starmaker.shine.mist_bc``) against starmaker's current
-Kurucz/dustapprox photometry (``starmaker.photometry``) on one made cluster.
+"""The default photometry (MIST's own bolometric corrections, ``starmaker.photometry.mist_bc``)
+against the Kurucz/dustapprox path that was the default before (bands ``*_kurucz``) on one made
+cluster.
 
-    python benchmarks/compare_mist_bc.py              # 1e4 Msun, 1 Gyr, [Fe/H] 0, seed 1
+    python benchmarks/compare_mist_bc.py              # 1e4 Msun, 100 Myr, [Fe/H] 0, seed 1
+    python benchmarks/compare_mist_bc.py --age 1Gyr
 
 Prints, by Teff range and for M dwarfs (MS/PMS below 3500 K) and white dwarfs, the median and
-the 16-84 % half-spread of MIST − current for M_G, BP − RP (Gaia EDR3) and B − V (Johnson).
+the 16-84 % range of MIST − Kurucz for M_G, BP − RP (Gaia EDR3) and B − V (Johnson).
 """
 
 from __future__ import annotations
@@ -17,22 +19,20 @@ import numpy as np
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--mass", type=float, default=1e4)
-    ap.add_argument("--age", default="1Gyr")
+    ap.add_argument("--age", default="100Myr")
     ap.add_argument("--feh", type=float, default=0.0)
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args()
 
     import starmaker
-    from starmaker.shine.mist_bc import absolute_magnitudes
-
-    t = starmaker.Cluster(mass=args.mass, age=args.age, feh=args.feh).make(seed=args.seed)
-    cols = {k: np.asarray(t[k]) for k in ("log_L", "log_Teff", "log_g", "feh", "phase",
-                                          "M_G", "M_BP", "M_RP", "M_B", "M_V")}
-    m = absolute_magnitudes(cols["log_L"], cols["log_Teff"], cols["log_g"], cols["feh"], "G,BP,RP,B,V")
+    kur = "G_kurucz,BP_kurucz,RP_kurucz,B_kurucz,V_kurucz"
+    t = starmaker.Cluster(mass=args.mass, age=args.age, feh=args.feh).make(seed=args.seed,
+                                                                           bands="default," + kur)
+    cols = {k: np.asarray(t[k]) for k in t.columns}
     d = {
-        "M_G": m["M_Gaia_G_EDR3"] - cols["M_G"],
-        "BP-RP": (m["M_Gaia_BP_EDR3"] - m["M_Gaia_RP_EDR3"]) - (cols["M_BP"] - cols["M_RP"]),
-        "B-V": (m["M_Bessell_B"] - m["M_Bessell_V"]) - (cols["M_B"] - cols["M_V"]),
+        "M_G": cols["M_G"] - cols["M_G_kurucz"],
+        "BP-RP": (cols["M_BP"] - cols["M_RP"]) - (cols["M_BP_kurucz"] - cols["M_RP_kurucz"]),
+        "B-V": (cols["M_B"] - cols["M_V"]) - (cols["M_B_kurucz"] - cols["M_V_kurucz"]),
     }
     teff = 10.0 ** cols["log_Teff"]
     phase = cols["phase"]
@@ -46,7 +46,7 @@ def main() -> None:
         ("white dwarfs", phase == "WD"),
     ]
     print(f"{args.mass:g} Msun, {args.age}, [Fe/H] {args.feh:g}, seed {args.seed}: {teff.size} stars")
-    print("MIST - current: median [16 %, 84 %]")
+    print("MIST - Kurucz: median [16 %, 84 %]")
     print(f"{'group':28s} {'n':>6s}  " + "  ".join(f"{k:>22s}" for k in d))
     for name, sel in groups:
         row = []

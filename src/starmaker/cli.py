@@ -79,13 +79,18 @@ def make_recipe(
                               "'all', or names/aliases, e.g. 'G,BP,RP,SDSS_r,W1'."),
 ) -> None:
     """Make the stars a recipe file describes; the recipe's text goes into the file's metadata."""
+    from .maker import Maker
     from .photometry.bands import resolve
     from .recipe import read_recipe
 
     names = resolve(bands)
     maker = read_recipe(recipe)  # a bad recipe stops here: nothing is written
+    kw = {} if bands == "default" else {"bands": names}
+    if kw and not isinstance(maker, Maker):  # a sky in the Milky Way: the survey's bands
+        raise StarmakerError(f"--bands {bands} is not allowed for {recipe}: a Milky Way recipe makes a sky "
+                             "in the default bands (--bands works for clusters and populations).")
     with err.status(f"making {maker.name!r} (seed {seed})..."):
-        stars = maker.make(seed=seed, bands=names)
+        stars = maker.make(seed=seed, **kw)
     stars.write(output)
     if "phase" in stars and len(stars):
         _summary(stars, f"{maker.name} ({recipe})")
