@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import subprocess
 import sys
 
@@ -158,3 +159,50 @@ def test_bad_bands_are_refused():
     with pytest.raises(StarmakerError, match="2MASS_Ks"):  # an alias another band has
         registry.register(registry.Band("Z", "S", "Vega", "x", 1.0, 0.5, "kurucz", aliases=("2MASS_Ks",)))
     assert "Z" not in registry.names()
+
+
+# --- the command line and the plot's axes ----------------------------------------------------
+
+
+def _cli(*args):
+    return subprocess.run([sys.executable, "-m", "starmaker.cli", *args], capture_output=True, text=True,
+                          timeout=300)
+
+
+@needs_mist
+def test_cli_bands(tmp_path):
+    from starmaker import Stars
+
+    out = tmp_path / "c.parquet"
+    r = _cli("make", "cluster", "--mass", "500", "--age", "100Myr", "--bands", "default,SDSS_r,WISE_W1",
+             "-o", str(out))
+    assert r.returncode == 0, r.stderr
+    s = Stars.read(out)
+    assert {"M_J", "M_Ks", "M_SDSS_r", "M_W1"} <= set(s.columns) and "M_W2" not in s.columns
+    png = tmp_path / "hr.png"
+    r = _cli("plot", "hr", str(out), "--x", "B-V", "--y", "W1", "-o", str(png))
+    assert r.returncode == 0, r.stderr
+    assert png.read_bytes()[:4] == b"\x89PNG"
+    r = _cli("plot", "hr", str(out), "--x", "B-W4", "-o", str(png))
+    assert r.returncode == 1 and "B-W4" in r.stderr
+    r = _cli("star", "--mass", "1", "--age", "4.57Gyr", "--bands", "all", "--json")
+    assert r.returncode == 0, r.stderr
+    d = json.loads(r.stdout)
+    assert {f"M_{b}" for b in registry.names()} <= set(d)
+    r = _cli("star", "--mass", "1", "--age", "4.57Gyr", "--bands", "G,Gmag")
+    assert r.returncode == 1 and "Gmag" in r.stderr
+
+
+@needs_mist
+def test_plot_axes_take_columns_bands_and_colours():
+    from starmaker import evolve
+    from starmaker.plots import axis_values
+
+    s = shine(evolve(np.array([1.0, 2.0]), 1e8, 0.0), "default,W1")
+    np.testing.assert_array_equal(axis_values(s, "BP-RP"), s["M_BP"] - s["M_RP"])  # no apparent BP here
+    np.testing.assert_array_equal(axis_values(s, "M_G"), s["M_G"])
+    np.testing.assert_array_equal(axis_values(s, "WISE_W1"), s["M_W1"])  # an alias
+    placed = s.with_columns(G=s["M_G"] + 5.0)
+    np.testing.assert_array_equal(axis_values(placed, "G"), s["M_G"] + 5.0)  # apparent where it exists
+    with pytest.raises(StarmakerError, match="BP-RP-G"):
+        axis_values(s, "BP-RP-G")
