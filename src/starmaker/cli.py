@@ -53,16 +53,20 @@ def make_cluster(
     seed: int = typer.Option(0, help="Random seed: the same seed gives the same stars."),
     output: Path = typer.Option(..., "-o", "--output", help=_CATALOGUE_HELP),
     models: str = typer.Option("mist", help="Stellar models: mist (default) or parsec."),
+    bands: str = typer.Option("default", help="Photometric bands: 'default' (G,BP,RP,B,V,J,H,Ks), "
+                              "'all', or names/aliases, e.g. 'G,BP,RP,SDSS_r,W1'."),
 ) -> None:
     """Make a single-age star cluster and write it (Parquet, FITS, VOTable, ECSV or CSV)."""
     from .births.imf import imf_from_name
     from .maker import Cluster
+    from .photometry.bands import resolve
     from .units import parse_mass
 
+    names = resolve(bands)
     cluster = Cluster(mass=parse_mass(mass), age=age, feh=feh, imf=imf_from_name(imf), models=models)
     _table_format(output)  # an unknown suffix stops here, before the making
     with err.status(f"making {cluster.mass:g} Msun of stars (seed {seed})..."):
-        stars = cluster.make(seed=seed)
+        stars = cluster.make(seed=seed, bands=names)
     stars.write(output)
     _summary(stars, f"Cluster {cluster.mass:g} Msun, {cluster.sfh.age / 1e6:g} Myr, [Fe/H] {feh:+g}")
     out.print(f"wrote [bold]{output}[/] ({len(stars)} stars)")
@@ -73,14 +77,23 @@ def make_recipe(
     recipe: Path = typer.Argument(..., help="TOML recipe file (see recipes/ and the README)."),
     seed: int = typer.Option(0, help="Random seed: the same recipe and seed give the same stars."),
     output: Path = typer.Option(..., "-o", "--output", help=_CATALOGUE_HELP),
+    bands: str = typer.Option("default", help="Photometric bands: 'default' (G,BP,RP,B,V,J,H,Ks), "
+                              "'all', or names/aliases, e.g. 'G,BP,RP,SDSS_r,W1'."),
 ) -> None:
     """Make the stars a recipe file describes; the recipe's text goes into the file's metadata."""
+    from .maker import Maker
+    from .photometry.bands import resolve
     from .recipe import read_recipe
 
+    names = resolve(bands)
     maker = read_recipe(recipe)  # a bad recipe stops here: nothing is written
     _table_format(output)
+    kw = {} if bands == "default" else {"bands": names}
+    if kw and not isinstance(maker, Maker):  # a sky in the Milky Way: the survey's bands
+        raise StarmakerError(f"--bands {bands} is not allowed for {recipe}: a Milky Way recipe makes a sky "
+                             "in the default bands (--bands works for clusters and populations).")
     with err.status(f"making {maker.name!r} (seed {seed})..."):
-        stars = maker.make(seed=seed)
+        stars = maker.make(seed=seed, **kw)
     stars.write(output)
     if "phase" in stars and len(stars):
         _summary(stars, f"{maker.name} ({recipe})")
@@ -283,16 +296,19 @@ def star(
     feh: float = typer.Option(0.0, help="[Fe/H] (dex)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object keyed by column."),
     models: str = typer.Option("mist", help="Stellar models: mist (default) or parsec."),
+    bands: str = typer.Option("default", help="Photometric bands: 'default' (G,BP,RP,B,V,J,H,Ks), "
+                              "'all' (every band), or names/aliases, e.g. 'G,BP,RP,SDSS_r,W1'."),
 ) -> None:
     """One star's life: its properties at this age, from MIST (or PARSEC with --models parsec)."""
     from .evolution.evolve import evolve
+    from .photometry.bands import resolve
     from .photometry.magnitudes import shine
     from .schema import column
     from .units import parse_age
 
     if not (math.isfinite(mass) and mass > 0):
         raise StarmakerError(f"--mass {mass} is not allowed: a positive initial mass in Msun.")
-    stars = shine(evolve(mass, parse_age(age), feh, models=models))
+    stars = shine(evolve(mass, parse_age(age), feh, models=models), resolve(bands))
     row = stars.row(0)
     if as_json:
         clean = {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()}
@@ -316,13 +332,17 @@ def star(
 def plot_hr(
     catalogue: Path = typer.Argument(..., help="Parquet file of stars."),
     output: Path = typer.Option(..., "-o", "--output", help="PNG file to write."),
+    x: str = typer.Option("M_BP-M_RP", "--x", help="Colour or band on the x axis of the colour–magnitude "
+                          "panel: a column of the file or a band ('BP-RP', 'B-V', 'J-Ks'); a band is its "
+                          "apparent column where the file has one, else its absolute M_<band>."),
+    y: str = typer.Option("M_G", "--y", help="Magnitude (or colour) on the y axis, e.g. 'G', 'M_V', 'Ks'."),
 ) -> None:
     """HR and colour–magnitude diagrams, coloured by phase."""
     from .plots import hr_diagram
     from .stars import Stars
 
     stars = Stars.read(catalogue)
-    hr_diagram(stars, output)
+    hr_diagram(stars, output, x=x, y=y)
     out.print(f"wrote [bold]{output}[/]")
 
 

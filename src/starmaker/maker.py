@@ -216,11 +216,12 @@ class Maker(MakerBase):
             out.append((m[keep], t[keep], feh[keep]))
         return out
 
-    def make(self, seed: int | np.random.SeedSequence = 0, epoch: float | str = 0.0) -> Stars:
+    def make(self, seed: int | np.random.SeedSequence = 0, epoch: float | str = 0.0, bands=None) -> Stars:
         """Make the stars: draw births, evolve them, make them shine. Same seed, same stars.
 
         ``epoch`` (yr relative to today, or '-1Gyr', '+500Myr'; −4.5 … +10 Gyr): the stars as
-        seen then — born by then, aged to then, dead or alive then."""
+        seen then — born by then, aged to then, dead or alive then. ``bands``: the photometric
+        bands (None: the defaults; "all"; or names, see :func:`starmaker.shine`)."""
         e = parse_epoch(epoch)
         b = self.births(seed, e)
         _check_births(b, self.models)
@@ -234,7 +235,8 @@ class Maker(MakerBase):
             meta["recipe_toml"] = self.source_text
         from .evolution.evolve import evolve_through
 
-        stars = shine(evolve_through(b["mass_initial"], b["age"], b["feh"], meta=meta, models=self.models))
+        stars = shine(evolve_through(b["mass_initial"], b["age"], b["feh"], meta=meta, models=self.models),
+                      bands)
         code = COMPONENTS.index(self.component)
         stars = stars.with_columns(component=np.full(len(stars), code, np.int8))
         if self.place is not None:  # its own stream: the births are those of the same maker unplaced

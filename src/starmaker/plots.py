@@ -12,9 +12,9 @@ from .io.parquet import atomic_path
 from .schema import PHASES
 from .stars import Stars
 
-__all__ = ["hr_diagram", "skymap", "counts_plot", "colour_plot", "local_hr_plot", "dome", "PHASE_COLOURS",
-           "survival_plot", "compare_brightness_plot", "compare_hr_plot", "timeline_plot", "sky_animation",
-           "constellation_plot"]
+__all__ = ["hr_diagram", "axis_values", "skymap", "counts_plot", "colour_plot", "local_hr_plot", "dome",
+           "PHASE_COLOURS", "survival_plot", "compare_brightness_plot", "compare_hr_plot", "timeline_plot",
+           "sky_animation", "constellation_plot"]
 
 PHASE_COLOURS = {
     "PMS": "#9e9ac8",
@@ -40,10 +40,40 @@ def _figure(*args, **kw):
     return plt, plt.figure(*args, **kw)
 
 
-def hr_diagram(stars: Stars, path: str | os.PathLike, title: str | None = None) -> None:
-    """Save a two-panel picture: Gaia CMD (BP−RP vs M_G) and HR diagram (log Teff vs log L),
-    stars coloured by phase. Neutron stars and black holes, which have no light, are counted
-    in the legend."""
+def axis_values(stars: Stars, expr: str) -> np.ndarray:
+    """The values of ``expr`` in a table: a column ("M_G", "log_Teff"), a band or alias ("G",
+    "2MASS_Ks": its apparent column where the table has one, else its absolute ``M_<band>``),
+    or a colour of two of these ("BP-RP", "M_B-M_V")."""
+    from .errors import InvalidParameterError, UnknownNameError
+    from .photometry.bands import band
+
+    terms = [t.strip() for t in str(expr).split("-")]
+    if not (1 <= len(terms) <= 2 and all(terms)):
+        raise InvalidParameterError("axis", expr, "a column or band, or a colour of two, like 'BP-RP'")
+    vals = []
+    for t in terms:
+        cols = [t]
+        if t not in stars:
+            try:
+                name = band(t).name
+            except UnknownNameError:
+                name = None
+            cols = [name, f"M_{name}"] if name else []
+        found = [c for c in cols if c in stars]
+        if not found:
+            have = ", ".join(stars.columns)
+            raise InvalidParameterError("axis", expr, "columns or bands the file has: " + have)
+        vals.append(np.asarray(stars[found[0]], float))
+    return vals[0] - vals[1] if len(vals) == 2 else vals[0]
+
+
+def hr_diagram(stars: Stars, path: str | os.PathLike, title: str | None = None,
+               x: str = "M_BP-M_RP", y: str = "M_G") -> None:
+    """Save a two-panel picture: a colour–magnitude diagram (by default Gaia BP−RP vs M_G; ``x``
+    and ``y`` take any column, band or colour of the table, see :func:`axis_values`) and the HR
+    diagram (log Teff vs log L), stars coloured by phase. Neutron stars and black holes, which
+    have no light, are counted in the legend."""
+    xs, ys = axis_values(stars, x), axis_values(stars, y)
     plt, fig = _figure(figsize=(12, 6.2), dpi=110)
     ax1, ax2 = fig.subplots(1, 2)
     phase = stars.codes("phase")
@@ -59,8 +89,8 @@ def hr_diagram(stars: Stars, path: str | os.PathLike, title: str | None = None) 
             continue
         c = PHASE_COLOURS[name]
         ax1.scatter(
-            stars["M_BP"][sel] - stars["M_RP"][sel],
-            stars["M_G"][sel],
+            xs[sel],
+            ys[sel],
             s=size,
             c=c,
             lw=0,
@@ -77,10 +107,11 @@ def hr_diagram(stars: Stars, path: str | os.PathLike, title: str | None = None) 
             label=f"{name}: {k}",
             rasterized=True,
         )
-    ax1.invert_yaxis()
-    ax1.set_xlabel("BP − RP (mag)")
-    ax1.set_ylabel("M_G (mag)")
-    ax1.set_title("Colour–magnitude diagram (Gaia)")
+    if "-" not in y:  # a magnitude: bright at the top
+        ax1.invert_yaxis()
+    ax1.set_xlabel(("BP − RP" if x == "M_BP-M_RP" else x.replace("-", " − ")) + " (mag)")
+    ax1.set_ylabel(y.replace("-", " − ") + " (mag)")
+    ax1.set_title("Colour–magnitude diagram" + (" (Gaia)" if (x, y) == ("M_BP-M_RP", "M_G") else ""))
     ax2.invert_xaxis()
     ax2.set_xlabel("log10 Teff (K)")
     ax2.set_ylabel("log10 L (L☉)")

@@ -58,6 +58,18 @@ class Column:
         return np.dtype("int8") if self.dtype == "category" else np.dtype(self.dtype)
 
 
+def _band_column(name: str) -> Column | None:
+    """The column of a registered band (``M_<band>``, ``<band>``, ``A_<band>``), its meaning
+    from the band's label (system, band, zero point), else None."""
+    from .photometry import bands
+
+    for prefix, text in (("M_", "absolute {} magnitude; NaN for NS and BH"), ("A_", "extinction in {}"),
+                         ("", "apparent {} magnitude, with extinction")):
+        if name.startswith(prefix) and name[len(prefix):] in bands.names():
+            return Column(name, "mag", "float64", text.format(bands.band(name[len(prefix):]).label))
+    return None
+
+
 COLUMNS: tuple[Column, ...] = (
     # --- birth (make) ---
     Column("mass_initial", "Msun", "float64", "initial (ZAMS) mass"),
@@ -89,18 +101,15 @@ COLUMNS: tuple[Column, ...] = (
         "clamped to its nearest end (pre-main-sequence stars younger than the tracks' start)",
     ),
     # --- brightness (shine) ---
-    Column("M_G", "mag", "float64", "absolute Gaia G magnitude (Vega); NaN for NS and BH"),
-    Column("M_BP", "mag", "float64", "absolute Gaia BP magnitude (Vega); NaN for NS and BH"),
-    Column("M_RP", "mag", "float64", "absolute Gaia RP magnitude (Vega); NaN for NS and BH"),
-    Column("M_B", "mag", "float64", "absolute Johnson B magnitude (Vega); NaN for NS and BH"),
-    Column("M_V", "mag", "float64", "absolute Johnson V magnitude (Vega); NaN for NS and BH"),
+    *(_band_column("M_" + b) for b in ("G", "BP", "RP", "B", "V")),
     Column(
         "phot_extrapolated",
         "",
         "bool",
-        "Teff or log g outside the Kurucz grid (3500-50000 K, log g 0-5): bolometric "
-        "corrections extrapolated, see photometry",
+        "Teff, log g or [Fe/H] outside the bolometric-correction grid (MIST: 2500 K-1e6 K, log g "
+        "-4 to 9.5, [Fe/H] -4 to +0.75), taken at its edge; or A_V > 6 mag, extrapolated",
     ),
+    *(_band_column("M_" + b) for b in ("J", "H", "Ks")),
     # --- place (later stages; listed so the names are fixed) ---
     Column("ra", "deg", "float64", "right ascension (ICRS, J2000 equinox)"),
     Column("dec", "deg", "float64", "declination (ICRS)"),
@@ -108,11 +117,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("b", "deg", "float64", "galactic latitude"),
     Column("distance", "pc", "float64", "distance from the Sun"),
     Column("A_V", "mag", "float64", "V-band extinction along the line of sight"),
-    Column("G", "mag", "float64", "apparent Gaia G magnitude, with extinction"),
-    Column("BP", "mag", "float64", "apparent Gaia BP magnitude, with extinction"),
-    Column("RP", "mag", "float64", "apparent Gaia RP magnitude, with extinction"),
-    Column("B", "mag", "float64", "apparent Johnson B magnitude, with extinction"),
-    Column("V", "mag", "float64", "apparent Johnson V magnitude, with extinction"),
+    *(_band_column(b) for b in ("G", "BP", "RP", "B", "V")),
     Column("component", "", "category", "who made the star: " + ", ".join(COMPONENTS)),
     Column(
         "healpix",
@@ -121,6 +126,7 @@ COLUMNS: tuple[Column, ...] = (
         "HEALPix pixel (nested ordering, ICRS, the making nside, 16 by default) in which a "
         "magnitude-limited sky made the star; its seed is spawned from the user's seed and this id",
     ),
+    *(_band_column(b) for b in ("J", "H", "Ks")),
     # --- real stars (catalogues: see realsky; positions are at the epoch in the table's meta) ---
     Column("hip", "", "int64", "Hipparcos catalogue number (HIP); 0 for a star without one"),
     Column("source_id", "", "int64", "Gaia DR3 source_id; 0 for a star without one"),
@@ -260,13 +266,7 @@ def column(name: str) -> Column:
 
 def band_column(name: str) -> Column | None:
     """The column of a registered band (``M_<band>``, ``<band>``, ``A_<band>``), else None."""
-    from .photometry import bands
-
-    for prefix, text in (("M_", "absolute {} magnitude; NaN for NS and BH"), ("A_", "extinction in {}"),
-                         ("", "apparent {} magnitude, with extinction")):
-        if name.startswith(prefix) and name[len(prefix):] in bands.names():
-            return Column(name, "mag", "float64", text.format(bands.band(name[len(prefix):]).label))
-    return None
+    return _band_column(name)
 
 
 def markdown_table() -> str:

@@ -261,7 +261,7 @@ def sky_meta(components, lim: Limit, seed: int, field: Field, nside: int, dust) 
     from ..evolution.isochrones import load_mist
 
     sources = sorted({registry.band(b).source for b in sky_bands(lim)})
-    photometry = (registry.source("kurucz").provenance() if sources == ["kurucz"]
+    photometry = (registry.source(sources[0]).provenance() if len(sources) == 1
                   else {s: registry.source(s).provenance() for s in sources})
     return {"starmaker": __version__, "limit": str(lim), "seed": seed, "nside": nside,
             "field": asdict(field),

@@ -348,18 +348,20 @@ def band_extinction(a_v, teff) -> dict[str, np.ndarray]:
 
 
 class KuruczSource:
-    """The band source of G, BP, RP (Kurucz grid), V (Riello et al. 2021) and B (Flower/Torres),
-    with extinction from :func:`starmaker.photometry.kurucz.band_extinction`."""
+    """The band source ``"kurucz"``: the registry's bands ``G_kurucz``, ``BP_kurucz``,
+    ``RP_kurucz`` (Kurucz grid), ``V_kurucz`` (Riello et al. 2021) and ``B_kurucz``
+    (Flower/Torres), with extinction from :func:`band_extinction`. Kept to compare with the
+    default (MIST) photometry; this module's own functions keep the plain names G … V."""
 
     def absolute(self, log_L, log_Teff, log_g, feh, bands):
         mags = absolute_magnitudes(log_L, log_Teff, log_g, feh)
-        out = {b: mags["M_" + b] for b in bands}
+        out = {b: mags["M_" + b.removesuffix("_kurucz")] for b in bands}
         out["phot_extrapolated"] = mags["phot_extrapolated"]
         return out
 
     def extinction(self, a_v, log_Teff, log_g, feh, bands):
         ext = band_extinction(a_v, 10.0 ** np.asarray(log_Teff, float))
-        return {b: ext[b] for b in bands}
+        return {b: ext[b.removesuffix("_kurucz")] for b in bands}
 
     def provenance(self) -> dict[str, str]:
         return load_bc_grid().provenance()

@@ -57,13 +57,14 @@ def apparent_magnitudes(absolute: dict[str, np.ndarray], distance_modulus, ext: 
 
 def shine(stars, bands=None):
     """Add ``M_<band>`` for each band and ``phot_extrapolated`` to a table of stars with log_L,
-    log_Teff, log_g and feh; the sources' provenance goes into its metadata."""
+    log_Teff, log_g and feh; the sources' provenance goes into its metadata. ``bands``: None
+    (:data:`~starmaker.photometry.bands.DEFAULT_BANDS`), "all", or names/aliases ("G,2MASS_Ks")."""
     names = registry.resolve(bands)
     mags = absolute_magnitudes(stars["log_L"], stars["log_Teff"], stars["log_g"], stars["feh"], names)
     stars = stars.with_columns(**mags)
     sources = sorted({registry.band(b).source for b in names})
-    if sources == ["kurucz"]:
-        stars.meta.setdefault("photometry", registry.source("kurucz").provenance())
+    if len(sources) == 1:
+        stars.meta.setdefault("photometry", registry.source(sources[0]).provenance())
     else:
         stars.meta.setdefault("photometry", {s: registry.source(s).provenance() for s in sources})
     return stars
