@@ -39,7 +39,8 @@ import numpy as np
 from ..errors import InvalidParameterError
 from ..evolution.evolve import evolve_through
 from ..evolution.isochrones import FEH_RANGE, dying_mass
-from ..photometry.kurucz import absolute_magnitudes, band_extinction
+from ..photometry import bands as registry
+from ..photometry.magnitudes import absolute_magnitudes
 from ..place.frames import galactocentric, icrs_to_galactic
 from .components import GalacticPopulation as Population
 from .limits import Limit, parse_limit
@@ -68,12 +69,12 @@ _SR_DEG2 = (180.0 / math.pi) ** 2
 
 
 def _k(band: str) -> float:
-    """A_band / A_V in the package's photometry for the bands whose ratio does not depend on
-    the star (``photometry.kurucz.band_extinction``)."""
+    """A_band / A_V of a Sun-like star in the package's photometry (the band registry's
+    ``a_over_av``): the glow is the light of many stars, so one mean ratio per band."""
     if band not in GLOW_BANDS:
         raise InvalidParameterError("band", band, f"one of {', '.join(GLOW_BANDS)} (their extinction "
                                     "is a fixed multiple of A_V)")
-    return float(band_extinction(np.array([1.0]), np.array([5772.0]))[band][0])
+    return float(registry.band(band).a_over_av)
 
 
 def _age_nodes(pop: Population) -> tuple[np.ndarray, np.ndarray]:
@@ -130,7 +131,7 @@ def faint_light_table(pop: Population, limit_band: str = "V", band: str = "V") -
     w = np.diff(imf.cdf(edges), axis=1) * W[:, None]          # number fraction of all births
     s = evolve_through(m.ravel(), np.broadcast_to(A[:, None], m.shape).ravel(),
                        np.broadcast_to(F[:, None], m.shape).ravel())
-    mags = absolute_magnitudes(s["log_L"], s["log_Teff"], s["log_g"], s["feh"])
+    mags = absolute_magnitudes(s["log_L"], s["log_Teff"], s["log_g"], s["feh"], (limit_band, band))
     flux = np.nan_to_num(10.0 ** (-0.4 * mags["M_" + band]), nan=0.0, posinf=0.0)
     m_lim = np.nan_to_num(mags["M_" + limit_band], nan=np.inf)
     order = np.argsort(m_lim)
@@ -293,17 +294,17 @@ def _source_digest() -> str:
     from pathlib import Path
 
     from ..births import imf
-    from ..evolution import evolve, isochrones, remnants
+    from ..evolution import evolve, grid, isochrones, mist, remnants
     from ..evolution.isochrones import load_mist
-    from ..photometry import kurucz
-    from ..photometry.kurucz import load_bc_grid
+    from ..photometry import magnitudes, mist_bc
     from ..place import dust, frames
     from . import components
 
     h = hashlib.sha256()
-    for mod in (imf, evolve, isochrones, remnants, kurucz, dust, frames, components, sys.modules[__name__]):
+    for mod in (imf, evolve, grid, isochrones, mist, remnants, registry, magnitudes, mist_bc, dust, frames,
+                components, sys.modules[__name__]):
         h.update(Path(mod.__file__).read_bytes())
-    h.update(repr((load_mist().provenance(), load_bc_grid().provenance())).encode())
+    h.update(repr((load_mist().provenance(), registry.source("mist").provenance())).encode())
     return h.hexdigest()
 
 
