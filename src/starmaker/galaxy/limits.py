@@ -23,7 +23,7 @@ __all__ = ["Limit", "parse_limit", "Field", "LIMIT_RANGE"]
 
 LIMIT_RANGE = (-2.0, 16.0)
 #: a band name (a column suffix: letters, digits, _) and a magnitude
-_LIMIT_RE = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*<\s*([-+]?\d+(?:\.\d*)?)\s*$")
+_LIMIT_RE = re.compile(r"^\s*([A-Za-z0-9_]+)\s*<\s*([-+]?\d+(?:\.\d*)?)\s*$")
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,8 @@ def parse_limit(text: str | Limit) -> Limit:
         lim = text
     else:
         m = _LIMIT_RE.match(str(text))
-        lim = Limit(m.group(1), float(m.group(2))) if m else None
+        name = m and (m.group(1) if m.group(1) in known else registry.aliases().get(m.group(1)))
+        lim = Limit(name, float(m.group(2))) if name else None
     if lim is None or lim.band not in known:
         raise InvalidParameterError(
             "limit", text, f"a band and a magnitude like 'G<10' (bands {', '.join(known)})")
