@@ -9,6 +9,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from .errors import StarmakerError
@@ -49,10 +50,11 @@ def make_cluster(
     age: str = typer.Option("100Myr", help="Age, with unit: yr, kyr, Myr, Gyr."),
     feh: float = typer.Option(0.0, help="[Fe/H] (dex)."),
     imf: str = typer.Option("kroupa", help="IMF: kroupa, chabrier, salpeter."),
-    seed: int = typer.Option(0, help="Random seed: the same seed gives the same stars."),
+    seed: int = typer.Option(0, min=0, help="Random seed: the same seed gives the same stars."),
     output: Path = typer.Option(..., "-o", "--output", help="Parquet file to write."),
 ) -> None:
     """Make a single-age star cluster and write it as Parquet."""
+    _writes((output, False))
     from .births.imf import imf_from_name
     from .maker import Cluster
     from .units import parse_mass
@@ -62,25 +64,26 @@ def make_cluster(
         stars = cluster.make(seed=seed)
     stars.write(output)
     _summary(stars, f"Cluster {cluster.mass:g} Msun, {cluster.sfh.age / 1e6:g} Myr, [Fe/H] {feh:+g}")
-    out.print(f"wrote [bold]{output}[/] ({len(stars)} stars)")
+    out.print(f"wrote [bold]{escape(str(output))}[/] ({len(stars)} stars)")
 
 
 @make_app.command("recipe")
 def make_recipe(
     recipe: Path = typer.Argument(..., help="TOML recipe file (see recipes/ and the README)."),
-    seed: int = typer.Option(0, help="Random seed: the same recipe and seed give the same stars."),
+    seed: int = typer.Option(0, min=0, help="Random seed: the same recipe and seed give the same stars."),
     output: Path = typer.Option(..., "-o", "--output", help="Parquet file to write."),
 ) -> None:
     """Make the stars a recipe file describes; the recipe's text goes into the file's metadata."""
+    _writes((output, False), inputs=[recipe])
     from .recipe import read_recipe
 
     maker = read_recipe(recipe)  # a bad recipe stops here: nothing is written
-    with err.status(f"making {maker.name!r} (seed {seed})..."):
+    with err.status(escape(f"making {maker.name!r} (seed {seed})...")):
         stars = maker.make(seed=seed)
     stars.write(output)
     if "phase" in stars and len(stars):
-        _summary(stars, f"{maker.name} ({recipe})")
-    out.print(f"wrote [bold]{output}[/] ({len(stars)} stars)")
+        _summary(stars, escape(f"{maker.name} ({recipe})"))
+    out.print(f"wrote [bold]{escape(str(output))}[/] ({len(stars)} stars)")
 
 
 @app.command("compare")
@@ -89,10 +92,11 @@ def compare_cmd(
     output: Path = typer.Option(Path("compare"), "-o", "--output", help="Folder for the table and PNGs."),
     epochs: str = typer.Option("10Myr,100Myr,1Gyr,10Gyr",
                                help="Times since each maker's first stars formed, comma-separated."),
-    seed: int = typer.Option(0, help="Random seed."),
+    seed: int = typer.Option(0, min=0, help="Random seed."),
     sky: bool = typer.Option(False, "--sky", help="Also draw every maker's stars in one sky map."),
 ) -> None:
     """Put makers side by side: stars still shining, lifespans, brightness, M/L over time."""
+    _writes((output, True), inputs=recipes)
     from .recipe import read_recipe
     from .reports.compare import compare
 
@@ -113,23 +117,24 @@ def compare_cmd(
                   f"{r['median_remaining_life']:.3g} yr", f"{r['brightest_M_V']:.2f}", f"{r['L_bol']:.4g}",
                   f"{r['M_V']:.2f}", f"{r['B_V']:.3f}", f"{r['ML_V']:.3g}", f"{r['remnant_fraction']:.3f}")
     out.print(t)
-    out.print(f"wrote [bold]{output}/[/]: " + ", ".join(p.name for p in files))
+    out.print(f"wrote [bold]{escape(str(output))}/[/]: " + ", ".join(p.name for p in files))
 
 
 @make_app.command("milkyway")
 def make_milkyway(
     limit: str = typer.Option("G<10", help="Magnitude limit, e.g. 'G<10' (bands G, BP, RP, B, V)."),
-    seed: int = typer.Option(0, help="Random seed: the same seed gives the same sky, however split."),
+    seed: int = typer.Option(0, min=0, help="Random seed: the same seed gives the same sky, however split."),
     field: str = typer.Option("all", help="'all', 'cone:RA,DEC,RADIUS' (deg) or 'pixels:P1,P2,...' "
                               "(HEALPix nested, nside 16, ICRS)."),
     components: str = typer.Option("thin_disk,thick_disk,halo,bulge", help="Components, comma-separated."),
     output: Path = typer.Option(..., "-o", "--output", help="Parquet file to write."),
 ) -> None:
     """Make the Milky Way's stars brighter than a limit, as seen from the Sun."""
+    _writes((output, False))
     from .galaxy.survey import Field, MilkyWay, parse_limit
 
     lim, fld = parse_limit(limit), Field.parse(field)
-    mw = MilkyWay([c.strip() for c in components.split(",") if c.strip()])
+    mw = MilkyWay(_distinct("--components", components))
     with _progress(f"making the sky to {lim}") as bar:
         n = mw.write(output, lim, seed=seed, field=fld, progress=bar)
     import pyarrow.parquet as pq
@@ -143,7 +148,7 @@ def make_milkyway(
         t.add_row(c.name, str(counts.get(c.name, 0)))
     t.add_row("[bold]all", f"[bold]{n}")
     out.print(t)
-    out.print(f"wrote [bold]{output}[/] ({n} stars)")
+    out.print(f"wrote [bold]{escape(str(output))}[/] ({n} stars)")
 
 
 class _progress:
@@ -177,11 +182,12 @@ def timeline_cmd(
     steps: int = typer.Option(21, help="Number of epochs, evenly spaced."),
     stop_forming_at: str = typer.Option(None, "--stop-forming-at",
                                         help="Star formation stops at this epoch, e.g. 0 (today)."),
-    seed: int = typer.Option(0, help="Random seed (the same at every epoch)."),
+    seed: int = typer.Option(0, min=0, help="Random seed (the same at every epoch)."),
     animate: bool = typer.Option(True, help="Write sky.gif, the sky maps as an animation."),
     output: Path = typer.Option(Path("timeline"), "-o", "--output", help="Folder for the CSV, PNG and GIF."),
 ) -> None:
     """The naked-eye sky through the ages: counts per epoch (CSV), plots and an animated sky map."""
+    _writes((output, True))
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
     from .reports.timeline import plan, timeline
@@ -203,16 +209,17 @@ def timeline_cmd(
                   f"{r['brightest']:.2f}", "" if r["n_born"] is None else str(r["n_born"]),
                   "" if r["n_died"] is None else str(r["n_died"]))
     out.print(t)
-    out.print(f"wrote [bold]{output}/[/]: " + ", ".join(p.name for p in result.files))
+    out.print(f"wrote [bold]{escape(str(output))}/[/]: " + ", ".join(p.name for p in result.files))
 
 
 @app.command("validate")
 def validate_cmd(
     limit: str = typer.Option("G<10", help="G-band limit, G<4 ... G<10 (Gaia DR3 is complete to G = 10)."),
-    seed: int = typer.Option(1, help="Random seed."),
+    seed: int = typer.Option(1, min=0, help="Random seed."),
     output: Path = typer.Option(Path("validation"), "-o", "--output", help="Folder for the report and PNGs."),
 ) -> None:
     """Compare the made sky with the real one (Gaia DR3, Hipparcos 2): counts, colours, local HR."""
+    _writes((output, True))
     from .reports.validate import validate
 
     with _progress(f"making the sky to {limit}") as bar:
@@ -228,7 +235,7 @@ def validate_cmd(
     loc = result.local
     out.print(f"within 100 pc, M_V < 3: made {loc['n_made']}, Hipparcos {loc['n_real']} "
               f"(ratio {loc['ratio']:.3f})")
-    out.print(f"wrote [bold]{output}/[/]: " + ", ".join(p.name for p in result.files))
+    out.print(f"wrote [bold]{escape(str(output))}/[/]: " + ", ".join(p.name for p in result.files))
 
 
 def _summary(stars, title: str) -> None:
@@ -291,12 +298,15 @@ def plot_hr(
     output: Path = typer.Option(..., "-o", "--output", help="PNG file to write."),
 ) -> None:
     """HR and colour–magnitude diagrams, coloured by phase."""
+    _writes((output, False), inputs=[catalogue])
     from .plots import hr_diagram
     from .stars import Stars
 
     stars = Stars.read(catalogue)
+    _needs(stars, catalogue, ("phase", "M_BP", "M_RP", "M_G", "log_Teff", "log_L"), "an HR diagram",
+           "make one with 'starmaker make cluster'")
     hr_diagram(stars, output)
-    out.print(f"wrote [bold]{output}[/]")
+    out.print(f"wrote [bold]{escape(str(output))}[/]")
 
 
 @plot_app.command("skymap")
@@ -308,6 +318,10 @@ def plot_skymap(
     limit: float = typer.Option(None, help="Draw only stars brighter than this in --band."),
 ) -> None:
     """An all-sky map in galactic coordinates, stars sized by brightness, coloured by colour."""
+    real_names = ("hipparcos", "gaia")
+    _writes((output, False), inputs=[None if catalogue.strip().lower() in real_names else catalogue])
+    if limit is not None and not math.isfinite(limit):
+        raise StarmakerError(f"--limit {limit} is not allowed: a finite magnitude.")
     from .io.catalogues import gaia, hipparcos
     from .photometry.bands import band as check_band
     from .plots import skymap
@@ -323,7 +337,7 @@ def plot_skymap(
             raise StarmakerError(f"{catalogue} has no column {col!r}: a sky map needs positions "
                                  "(make one with 'starmaker make milkyway').")
     skymap(stars, output, band=band)
-    out.print(f"wrote [bold]{output}[/]")
+    out.print(f"wrote [bold]{escape(str(output))}[/]")
 
 
 # --- the observer's sky ---------------------------------------------------------------------------
@@ -392,7 +406,7 @@ def sky_cmd(
                               "Parquet catalogue of made stars."),
     catalogue: Path = typer.Option(None, help="Made stars for --stars made/both (from 'make milkyway'); "
                                    "default: make the V<6.5 sky now."),
-    seed: int = typer.Option(1, help="Seed when the made sky is made on the fly."),
+    seed: int = typer.Option(1, min=0, help="Seed when the made sky is made on the fly."),
     epoch: str = typer.Option("0", help="Move the stars by their motions this long after the time, e.g. "
                               "+50000yr or -100kyr (the Earth keeps the time's orientation)."),
     bortle: int = typer.Option(None, help="Light pollution, Bortle class 1 (darkest) to 9 (inner city). "
@@ -403,11 +417,17 @@ def sky_cmd(
                                  "1.33 = 20/15."),
     output: Path = typer.Option(Path("sky.png"), "-o", "--output", help="PNG of the dome to write."),
     list_: Path = typer.Option(None, "--list", help="CSV of the visible objects to write."),
-    top: int = typer.Option(10, help="Print the N brightest visible objects with their names (0: none)."),
+    top: int = typer.Option(10, min=0,
+                            help="Print the N brightest visible objects with their names (0: none)."),
     html: Path = typer.Option(None, "--html", help="Also write a planetarium page (one self-contained HTML "
                               "file: the night from sunset to sunrise, time and epoch sliders)."),
 ) -> None:
     """The sky a person sees from a place at a time: the dome picture, the visible list."""
+    keyword = stars.strip().lower() in ("real", "made", "both")
+    extra_list = (list_.with_name(list_.stem + "_made" + list_.suffix)
+                  if list_ is not None and stars.strip().lower() == "both" else None)
+    _writes((output, False), (list_, False), (extra_list, False), (html, False),
+            inputs=[catalogue, None if keyword else stars])
     from .births.history import parse_epoch
     from .io.catalogues import hipparcos
     from .observe.observer import parse_timezone
@@ -436,9 +456,7 @@ def sky_cmd(
     seen = [(title, look(cat, view, cond)) for title, cat in skies]
     local = view.datetime.astimezone(zone).isoformat(timespec="minutes")
     panels = [(f"{title}: {int(s['visible'].sum())} stars visible", s, objs) for title, s in seen]
-    dome(panels, output, grid=sky_grid(view, cond),
-         suptitle=f"{site.label}, {local}. Sun {view.sun.alt:+.1f}°, Moon {view.moon.fraction:.0%} lit, "
-         f"{'up' if view.moon.alt > 0 else 'down'}.\n{cond.describe()}")
+    grid = sky_grid(view, cond)
     t = Table(title=f"{site.label} at {local}")
     for c in ("sky", "visible stars", "brightest visible"):
         t.add_column(c)
@@ -456,20 +474,35 @@ def sky_cmd(
             b.add_row(str(lst["name"][i]), f"{lst['V'][i]:.1f}", f"{lst['alt'][i]:.0f}°",
                       f"{_compass(lst['az'][i])} ({lst['az'][i]:.0f}°)")
         out.print(b)
-    evening = site.night_of(view, zone)
-    times = [("sunset", evening.sunset)] + [(f"{k} dusk", v) for k, v in evening.dusk.items()]
-    events = ", ".join(f"{k} {v:%H:%M}" if v else f"no {k}" for k, v in times)
-    out.print(f"evening of {evening.day}: {events}; now the Sun is at {view.sun.alt:+.1f}°, the Moon "
-              f"{view.moon.fraction:.0%} lit at {view.moon.alt:+.1f}°", highlight=False)
+    try:  # the evening this moment belongs to may start before the ephemeris (1900-01-01 02:00Z)
+        evening = site.night_of(view, zone)
+    except StarmakerError as exc:
+        if html is not None:
+            raise StarmakerError(f"--html needs the whole evening of this time inside the ephemeris: {exc}") \
+                from exc
+        evening = None
+    if evening is not None:
+        times = [("sunset", evening.sunset)] + [(f"{k} dusk", v) for k, v in evening.dusk.items()]
+        events = ", ".join(f"{k} {v:%H:%M}" if v else f"no {k}" for k, v in times)
+        out.print(f"evening of {evening.day}: {events}; now the Sun is at {view.sun.alt:+.1f}°, the Moon "
+                  f"{view.moon.fraction:.0%} lit at {view.moon.alt:+.1f}°", highlight=False)
+    else:
+        out.print(f"(the evening of this time lies partly outside the ephemeris); now the Sun is at "
+                  f"{view.sun.alt:+.1f}°, the Moon {view.moon.fraction:.0%} lit at {view.moon.alt:+.1f}°",
+                  highlight=False)
     out.print(f"sky assumed: {cond.describe()}", highlight=False)
+    lists = [visible_list(s, objs) for _, s in seen] if list_ is not None else []
+    # everything is computed: now write (the dome, the lists, the page)
+    dome(panels, output, grid=grid,
+         suptitle=f"{site.label}, {local}. Sun {view.sun.alt:+.1f}°, Moon {view.moon.fraction:.0%} lit, "
+         f"{'up' if view.moon.alt > 0 else 'down'}.\n{cond.describe()}")
     if list_ is not None:
-        _write_list(visible_list(seen[0][1], objs), list_)
-        out.print(f"wrote [bold]{list_}[/]")
+        _write_list(lists[0], list_)
+        out.print(f"wrote [bold]{escape(str(list_))}[/]")
         if len(seen) > 1:
-            extra = list_.with_name(list_.stem + "_made" + list_.suffix)
-            _write_list(visible_list(seen[1][1], objs), extra)
-            out.print(f"wrote [bold]{extra}[/]")
-    out.print(f"wrote [bold]{output}[/]")
+            _write_list(lists[1], extra_list)
+            out.print(f"wrote [bold]{escape(str(extra_list))}[/]")
+    out.print(f"wrote [bold]{escape(str(output))}[/]")
     if html is not None:
         from .observe.sky import first_star
         from .web.page import write_page
@@ -481,7 +514,7 @@ def sky_cmd(
             wish = None
         write_page(html, site, evening, real=cats.get("real"), made=cats.get("made"), conditions=cond,
                    wish=wish, when=view.datetime)
-        out.print(f"wrote [bold]{html}[/]")
+        out.print(f"wrote [bold]{escape(str(html))}[/]")
 
 
 @app.command("wish")
@@ -537,16 +570,71 @@ def schema() -> None:
     out.print(t)
 
 
-def main() -> None:
-    """Entry point: run the app; a StarmakerError becomes one line on stderr and exit 1.
+# --- checks before any work, and the one-line error ---------------------------------------------
+def _writes(*outputs: tuple[Path | None, bool], inputs=()) -> None:
+    """Check every ``(path, is_folder)`` this command will write, before any work (io.paths)."""
+    from .io.paths import check_outputs
 
-    Usage errors (a missing or malformed option) are reported by typer itself, exit 2.
+    check_outputs(outputs, inputs)
+
+
+def _distinct(option: str, text: str) -> list[str]:
+    """A comma-separated option's items: stripped, at least one, no duplicates."""
+    items = [c.strip() for c in text.split(",") if c.strip()]
+    if not items:
+        raise StarmakerError(f"{option} is empty: give one or more names, comma-separated.")
+    dups = sorted({c for c in items if items.count(c) > 1})
+    if dups:
+        raise StarmakerError(f"{option} names {', '.join(dups)} more than once: give each once.")
+    return items
+
+
+def _needs(stars, source, columns, what: str, hint: str) -> None:
+    """Refuse a catalogue that lacks a column ``what`` needs."""
+    missing = [c for c in columns if c not in stars]
+    if missing:
+        raise StarmakerError(f"{source} has no column {', '.join(map(repr, missing))}: {what} needs "
+                             f"{', '.join(columns)} ({hint}).")
+
+
+def _fail(message: str, code: int = 1) -> None:
+    """Print ``error: message`` on one line of stderr, literally (no Rich markup), and exit."""
+    from rich.text import Text
+
+    from .errors import shorten
+
+    line = shorten(" ".join(str(message).split()), 1000)
+    err.print(Text.assemble(("error:", "bold red"), " ", line), highlight=False, soft_wrap=True)
+    sys.exit(code)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the app. Every error is one line on stderr, without a traceback:
+    a StarmakerError (bad input) and an OSError at a file (disk full, read-only, permission)
+    exit 1; a usage error (a missing or malformed option) exits 2; Ctrl-C 130, SIGTERM 143.
+    ``argv`` (default ``sys.argv[1:]``) lets tests run the CLI in-process.
     """
+    from .io.paths import os_error
+
+    usage = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")
+    abort = typer.Abort
     try:
-        app()
+        code = app(args=argv, prog_name="starmaker", standalone_mode=False)
     except StarmakerError as exc:
-        err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
-        sys.exit(1)
+        _fail(str(exc), 1)
+    except usage as exc:
+        if type(exc).__name__ == "NoArgsIsHelpError":  # 'starmaker' or 'starmaker make' alone: help
+            sys.stderr.write(exc.format_message() + "\n")
+            sys.exit(2)
+        where = exc.ctx.command_path if exc.ctx is not None else "starmaker"
+        _fail(f"{exc.format_message()} (see '{where} --help')", 2)
+    except (abort, KeyboardInterrupt):
+        _fail("interrupted; nothing was written.", 130)
+    except OSError as exc:
+        _fail(str(os_error(exc, doing="read or write")), 1)
+    except MemoryError:
+        _fail("out of memory: ask for fewer stars (a smaller mass, a brighter limit or a smaller field).", 1)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,20 @@ __all__ = [
     "OutOfGridError",
     "InvalidParameterError",
     "UnknownNameError",
+    "shorten",
 ]
+
+#: the longest echoed value: longer ones are cut, with their length said (a 60 KB value on one
+#: line helps nobody)
+SHOWN_CHARS = 200
+
+
+def shorten(text: object, limit: int = SHOWN_CHARS) -> str:
+    """``text`` as a string of at most ``limit`` characters plus a note of the full length."""
+    s = text if isinstance(text, str) else str(text)
+    if len(s) <= limit:
+        return s
+    return f"{s[:limit]}… ({len(s)} characters)"
 
 
 class StarmakerError(ValueError):
@@ -24,7 +37,7 @@ class InvalidParameterError(StarmakerError):
 
     def __init__(self, name: str, value: object, allowed: str, hint: str = "") -> None:
         self.name, self.value, self.allowed = name, value, allowed
-        msg = f"{name}={value!r} is not allowed: {allowed}."
+        msg = f"{shorten(name)}={shorten(repr(value))} is not allowed: {allowed}."
         if hint:
             msg += f" {hint}"
         super().__init__(msg)
@@ -52,4 +65,4 @@ class UnknownNameError(StarmakerError):
 
     def __init__(self, kind: str, name: str, known: list[str] | tuple[str, ...]) -> None:
         self.kind, self.name, self.known = kind, name, tuple(known)
-        super().__init__(f"unknown {kind} {name!r}; known: {', '.join(self.known)}.")
+        super().__init__(f"unknown {kind} {shorten(repr(name))}; known: {shorten(', '.join(self.known))}.")

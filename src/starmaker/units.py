@@ -6,6 +6,7 @@ conversion happens once, here.
 
 from __future__ import annotations
 
+import math
 import re
 
 from .errors import InvalidParameterError
@@ -17,22 +18,29 @@ _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
 _PATTERN = re.compile(rf"^\s*({_NUMBER})\s*([A-Za-z]*)\s*$")
 
 
-def _parse(value: object, name: str, units: dict[str, float], default: str, astropy_unit: str) -> float:
+def _finite(x: float, value: object, name: str) -> float:
+    if not math.isfinite(x):
+        raise InvalidParameterError(name, value, "a finite number")
+    return x
+
+
+def _parse(value: object, name: str, units: dict[str, float], default: str, astropy_unit: str,
+           example: str = "'100Myr'") -> float:
     if hasattr(value, "to_value"):  # an astropy Quantity, without importing astropy
         try:
             return float(value.to_value(astropy_unit))  # type: ignore[union-attr]
         except Exception as exc:  # noqa: BLE001 - astropy raises UnitConversionError
             raise InvalidParameterError(name, value, f"a quantity convertible to {astropy_unit}") from exc
-    if isinstance(value, int | float):
-        return float(value)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return _finite(float(value), value, name)
     if isinstance(value, str):
         m = _PATTERN.match(value)
         if m:
             unit = (m.group(2) or default).lower()
             if unit in units:
-                return float(m.group(1)) * units[unit]
-    allowed = ", ".join(u for u in units if u != "y")
-    raise InvalidParameterError(name, value, f"a number with an optional unit ({allowed}), e.g. '100Myr'")
+                return _finite(float(m.group(1)) * units[unit], value, name)
+    allowed = ", ".join(u for u in units if u not in ("y", ""))
+    raise InvalidParameterError(name, value, f"a number with an optional unit ({allowed}), e.g. {example}")
 
 
 def parse_age(value: object, name: str = "age") -> float:
@@ -42,4 +50,4 @@ def parse_age(value: object, name: str = "age") -> float:
 
 def parse_mass(value: object, name: str = "mass") -> float:
     """A mass in M☉, from a number, a string like '1e4' or '1e4Msun', or a Quantity."""
-    return _parse(value, name, {"msun": 1.0, "": 1.0}, "msun", "solMass")
+    return _parse(value, name, {"msun": 1.0, "": 1.0}, "msun", "solMass", "'1e4' or '1e4Msun'")

@@ -342,15 +342,33 @@ class FixedFeH(Metallicity):
         return {"feh": self.feh}
 
 
+def _dex(value: object, name: str) -> float:
+    """A number in dex, or the project's error."""
+    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+        raise InvalidParameterError(name, value, "a number in dex")
+    return float(value)
+
+
+def _check_clip(lo: float, hi: float) -> None:
+    """The [Fe/H] clip range of a metallicity model: finite, ``lo < hi``."""
+    if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
+        raise InvalidParameterError("lo, hi", (lo, hi), "a finite [Fe/H] clip range with lo < hi (dex)")
+
+
 class GaussianFeH(Metallicity):
     """[Fe/H] drawn from a Gaussian (mean, sigma in dex), clipped to ``[lo, hi]``."""
 
     kind = "gaussian"
 
     def __init__(self, mean: float, sigma: float, lo: float = -2.5, hi: float = 0.5) -> None:
-        self.mean, self.sigma, self.lo, self.hi = float(mean), float(sigma), float(lo), float(hi)
-        if not (self.sigma >= 0):
+        self.mean, self.sigma = _dex(mean, "mean"), _dex(sigma, "sigma")
+        self.lo, self.hi = _dex(lo, "lo"), _dex(hi, "hi")
+        if not (self.sigma >= 0 and math.isfinite(self.sigma)):
             raise InvalidParameterError("sigma", sigma, "a non-negative spread in dex")
+        _check_clip(self.lo, self.hi)
+        if not (self.lo <= self.mean <= self.hi):
+            raise InvalidParameterError("mean", mean, f"a mean [Fe/H] inside the clip range {self.lo:g} "
+                                        f"to {self.hi:g} dex (outside it every star would sit at the edge)")
 
     def sample_feh(self, ages, rng):
         return np.clip(self.mean + self.sigma * rng.standard_normal(len(ages)), self.lo, self.hi)
@@ -381,6 +399,10 @@ class AgeMetallicityRelation(Metallicity):
         self.sigma, self.lo, self.hi = float(sigma), float(lo), float(hi)
         if not (self.sigma >= 0 and math.isfinite(self.sigma)):
             raise InvalidParameterError("sigma", sigma, "a non-negative spread in dex")
+        _check_clip(self.lo, self.hi)
+        if not all(self.lo <= x <= self.hi for x in f):
+            raise InvalidParameterError("feh", f, f"[Fe/H] values inside the clip range {self.lo:g} to "
+                                        f"{self.hi:g} dex")
 
     def mean_feh(self, ages) -> np.ndarray:
         """The relation's mean [Fe/H] (dex) at ``ages`` (yr)."""

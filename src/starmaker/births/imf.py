@@ -17,6 +17,7 @@ import numpy as np
 from scipy.special import ndtr, ndtri
 
 from ..errors import InvalidParameterError, UnknownNameError
+from ..limits import check_star_count
 
 __all__ = ["IMF", "Kroupa2001", "Chabrier2003", "Salpeter1955", "BrokenPowerLaw", "imf_from_name"]
 
@@ -181,6 +182,7 @@ class IMF:
         """``n`` initial masses (M☉), drawn exactly by inverse CDF."""
         if n < 0:
             raise InvalidParameterError("n", n, "a non-negative number of stars")
+        check_star_count(n, "n", n)
         return self.ppf(rng.random(int(n)))
 
     def sample_mass(self, total_mass: float, rng: np.random.Generator) -> np.ndarray:
@@ -194,6 +196,7 @@ class IMF:
         """
         if not (np.isfinite(total_mass) and total_mass > 0):
             raise InvalidParameterError("total_mass", total_mass, "a positive mass in Msun")
+        check_star_count(total_mass / self.mean_mass(), "total_mass", total_mass, self.mean_mass(), "Msun")
         chunk = int(1.05 * total_mass / self.mean_mass()) + 64
         parts: list[np.ndarray] = []
         have = 0.0

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +12,7 @@ import pyarrow.parquet as pq
 
 from ..errors import StarmakerError
 from ..schema import CATEGORIES, column
+from .atomic import atomic_path  # noqa: F401 - re-exported: its home before issue 16
 
 __all__ = ["to_arrow", "write_parquet", "read_parquet", "atomic_path"]
 
@@ -45,36 +45,6 @@ def to_arrow(stars) -> pa.Table:
         fields.append(pa.field(name, arr.type, metadata=md or None))
     meta = {META_KEY: json.dumps(stars.meta, default=str).encode()}
     return pa.Table.from_arrays(arrays, schema=pa.schema(fields, metadata=meta))
-
-
-class atomic_path:
-    """Context manager giving a temporary path beside ``path``; renamed onto it on success.
-
-    An interrupted run leaves no file at ``path`` (only nothing, or the old complete file).
-    """
-
-    def __init__(self, path: str | os.PathLike, suffix: str = "") -> None:
-        self.path = Path(path)
-        self.suffix = suffix or self.path.suffix
-
-    def __enter__(self) -> Path:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(
-            prefix=f".{self.path.name}.", suffix=".part" + self.suffix, dir=self.path.parent
-        )
-        os.close(fd)
-        self.tmp = Path(tmp)
-        return self.tmp
-
-    def __exit__(self, exc_type, exc, tb) -> None:
-        if exc_type is None:
-            # mkstemp makes the file private (0600); give it the mode a plain open() would
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(self.tmp, 0o666 & ~umask)
-            os.replace(self.tmp, self.path)
-        else:
-            self.tmp.unlink(missing_ok=True)
 
 
 def write_parquet(stars, path: str | os.PathLike, *, overwrite: bool = True) -> None:
