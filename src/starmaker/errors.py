@@ -12,6 +12,7 @@ __all__ = [
     "OutOfGridError",
     "InvalidParameterError",
     "UnknownNameError",
+    "OutputError",
     "shorten",
 ]
 
@@ -66,3 +67,11 @@ class UnknownNameError(StarmakerError):
     def __init__(self, kind: str, name: str, known: list[str] | tuple[str, ...]) -> None:
         self.kind, self.name, self.known = kind, name, tuple(known)
         super().__init__(f"unknown {kind} {shorten(repr(name))}; known: {shorten(', '.join(self.known))}.")
+
+
+class OutputError(StarmakerError, OSError):
+    """A file or folder cannot be written: a path that is not allowed (an input of the same
+    command, a directory, a device...), a full disk, a read-only file system, no permission.
+
+    Also an ``OSError``, so that code which treats a failed write as non-fatal (a cache) still
+    catches it."""

@@ -14,7 +14,7 @@ The rules (issue 16):
   the stale temporary files of that output name whose writing process (the PID in the name) is
   no longer running; those of a live process (a concurrent run) are left alone;
 - an ``OSError`` while writing or renaming (disk full, read-only file system, permission denied)
-  becomes one :class:`~starmaker.errors.StarmakerError` naming the path and the reason.
+  becomes one :class:`~starmaker.errors.OutputError` (a StarmakerError) naming the path and the reason.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ import tempfile
 import threading
 from pathlib import Path
 
-from ..errors import StarmakerError
+from ..errors import OutputError
 from .paths import check_output, os_error
 
 __all__ = ["atomic_path", "Terminated", "TEMP_MARK", "temp_prefix", "remove_stale_temps"]
@@ -155,7 +155,7 @@ class atomic_path:
                     except FileNotFoundError:
                         st = None
                     if st is not None and not stat.S_ISREG(st.st_mode):
-                        raise StarmakerError(f"{self.path} is no longer a regular file; not written.")
+                        raise OutputError(f"{self.path} is no longer a regular file; not written.")
                     # mkstemp makes the file private (0600); give it the mode a plain open() would
                     umask = os.umask(0)
                     os.umask(umask)
@@ -169,5 +169,5 @@ class atomic_path:
             except OSError:
                 pass
             self._release()
-        if isinstance(exc, OSError) and not isinstance(exc, StarmakerError):
+        if isinstance(exc, OSError) and not isinstance(exc, OutputError):
             raise os_error(exc, self.path) from exc

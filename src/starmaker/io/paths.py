@@ -12,7 +12,7 @@ files it reads as ``inputs``, before it computes anything. The rules:
 - the folder exists, or its nearest existing ancestor is a folder (not a file) where we may make
   it, and it is writable (``access(2)``, which also reports a read-only file system).
 
-Each refusal is a :class:`~starmaker.errors.StarmakerError` naming the path and the reason.
+Each refusal is a :class:`~starmaker.errors.OutputError` (a StarmakerError) naming the path and the reason.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import stat
 from collections.abc import Iterable
 from pathlib import Path
 
-from ..errors import StarmakerError, shorten
+from ..errors import OutputError, shorten
 
 __all__ = ["check_output", "check_outputs", "os_error", "NAME_MAX", "PATH_MAX"]
 
@@ -43,7 +43,7 @@ def _show(path: object) -> str:
     return shorten(os.fsdecode(path) if isinstance(path, bytes | os.PathLike) else str(path), 120)
 
 
-def os_error(exc: OSError, path: object = None, doing: str = "write") -> StarmakerError:
+def os_error(exc: OSError, path: object = None, doing: str = "write") -> OutputError:
     """The project error for an ``OSError`` at a read/write boundary: the path and the reason,
     on one line (disk full, read-only file system, permission denied...)."""
     where = path if path is not None else (exc.filename or "")
@@ -55,7 +55,7 @@ def os_error(exc: OSError, path: object = None, doing: str = "write") -> Starmak
         1: " Choose a folder you may write to.",  # EPERM
         36: f" Use a shorter name (at most {NAME_MAX} bytes a part).",  # ENAMETOOLONG
     }.get(exc.errno or 0, "")
-    return StarmakerError(f"cannot {doing} {_show(where)}: {reason}.{hint}")
+    return OutputError(f"cannot {doing} {_show(where)}: {reason}.{hint}")
 
 
 def _kind(mode: int) -> str | None:
@@ -87,29 +87,29 @@ def check_output(
     command reads (None entries are skipped). Nothing is created.
     """
     if not isinstance(path, str | os.PathLike):
-        raise StarmakerError(f"{what} path {_show(path)} is not allowed: a file name (str or Path).")
+        raise OutputError(f"{what} path {_show(path)} is not allowed: a file name (str or Path).")
     raw = os.fspath(path)
     text = os.fsdecode(raw)
     if not text.strip():
-        raise StarmakerError(f"the {what} path is empty: give a file name.")
+        raise OutputError(f"the {what} path is empty: give a file name.")
     if "\0" in text:
-        raise StarmakerError(f"{what} path {_show(text)!r} is not allowed: it contains a NUL byte.")
+        raise OutputError(f"{what} path {_show(text)!r} is not allowed: it contains a NUL byte.")
     try:
         encoded = os.fsencode(text)
     except UnicodeError as exc:
-        raise StarmakerError(f"{what} path {_show(text)!r} is not allowed: it cannot be encoded "
+        raise OutputError(f"{what} path {_show(text)!r} is not allowed: it cannot be encoded "
                              "for this file system.") from exc
     if len(encoded) > PATH_MAX:
-        raise StarmakerError(f"{what} path {_show(text)} is too long: {len(encoded)} bytes, at most "
+        raise OutputError(f"{what} path {_show(text)} is too long: {len(encoded)} bytes, at most "
                              f"{PATH_MAX}.")
     for part in encoded.split(b"/"):
         if len(part) > NAME_MAX:
-            raise StarmakerError(f"{what} path {_show(text)} is not allowed: the name "
+            raise OutputError(f"{what} path {_show(text)} is not allowed: the name "
                                  f"{_show(os.fsdecode(part))} is {len(part)} bytes, at most {NAME_MAX}.")
     p = Path(text).expanduser()
     for src in inputs:
         if src is not None and _same(p, Path(os.fsdecode(os.fspath(src))).expanduser()):
-            raise StarmakerError(f"{what} {_show(p)} is also an input of this command: writing it would "
+            raise OutputError(f"{what} {_show(p)} is also an input of this command: writing it would "
                                  "destroy the input. Choose another output name.")
     # what is there now (a symbolic link is judged by what it points to)
     try:
@@ -117,7 +117,7 @@ def check_output(
     except FileNotFoundError:
         st = None
         if p.is_symlink():
-            raise StarmakerError(f"{what} {_show(p)} is a broken symbolic link; remove it or choose "
+            raise OutputError(f"{what} {_show(p)} is a broken symbolic link; remove it or choose "
                                  "another name.") from None
     except NotADirectoryError:
         st = None  # a part of the path is a file: reported below
@@ -127,14 +127,14 @@ def check_output(
         kind = _kind(st.st_mode)
         if folder:
             if not stat.S_ISDIR(st.st_mode):
-                raise StarmakerError(f"{what} folder {_show(p)} exists and is not a folder "
+                raise OutputError(f"{what} folder {_show(p)} exists and is not a folder "
                                      f"({kind or 'a file'}); choose another name.")
             if not os.access(p, os.W_OK | os.X_OK):
-                raise StarmakerError(f"cannot write into {_show(p)}: the folder is not writable "
+                raise OutputError(f"cannot write into {_show(p)}: the folder is not writable "
                                      "(permission or a read-only file system).")
             return p
         if kind is not None or not stat.S_ISREG(st.st_mode):
-            raise StarmakerError(f"{what} {_show(p)} is {kind or 'not a regular file'}: starmaker writes "
+            raise OutputError(f"{what} {_show(p)} is {kind or 'not a regular file'}: starmaker writes "
                                  "only over regular files. Choose a file name.")
     # the folder: the nearest existing ancestor must be a folder we may write into
     parent = p.parent if not folder else p
@@ -144,9 +144,9 @@ def check_output(
             break
         ancestor = ancestor.parent
     if not ancestor.is_dir():
-        raise StarmakerError(f"cannot write {_show(p)}: {_show(ancestor)} is a file, not a folder.")
+        raise OutputError(f"cannot write {_show(p)}: {_show(ancestor)} is a file, not a folder.")
     if not os.access(ancestor, os.W_OK | os.X_OK):
-        raise StarmakerError(f"cannot write {_show(p)}: the folder {_show(ancestor)} is not writable "
+        raise OutputError(f"cannot write {_show(p)}: the folder {_show(ancestor)} is not writable "
                              "(permission or a read-only file system).")
     return p
 
@@ -165,6 +165,6 @@ def check_outputs(
         p = check_output(path, inputs=inputs, folder=is_folder)
         for q in seen:
             if _same(p, q):
-                raise StarmakerError(f"two outputs of this command are the same path, {_show(p)}: give "
+                raise OutputError(f"two outputs of this command are the same path, {_show(p)}: give "
                                      "each its own name.")
         seen.append(p)
