@@ -171,6 +171,8 @@ class _progress:
         self.bar.update(self.task, completed=done, total=total)
 
     def __exit__(self, *exc) -> None:
+        if exc[0] is not None:  # on an error, the error is the one line left on stderr
+            self.bar.live.transient = True
         self.bar.__exit__(*exc)
 
 
@@ -220,8 +222,9 @@ def validate_cmd(
 ) -> None:
     """Compare the made sky with the real one (Gaia DR3, Hipparcos 2): counts, colours, local HR."""
     _writes((output, True))
-    from .reports.validate import validate
+    from .reports.validate import check_limit, validate
 
+    check_limit(limit)  # bad input: one line before the bar starts
     with _progress(f"making the sky to {limit}") as bar:
         result = validate(limit, seed=seed, outdir=output, progress=bar)
     t = Table(title=f"Made / real star counts N(<G), {result.limit}, seed {seed}")

@@ -30,7 +30,7 @@ from ..galaxy.survey import Limit, MilkyWay, parse_limit
 from ..io.parquet import atomic_path
 from ..stars import Stars
 
-__all__ = ["LAT_BANDS", "count_table", "local_normalisation", "validate", "Validation"]
+__all__ = ["LAT_BANDS", "count_table", "local_normalisation", "validate", "check_limit", "Validation"]
 
 #: galactic-latitude bands |b| (deg) in which counts are compared
 LAT_BANDS: tuple[tuple[float, float], ...] = ((0.0, 10.0), (10.0, 30.0), (30.0, 90.0))
@@ -165,6 +165,16 @@ def _local_stats(made: Stars, hip: Stars) -> dict[str, float]:
     return out
 
 
+def check_limit(limit: str | Limit) -> Limit:
+    """The limit :func:`validate` accepts: G<4 to G<10 (checked before any work)."""
+    lim = parse_limit(limit)
+    if lim.band != "G" or lim.mag > 10.0 or lim.mag < 4.0:
+        raise InvalidParameterError("limit", str(limit), "a G-band limit from G<4 to G<10 (Gaia DR3 "
+                                    "here is complete to G = 10; fewer than ~700 stars are brighter "
+                                    "than G = 4)")
+    return lim
+
+
 def validate(limit: str | Limit = "G<10", seed: int = 1, outdir: str | os.PathLike | None = None,
              milky_way: MilkyWay | None = None, progress: Callable[[int, int], None] | None = None,
              plots: bool = True) -> Validation:
@@ -173,11 +183,7 @@ def validate(limit: str | Limit = "G<10", seed: int = 1, outdir: str | os.PathLi
     ``plots``, the PNGs) into ``outdir`` when one is given — nothing is written otherwise."""
     from ..io.catalogues import gaia, hipparcos
 
-    lim = parse_limit(limit)
-    if lim.band != "G" or lim.mag > 10.0 or lim.mag < 4.0:
-        raise InvalidParameterError("limit", str(limit), "a G-band limit from G<4 to G<10 (Gaia DR3 "
-                                    "here is complete to G = 10; fewer than ~700 stars are brighter "
-                                    "than G = 4)")
+    lim = check_limit(limit)
     mw = milky_way or MilkyWay()
     made = mw.make(lim, seed=seed, progress=progress)
     # Hipparcos holds the local volume to V < 8 wherever the limit is fainter than that
