@@ -418,3 +418,37 @@ def test_subprocess_errors_are_one_line(args, tmp_path):
     assert "Traceback" not in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1, r.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+# --- API errors are the project's error ---------------------------------------------------------------
+def _api_cases():
+    import starmaker as sm
+
+    return [
+        (sm.Kroupa2001, (), {"m_min": None}), (sm.Kroupa2001, (), {"m_max": "abc"}),
+        (sm.Chabrier2003, (), {"m_min": True}), (sm.Salpeter1955, (), {"alpha": 1e300}),
+        (sm.Salpeter1955, (), {"alpha": "x"}), (sm.BrokenPowerLaw, (None,), {}),
+        (sm.BrokenPowerLaw, ("abc",), {}), (sm.BrokenPowerLaw, ([1.3, 2.3], 0.5), {}),
+        (sm.imf_from_name, (None,), {}), (sm.imf_from_name, (5,), {}),
+        (sm.FixedFeH, (None,), {}), (sm.FixedFeH, ("abc",), {}),
+        (sm.Scaled, (sm.Constant(1e5, 10e9), None), {}),
+        (sm.AgeMetallicityRelation, (None, [0.0]), {}), (sm.AgeMetallicityRelation, (["1Gyr"], None), {}),
+        (sm.AgeMetallicityRelation, (["1Gyr"], [0.0]), {"sigma": None}),
+        (sm.Bursts, (None,), {}), (sm.Bursts, (["1Gyr"],), {"weights": "a"}),
+        (sm.ClusterPlace, (None, 0.0, 100.0), {}), (sm.ClusterPlace, (0.0, 0.0, "far"), {}),
+        (sm.ssp, ("1Gyr",), {"feh": None}), (sm.ssp, ("1Gyr",), {"imf": "kroupa"}),
+        (sm.ssp, ("1Gyr",), {"mass": None}), (sm.ssp, ("1Gyr",), {"n_grid": float("inf")}),
+        (sm.parse_age, (None,), {}), (sm.parse_age, ("1e999Gyr",), {}), (sm.parse_mass, (True,), {}),
+        (sm.parse_mass, (float("nan"),), {}), (sm.GaussianFeH, (None, 0.1), {}),
+    ]
+
+
+@pytest.mark.parametrize("i", range(29))
+def test_api_errors_are_the_projects_error(i):
+    f, args, kw = _api_cases()[i]
+    with pytest.raises(StarmakerError):
+        f(*args, **kw)
+
+
+def test_api_case_count():
+    assert len(_api_cases()) == 29

@@ -11,7 +11,7 @@ import re
 
 from .errors import InvalidParameterError
 
-__all__ = ["parse_age", "parse_mass"]
+__all__ = ["parse_age", "parse_mass", "as_float", "as_floats"]
 
 _AGE_UNITS = {"yr": 1.0, "kyr": 1e3, "myr": 1e6, "gyr": 1e9, "y": 1.0}
 _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
@@ -51,3 +51,21 @@ def parse_age(value: object, name: str = "age") -> float:
 def parse_mass(value: object, name: str = "mass") -> float:
     """A mass in M☉, from a number, a string like '1e4' or '1e4Msun', or a Quantity."""
     return _parse(value, name, {"msun": 1.0, "": 1.0}, "msun", "solMass", "'1e4' or '1e4Msun'")
+
+
+def as_float(value: object, name: str, allowed: str = "a number") -> float:
+    """``value`` as a float (numbers, and strings of numbers as ``float()`` reads them), or the
+    project's error naming the parameter and what is allowed (never a bare TypeError)."""
+    if isinstance(value, bool):
+        raise InvalidParameterError(name, value, allowed)
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise InvalidParameterError(name, value, allowed) from exc
+
+
+def as_floats(values: object, name: str, allowed: str = "a list of numbers") -> list[float]:
+    """A list of floats from an iterable of numbers (a string or a single number is refused)."""
+    if isinstance(values, str | bytes | int | float) or not hasattr(values, "__iter__"):
+        raise InvalidParameterError(name, values, allowed)
+    return [as_float(v, f"{name}[{i}]", allowed) for i, v in enumerate(values)]  # type: ignore[union-attr]

@@ -151,9 +151,15 @@ def ssp(age, feh: float = 0.0, imf: IMF | None = None, mass: float = 1.0,
     """
     from ..evolution.evolve import evolve
     from ..photometry.magnitudes import shine
-    from ..units import parse_age
+    from ..units import as_float, parse_age
 
     a = parse_age(age, "age")
+    feh = as_float(feh, "feh", "a [Fe/H] in dex")
+    mass = as_float(mass, "mass", "a positive initial mass in Msun")
+    if imf is not None and not isinstance(imf, IMF):
+        raise InvalidParameterError("imf", imf, "an IMF object (e.g. starmaker.Kroupa2001())")
+    if isinstance(n_grid, bool) or not isinstance(n_grid, int | np.integer) or not 10 <= n_grid <= 10**6:
+        raise InvalidParameterError("n_grid", n_grid, "a whole number of mass cells from 10 to 10^6")
     if not (AGE_RANGE[0] <= a <= AGE_RANGE[1]):
         from ..errors import OutOfGridError
 
