@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import UnknownNameError
+from .errors import StarmakerError, UnknownNameError
 from .schema import CATEGORIES, COLUMNS
 
 __all__ = ["Stars"]
@@ -30,7 +30,7 @@ class Stars:
         cols = {k: np.asarray(v) for k, v in columns.items()}
         sizes = {len(v) for v in cols.values()}
         if len(sizes) > 1:
-            raise ValueError(f"columns differ in length: { {k: len(v) for k, v in cols.items()} }")
+            raise StarmakerError(f"columns differ in length: { {k: len(v) for k, v in cols.items()} }")
         # schema columns first, in schema order; extra columns after, in the order given
         self._cols = dict(sorted(cols.items(), key=lambda kv: _ORDER.get(kv[0], len(_ORDER))))
         self.meta: dict[str, Any] = dict(meta or {})

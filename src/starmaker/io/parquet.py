@@ -75,10 +75,11 @@ def read_parquet(path: str | os.PathLike) -> tuple[dict[str, np.ndarray], dict]:
     """Read a Parquet table of stars (text columns are re-encoded to the schema's codes)."""
     path = Path(path)
     if not path.is_file():
-        raise StarmakerError(f"no such file: {path}")
+        what = "not a regular file" if path.exists() else "no such file"
+        raise StarmakerError(f"{what}: {path}")
     try:
         table = pq.read_table(path)
-    except (pa.ArrowInvalid, OSError) as exc:
+    except (pa.ArrowException, OSError, ValueError) as exc:
         raise StarmakerError(f"{path} is not a readable Parquet file ({exc}).") from exc
     cols: dict[str, np.ndarray] = {}
     for name in table.column_names:
@@ -88,5 +89,8 @@ def read_parquet(path: str | os.PathLike) -> tuple[dict[str, np.ndarray], dict]:
         else:
             cols[name] = col.to_numpy()
     raw = (table.schema.metadata or {}).get(META_KEY)
-    meta = json.loads(raw) if raw else {}
+    try:
+        meta = json.loads(raw) if raw else {}
+    except ValueError as exc:
+        raise StarmakerError(f"{path}: its starmaker metadata is not valid JSON ({exc}).") from exc
     return cols, meta

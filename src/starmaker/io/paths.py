@@ -69,9 +69,9 @@ def _same(a: Path, b: Path) -> bool:
     try:
         if a.exists() and b.exists():
             return os.path.samefile(a, b)
-    except OSError:
-        pass
-    return os.path.realpath(a) == os.path.realpath(b)
+        return os.path.realpath(a) == os.path.realpath(b)
+    except (OSError, ValueError):  # a NUL byte in an input's name: not a file we could write
+        return False
 
 
 def check_output(
