@@ -25,7 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 ROOT = Path(__file__).resolve().parents[1]
-MAX_EXAMPLES = int(os.environ.get("STARMAKER_FUZZ_EXAMPLES", "25"))
+MAX_EXAMPLES = int(os.environ.get("STARMAKER_FUZZ_EXAMPLES", "100"))
 #: STARMAKER_FUZZ_RANDOM=1 explores new examples each run (default: the same examples every run)
 FUZZ = settings(max_examples=MAX_EXAMPLES, deadline=None, database=None,
                 derandomize=not os.environ.get("STARMAKER_FUZZ_RANDOM"),
@@ -419,3 +419,24 @@ def test_huge_rho0_is_refused_up_front(tmp_path):
     before = listing(tmp_path)
     assert_clean_failure(run_cli("make", "recipe", tmp_path / "r.toml", "-o", tmp_path / "x.parquet"),
                          tmp_path, before)
+
+
+@FUZZ
+@given(name=st.text(max_size=300), folder_out=st.booleans())
+def test_fuzz_check_output(name, folder_out):
+    """Any name: check_output returns a path or raises OutputError (never another error), and
+    creates nothing."""
+    from starmaker.errors import OutputError
+    from starmaker.io.paths import check_output
+
+    folder = Path(tempfile.mkdtemp(prefix="fuzz-path-"))
+    try:
+        _setup(folder)
+        before = listing(folder)
+        try:
+            check_output(folder / name, folder=folder_out, inputs=[folder / "afile"])
+        except OutputError as exc:
+            assert "\n" not in str(exc) or "\n" in name
+        assert listing(folder) == before
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
