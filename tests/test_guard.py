@@ -452,3 +452,34 @@ def test_api_errors_are_the_projects_error(i):
 
 def test_api_case_count():
     assert len(_api_cases()) == 29
+
+
+# --- atomic_path on its own -----------------------------------------------------------------------------
+def test_atomic_path_cleans_up_on_error_and_ctrl_c(tmp_path):
+    from starmaker.io.atomic import atomic_path
+
+    (tmp_path / "x.txt").write_text("old")
+    for exc in (RuntimeError, KeyboardInterrupt):
+        with pytest.raises(exc), atomic_path(tmp_path / "x.txt") as tmp:
+            tmp.write_text("half")
+            raise exc()
+        assert (tmp_path / "x.txt").read_text() == "old" and _temps(tmp_path) == []
+    with atomic_path(tmp_path / "x.txt") as tmp:
+        tmp.write_text("new")
+    assert (tmp_path / "x.txt").read_text() == "new" and _temps(tmp_path) == []
+
+
+def test_stale_temps_of_dead_processes_only_are_removed(tmp_path):
+    from starmaker.io.atomic import remove_stale_temps, temp_prefix
+
+    out = tmp_path / ("long" * 60 + ".parquet")  # 247 characters: the temp name must stay legal
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    stale = tmp_path / f"{temp_prefix(out)}{dead.pid}.abc.part.parquet"
+    live = tmp_path / f"{temp_prefix(out)}{os.getppid()}.abc.part.parquet"
+    other = tmp_path / f"{temp_prefix(tmp_path / 'other.parquet')}{dead.pid}.abc.part.parquet"
+    for p in (stale, live, other):
+        p.write_text("x")
+        assert len(p.name.encode()) <= 255
+    assert remove_stale_temps(out) == [stale]
+    assert live.exists() and other.exists() and not stale.exists()

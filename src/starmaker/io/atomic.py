@@ -19,6 +19,7 @@ The rules (issue 16):
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import os
 import signal
@@ -47,6 +48,16 @@ class Terminated(SystemExit):
 
     def __init__(self) -> None:
         super().__init__(128 + signal.SIGTERM)
+
+
+@atexit.register
+def _remove_live_temps() -> None:
+    """At interpreter exit, remove temporary files still open (a thread's unfinished write)."""
+    for tmp in list(_LIVE):
+        try:
+            tmp.unlink(missing_ok=True)
+        except OSError:
+            pass
 
 
 def _on_sigterm(signum, frame) -> None:  # pragma: no cover - exercised in a subprocess test
@@ -119,21 +130,27 @@ class atomic_path:
         except OSError as exc:
             raise os_error(exc, self.path.parent, "make the folder") from exc
         remove_stale_temps(self.path)
+        self.tmp = None
+        with _LOCK:  # the SIGTERM handler first: no moment with a temp file and no handler
+            if _DEPTH[0] == 0 and threading.current_thread() is threading.main_thread():
+                if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+                    _OLD_HANDLER[0] = signal.signal(signal.SIGTERM, _on_sigterm)
+            _DEPTH[0] += 1
         try:
             fd, tmp = tempfile.mkstemp(
                 prefix=f"{temp_prefix(self.path)}{os.getpid()}.", suffix=".part" + self.suffix,
                 dir=self.path.parent,
             )
-        except OSError as exc:
-            raise os_error(exc, self.path) from exc
-        os.close(fd)
-        self.tmp = Path(tmp)
-        with _LOCK:
+            self.tmp = Path(tmp)
             _LIVE.add(self.tmp)
-            if _DEPTH[0] == 0 and threading.current_thread() is threading.main_thread():
-                if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
-                    _OLD_HANDLER[0] = signal.signal(signal.SIGTERM, _on_sigterm)
-            _DEPTH[0] += 1
+            os.close(fd)
+        except BaseException as exc:
+            if self.tmp is not None:
+                self.tmp.unlink(missing_ok=True)
+            self._release()
+            if isinstance(exc, OSError):
+                raise os_error(exc, self.path) from exc
+            raise
         return self.tmp
 
     def _release(self) -> None:
