@@ -85,6 +85,7 @@ def floats(lo, hi):
 SEEDS = st.sampled_from(["-1", "-99999999999999999999", "abc", "1.5", "", "nan"])
 
 #: output kinds, resolved inside each case's folder (see _setup)
+RECIPES_ALL = sorted((ROOT / "recipes").glob("*.toml"))
 FILE_OUT = st.sampled_from(["adir", "fifo", "to_fifo", "to_dir", "broken", "under_file", "long_name",
                             "long_path"])
 FOLDER_OUT = st.sampled_from(["afile", "fifo", "under_file", "long_name", "long_path"])
@@ -117,12 +118,14 @@ def catalogue():
     shutil.rmtree(folder, ignore_errors=True)
 
 
-def _case(base: dict[str, str], bad: dict[str, object], command: list[str], outputs=(), args=()):
+def _case(base: dict[str, str], bad: dict[str, object], command: list[str], outputs=(), args=(), files=None):
     """Run ``command`` with ``base`` options, one replaced by a bad value, in a fresh folder;
     assert it ends cleanly. Output-kind values (see _setup) are resolved in the folder."""
     folder = Path(tempfile.mkdtemp(prefix="fuzz-"))
     try:
         _setup(folder)
+        for name, text in (files or {}).items():
+            (folder / name).write_text(text)
         opts = {**base, **bad}
         argv = list(command)
         for a in args:
@@ -178,6 +181,19 @@ MILKYWAY = {
 @given(bad=_one_bad(MILKYWAY))
 def test_fuzz_make_milkyway(bad):
     _case({"--limit": "G<2", "-o": "{dir}/x.parquet"}, bad, ["make", "milkyway"], outputs=("-o",))
+
+
+RECIPE_OPTS = {"--seed": SEEDS, "-o": FILE_OUT | st.just("SAME")}
+
+
+@FUZZ
+@given(bad=_one_bad(RECIPE_OPTS), recipe=st.sampled_from(RECIPES_ALL))
+def test_fuzz_make_recipe_options(bad, recipe):
+    folder_recipe = "{dir}/r.toml"
+    if bad.get("-o") == "SAME":
+        bad["-o"] = folder_recipe
+    _case({"-o": "{dir}/x.parquet"}, bad, ["make", "recipe"], outputs=("-o",), args=[folder_recipe],
+          files={"r.toml": recipe.read_text()})
 
 
 STAR = {
