@@ -632,7 +632,7 @@ def main(argv: list[str] | None = None) -> None:
         where = exc.ctx.command_path if exc.ctx is not None else "starmaker"
         _fail(f"{exc.format_message()} (see '{where} --help')", 2)
     except (abort, KeyboardInterrupt):
-        _fail("interrupted; nothing was written.", 130)
+        _fail("interrupted; no partial file was left (writes are atomic).", 130)
     except OSError as exc:
         _fail(str(os_error(exc, doing="read or write")), 1)
     except MemoryError:
