@@ -483,3 +483,13 @@ def test_stale_temps_of_dead_processes_only_are_removed(tmp_path):
         assert len(p.name.encode()) <= 255
     assert remove_stale_temps(out) == [stale]
     assert live.exists() and other.exists() and not stale.exists()
+
+
+@pytest.mark.parametrize("stars", [None, {"a": 1}, "stars"])
+def test_propagate_refuses_what_is_not_a_table_with_positions(stars):
+    import starmaker as sm
+
+    with pytest.raises(StarmakerError):
+        sm.propagate(stars, "1kyr")
+    with pytest.raises(StarmakerError):
+        sm.propagate(sm.Stars({"x": np.zeros(2)}), "1kyr")
