@@ -493,3 +493,18 @@ def test_propagate_refuses_what_is_not_a_table_with_positions(stars):
         sm.propagate(stars, "1kyr")
     with pytest.raises(StarmakerError):
         sm.propagate(sm.Stars({"x": np.zeros(2)}), "1kyr")
+
+
+@pytest.mark.parametrize("call", [
+    lambda sm: sm.evolve({"a": 1}, "1e9", 0.0), lambda sm: sm.evolve(1.0, "abc", 0.0),
+    lambda sm: sm.lifespan("abc"), lambda sm: sm.shine(None), lambda sm: sm.shine(sm.Stars({"x": [1.0]})),
+    lambda sm: sm.absolute_magnitudes({"a": 1}, 3.7, 4.4, 0.0), lambda sm: sm.integrate(None),
+    lambda sm: sm.Stars(None), lambda sm: sm.Stars({"a": 1}), lambda sm: sm.Stars({"a": [1.0]}, meta=1.0),
+    lambda sm: sm.visible("bright", 45.0, 0.0), lambda sm: sm.visible(1.0, 45.0, 0.0, conditions="dark"),
+    lambda sm: sm.v_from_hp("abc", 0.5),
+])
+def test_wrong_types_are_the_projects_error(call):
+    import starmaker as sm
+
+    with pytest.raises(StarmakerError):
+        call(sm)

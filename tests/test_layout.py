@@ -28,6 +28,7 @@ FLOORS = {
     "starmaker.io.atomic": 1,
     "starmaker.io.parquet": 2,
     "starmaker.stars": 3,
+    "starmaker.checks": 3,
     "starmaker.births": 4,
     "starmaker.evolution": 4,
     "starmaker.photometry": 4,

@@ -27,7 +27,13 @@ class Stars:
     """
 
     def __init__(self, columns: Mapping[str, np.ndarray], meta: Mapping[str, Any] | None = None):
+        if not isinstance(columns, Mapping) or not isinstance(meta, Mapping | None):
+            raise StarmakerError("Stars(columns, meta) takes a mapping of column name to array, and a "
+                                 "mapping of metadata (or None).")
         cols = {k: np.asarray(v) for k, v in columns.items()}
+        if any(v.ndim == 0 for v in cols.values()):
+            raise StarmakerError(f"every column must be an array, one value a star: "
+                                 f"{ {k: v.shape for k, v in cols.items()} }")
         sizes = {len(v) for v in cols.values()}
         if len(sizes) > 1:
             raise StarmakerError(f"columns differ in length: { {k: len(v) for k, v in cols.items()} }")

@@ -11,7 +11,7 @@ import re
 
 from .errors import InvalidParameterError
 
-__all__ = ["parse_age", "parse_mass", "as_float", "as_floats"]
+__all__ = ["parse_age", "parse_mass", "as_float", "as_floats", "check_numbers"]
 
 _AGE_UNITS = {"yr": 1.0, "kyr": 1e3, "myr": 1e6, "gyr": 1e9, "y": 1.0}
 _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
@@ -69,3 +69,21 @@ def as_floats(values: object, name: str, allowed: str = "a list of numbers") -> 
     if isinstance(values, str | bytes | int | float) or not hasattr(values, "__iter__"):
         raise InvalidParameterError(name, values, allowed)
     return [as_float(v, f"{name}[{i}]", allowed) for i, v in enumerate(values)]  # type: ignore[union-attr]
+
+
+def check_numbers(**values: object) -> None:
+    """Refuse, with the project's error, any argument that is not numbers (a number, or an array
+    or list of numbers): ``check_numbers(log_L=log_L, feh=feh)``. Nothing is converted or copied
+    for NumPy arrays of numbers (the hot path)."""
+    for name, value in values.items():
+        kind = getattr(getattr(value, "dtype", None), "kind", None)
+        if kind is not None and kind in "fiub":
+            continue
+        if isinstance(value, str | bytes | dict):
+            raise InvalidParameterError(name, value, "a number or an array of numbers")
+        try:
+            import numpy as np
+
+            np.asarray(value, dtype=float)
+        except (TypeError, ValueError) as exc:
+            raise InvalidParameterError(name, value, "a number or an array of numbers") from exc

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from ..stars import Stars
+from ..units import check_numbers
 from .isochrones import LOG_AGE_RANGE, evolve_arrays, load_mist
 from .remnants import apply_remnants
 
@@ -21,6 +22,7 @@ def evolve(mass_initial, age, feh, meta: dict[str, Any] | None = None) -> Stars:
     ``alive``, ``lifespan_extrapolated``, ``grid_clamped``. Raises OutOfGridError for a star
     outside the grid (mass 0.1–300 M☉, age 10⁵ yr–19.95 Gyr, [Fe/H] −2.5…+0.5).
     """
+    check_numbers(mass_initial=mass_initial, age=age, feh=feh)
     m, a, fe = (
         np.ascontiguousarray(x, dtype=float).ravel()
         for x in np.broadcast_arrays(
@@ -51,6 +53,7 @@ def evolve_through(mass_initial, age, feh, meta: dict[str, Any] | None = None) -
     from .isochrones import MASS_RANGE, dying_mass, lifespan
     from .remnants import apply_remnants
 
+    check_numbers(mass_initial=mass_initial, age=age, feh=feh)
     m, a, fe = (
         np.ascontiguousarray(x, dtype=float).ravel()
         for x in np.broadcast_arrays(

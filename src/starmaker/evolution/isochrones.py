@@ -67,6 +67,7 @@ import numpy as np
 
 from ..errors import OutOfGridError
 from ..schema import PHASES
+from ..units import check_numbers
 
 __all__ = ["MistGrid", "load_mist", "lifespan", "evolve_arrays", "FEH_RANGE", "LOG_AGE_RANGE"]
 
@@ -690,6 +691,7 @@ def lifespan(mass_initial, feh=0.0):
     [Fe/H] = 0) and above the most massive dying star (≈ 270 M☉ at [Fe/H] = 0).
     Returns ``(lifespan_yr, extrapolated)`` arrays.
     """
+    check_numbers(mass_initial=mass_initial, feh=feh)
     m, fe = np.broadcast_arrays(np.asarray(mass_initial, float), np.asarray(feh, float))
     m, fe = np.ascontiguousarray(m.ravel()), np.ascontiguousarray(fe.ravel())
     check_inputs(m, np.full_like(m, LOG_AGE_RANGE[0]), fe)

@@ -31,6 +31,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from ..births.imf import IMF, Kroupa2001
+from ..checks import require_stars
 from ..errors import InvalidParameterError
 from ..evolution.isochrones import FEH_RANGE, LOG_AGE_RANGE, dying_mass
 from ..stars import Stars
@@ -122,6 +123,7 @@ def integrate(stars: Stars, dt: float | str = 0.0) -> IntegratedLight:
     """The integrated light of a table of stars (made or measured), or of the same births
     ``dt`` later (yr, "1Gyr" or a Quantity; see :func:`evolve_by`). Stars without light
     (neutron stars, black holes) add mass but no light."""
+    require_stars(stars, ("mass_initial",), what="integrated light")
     s = evolve_by(stars, dt) if parse_age(dt, "dt") else stars
     return weighted_light(s, np.ones(len(s)))
 
