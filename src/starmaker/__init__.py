@@ -23,6 +23,7 @@ _PUBLIC = {
     "OutOfGridError": ".errors",
     "InvalidParameterError": ".errors",
     "UnknownNameError": ".errors",
+    "OutputError": ".errors",
     "IMF": ".births.imf",
     "Kroupa2001": ".births.imf",
     "Chabrier2003": ".births.imf",

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from .errors import StarmakerError
@@ -50,13 +51,14 @@ def make_cluster(
     age: str = typer.Option("100Myr", help="Age, with unit: yr, kyr, Myr, Gyr."),
     feh: float = typer.Option(0.0, help="[Fe/H] (dex)."),
     imf: str = typer.Option("kroupa", help="IMF: kroupa, chabrier, salpeter."),
-    seed: int = typer.Option(0, help="Random seed: the same seed gives the same stars."),
+    seed: int = typer.Option(0, min=0, help="Random seed: the same seed gives the same stars."),
     output: Path = typer.Option(..., "-o", "--output", help=_CATALOGUE_HELP),
     models: str = typer.Option("mist", help="Stellar models: mist (default) or parsec."),
     bands: str = typer.Option("default", help="Photometric bands: 'default' (G,BP,RP,B,V,J,H,Ks), "
                               "'all', or names/aliases, e.g. 'G,BP,RP,SDSS_r,W1'."),
 ) -> None:
     """Make a single-age star cluster and write it (Parquet, FITS, VOTable, ECSV or CSV)."""
+    _writes((output, False))
     from .births.imf import imf_from_name
     from .maker import Cluster
     from .photometry.bands import resolve
@@ -69,18 +71,19 @@ def make_cluster(
         stars = cluster.make(seed=seed, bands=names)
     stars.write(output)
     _summary(stars, f"Cluster {cluster.mass:g} Msun, {cluster.sfh.age / 1e6:g} Myr, [Fe/H] {feh:+g}")
-    out.print(f"wrote [bold]{output}[/] ({len(stars)} stars)")
+    out.print(f"wrote [bold]{escape(str(output))}[/] ({len(stars)} stars)")
 
 
 @make_app.command("recipe")
 def make_recipe(
     recipe: Path = typer.Argument(..., help="TOML recipe file (see recipes/ and the README)."),
-    seed: int = typer.Option(0, help="Random seed: the same recipe and seed give the same stars."),
+    seed: int = typer.Option(0, min=0, help="Random seed: the same recipe and seed give the same stars."),
     output: Path = typer.Option(..., "-o", "--output", help=_CATALOGUE_HELP),
     bands: str = typer.Option("default", help="Photometric bands: 'default' (G,BP,RP,B,V,J,H,Ks), "
                               "'all', or names/aliases, e.g. 'G,BP,RP,SDSS_r,W1'."),
 ) -> None:
     """Make the stars a recipe file describes; the recipe's text goes into the file's metadata."""
+    _writes((output, False), inputs=[recipe])
     from .maker import Maker
     from .photometry.bands import resolve
     from .recipe import read_recipe
@@ -92,12 +95,12 @@ def make_recipe(
     if kw and not isinstance(maker, Maker):  # a sky in the Milky Way: the survey's bands
         raise StarmakerError(f"--bands {bands} is not allowed for {recipe}: a Milky Way recipe makes a sky "
                              "in the default bands (--bands works for clusters and populations).")
-    with err.status(f"making {maker.name!r} (seed {seed})..."):
+    with err.status(escape(f"making {maker.name!r} (seed {seed})...")):
         stars = maker.make(seed=seed, **kw)
     stars.write(output)
     if "phase" in stars and len(stars):
-        _summary(stars, f"{maker.name} ({recipe})")
-    out.print(f"wrote [bold]{output}[/] ({len(stars)} stars)")
+        _summary(stars, escape(f"{maker.name} ({recipe})"))
+    out.print(f"wrote [bold]{escape(str(output))}[/] ({len(stars)} stars)")
 
 
 @app.command("compare")
@@ -106,11 +109,12 @@ def compare_cmd(
     output: Path = typer.Option(Path("compare"), "-o", "--output", help="Folder for the table and PNGs."),
     epochs: str = typer.Option("10Myr,100Myr,1Gyr,10Gyr",
                                help="Times since each maker's first stars formed, comma-separated."),
-    seed: int = typer.Option(0, help="Random seed."),
+    seed: int = typer.Option(0, min=0, help="Random seed."),
     sky: bool = typer.Option(False, "--sky", help="Also draw every maker's stars in one sky map."),
 ) -> None:
     """Put makers side by side: stars still shining, lifespans, brightness, M/L over time."""
     from .maker import Maker
+    _writes((output, True), inputs=recipes)
     from .recipe import read_recipe
     from .reports.compare import compare
 
@@ -131,25 +135,26 @@ def compare_cmd(
                   f"{r['median_remaining_life']:.3g} yr", f"{r['brightest_M_V']:.2f}", f"{r['L_bol']:.4g}",
                   f"{r['M_V']:.2f}", f"{r['B_V']:.3f}", f"{r['ML_V']:.3g}", f"{r['remnant_fraction']:.3f}")
     out.print(t)
-    out.print(f"wrote [bold]{output}/[/]: " + ", ".join(p.name for p in files))
+    out.print(f"wrote [bold]{escape(str(output))}/[/]: " + ", ".join(p.name for p in files))
 
 
 @make_app.command("milkyway")
 def make_milkyway(
     limit: str = typer.Option("G<10", help="Magnitude limit, e.g. 'G<10' (any registered band: G, BP, RP, "
                               "B, V, ...)."),
-    seed: int = typer.Option(0, help="Random seed: the same seed gives the same sky, however split."),
+    seed: int = typer.Option(0, min=0, help="Random seed: the same seed gives the same sky, however split."),
     field: str = typer.Option("all", help="'all', 'cone:RA,DEC,RADIUS' (deg) or 'pixels:P1,P2,...' "
                               "(HEALPix nested, nside 16, ICRS)."),
     components: str = typer.Option("thin_disk,thick_disk,halo,bulge", help="Components, comma-separated."),
     output: Path = typer.Option(..., "-o", "--output", help=_CATALOGUE_HELP),
 ) -> None:
     """Make the Milky Way's stars brighter than a limit, as seen from the Sun."""
+    _writes((output, False))
     from .galaxy.limits import Field, parse_limit
     from .galaxy.survey import MilkyWay
 
     lim, fld = parse_limit(limit), Field.parse(field)  # parsed once, here
-    mw = MilkyWay([c.strip() for c in components.split(",") if c.strip()], limit=lim, field=fld)
+    mw = MilkyWay(_distinct("--components", components), limit=lim, field=fld)
     streamed = _table_format(output) == "parquet"  # Parquet streams; other formats are made whole
     with _progress(f"making the sky to {lim}") as bar:
         if streamed:
@@ -175,7 +180,7 @@ def make_milkyway(
         t.add_row(c.name, str(counts.get(c.name, 0)))
     t.add_row("[bold]all", f"[bold]{n}")
     out.print(t)
-    out.print(f"wrote [bold]{output}[/] ({n} stars)")
+    out.print(f"wrote [bold]{escape(str(output))}[/] ({n} stars)")
 
 
 def _table_format(path: Path) -> str:
@@ -205,6 +210,8 @@ class _progress:
         self.bar.update(self.task, completed=done, total=total)
 
     def __exit__(self, *exc) -> None:
+        if exc[0] is not None:  # on an error, the error is the one line left on stderr
+            self.bar.live.transient = True
         self.bar.__exit__(*exc)
 
 
@@ -216,11 +223,12 @@ def timeline_cmd(
     steps: int = typer.Option(21, help="Number of epochs, evenly spaced."),
     stop_forming_at: str = typer.Option(None, "--stop-forming-at",
                                         help="Star formation stops at this epoch, e.g. 0 (today)."),
-    seed: int = typer.Option(0, help="Random seed (the same at every epoch)."),
+    seed: int = typer.Option(0, min=0, help="Random seed (the same at every epoch)."),
     animate: bool = typer.Option(True, help="Write sky.gif, the sky maps as an animation."),
     output: Path = typer.Option(Path("timeline"), "-o", "--output", help="Folder for the CSV, PNG and GIF."),
 ) -> None:
     """The naked-eye sky through the ages: counts per epoch (CSV), plots and an animated sky map."""
+    _writes((output, True))
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
     from .reports.timeline import plan, timeline
@@ -242,18 +250,20 @@ def timeline_cmd(
                   f"{r['brightest']:.2f}", "" if r["n_born"] is None else str(r["n_born"]),
                   "" if r["n_died"] is None else str(r["n_died"]))
     out.print(t)
-    out.print(f"wrote [bold]{output}/[/]: " + ", ".join(p.name for p in result.files))
+    out.print(f"wrote [bold]{escape(str(output))}/[/]: " + ", ".join(p.name for p in result.files))
 
 
 @app.command("validate")
 def validate_cmd(
     limit: str = typer.Option("G<10", help="G-band limit, G<4 ... G<10 (Gaia DR3 is complete to G = 10)."),
-    seed: int = typer.Option(1, help="Random seed."),
+    seed: int = typer.Option(1, min=0, help="Random seed."),
     output: Path = typer.Option(Path("validation"), "-o", "--output", help="Folder for the report and PNGs."),
 ) -> None:
     """Compare the made sky with the real one (Gaia DR3, Hipparcos 2): counts, colours, local HR."""
-    from .reports.validate import validate
+    _writes((output, True))
+    from .reports.validate import check_limit, validate
 
+    check_limit(limit)  # bad input: one line before the bar starts
     with _progress(f"making the sky to {limit}") as bar:
         result = validate(limit, seed=seed, outdir=output, progress=bar)
     t = Table(title=f"Made / real star counts N(<G), {result.limit}, seed {seed}")
@@ -267,7 +277,7 @@ def validate_cmd(
     loc = result.local
     out.print(f"within 100 pc, M_V < 3: made {loc['n_made']}, Hipparcos {loc['n_real']} "
               f"(ratio {loc['ratio']:.3f})")
-    out.print(f"wrote [bold]{output}/[/]: " + ", ".join(p.name for p in result.files))
+    out.print(f"wrote [bold]{escape(str(output))}/[/]: " + ", ".join(p.name for p in result.files))
 
 
 def _summary(stars, title: str) -> None:
@@ -338,12 +348,15 @@ def plot_hr(
     y: str = typer.Option("M_G", "--y", help="Magnitude (or colour) on the y axis, e.g. 'G', 'M_V', 'Ks'."),
 ) -> None:
     """HR and colour–magnitude diagrams, coloured by phase."""
+    _writes((output, False), inputs=[catalogue])
     from .plots import hr_diagram
     from .stars import Stars
 
     stars = Stars.read(catalogue)
+    _needs(stars, catalogue, ("phase", "log_Teff", "log_L"), "an HR diagram",
+           "make one with 'starmaker make cluster'")
     hr_diagram(stars, output, x=x, y=y)
-    out.print(f"wrote [bold]{output}[/]")
+    out.print(f"wrote [bold]{escape(str(output))}[/]")
 
 
 @plot_app.command("skymap")
@@ -357,6 +370,10 @@ def plot_skymap(
                              "model's stars fainter than this limit (e.g. 'V<6.5'), or 'none'."),
 ) -> None:
     """An all-sky map in galactic coordinates, stars sized by brightness, coloured by colour."""
+    real_names = ("hipparcos", "gaia")
+    _writes((output, False), inputs=[None if catalogue.strip().lower() in real_names else catalogue])
+    if limit is not None and not math.isfinite(limit):
+        raise StarmakerError(f"--limit {limit} is not allowed: a finite magnitude.")
     from .io.catalogues import gaia, hipparcos
     from .photometry.bands import band as check_band
     from .plots import skymap
@@ -372,7 +389,7 @@ def plot_skymap(
             raise StarmakerError(f"{catalogue} has no column {col!r}: a sky map needs positions "
                                  "(make one with 'starmaker make milkyway').")
     skymap(stars, output, band=band, glow=_glow(glow))
-    out.print(f"wrote [bold]{output}[/]")
+    out.print(f"wrote [bold]{escape(str(output))}[/]")
 
 
 def _glow(limit: str | None):
@@ -450,7 +467,7 @@ def sky_cmd(
                               "Parquet catalogue of made stars."),
     catalogue: Path = typer.Option(None, help="Made stars for --stars made/both (from 'make milkyway'); "
                                    "default: make the V<6.5 sky now."),
-    seed: int = typer.Option(1, help="Seed when the made sky is made on the fly."),
+    seed: int = typer.Option(1, min=0, help="Seed when the made sky is made on the fly."),
     epoch: str = typer.Option("0", help="Move the stars by their motions this long after the time, e.g. "
                               "+50000yr or -100kyr (the Earth keeps the time's orientation)."),
     bortle: int = typer.Option(None, help="Light pollution, Bortle class 1 (darkest) to 9 (inner city). "
@@ -465,11 +482,17 @@ def sky_cmd(
     glow: str = typer.Option("V<6.5", help="Draw the Milky Way's glow: the light of the model's stars "
                              "fainter than this limit (V or B), or 'none'."),
     list_: Path = typer.Option(None, "--list", help="CSV of the visible objects to write."),
-    top: int = typer.Option(10, help="Print the N brightest visible objects with their names (0: none)."),
+    top: int = typer.Option(10, min=0,
+                            help="Print the N brightest visible objects with their names (0: none)."),
     html: Path = typer.Option(None, "--html", help="Also write a planetarium page (one self-contained HTML "
                               "file: the night from sunset to sunrise, time and epoch sliders)."),
 ) -> None:
     """The sky a person sees from a place at a time: the dome picture, the visible list."""
+    keyword = stars.strip().lower() in ("real", "made", "both")
+    extra_list = (list_.with_name(list_.stem + "_made" + list_.suffix)
+                  if list_ is not None and stars.strip().lower() == "both" else None)
+    _writes((output, False), (list_, False), (extra_list, False), (html, False),
+            inputs=[catalogue, None if keyword else stars])
     from .births.history import parse_epoch
     from .io.catalogues import hipparcos
     from .observe.observer import parse_timezone
@@ -500,9 +523,7 @@ def sky_cmd(
     local = view.datetime.astimezone(zone).isoformat(timespec="minutes")
     panels = [(f"{title}: {int(s['visible'].sum())} stars visible", s, objs) for title, s in seen]
     glow_sky = _glow(glow)
-    dome(panels, output, grid=sky_grid(view, cond, glow=glow_sky),
-         suptitle=f"{site.label}, {local}. Sun {view.sun.alt:+.1f}°, Moon {view.moon.fraction:.0%} lit, "
-         f"{'up' if view.moon.alt > 0 else 'down'}.\n{cond.describe()}")
+    grid = sky_grid(view, cond, glow=glow_sky)
     t = Table(title=f"{site.label} at {local}")
     for c in ("sky", "visible stars", "brightest visible"):
         t.add_column(c)
@@ -520,20 +541,35 @@ def sky_cmd(
             b.add_row(str(lst["name"][i]), f"{lst['V'][i]:.1f}", f"{lst['alt'][i]:.0f}°",
                       f"{_compass(lst['az'][i])} ({lst['az'][i]:.0f}°)")
         out.print(b)
-    evening = site.night_of(view, zone)
-    times = [("sunset", evening.sunset)] + [(f"{k} dusk", v) for k, v in evening.dusk.items()]
-    events = ", ".join(f"{k} {v:%H:%M}" if v else f"no {k}" for k, v in times)
-    out.print(f"evening of {evening.day}: {events}; now the Sun is at {view.sun.alt:+.1f}°, the Moon "
-              f"{view.moon.fraction:.0%} lit at {view.moon.alt:+.1f}°", highlight=False)
+    try:  # the evening this moment belongs to may start before the ephemeris (1900-01-01 02:00Z)
+        evening = site.night_of(view, zone)
+    except StarmakerError as exc:
+        if html is not None:
+            raise StarmakerError(f"--html needs the whole evening of this time inside the ephemeris: {exc}") \
+                from exc
+        evening = None
+    if evening is not None:
+        times = [("sunset", evening.sunset)] + [(f"{k} dusk", v) for k, v in evening.dusk.items()]
+        events = ", ".join(f"{k} {v:%H:%M}" if v else f"no {k}" for k, v in times)
+        out.print(f"evening of {evening.day}: {events}; now the Sun is at {view.sun.alt:+.1f}°, the Moon "
+                  f"{view.moon.fraction:.0%} lit at {view.moon.alt:+.1f}°", highlight=False)
+    else:
+        out.print(f"(the evening of this time lies partly outside the ephemeris); now the Sun is at "
+                  f"{view.sun.alt:+.1f}°, the Moon {view.moon.fraction:.0%} lit at {view.moon.alt:+.1f}°",
+                  highlight=False)
     out.print(f"sky assumed: {cond.describe()}", highlight=False)
+    lists = [visible_list(s, objs) for _, s in seen] if list_ is not None else []
+    # everything is computed: now write (the dome, the lists, the page)
+    dome(panels, output, grid=grid,
+         suptitle=f"{site.label}, {local}. Sun {view.sun.alt:+.1f}°, Moon {view.moon.fraction:.0%} lit, "
+         f"{'up' if view.moon.alt > 0 else 'down'}.\n{cond.describe()}")
     if list_ is not None:
-        _write_list(visible_list(seen[0][1], objs), list_)
-        out.print(f"wrote [bold]{list_}[/]")
+        _write_list(lists[0], list_)
+        out.print(f"wrote [bold]{escape(str(list_))}[/]")
         if len(seen) > 1:
-            extra = list_.with_name(list_.stem + "_made" + list_.suffix)
-            _write_list(visible_list(seen[1][1], objs), extra)
-            out.print(f"wrote [bold]{extra}[/]")
-    out.print(f"wrote [bold]{output}[/]")
+            _write_list(lists[1], extra_list)
+            out.print(f"wrote [bold]{escape(str(extra_list))}[/]")
+    out.print(f"wrote [bold]{escape(str(output))}[/]")
     if html is not None:
         from .observe.sky import first_star
         from .web.page import write_page
@@ -545,7 +581,7 @@ def sky_cmd(
             wish = None
         write_page(html, site, evening, real=cats.get("real"), made=cats.get("made"), conditions=cond,
                    wish=wish, when=view.datetime, glow=glow_sky)
-        out.print(f"wrote [bold]{html}[/]")
+        out.print(f"wrote [bold]{escape(str(html))}[/]")
 
 
 @app.command("wish")
@@ -607,16 +643,71 @@ def schema() -> None:
     out.print(t)
 
 
-def main() -> None:
-    """Entry point: run the app; a StarmakerError becomes one line on stderr and exit 1.
+# --- checks before any work, and the one-line error ---------------------------------------------
+def _writes(*outputs: tuple[Path | None, bool], inputs=()) -> None:
+    """Check every ``(path, is_folder)`` this command will write, before any work (io.paths)."""
+    from .io.paths import check_outputs
 
-    Usage errors (a missing or malformed option) are reported by typer itself, exit 2.
+    check_outputs(outputs, inputs)
+
+
+def _distinct(option: str, text: str) -> list[str]:
+    """A comma-separated option's items: stripped, at least one, no duplicates."""
+    items = [c.strip() for c in text.split(",") if c.strip()]
+    if not items:
+        raise StarmakerError(f"{option} is empty: give one or more names, comma-separated.")
+    dups = sorted({c for c in items if items.count(c) > 1})
+    if dups:
+        raise StarmakerError(f"{option} names {', '.join(dups)} more than once: give each once.")
+    return items
+
+
+def _needs(stars, source, columns, what: str, hint: str) -> None:
+    """Refuse a catalogue that lacks a column ``what`` needs."""
+    missing = [c for c in columns if c not in stars]
+    if missing:
+        raise StarmakerError(f"{source} has no column {', '.join(map(repr, missing))}: {what} needs "
+                             f"{', '.join(columns)} ({hint}).")
+
+
+def _fail(message: str, code: int = 1) -> None:
+    """Print ``error: message`` on one line of stderr, literally (no Rich markup), and exit."""
+    from rich.text import Text
+
+    from .errors import shorten
+
+    line = shorten(" ".join(str(message).split()), 1000)
+    err.print(Text.assemble(("error:", "bold red"), " ", line), highlight=False, soft_wrap=True)
+    sys.exit(code)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the app. Every error is one line on stderr, without a traceback:
+    a StarmakerError (bad input) and an OSError at a file (disk full, read-only, permission)
+    exit 1; a usage error (a missing or malformed option) exits 2; Ctrl-C 130, SIGTERM 143.
+    ``argv`` (default ``sys.argv[1:]``) lets tests run the CLI in-process.
     """
+    from .io.paths import os_error
+
+    usage = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")
+    abort = typer.Abort
     try:
-        app()
+        code = app(args=argv, prog_name="starmaker", standalone_mode=False)
     except StarmakerError as exc:
-        err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
-        sys.exit(1)
+        _fail(str(exc), 1)
+    except usage as exc:
+        if type(exc).__name__ == "NoArgsIsHelpError":  # 'starmaker' or 'starmaker make' alone: help
+            sys.stderr.write(exc.format_message() + "\n")
+            sys.exit(2)
+        where = exc.ctx.command_path if exc.ctx is not None else "starmaker"
+        _fail(f"{exc.format_message()} (see '{where} --help')", 2)
+    except (abort, KeyboardInterrupt):
+        _fail("interrupted; no partial file was left (writes are atomic).", 130)
+    except OSError as exc:
+        _fail(str(os_error(exc, doing="read or write")), 1)
+    except MemoryError:
+        _fail("out of memory: ask for fewer stars (a smaller mass, a brighter limit or a smaller field).", 1)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

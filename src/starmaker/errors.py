@@ -12,7 +12,21 @@ __all__ = [
     "OutOfGridError",
     "InvalidParameterError",
     "UnknownNameError",
+    "OutputError",
+    "shorten",
 ]
+
+#: the longest echoed value: longer ones are cut, with their length said (a 60 KB value on one
+#: line helps nobody)
+SHOWN_CHARS = 200
+
+
+def shorten(text: object, limit: int = SHOWN_CHARS) -> str:
+    """``text`` as a string of at most ``limit`` characters plus a note of the full length."""
+    s = text if isinstance(text, str) else str(text)
+    if len(s) <= limit:
+        return s
+    return f"{s[:limit]}… ({len(s)} characters)"
 
 
 class StarmakerError(ValueError):
@@ -24,7 +38,7 @@ class InvalidParameterError(StarmakerError):
 
     def __init__(self, name: str, value: object, allowed: str, hint: str = "") -> None:
         self.name, self.value, self.allowed = name, value, allowed
-        msg = f"{name}={value!r} is not allowed: {allowed}."
+        msg = f"{shorten(name)}={shorten(repr(value))} is not allowed: {allowed}."
         if hint:
             msg += f" {hint}"
         super().__init__(msg)
@@ -52,4 +66,12 @@ class UnknownNameError(StarmakerError):
 
     def __init__(self, kind: str, name: str, known: list[str] | tuple[str, ...]) -> None:
         self.kind, self.name, self.known = kind, name, tuple(known)
-        super().__init__(f"unknown {kind} {name!r}; known: {', '.join(self.known)}.")
+        super().__init__(f"unknown {kind} {shorten(repr(name))}; known: {shorten(', '.join(self.known))}.")
+
+
+class OutputError(StarmakerError, OSError):
+    """A file or folder cannot be written: a path that is not allowed (an input of the same
+    command, a directory, a device...), a full disk, a read-only file system, no permission.
+
+    Also an ``OSError``, so that code which treats a failed write as non-fatal (a cache) still
+    catches it."""

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import UnknownNameError
+from .errors import StarmakerError, UnknownNameError
 from .schema import CATEGORIES, COLUMNS
 
 __all__ = ["Stars"]
@@ -27,10 +27,16 @@ class Stars:
     """
 
     def __init__(self, columns: Mapping[str, np.ndarray], meta: Mapping[str, Any] | None = None):
+        if not isinstance(columns, Mapping) or not isinstance(meta, Mapping | None):
+            raise StarmakerError("Stars(columns, meta) takes a mapping of column name to array, and a "
+                                 "mapping of metadata (or None).")
         cols = {k: np.asarray(v) for k, v in columns.items()}
+        if any(v.ndim == 0 for v in cols.values()):
+            raise StarmakerError(f"every column must be an array, one value a star: "
+                                 f"{ {k: v.shape for k, v in cols.items()} }")
         sizes = {len(v) for v in cols.values()}
         if len(sizes) > 1:
-            raise ValueError(f"columns differ in length: { {k: len(v) for k, v in cols.items()} }")
+            raise StarmakerError(f"columns differ in length: { {k: len(v) for k, v in cols.items()} }")
         # schema columns first, in schema order; extra columns after, in the order given
         self._cols = dict(sorted(cols.items(), key=lambda kv: _ORDER.get(kv[0], len(_ORDER))))
         self.meta: dict[str, Any] = dict(meta or {})

@@ -11,7 +11,7 @@ import math
 import numpy as np
 
 from ..errors import InvalidParameterError
-from ..units import parse_age
+from ..units import as_float, as_floats, parse_age
 
 __all__ = [
     "StarFormationHistory",
@@ -183,12 +183,15 @@ class Bursts(StarFormationHistory):
     kind = "bursts"
 
     def __init__(self, ages, weights=None) -> None:
+        if ages is None or not (isinstance(ages, str | float | int) or hasattr(ages, "__iter__")):
+            raise InvalidParameterError("ages", ages, "a list of burst ages, e.g. ['1Gyr', '5Gyr']")
         ages = list(ages) if not isinstance(ages, str | float | int) else [ages]
         if not ages:
             raise InvalidParameterError("ages", ages,
                                         "a list of at least one burst age, e.g. ['1Gyr', '5Gyr']")
         self.ages = tuple(_age(a, f"ages[{i}]") for i, a in enumerate(ages))
-        w = [1.0] * len(self.ages) if weights is None else [float(x) for x in weights]
+        w = ([1.0] * len(self.ages) if weights is None
+             else as_floats(weights, "weights", "a list of positive numbers"))
         if len(w) != len(self.ages):
             raise InvalidParameterError("weights", list(w), f"one weight per burst ({len(self.ages)})")
         if not all(math.isfinite(x) and x > 0 for x in w):
@@ -296,7 +299,7 @@ class Scaled(_Neglect):
 
     def __init__(self, sfh: StarFormationHistory, factor: float, since=0.0) -> None:
         super().__init__(sfh)
-        self.factor = float(factor)
+        self.factor = as_float(factor, "factor", "a non-negative rate multiplier")
         if not (math.isfinite(self.factor) and self.factor >= 0):
             raise InvalidParameterError("factor", factor, "a non-negative rate multiplier")
         self.since = parse_epoch(since, "since")
@@ -331,7 +334,7 @@ class FixedFeH(Metallicity):
     kind = "fixed"
 
     def __init__(self, feh: float = 0.0) -> None:
-        self.feh = float(feh)
+        self.feh = as_float(feh, "feh", "a finite [Fe/H] in dex")
         if not math.isfinite(self.feh):
             raise InvalidParameterError("feh", feh, "a finite [Fe/H] in dex")
 
@@ -342,15 +345,33 @@ class FixedFeH(Metallicity):
         return {"feh": self.feh}
 
 
+def _dex(value: object, name: str) -> float:
+    """A number in dex, or the project's error."""
+    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+        raise InvalidParameterError(name, value, "a number in dex")
+    return float(value)
+
+
+def _check_clip(lo: float, hi: float) -> None:
+    """The [Fe/H] clip range of a metallicity model: finite, ``lo < hi``."""
+    if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
+        raise InvalidParameterError("lo, hi", (lo, hi), "a finite [Fe/H] clip range with lo < hi (dex)")
+
+
 class GaussianFeH(Metallicity):
     """[Fe/H] drawn from a Gaussian (mean, sigma in dex), clipped to ``[lo, hi]``."""
 
     kind = "gaussian"
 
     def __init__(self, mean: float, sigma: float, lo: float = -2.5, hi: float = 0.5) -> None:
-        self.mean, self.sigma, self.lo, self.hi = float(mean), float(sigma), float(lo), float(hi)
-        if not (self.sigma >= 0):
+        self.mean, self.sigma = _dex(mean, "mean"), _dex(sigma, "sigma")
+        self.lo, self.hi = _dex(lo, "lo"), _dex(hi, "hi")
+        if not (self.sigma >= 0 and math.isfinite(self.sigma)):
             raise InvalidParameterError("sigma", sigma, "a non-negative spread in dex")
+        _check_clip(self.lo, self.hi)
+        if not (self.lo <= self.mean <= self.hi):
+            raise InvalidParameterError("mean", mean, f"a mean [Fe/H] inside the clip range {self.lo:g} "
+                                        f"to {self.hi:g} dex (outside it every star would sit at the edge)")
 
     def sample_feh(self, ages, rng):
         return np.clip(self.mean + self.sigma * rng.standard_normal(len(ages)), self.lo, self.hi)
@@ -369,8 +390,10 @@ class AgeMetallicityRelation(Metallicity):
     kind = "age_metallicity"
 
     def __init__(self, ages, feh, sigma: float = 0.0, lo: float = -2.5, hi: float = 0.5) -> None:
+        if isinstance(ages, str) or not hasattr(ages, "__iter__"):
+            raise InvalidParameterError("ages", ages, "a list of ages, e.g. ['1Gyr', '5Gyr']")
         a = [_age(x, f"ages[{i}]") for i, x in enumerate(ages)]
-        f = [float(x) for x in feh]
+        f = as_floats(feh, "feh", "a list of [Fe/H] values in dex")
         if len(a) < 1 or len(a) != len(f):
             raise InvalidParameterError("feh", f, f"one [Fe/H] per age ({len(a)} ages)")
         if any(b <= c for c, b in zip(a[:-1], a[1:], strict=True)):
@@ -378,9 +401,13 @@ class AgeMetallicityRelation(Metallicity):
         if not all(math.isfinite(x) for x in f):
             raise InvalidParameterError("feh", f, "finite [Fe/H] values in dex")
         self.ages, self.feh = tuple(a), tuple(f)
-        self.sigma, self.lo, self.hi = float(sigma), float(lo), float(hi)
+        self.sigma, self.lo, self.hi = _dex(sigma, "sigma"), _dex(lo, "lo"), _dex(hi, "hi")
         if not (self.sigma >= 0 and math.isfinite(self.sigma)):
             raise InvalidParameterError("sigma", sigma, "a non-negative spread in dex")
+        _check_clip(self.lo, self.hi)
+        if not all(self.lo <= x <= self.hi for x in f):
+            raise InvalidParameterError("feh", f, f"[Fe/H] values inside the clip range {self.lo:g} to "
+                                        f"{self.hi:g} dex")
 
     def mean_feh(self, ages) -> np.ndarray:
         """The relation's mean [Fe/H] (dex) at ``ages`` (yr)."""

@@ -17,6 +17,8 @@ import numpy as np
 from scipy.special import ndtr, ndtri
 
 from ..errors import InvalidParameterError, UnknownNameError
+from ..limits import check_star_count
+from ..units import as_float, as_floats
 
 __all__ = ["IMF", "Kroupa2001", "Chabrier2003", "Salpeter1955", "BrokenPowerLaw", "imf_from_name"]
 
@@ -99,7 +101,8 @@ class IMF:
     reference = ""
 
     def __init__(self, m_min: float = 0.1, m_max: float = 100.0) -> None:
-        m_min, m_max = float(m_min), float(m_max)
+        m_min = as_float(m_min, "m_min", "a positive mass in Msun")
+        m_max = as_float(m_max, "m_max", "a mass in Msun")
         if not (np.isfinite(m_min) and m_min > 0):
             raise InvalidParameterError("m_min", m_min, "a positive mass in Msun")
         if not (np.isfinite(m_max) and m_max > m_min):
@@ -181,6 +184,7 @@ class IMF:
         """``n`` initial masses (M☉), drawn exactly by inverse CDF."""
         if n < 0:
             raise InvalidParameterError("n", n, "a non-negative number of stars")
+        check_star_count(n, "n", n)
         return self.ppf(rng.random(int(n)))
 
     def sample_mass(self, total_mass: float, rng: np.random.Generator) -> np.ndarray:
@@ -194,6 +198,7 @@ class IMF:
         """
         if not (np.isfinite(total_mass) and total_mass > 0):
             raise InvalidParameterError("total_mass", total_mass, "a positive mass in Msun")
+        check_star_count(total_mass / self.mean_mass(), "total_mass", total_mass, self.mean_mass(), "Msun")
         chunk = int(1.05 * total_mass / self.mean_mass()) + 64
         parts: list[np.ndarray] = []
         have = 0.0
@@ -218,7 +223,10 @@ class Salpeter1955(IMF):
     reference = "Salpeter 1955, ApJ 121, 161"
 
     def __init__(self, m_min: float = 0.1, m_max: float = 100.0, alpha: float = 2.35) -> None:
-        self.alpha = float(alpha)
+        self.alpha = as_float(alpha, "alpha", "a finite slope >= 0")
+        if not (math.isfinite(self.alpha) and 0 <= self.alpha <= 10):
+            raise InvalidParameterError("alpha", alpha,
+                                        "a finite slope from 0 to 10 (Salpeter 1955: 2.35)")
         super().__init__(m_min, m_max)
 
     def _shape(self):
@@ -245,7 +253,8 @@ class BrokenPowerLaw(IMF):
         m_min: float = 0.1,
         m_max: float = 100.0,
     ) -> None:
-        alphas, breaks = [float(a) for a in alphas], [float(b) for b in breaks]
+        alphas = as_floats(alphas, "alphas", "a list of slopes")
+        breaks = as_floats(breaks, "breaks", "a list of masses in Msun")
         if len(alphas) != len(breaks) + 1:
             raise InvalidParameterError(
                 "alphas", alphas, f"one more slope than breaks (got {len(breaks)} breaks)"
@@ -305,6 +314,8 @@ _IMFS: dict[str, type[IMF]] = {
 
 def imf_from_name(name: str, **params) -> IMF:
     """Build an IMF by name ('kroupa', 'chabrier', 'salpeter', 'broken_power_law')."""
+    if not isinstance(name, str):
+        raise UnknownNameError("IMF", repr(name), list(_IMFS))
     key = name.lower().replace("-", "_")
     if key not in _IMFS:
         raise UnknownNameError("IMF", name, list(_IMFS))

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from ..stars import Stars
+from ..units import check_numbers
 from .isochrones import evolve_arrays, grid_ranges, load_grid
 from .remnants import apply_remnants
 
@@ -23,6 +24,7 @@ def evolve(mass_initial, age, feh, meta: dict[str, Any] | None = None, models: s
     outside the grid (MIST: mass 0.1–300 M☉, age 10⁵ yr–19.95 Gyr, [Fe/H] −2.5…+0.5; PARSEC:
     0.1–300 M☉, 2.8 Myr–17.8 Gyr, −2…+0.5; ``isochrones.grid_ranges``).
     """
+    check_numbers(mass_initial=mass_initial, age=age, feh=feh)
     m, a, fe = (
         np.ascontiguousarray(x, dtype=float).ravel()
         for x in np.broadcast_arrays(
@@ -54,6 +56,7 @@ def evolve_through(mass_initial, age, feh, meta: dict[str, Any] | None = None, m
     from .isochrones import dying_mass, lifespan
     from .remnants import apply_remnants
 
+    check_numbers(mass_initial=mass_initial, age=age, feh=feh)
     m, a, fe = (
         np.ascontiguousarray(x, dtype=float).ravel()
         for x in np.broadcast_arrays(

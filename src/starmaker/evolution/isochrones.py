@@ -38,6 +38,7 @@ import numba as nb
 import numpy as np
 
 from ..errors import OutOfGridError, UnknownNameError
+from ..units import check_numbers
 from .grid import TAB_DLOGM, TAB_LOGM0, TAB_N, EEPGrid, Grid
 from .mist import (
     EEP_POSTAGB,
@@ -506,6 +507,7 @@ def lifespan(mass_initial, feh=0.0, models: str = "mist"):
     [Fe/H] = 0). ``models``: "mist" (default) or "parsec". Returns ``(lifespan_yr,
     extrapolated)`` arrays.
     """
+    check_numbers(mass_initial=mass_initial, feh=feh)
     m, fe = np.broadcast_arrays(np.asarray(mass_initial, float), np.asarray(feh, float))
     m, fe = np.ascontiguousarray(m.ravel()), np.ascontiguousarray(fe.ravel())
     g = load_grid(models)

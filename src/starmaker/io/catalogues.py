@@ -27,6 +27,7 @@ from ..photometry.kurucz import g_minus_v
 from ..place.frames import icrs_to_galactic
 from ..schema import COMPONENTS
 from ..stars import Stars
+from ..units import check_numbers
 
 __all__ = ["hipparcos", "gaia", "v_from_hp", "HIPPARCOS_EPOCH", "GAIA_EPOCH"]
 
@@ -124,6 +125,7 @@ def v_from_hp(hp, b_v):
     >>> round(float(v_from_hp(0.1114, 1.239)), 3)   # Arcturus, HIP 69673 (published V = −0.05)
     -0.052
     """
+    check_numbers(hp=hp, b_v=b_v)
     hp = np.asarray(hp, dtype=float)
     return hp + np.interp(np.asarray(b_v, dtype=float), _BESSELL_BV, _BESSELL_V_HP)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +12,7 @@ import pyarrow.parquet as pq
 
 from ..errors import StarmakerError
 from ..schema import CATEGORIES, column
+from .atomic import atomic_path  # noqa: F401 - re-exported: its home before issue 16
 
 __all__ = ["to_arrow", "write_parquet", "read_parquet", "atomic_path", "astropy_unit_string"]
 
@@ -93,36 +93,6 @@ def to_arrow(stars) -> pa.Table:
     return pa.Table.from_arrays(arrays, schema=pa.schema(fields, metadata=meta))
 
 
-class atomic_path:
-    """Context manager giving a temporary path beside ``path``; renamed onto it on success.
-
-    An interrupted run leaves no file at ``path`` (only nothing, or the old complete file).
-    """
-
-    def __init__(self, path: str | os.PathLike, suffix: str = "") -> None:
-        self.path = Path(path)
-        self.suffix = suffix or self.path.suffix
-
-    def __enter__(self) -> Path:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(
-            prefix=f".{self.path.name}.", suffix=".part" + self.suffix, dir=self.path.parent
-        )
-        os.close(fd)
-        self.tmp = Path(tmp)
-        return self.tmp
-
-    def __exit__(self, exc_type, exc, tb) -> None:
-        if exc_type is None:
-            # mkstemp makes the file private (0600); give it the mode a plain open() would
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(self.tmp, 0o666 & ~umask)
-            os.replace(self.tmp, self.path)
-        else:
-            self.tmp.unlink(missing_ok=True)
-
-
 def write_parquet(stars, path: str | os.PathLike, *, overwrite: bool = True) -> None:
     """Write ``stars`` to ``path`` atomically (temporary file in the same folder, then rename)."""
     path = Path(path)
@@ -151,13 +121,14 @@ def read_parquet(path: str | os.PathLike) -> tuple[dict[str, np.ndarray], dict]:
     """Read a Parquet table of stars (text columns are re-encoded to the schema's codes)."""
     path = Path(path)
     if not path.is_file():
-        raise StarmakerError(f"no such file: {path}")
+        what = "not a regular file" if path.exists() else "no such file"
+        raise StarmakerError(f"{what}: {path}")
     try:
         # text columns come back as dictionaries whether the file's Arrow schema says
         # dictionary (older files) or string (since astropy reads them): no per-row strings
         names = pq.read_schema(path).names
         table = pq.read_table(path, read_dictionary=[n for n in CATEGORIES if n in names])
-    except (pa.ArrowInvalid, OSError) as exc:
+    except (pa.ArrowException, OSError, ValueError) as exc:
         raise StarmakerError(f"{path} is not a readable Parquet file ({exc}).") from exc
     cols: dict[str, np.ndarray] = {}
     for name in table.column_names:
@@ -167,5 +138,8 @@ def read_parquet(path: str | os.PathLike) -> tuple[dict[str, np.ndarray], dict]:
         else:
             cols[name] = col.to_numpy()
     raw = (table.schema.metadata or {}).get(META_KEY)
-    meta = json.loads(raw) if raw else {}
+    try:
+        meta = json.loads(raw) if raw else {}
+    except ValueError as exc:
+        raise StarmakerError(f"{path}: its starmaker metadata is not valid JSON ({exc}).") from exc
     return cols, meta

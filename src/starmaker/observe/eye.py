@@ -60,6 +60,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import InvalidParameterError
+from ..units import check_numbers
 
 __all__ = [
     "BANDS",
@@ -647,5 +648,8 @@ def visible(v_mag, alt_deg, az_deg, sun: Sun | None = None, moon: Moon | None = 
     """Boolean mask: which objects of V magnitude ``v_mag`` (above the atmosphere) at
     (alt, az) (deg) a person sees, under ``conditions`` (default: :class:`Conditions()`,
     a Bortle 3 rural sky at sea level, 20/20 eyes)."""
+    check_numbers(v_mag=v_mag, alt_deg=alt_deg, az_deg=az_deg)
+    if conditions is not None and not isinstance(conditions, Conditions):
+        raise InvalidParameterError("conditions", conditions, "a Conditions object (or None)")
     sky = conditions if conditions is not None else Conditions()
     return sky.sees(v_mag, alt_deg, az_deg, sun=sun, moon=moon)

@@ -12,7 +12,9 @@ Read like a sentence::
 Offline by construction. The Sun, Moon and planets come from JPL's DE421 ephemeris and Earth
 orientation (UT1 − UTC) from the IERS ``finals2000A.all`` table, both shipped by the
 ``skyfield-data`` package and read by skyfield from its folder; nothing is downloaded. The
-ephemeris covers 1900-01-01 to 2053-10-08: outside it every call raises ``InvalidParameterError``.
+ephemeris file spans 1899-07-28 to 2053-10-08; starmaker uses the whole days 1900-01-01 to
+2053-10-01 UTC (:data:`EPHEMERIS_START`, :data:`EPHEMERIS_END`): outside them every call raises
+``InvalidParameterError``.
 The Earth-orientation table ends (measured values, then predictions) in 2026; past its end
 skyfield joins it smoothly to the long-term ΔT model of Morrison & Stephenson, whose error grows
 by roughly a second per year of extrapolation. One second of UT1 turns the sky by 15″, so star
@@ -48,6 +50,7 @@ __all__ = [
     "Observer",
     "View",
     "Evening",
+    "evening_dates",
     "Body",
     "DEFAULT_SITE",
     "parse_time",
@@ -466,6 +469,18 @@ def julian_year(epoch: str | float) -> float:
 
 
 # --- the evening --------------------------------------------------------------------------------
+def evening_dates(tz: tzinfo) -> tuple[date, date]:
+    """The first and last local dates in ``tz`` whose evening (local noon to the next local
+    noon) lies inside the ephemeris."""
+    first = (EPHEMERIS_START - timedelta(days=1)).astimezone(tz).date()
+    while datetime(first.year, first.month, first.day, 12, tzinfo=tz) < EPHEMERIS_START:
+        first += timedelta(days=1)
+    last = EPHEMERIS_END.astimezone(tz).date()
+    while datetime(last.year, last.month, last.day, 12, tzinfo=tz) + timedelta(days=1) > EPHEMERIS_END:
+        last -= timedelta(days=1)
+    return first, last
+
+
 class Evening:
     """Sunset and the ends of twilight on one local date at one site.
 
@@ -474,14 +489,17 @@ class Evening:
 
     def __init__(self, site: Observer, day: date, tz: tzinfo) -> None:
         self.site, self.day, self.tz = site, day, tz
-        noon = datetime(day.year, day.month, day.day, 12, tzinfo=tz)
-        # local noon to the next local noon, clipped to the ephemeris
-        self.start, self.end = noon, noon + timedelta(days=1)
-        if not (EPHEMERIS_START <= self.start and self.end <= EPHEMERIS_END):
+        # local noon to the next local noon, inside the ephemeris: the first and last such dates
+        # in this zone (checked before any arithmetic: date.max + 1 day would overflow)
+        first, last = evening_dates(tz)
+        if not (first <= day <= last):
             raise InvalidParameterError(
-                "date", day.isoformat(), f"a date inside the DE421 ephemeris, {EPHEMERIS_START:%Y-%m-%d} "
-                f"to {EPHEMERIS_END:%Y-%m-%d}"
+                "date", day.isoformat(), f"an evening from {first} to {last} (local noon to the next "
+                f"noon inside the DE421 ephemeris, {EPHEMERIS_START:%Y-%m-%d} to "
+                f"{EPHEMERIS_END:%Y-%m-%d} UTC)"
             )
+        noon = datetime(day.year, day.month, day.day, 12, tzinfo=tz)
+        self.start, self.end = noon, noon + timedelta(days=1)
 
     def __repr__(self) -> str:
         return f"<Evening of {self.day} at {self.site.label}>"

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..checks import require_stars
+from ..units import check_numbers
 from . import bands as registry
 
 __all__ = ["absolute_magnitudes", "extinctions", "apparent_magnitudes", "shine"]
@@ -24,6 +26,7 @@ def absolute_magnitudes(log_L, log_Teff, log_g, feh, bands=None) -> dict[str, np
     """``M_<band>`` for each band (default: :data:`~starmaker.photometry.bands.DEFAULT_BANDS`)
     from log L (L☉), log Teff (K), log g (cgs) and [Fe/H], plus ``phot_extrapolated`` (True where
     any source left its grid). Arrays broadcast; NaN stays NaN."""
+    check_numbers(log_L=log_L, log_Teff=log_Teff, log_g=log_g, feh=feh)
     names = registry.resolve(bands)
     found: dict[str, np.ndarray] = {}
     flag = None
@@ -59,6 +62,7 @@ def shine(stars, bands=None):
     """Add ``M_<band>`` for each band and ``phot_extrapolated`` to a table of stars with log_L,
     log_Teff, log_g and feh; the sources' provenance goes into its metadata. ``bands``: None
     (:data:`~starmaker.photometry.bands.DEFAULT_BANDS`), "all", or names/aliases ("G,2MASS_Ks")."""
+    require_stars(stars, ("log_L", "log_Teff", "log_g", "feh"), what="magnitudes")
     names = registry.resolve(bands)
     mags = absolute_magnitudes(stars["log_L"], stars["log_Teff"], stars["log_g"], stars["feh"], names)
     stars = stars.with_columns(**mags)

@@ -15,6 +15,7 @@ from ..errors import InvalidParameterError
 from ..photometry import bands as registry
 from ..photometry.magnitudes import apparent_magnitudes, extinctions
 from ..stars import Stars
+from ..units import as_float
 from .frames import icrs_to_galactic, lonlat, unit_vector
 
 __all__ = ["Place", "ClusterPlace"]
@@ -43,8 +44,9 @@ class ClusterPlace(Place):
     kind = "cluster"
 
     def __init__(self, ra: float, dec: float, distance: float, radius: float = 1.0, a_v: float = 0.0) -> None:
-        self.ra, self.dec = float(ra), float(dec)
-        self.distance, self.radius, self.a_v = float(distance), float(radius), float(a_v)
+        self.ra, self.dec = as_float(ra, "ra", "degrees"), as_float(dec, "dec", "degrees")
+        self.distance, self.radius = as_float(distance, "distance", "pc"), as_float(radius, "radius", "pc")
+        self.a_v = as_float(a_v, "a_v", "mag")
         if not (math.isfinite(self.ra) and 0.0 <= self.ra < 360.0):
             raise InvalidParameterError("ra", ra, "a right ascension in degrees, 0 <= ra < 360")
         if not (math.isfinite(self.dec) and -90.0 <= self.dec <= 90.0):

@@ -51,6 +51,21 @@ class DustDisk:
     r_sun_pc: float = R_SUN_PC
     z_sun_pc: float = Z_SUN_PC
 
+    def __post_init__(self) -> None:
+        from ..errors import InvalidParameterError
+
+        for name, lo, allowed in (("a0_mag_per_kpc", 0.0, "a finite extinction >= 0 mag/kpc"),
+                                  ("h_z_pc", None, "a finite scale height > 0 pc"),
+                                  ("h_r_pc", None, "a finite scale length > 0 pc"),
+                                  ("r_sun_pc", None, "a finite distance > 0 pc"),
+                                  ("z_sun_pc", "any", "a finite height in pc")):
+            v = getattr(self, name)
+            ok = isinstance(v, int | float) and not isinstance(v, bool) and np.isfinite(v)
+            if ok and lo != "any":
+                ok = v >= 0 if lo == 0.0 else v > 0
+            if not ok:
+                raise InvalidParameterError(name, v, allowed)
+
     def density(self, R, z):
         """dA_V/ds in mag/pc at galactocentric radius R and height z (pc)."""
         return (self.a0_mag_per_kpc / 1000.0) * np.exp(-(np.asarray(R) - self.r_sun_pc) / self.h_r_pc

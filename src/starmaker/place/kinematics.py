@@ -162,6 +162,9 @@ def propagate(stars: Stars, years: float | str) -> Stars:
     t = parse_age(years, "years")
     if not np.isfinite(t):
         raise InvalidParameterError("years", years, "a finite time in yr (negative: the past)")
+    if not isinstance(stars, Stars) or "ra" not in stars or "dec" not in stars:
+        raise InvalidParameterError("stars", type(stars).__name__ if not isinstance(stars, Stars) else stars,
+                                    "a Stars table with ra and dec (deg)")
     n = len(stars)
     ra, dec = stars["ra"], stars["dec"]
     if "parallax" in stars:

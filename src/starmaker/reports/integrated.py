@@ -31,6 +31,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from ..births.imf import IMF, Kroupa2001
+from ..checks import require_stars
 from ..errors import InvalidParameterError
 from ..evolution.isochrones import FEH_RANGE, LOG_AGE_RANGE, dying_mass
 from ..stars import Stars
@@ -122,6 +123,7 @@ def integrate(stars: Stars, dt: float | str = 0.0) -> IntegratedLight:
     """The integrated light of a table of stars (made or measured), or of the same births
     ``dt`` later (yr, "1Gyr" or a Quantity; see :func:`evolve_by`). Stars without light
     (neutron stars, black holes) add mass but no light."""
+    require_stars(stars, ("mass_initial",), what="integrated light")
     s = evolve_by(stars, dt) if parse_age(dt, "dt") else stars
     return weighted_light(s, np.ones(len(s)))
 
@@ -151,9 +153,15 @@ def ssp(age, feh: float = 0.0, imf: IMF | None = None, mass: float = 1.0,
     """
     from ..evolution.evolve import evolve
     from ..photometry.magnitudes import shine
-    from ..units import parse_age
+    from ..units import as_float, parse_age
 
     a = parse_age(age, "age")
+    feh = as_float(feh, "feh", "a [Fe/H] in dex")
+    mass = as_float(mass, "mass", "a positive initial mass in Msun")
+    if imf is not None and not isinstance(imf, IMF):
+        raise InvalidParameterError("imf", imf, "an IMF object (e.g. starmaker.Kroupa2001())")
+    if isinstance(n_grid, bool) or not isinstance(n_grid, int | np.integer) or not 10 <= n_grid <= 10**6:
+        raise InvalidParameterError("n_grid", n_grid, "a whole number of mass cells from 10 to 10^6")
     if not (AGE_RANGE[0] <= a <= AGE_RANGE[1]):
         from ..errors import OutOfGridError
 

@@ -30,8 +30,8 @@ from ..galaxy.survey import Limit, MilkyWay, parse_limit
 from ..io.parquet import atomic_path
 from ..stars import Stars
 
-__all__ = ["LAT_BANDS", "count_table", "local_normalisation", "validate", "Validation", "KIN_BV_BINS",
-           "tangential_velocities", "solar_motion", "kinematics_table", "kinematics_markdown",
+__all__ = ["LAT_BANDS", "count_table", "local_normalisation", "validate", "check_limit", "Validation",
+           "KIN_BV_BINS", "tangential_velocities", "solar_motion", "kinematics_table", "kinematics_markdown",
            "populations_table"]
 
 #: galactic-latitude bands |b| (deg) in which counts are compared
@@ -184,6 +184,16 @@ def _local_stats(made: Stars, hip: Stars) -> dict[str, float]:
         out[f"giants_{name}"] = int(np.sum((mv < 1.5) & (bv > 0.8)))
     out["ratio"] = out["n_made"] / out["n_real"] if out["n_real"] else math.nan
     return out
+
+
+def check_limit(limit: str | Limit) -> Limit:
+    """The limit :func:`validate` accepts: G<4 to G<10 (checked before any work)."""
+    lim = parse_limit(limit)
+    if lim.band != "G" or lim.mag > 10.0 or lim.mag < 4.0:
+        raise InvalidParameterError("limit", str(limit), "a G-band limit from G<4 to G<10 (Gaia DR3 "
+                                    "here is complete to G = 10; fewer than ~700 stars are brighter "
+                                    "than G = 4)")
+    return lim
 
 
 # --------------------------------------------------------------------------- kinematics
@@ -342,11 +352,7 @@ def validate(limit: str | Limit = "G<10", seed: int = 1, outdir: str | os.PathLi
     ``plots``, the PNGs) into ``outdir`` when one is given — nothing is written otherwise."""
     from ..io.catalogues import gaia, hipparcos
 
-    lim = parse_limit(limit)
-    if lim.band != "G" or lim.mag > 10.0 or lim.mag < 4.0:
-        raise InvalidParameterError("limit", str(limit), "a G-band limit from G<4 to G<10 (Gaia DR3 "
-                                    "here is complete to G = 10; fewer than ~700 stars are brighter "
-                                    "than G = 4)")
+    lim = check_limit(limit)
     mw = milky_way or MilkyWay()
     made = mw.make(lim, seed=seed, progress=progress)
     # Hipparcos holds the local volume to V < 8 wherever the limit is fainter than that
