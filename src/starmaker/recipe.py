@@ -75,6 +75,11 @@ __all__ = ["RecipeError", "GalaxyMaker", "parse_recipe", "read_recipe", "recipe_
            "RECIPE_KEYS"]
 
 
+#: the largest local density a placed population may ask for (Msun/pc^3): 2000 times the stars near
+#: the Sun, far beyond any field population, before the survey's star counts outgrow memory
+RHO0_MAX = 100.0
+
+
 class RecipeError(InvalidParameterError):
     """A recipe file has a key or value that is not allowed; ``name`` is the dotted key."""
 
@@ -114,7 +119,13 @@ def read_recipe(path: str | os.PathLike):
     path = Path(path)
     if not path.is_file():
         raise StarmakerError(f"no such recipe file: {path}")
-    return parse_recipe(path.read_text(encoding="utf-8"), source=str(path))
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise RecipeError("file", str(path), f"a TOML text file in UTF-8 (byte {exc.start} is not)") from None
+    except OSError as exc:
+        raise StarmakerError(f"cannot read the recipe {path}: {exc.strerror or exc}") from None
+    return parse_recipe(text, source=str(path))
 
 
 def parse_recipe(text: str, source: str = "recipe"):
@@ -358,8 +369,9 @@ def GalaxyMaker(name: str, imf: IMF, sfh: StarFormationHistory, metallicity: Met
         raise RecipeError("metallicity.kind", metallicity.kind, "'fixed' or 'gaussian' for a Milky Way place")
     if mode == "add" and rho0 is None:
         raise RecipeError("place.rho0", None, "a local density of living stars (Msun/pc^3) for mode 'add'")
-    if rho0 is not None and not (math.isfinite(rho0) and rho0 > 0):
-        raise RecipeError("place.rho0", rho0, "a positive density in Msun/pc^3")
+    if rho0 is not None and not (math.isfinite(rho0) and 0 < rho0 <= RHO0_MAX):
+        raise RecipeError("place.rho0", rho0, f"a positive density in Msun/pc^3, at most {RHO0_MAX:g} (the "
+                          "solar neighbourhood holds ~0.05 in stars: McKee et al. 2015, ApJ 814, 13)")
     others = tuple(components) if components is not None else COMPONENT_NAMES
     for c in others:
         if c not in COMPONENT_NAMES:

@@ -76,6 +76,8 @@ class Field:
 
     @classmethod
     def cone(cls, ra_deg: float, dec_deg: float, radius_deg: float) -> Field:
+        if not math.isfinite(ra_deg):
+            raise InvalidParameterError("ra", ra_deg, "a finite right ascension in deg")
         if not (0.0 <= dec_deg + 90.0 <= 180.0):
             raise InvalidParameterError("dec", dec_deg, "a declination between -90 and 90 deg")
         if not (0.0 < radius_deg <= 180.0):

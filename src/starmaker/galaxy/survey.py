@@ -256,6 +256,14 @@ def _iter_plan(plan: _Plan, components: list[Component], progress, chunk: int, m
                 yield stars
 
 
+def check_nside(nside) -> int:
+    """``nside`` if it is a HEALPix resolution the survey can use: a power of two, 1 to 1024."""
+    ok = isinstance(nside, int | np.integer) and not isinstance(nside, bool) and 1 <= nside <= 1024
+    if not ok or (int(nside) & (int(nside) - 1)):
+        raise InvalidParameterError("nside", nside, "a power of two from 1 to 1024 (default 16)")
+    return int(nside)
+
+
 def sky_meta(components, lim: Limit, seed: int, field: Field, nside: int, dust) -> dict[str, Any]:
     """The provenance written with a made sky: recipe, seed, field, dust and data versions."""
     from ..evolution.isochrones import load_mist
@@ -423,10 +431,13 @@ class MilkyWay(MakerBase):
                  placement: Placement | None = None, source_text: str | None = None) -> None:
         self.placement = placement
         self.components = placement.components() if placement is not None else _components(components)
+        names = [c.name for c in self.components]
+        if len(set(names)) != len(names):
+            raise InvalidParameterError("components", ",".join(names), "each component once")
         self.dust = parse_dust(dust)
         self.limit = parse_limit(limit) if limit is not None else None
         self.field = Field.parse(field)
-        self.nside = nside
+        self.nside = check_nside(nside)
         self.source_text = source_text
 
     def _args(self, limit, field, nside) -> tuple[Limit, Field, int]:
@@ -435,7 +446,7 @@ class MilkyWay(MakerBase):
             raise InvalidParameterError("limit", None, "a magnitude limit like 'G<10' (to make, or to "
                                         "MilkyWay(limit=...))")
         fld = Field.parse(field) if field is not None else self.field
-        return parse_limit(limit), fld, nside or self.nside
+        return parse_limit(limit), fld, check_nside(nside) if nside is not None else self.nside
 
     def _recipe_meta(self) -> dict[str, Any]:
         """What a sky made from a recipe adds to its metadata: the recipe and its text."""
