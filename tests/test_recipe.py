@@ -278,7 +278,7 @@ field = "cone:192.86,27.13,20"
 @pytest.mark.parametrize("edit,key", [
     (('name = "kroupa_thick"', 'name = "kroupa_thick"\nmass = 1e5'), "mass"),
     (('component = "thick_disk"', 'component = "disk"'), "place.component"),
-    (('limit = "V<4"', 'limit = "K<4"'), "place.limit"),
+    (('limit = "V<4"', 'limit = "Q<4"'), "place.limit"),
     (('limit = "V<4"', 'limit = "V<4"\nmode = "add"'), "place.rho0"),
     (('kind = "gaussian"\nmean = -0.78\nsigma = 0.3', 'kind = "age_metallicity"\nages = [1e9]\nfeh = [0.0]'),
      "metallicity.kind"),

@@ -205,7 +205,7 @@ def test_draws_the_visible_stars(browser, karatsu_page, dark_night_page, when):
     p.set_time(t)
     drawn = p.js("window.starmaker.drawnCount('real')")
     p.close()
-    assert expected > 20
+    assert expected > 5  # twilight under the full Moon shows a handful; a dark night shows hundreds
     assert abs(drawn - expected) <= max(3, 0.01 * expected), (drawn, expected)
 
 

@@ -101,7 +101,7 @@ COLUMNS: tuple[Column, ...] = (
         "clamped to its nearest end (pre-main-sequence stars younger than the tracks' start)",
     ),
     # --- brightness (shine) ---
-    *(_band_column("M_" + b) for b in ("G", "BP", "RP", "B", "V")),
+    *(_band_column("M_" + b) for b in ("G", "BP", "RP", "B", "V", "J", "H", "Ks")),
     Column(
         "phot_extrapolated",
         "",
@@ -109,7 +109,6 @@ COLUMNS: tuple[Column, ...] = (
         "Teff, log g or [Fe/H] outside the bolometric-correction grid (MIST: 2500 K-1e6 K, log g "
         "-4 to 9.5, [Fe/H] -4 to +0.75), taken at its edge; or A_V > 6 mag, extrapolated",
     ),
-    *(_band_column("M_" + b) for b in ("J", "H", "Ks")),
     # --- place (later stages; listed so the names are fixed) ---
     Column("ra", "deg", "float64", "right ascension (ICRS, J2000 equinox)"),
     Column("dec", "deg", "float64", "declination (ICRS)"),
@@ -117,7 +116,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("b", "deg", "float64", "galactic latitude"),
     Column("distance", "pc", "float64", "distance from the Sun"),
     Column("A_V", "mag", "float64", "V-band extinction along the line of sight"),
-    *(_band_column(b) for b in ("G", "BP", "RP", "B", "V")),
+    *(_band_column(b) for b in ("G", "BP", "RP", "B", "V", "J", "H", "Ks")),
     Column("component", "", "category", "who made the star: " + ", ".join(COMPONENTS)),
     Column(
         "healpix",
@@ -126,7 +125,6 @@ COLUMNS: tuple[Column, ...] = (
         "HEALPix pixel (nested ordering, ICRS, the making nside, 16 by default) in which a "
         "magnitude-limited sky made the star; its seed is spawned from the user's seed and this id",
     ),
-    *(_band_column(b) for b in ("J", "H", "Ks")),
     # --- real stars (catalogues: see realsky; positions are at the epoch in the table's meta) ---
     Column("hip", "", "int64", "Hipparcos catalogue number (HIP); 0 for a star without one"),
     Column("source_id", "", "int64", "Gaia DR3 source_id; 0 for a star without one"),
