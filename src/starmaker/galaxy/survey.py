@@ -52,7 +52,7 @@ from ..photometry import bands as registry
 from ..photometry.magnitudes import absolute_magnitudes, apparent_magnitudes, extinctions
 from ..place.dust import DustDisk, DustModel
 from ..place.frames import galactocentric, icrs_to_galactic
-from ..schema import COLUMNS, COMPONENTS, GAIA_COLUMNS, OBSERVED_COLUMNS
+from ..schema import COLUMNS, COMPONENTS, GAIA_COLUMNS, OBSERVED_COLUMNS, SYSTEM_COLUMNS
 from ..stars import Stars
 from . import healpix
 from .components import COMPONENT_NAMES, Component, GalacticPopulation, milky_way_components
@@ -69,7 +69,8 @@ MAX_DRAWS = 3_000_000     # expected draws per block of pixels (memory: ~300 byt
 _TOO_MANY = object()      # a block that must be halved
 #: the columns of a made sky (default bands), in schema order
 _REAL_ONLY = ("hip", "source_id", "parallax")
-SKY_COLUMNS = tuple(c.name for c in COLUMNS if c.name not in _REAL_ONLY and c.name not in OBSERVED_COLUMNS)
+SKY_COLUMNS = tuple(c.name for c in COLUMNS if c.name not in _REAL_ONLY and c.name not in OBSERVED_COLUMNS
+                    and c.name not in SYSTEM_COLUMNS)
 COLUMN_DTYPES = {c.name: c.numpy_dtype for c in COLUMNS}
 
 
