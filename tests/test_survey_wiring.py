@@ -85,6 +85,14 @@ def test_errors_do_not_depend_on_the_split(tmp_path):
     assert (tmp_path / "whole.parquet").read_bytes() == (tmp_path / "pieced.parquet").read_bytes()
 
 
+def test_errors_follow_the_pixels_in_any_order():
+    """Pixels given out of order: each star's noise is its pixel's, whatever the order."""
+    fwd = make_pixels(PIXELS, "G<8", seed=5, errors="gaia-dr3")
+    rev = make_pixels(PIXELS[::-1], "G<8", seed=5, errors="gaia-dr3")
+    key = lambda s: np.lexsort((s["ra"], s["healpix"]))  # noqa: E731
+    np.testing.assert_array_equal(fwd["parallax"][key(fwd)], rev["parallax"][key(rev)])
+
+
 def test_streamed_file_with_errors_is_the_made_one(tmp_path):
     mw = MilkyWay(field="pixels:" + ",".join(map(str, PIXELS)))
     n = mw.write(tmp_path / "w.parquet", "G<7", seed=6, errors="gaia-dr5")
