@@ -156,3 +156,18 @@ resolution_arcsec = 0.4
     assert parse_recipe(recipe_to_toml(m)) == m
     s = m.make(seed=1)
     assert "system_id" in s and s.meta["recipe"]["multiplicity"]["model"] == "moe2017"
+
+
+def test_systems_born_by_today_are_the_same_at_a_later_epoch():
+    """A history still forming stars: seen 200 Myr on, the systems born by today come first and
+    are today's (their companions from the same stream), the later ones follow with their own
+    companions (one stream per future slab)."""
+    from starmaker.births.history import Constant
+
+    p = Population(Constant(1e6, 1e9), mass=2e4, multiplicity="moe2017")
+    now, later = p.make(seed=1), p.make(seed=1, epoch="+200Myr")
+    assert len(later) > len(now)
+    for c in ("mass_initial", "system_id", "q", "system_size"):
+        np.testing.assert_array_equal(now[c], later[c][: len(now)])
+    assert np.all(np.diff(later["system_id"]) >= 0)
+    assert np.any(~np.isnan(later["q"][len(now):]))
