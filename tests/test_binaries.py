@@ -171,3 +171,17 @@ def test_systems_born_by_today_are_the_same_at_a_later_epoch():
         np.testing.assert_array_equal(now[c], later[c][: len(now)])
     assert np.all(np.diff(later["system_id"]) >= 0)
     assert np.any(~np.isnan(later["q"][len(now):]))
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".fits"])
+def test_system_columns_travel_through_files(tmp_path, suffix):
+    from astropy.table import QTable
+
+    s = _placed(1.0, mass=2e3).make(seed=6)
+    path = tmp_path / f"pairs{suffix}"
+    s.write(path)
+    t = QTable.read(path)
+    for c in SYSTEM_COLUMNS:
+        values = t[c].value if getattr(t[c], "unit", None) is not None else np.asarray(t[c])
+        np.testing.assert_array_equal(values, s[c], err_msg=c)
+    assert str(t["period"].unit) == "d" and str(t["separation_au"].unit) == "AU"
