@@ -39,6 +39,7 @@ FLOORS = {
     "starmaker.io": 6,
     "starmaker.recipe": 7,
     "starmaker.observe": 7,
+    "starmaker.observe.gaia_errors": 4,  # a leaf (errors and pygaia only): the survey measures with it
     "starmaker.plots": 8,
     "starmaker.reports": 9,
     "starmaker.web": 9,

@@ -27,7 +27,7 @@ u = pytest.importorskip("astropy.units")
 EXPECTED_UNITS = {
     "Msun": u.solMass, "yr": u.yr, "dex": u.dex, "log10(Lsun)": u.dex(u.solLum), "log10(K)": u.dex(u.K),
     "log10(cm s^-2)": u.dex(u.cm / u.s**2), "Rsun": u.solRad, "mag": u.mag, "deg": u.deg, "pc": u.pc,
-    "mas": u.mas, "mas/yr": u.mas / u.yr, "km/s": u.km / u.s, "": None,
+    "mas": u.mas, "mas/yr": u.mas / u.yr, "km/s": u.km / u.s, "d": u.day, "au": u.AU, "": None,
 }
 
 

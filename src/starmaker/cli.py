@@ -147,20 +147,25 @@ def make_milkyway(
                               "(HEALPix nested, nside 16, ICRS)."),
     components: str = typer.Option("thin_disk,thick_disk,halo,bulge", help="Components, comma-separated."),
     output: Path = typer.Option(..., "-o", "--output", help=_CATALOGUE_HELP),
+    dust: str = typer.Option("disk", help="Dust: 'disk' (smooth disc), 'sfd' or 'planck' (the disc scaled "
+                             "to that all-sky map)."),
+    errors: str = typer.Option("none", help="Survey errors: 'gaia-dr3', 'gaia-dr4', 'gaia-dr5' (observed "
+                               "parallax, proper motions, G/BP/RP with errors; true values kept) or 'none'."),
 ) -> None:
     """Make the Milky Way's stars brighter than a limit, as seen from the Sun."""
     _writes((output, False))
     from .galaxy.limits import Field, parse_limit
-    from .galaxy.survey import MilkyWay
+    from .galaxy.survey import MilkyWay, parse_errors
 
     lim, fld = parse_limit(limit), Field.parse(field)  # parsed once, here
-    mw = MilkyWay(_distinct("--components", components), limit=lim, field=fld)
+    mw = MilkyWay(_distinct("--components", components), limit=lim, field=fld, dust=dust)
+    errors = parse_errors(errors)
     streamed = _table_format(output) == "parquet"  # Parquet streams; other formats are made whole
     with _progress(f"making the sky to {lim}") as bar:
         if streamed:
-            n = mw.write(output, seed=seed, progress=bar)
+            n = mw.write(output, seed=seed, progress=bar, errors=errors)
         else:
-            sky = mw.make(seed=seed, progress=bar)
+            sky = mw.make(seed=seed, progress=bar, errors=errors)
             sky.write(output)
             n = len(sky)
     if streamed:
@@ -258,14 +263,16 @@ def validate_cmd(
     limit: str = typer.Option("G<10", help="G-band limit, G<4 ... G<10 (Gaia DR3 is complete to G = 10)."),
     seed: int = typer.Option(1, min=0, help="Random seed."),
     output: Path = typer.Option(Path("validation"), "-o", "--output", help="Folder for the report and PNGs."),
+    dust: str = typer.Option("disk", help="Dust: 'disk', 'sfd' or 'planck' (see make milkyway)."),
 ) -> None:
     """Compare the made sky with the real one (Gaia DR3, Hipparcos 2): counts, colours, local HR."""
     _writes((output, True))
+    from .galaxy.survey import MilkyWay
     from .reports.validate import check_limit, validate
 
     check_limit(limit)  # bad input: one line before the bar starts
     with _progress(f"making the sky to {limit}") as bar:
-        result = validate(limit, seed=seed, outdir=output, progress=bar)
+        result = validate(limit, seed=seed, outdir=output, progress=bar, milky_way=MilkyWay(dust=dust))
     t = Table(title=f"Made / real star counts N(<G), {result.limit}, seed {seed}")
     keys = [k for k in result.counts[0] if k.startswith("ratio_b")]
     for c in ["G <", "made", "real", "ratio", *[f"|b| {k[7:].replace('_', '-')}" for k in keys]]:
@@ -277,6 +284,10 @@ def validate_cmd(
     loc = result.local
     out.print(f"within 100 pc, M_V < 3: made {loc['n_made']}, Hipparcos {loc['n_real']} "
               f"(ratio {loc['ratio']:.3f})")
+    if result.pixels:
+        p = result.pixels
+        out.print(f"per-pixel counts (nside {p['nside']}, {p['npix']} pixels): chi2 {p['chi2']:.0f}, "
+                  f"chi2 / pixel {p['chi2_per_pixel']:.1f}")
     out.print(f"wrote [bold]{escape(str(output))}/[/]: " + ", ".join(p.name for p in result.files))
 
 

@@ -44,6 +44,8 @@ _STREAMS = ("mass", "age", "feh")
 FUTURE_SLAB_YR = 1e8
 #: spawn keys (appended to the seed's) of the neglect stream and of the future slabs
 _KEEP_KEY, _FUTURE_KEY = 1_000_001, 1_000_002
+#: spawn key of the companions' stream (one per future slab too: (_MULT_KEY, k))
+_MULT_KEY = 1_000_003
 #: the youngest age a made star can have (yr): the MIST grid's first isochrone
 AGE_MIN = 10.0 ** LOG_AGE_RANGE[0]
 
@@ -106,6 +108,21 @@ class Maker(MakerBase):
         Where the stars are (e.g. a :class:`~starmaker.place.clusters.ClusterPlace`).
     source_text : str, optional
         The recipe file's text, when read from one (see :class:`MakerBase`).
+    multiplicity : str
+        Binaries and multiples (:mod:`starmaker.births.multiplicity`): "none" (default: single
+        stars, the tables of before), "moe2017", "spisea" or "trilegal". The IMF's draws are the
+        primaries; each gets its companions (same age, [Fe/H] and place; evolved and made to
+        shine as single stars of their own masses); with ``mass``, primaries are kept in drawing
+        order while primaries + companions stay within the mass
+        (:func:`~starmaker.births.multiplicity.trim_to_mass`); with ``n``, ``n`` primaries. The
+        table gets the system columns (``system_id``, ``system_size``, ``q``, ``period``,
+        ``separation_au``, ``unresolved``), each system's stars in a row, primary first.
+    resolution_arcsec : float, optional
+        With a ``place`` (which gives distances): companions closer to their primary than this
+        (semi-major axis / distance; models without orbits: always) are unresolved, their light
+        added to the primary's apparent and absolute magnitudes in every band
+        (:func:`~starmaker.births.multiplicity.combine_unresolved`). None (default): every star
+        keeps its own light.
     """
 
     def __init__(
@@ -120,7 +137,21 @@ class Maker(MakerBase):
         place: Place | None = None,
         models: str = "mist",
         source_text: str | None = None,
+        multiplicity: str = "none",
+        resolution_arcsec: float | None = None,
     ) -> None:
+        from .births.multiplicity import MODELS
+
+        if multiplicity not in MODELS:
+            from .errors import UnknownNameError
+
+            raise UnknownNameError("multiplicity model", multiplicity, MODELS)
+        res = resolution_arcsec
+        if res is not None and not (isinstance(res, int | float) and math.isfinite(res) and res >= 0):
+            raise InvalidParameterError("resolution_arcsec", resolution_arcsec,
+                                        "a non-negative angle in arcsec (e.g. 0.4 for Gaia), or None")
+        self.multiplicity = multiplicity
+        self.resolution_arcsec = None if resolution_arcsec is None else float(resolution_arcsec)
         grid = grid_ranges(models)
         if (mass is None) == (n is None):
             raise InvalidParameterError("mass/n", (mass, n), "exactly one of a total mass or a star count")
@@ -157,6 +188,8 @@ class Maker(MakerBase):
             "n": self.n,
             **({"place": {"kind": self.place.kind, **self.place.params()}} if self.place else {}),
             **({"models": self.models} if self.models != "mist" else {}),
+            **({"multiplicity": {"model": self.multiplicity, "resolution_arcsec": self.resolution_arcsec}}
+               if self.multiplicity != "none" else {}),
         }
 
     def __repr__(self) -> str:
@@ -174,6 +207,9 @@ class Maker(MakerBase):
             m = self.imf.sample_mass(self.mass, rngs["mass"])
         else:
             m = self.imf.sample(self.n, rngs["mass"])
+        comps = []
+        if self.multiplicity != "none":
+            m, c = self._companions(m, keyed(_MULT_KEY), self.mass)
         ages = self.sfh.sample_ages(len(m), rngs["age"])
         feh = self.metallicity.sample_feh(ages, rngs["feh"])
         t_form = -ages
@@ -183,11 +219,31 @@ class Maker(MakerBase):
             u = np.random.default_rng(keyed(_KEEP_KEY)).random(len(m))
             keep &= u < factor
         parts = [(m[keep], t_form[keep], feh[keep])]
-        parts += self._future_births(e, keyed)
+        if self.multiplicity != "none":
+            comps.append(_kept_companions(c, keep))
+        parts += self._future_births(e, keyed, comps)
         m, t_form, feh = (np.concatenate(p) for p in zip(*parts, strict=True))
+        if self.multiplicity != "none":
+            return _systems(m, e - t_form, feh, [len(p[0]) for p in parts], comps)
         return {"mass_initial": m, "age": e - t_form, "feh": feh}
 
-    def _future_births(self, e: float, keyed) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    def _companions(self, m: np.ndarray, seq: np.random.SeedSequence, mass: float | None):
+        """The primaries ``m`` (those kept, with a total ``mass``: primaries + companions within
+        it) and their companions (``draw_companions``' dict, ``primary`` indexing the kept)."""
+        from .births.multiplicity import draw_companions, trim_to_mass
+
+        c = draw_companions(m, np.random.default_rng(seq), self.multiplicity)
+        # companions below the grid's least mass (0.1 M☉ for MIST: M&dS's reach 0.08 M☉, SPISEA's
+        # q = 0.01) are not made: they would have no tracks (and shine too little to matter)
+        low = c["m2_msun"] >= grid_ranges(self.models)["mass"][0]
+        c = {k: v[low] for k, v in c.items()}
+        if mass is None or len(m) == 0:
+            return m, c
+        keep_p, _ = trim_to_mass(m, c, mass)
+        return m[keep_p], _kept_companions(c, keep_p)
+
+    def _future_births(self, e: float, keyed, comps: list | None = None
+                       ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
         """Births after today, up to epoch ``e``: slab k (formation times k·Δ … (k+1)·Δ) holds
         the present rate × Δ × the largest rate factor in the slab, thinned to the factor at
         each star's own formation time; slab k always draws the same stars."""
@@ -208,12 +264,17 @@ class Maker(MakerBase):
                 m = self.imf.sample_mass(self.mass * rate * dt * fmax, rng)
             else:
                 m = self.imf.sample(rng.poisson(self.n * rate * dt * fmax), rng)
+            if self.multiplicity != "none":
+                m, c = self._companions(m, keyed(_MULT_KEY, k), self.mass * rate * dt * fmax
+                                        if self.mass is not None else None)
             t = t0 + dt * rng.random(len(m))
             u = rng.random(len(m))
             # the metallicity of the youngest stars carries on
             feh = self.metallicity.sample_feh(np.zeros(len(m)), rng)
             keep = (u * fmax < self.sfh.rate_factor(t)) & (t <= e - _age_min(self.models))
             out.append((m[keep], t[keep], feh[keep]))
+            if self.multiplicity != "none" and comps is not None:
+                comps.append(_kept_companions(c, keep))
         return out
 
     def make(self, seed: int | np.random.SeedSequence = 0, epoch: float | str = 0.0, bands=None) -> Stars:
@@ -239,11 +300,105 @@ class Maker(MakerBase):
                       bands)
         code = COMPONENTS.index(self.component)
         stars = stars.with_columns(component=np.full(len(stars), code, np.int8))
+        if self.multiplicity != "none":
+            stars = stars.with_columns(**{k: b[k] for k in _SYSTEM_KEYS})
         if self.place is not None:  # its own stream: the births are those of the same maker unplaced
             ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
             child = np.random.SeedSequence(ss.entropy, spawn_key=(*ss.spawn_key, len(_STREAMS)))
             stars = self.place.place(stars, np.random.default_rng(child))
+            if self.multiplicity != "none":
+                # a system's members at its primary's place (the centre of mass, as multiplicity says)
+                stars = _at_primary(stars)
+                if self.resolution_arcsec is not None:
+                    stars = _combine(stars, self.resolution_arcsec)
         return stars
+
+
+_SYSTEM_KEYS = ("system_id", "system_size", "q", "period", "separation_au", "unresolved")
+
+
+def _kept_companions(c: dict[str, np.ndarray], keep: np.ndarray) -> dict[str, np.ndarray]:
+    """The companions of the kept primaries (``keep``: a mask over the primaries), ``primary``
+    renumbered to index the kept ones."""
+    sel = keep[c["primary"]]
+    new_index = np.cumsum(keep) - 1
+    out = {k: v[sel] for k, v in c.items()}
+    out["primary"] = new_index[out["primary"]]
+    return out
+
+
+def _systems(m, age, feh, sizes: list[int], comps: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    """The births as systems: each primary followed by its companions (same age and [Fe/H]),
+    with the system columns. ``sizes``: primaries per part; ``comps``: each part's companions."""
+    offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+    prim = np.concatenate([c["primary"] + o for c, o in zip(comps, offsets, strict=True)])
+    cq, cm2, clogp, csep = (np.concatenate([c[k] for c in comps]) for k in ("q", "m2_msun", "log_p_days",
+                                                                              "separation_au"))
+    order = np.argsort(prim, kind="stable")
+    prim, cq, cm2, clogp, csep = prim[order], cq[order], cm2[order], clogp[order], csep[order]
+    n_p = len(m)
+    n_comp = np.bincount(prim, minlength=n_p)
+    size = 1 + n_comp
+    start = np.concatenate([[0], np.cumsum(size)[:-1]])  # each system's first row (its primary)
+    n = int(size.sum())
+    is_comp = np.ones(n, bool)
+    is_comp[start] = False
+    rows_c = np.flatnonzero(is_comp)  # companions, in primary order (prim is sorted)
+    sys_id = np.repeat(np.arange(n_p, dtype=np.int64), size)
+    mass = np.empty(n)
+    mass[start], mass[rows_c] = m, cm2
+    nan = np.full(n, np.nan)
+    q, logp, sep = nan.copy(), nan.copy(), nan.copy()
+    q[rows_c], logp[rows_c], sep[rows_c] = cq, clogp, csep
+    return {"mass_initial": mass, "age": np.repeat(age, size), "feh": np.repeat(feh, size),
+            "system_id": sys_id, "system_size": np.repeat(size, size).astype(np.int64), "q": q,
+            "period": 10.0**logp, "separation_au": sep, "unresolved": np.zeros(n, bool)}
+
+
+def _first_rows(system_id: np.ndarray) -> np.ndarray:
+    """Each row's system's first row (its primary): rows of a system are contiguous."""
+    first = np.flatnonzero(np.r_[True, system_id[1:] != system_id[:-1]])
+    return np.repeat(first, np.diff(np.r_[first, len(system_id)]))
+
+
+def _at_primary(stars: Stars) -> Stars:
+    """Companions moved to their primary's position (ra, dec, l, b, distance, A_V), their apparent
+    magnitudes shifted by the change in distance modulus and extinction taken at the new A_V."""
+    from .photometry import bands as registry
+    from .photometry.magnitudes import apparent_magnitudes, extinctions
+
+    p = _first_rows(stars["system_id"])
+    moved = {k: stars[k][p] for k in ("ra", "dec", "l", "b", "distance", "A_V") if k in stars}
+    if "distance" not in moved:
+        return stars
+    shining = tuple(b for b in registry.names() if f"M_{b}" in stars and b in stars)
+    ext = extinctions(moved["A_V"], stars["log_Teff"], stars["log_g"], stars["feh"], shining)
+    mags = apparent_magnitudes(stars, 5.0 * np.log10(moved["distance"]) - 5.0, ext, shining)
+    return stars.with_columns(**moved, **mags)
+
+
+def _combine(stars: Stars, resolution_arcsec: float) -> Stars:
+    """Unresolved companions' light added to their primary's apparent and absolute magnitudes in
+    every band; the companions flagged ``unresolved``."""
+    from .births.multiplicity import combine_unresolved, unresolved
+    from .photometry import bands as registry
+
+    p = _first_rows(stars["system_id"])
+    comp = np.flatnonzero(p != np.arange(len(stars)))
+    un = unresolved(stars["separation_au"][comp], stars["distance"][comp], resolution_arcsec)
+    comp = comp[un]
+    flag = np.zeros(len(stars), bool)
+    flag[comp] = True
+    prim = np.unique(p[comp])
+    cols = {}
+    for b in registry.names():
+        for name in (b, f"M_{b}"):
+            if name in stars:
+                col = np.array(stars[name], float)
+                total = combine_unresolved(col, col[comp], primary=p[comp])
+                col[prim] = total[prim]
+                cols[name] = col
+    return stars.with_columns(**cols, unresolved=flag)
 
 
 def _check_births(b: dict[str, np.ndarray], models: str = "mist") -> None:
@@ -269,6 +424,8 @@ class Cluster(Maker):
         imf: IMF | None = None,
         name: str = "cluster",
         models: str = "mist",
+        multiplicity: str = "none",
+        resolution_arcsec: float | None = None,
     ) -> None:
         age_yr = parse_age(age, "age")
         r = grid_ranges(models)
@@ -289,6 +446,8 @@ class Cluster(Maker):
             name=name,
             component="cluster",
             models=models,
+            multiplicity=multiplicity,
+            resolution_arcsec=resolution_arcsec,
         )
 
 
@@ -304,6 +463,8 @@ class Population(Maker):
         n: int | None = None,
         name: str = "population",
         models: str = "mist",
+        multiplicity: str = "none",
+        resolution_arcsec: float | None = None,
     ) -> None:
         super().__init__(
             imf or Kroupa2001(),
@@ -314,4 +475,6 @@ class Population(Maker):
             name=name,
             component="population",
             models=models,
+            multiplicity=multiplicity,
+            resolution_arcsec=resolution_arcsec,
         )

@@ -608,3 +608,33 @@ def constellation_plot(tracks: dict[str, tuple[np.ndarray, np.ndarray]], lines: 
     ax.legend(fontsize=8)
     ax.set_title(title)
     return _save(plt, fig, path)
+
+
+def residual_map(rows: list[dict[str, float]], nside: int, path: str | os.PathLike, title: str = "") -> Path:
+    """An all-sky map in galactic coordinates (Mollweide, l = 0 at the centre, increasing to the
+    left) of each HEALPix pixel's ``residual`` (rows of
+    :func:`starmaker.reports.validate.pixel_residuals`: (made − real) / √real): red where the
+    made sky has too many stars, blue too few."""
+    from .galaxy.healpix import radec_pixel
+    from .place.frames import galactic_to_icrs
+
+    value = np.full(12 * nside * nside, np.nan)
+    for r in rows:
+        value[int(r["pixel"])] = r["residual"]
+    lon = np.linspace(-np.pi, np.pi, 721)
+    lat = np.linspace(-np.pi / 2, np.pi / 2, 361)
+    lc, bc = np.meshgrid(0.5 * (lon[1:] + lon[:-1]), 0.5 * (lat[1:] + lat[:-1]))
+    # the plot's x runs to the left in l: x = −l
+    ra, dec = galactic_to_icrs(np.degrees(-lc) % 360.0, np.degrees(bc))
+    grid = value[radec_pixel(ra, dec, nside)]
+    lim = float(np.nanmax(np.abs(value))) if np.isfinite(value).any() else 1.0
+    plt, fig = _figure(figsize=(12, 6.6), dpi=110)
+    ax = fig.add_subplot(111, projection="mollweide")
+    mesh = ax.pcolormesh(lon, lat, grid, cmap="RdBu_r", vmin=-lim, vmax=lim, shading="flat", rasterized=True)
+    fig.colorbar(mesh, ax=ax, orientation="horizontal", fraction=0.05, pad=0.06,
+                 label="(made − real) / √real")
+    ax.set_xticklabels(["150°", "120°", "90°", "60°", "30°", "0°", "330°", "300°", "270°", "240°", "210°"],
+                       fontsize=8)
+    ax.grid(alpha=0.3)
+    ax.set_title(title, pad=14)
+    return _save(plt, fig, path)

@@ -84,7 +84,10 @@ class RecipeError(InvalidParameterError):
     """A recipe file has a key or value that is not allowed; ``name`` is the dotted key."""
 
 
-_TOP = {"name", "description", "component", "mass", "n", "imf", "sfh", "metallicity", "place", "models"}
+_TOP = {"name", "description", "component", "mass", "n", "imf", "sfh", "metallicity", "place", "models",
+        "multiplicity"}
+#: [multiplicity]: model (births.multiplicity.MODELS) and resolution_arcsec (optional)
+_MULT_KEYS = {"model", "resolution_arcsec"}
 #: what a recipe's stars may be labelled (the ``component`` column); the default is "cluster" for a
 #: cluster place, "population" otherwise
 _MAKER_COMPONENTS = ("cluster", "population")
@@ -110,7 +113,8 @@ _PLACE_KEYS = {
     "milky_way": ({"component", "limit"}, {"mode", "field", "rho0", "components"}),
 }
 #: every key a recipe may hold, by table and kind (for documentation and error messages)
-RECIPE_KEYS = {"": _TOP, "imf": _IMF_KEYS, "sfh": _SFH_KEYS, "metallicity": _FEH_KEYS, "place": _PLACE_KEYS}
+RECIPE_KEYS = {"": _TOP, "imf": _IMF_KEYS, "sfh": _SFH_KEYS, "metallicity": _FEH_KEYS, "place": _PLACE_KEYS,
+               "multiplicity": _MULT_KEYS}
 
 
 # ----------------------------------------------------------------------------- reading
@@ -309,7 +313,11 @@ def _build(data: dict[str, Any], text: str):
     models = data.get("models", "mist")
     if models not in ("mist", "parsec"):
         raise RecipeError("models", models, "mist (the default) or parsec")
+    mult = _multiplicity(data.get("multiplicity"))
     if place is not None and _kind(place, "place", tuple(_PLACE_KEYS)) == "milky_way":
+        if mult["multiplicity"] != "none":
+            raise RecipeError("multiplicity.model", mult["multiplicity"],
+                              "none with a Milky Way place (its windows assume single stars)")
         if models != "mist":
             raise RecipeError("models", models, "mist: the Milky Way survey uses MIST only")
         return _galaxy_maker(name, imf, sfh, feh, place, data, text)
@@ -336,9 +344,28 @@ def _build(data: dict[str, Any], text: str):
         raise RecipeError("component", component, f"one of {', '.join(_MAKER_COMPONENTS)}")
     try:
         return Maker(imf, sfh, feh, mass=mass, n=n, name=name, component=component, place=where,
-                     models=models, source_text=text)
+                     models=models, source_text=text, **mult)
     except InvalidParameterError as exc:
         raise RecipeError(exc.name, exc.value, exc.allowed) from exc
+
+
+def _multiplicity(t: object) -> dict[str, Any]:
+    """[multiplicity] model = "moe2017" | "spisea" | "trilegal" | "none", resolution_arcsec = 1.0:
+    the Maker's ``multiplicity`` and ``resolution_arcsec``."""
+    from .births.multiplicity import MODELS
+
+    if t is None:
+        return {"multiplicity": "none", "resolution_arcsec": None}
+    if not isinstance(t, dict):
+        raise RecipeError("multiplicity", t, "a table [multiplicity] with model = " + " | ".join(MODELS))
+    for k, v in t.items():
+        if k not in _MULT_KEYS:
+            raise _unknown("multiplicity.", k, v, _MULT_KEYS, "[multiplicity]")
+    model = t.get("model", "none")
+    if model not in MODELS:
+        raise RecipeError("multiplicity.model", model, "one of " + ", ".join(MODELS))
+    res = _number(t, "multiplicity", "resolution_arcsec", lo=0.0) if "resolution_arcsec" in t else None
+    return {"multiplicity": model, "resolution_arcsec": res}
 
 
 # ----------------------------------------------------------------------------- Milky Way
@@ -459,6 +486,10 @@ def recipe_to_toml(maker) -> str:
     lines += ["", *_table("imf", imf), "", *_table("sfh", sfh), "", *_table("metallicity", r["metallicity"])]
     if r.get("place"):
         lines += ["", *_table("place", r["place"], age_keys=set())]
+    if r.get("multiplicity"):
+        lines += ["", *_table("multiplicity", {"model": r["multiplicity"]["model"],
+                                               "resolution_arcsec": r["multiplicity"]["resolution_arcsec"]},
+                              age_keys=set())]
     return "\n".join(lines) + "\n"
 
 

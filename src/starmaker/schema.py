@@ -125,6 +125,18 @@ COLUMNS: tuple[Column, ...] = (
         "HEALPix pixel (nested ordering, ICRS, the making nside, 16 by default) in which a "
         "magnitude-limited sky made the star; its seed is spawned from the user's seed and this id",
     ),
+    # --- systems (births.multiplicity; only in tables made with a multiplicity model) ---
+    Column("system_id", "", "int64", "the star's system: the same number for a primary and its companions "
+           "(0, 1, 2... in the order made)"),
+    Column("system_size", "", "int64", "how many stars the system has (1 for a single star)"),
+    Column("q", "", "float64", "a companion's mass ratio M2/M1 to its primary's initial mass; NaN for "
+           "primaries and single stars"),
+    Column("period", "d", "float64", "a companion's orbital period about its primary; NaN for primaries, "
+           "single stars and models without orbits"),
+    Column("separation_au", "au", "float64", "a companion's orbital semi-major axis (Kepler's third law); "
+           "NaN where period is"),
+    Column("unresolved", "", "bool", "a companion closer to its primary than the resolution: its light "
+           "is in the primary's magnitudes (count sources with ~unresolved)"),
     # --- real stars (catalogues: see realsky; positions are at the epoch in the table's meta) ---
     Column("hip", "", "int64", "Hipparcos catalogue number (HIP); 0 for a star without one"),
     Column("source_id", "", "int64", "Gaia DR3 source_id; 0 for a star without one"),
@@ -181,6 +193,8 @@ COLUMNS: tuple[Column, ...] = (
     Column("bp_rp", "mag", "float64", "observed colour, phot_bp_mean_mag - phot_rp_mean_mag"),
 )
 
+#: the columns of binaries and multiples (births.multiplicity), in tables made with companions
+SYSTEM_COLUMNS = ("system_id", "system_size", "q", "period", "separation_au", "unresolved")
 #: the columns that a survey's measurement adds (observe.gaia_errors), never a made sky by itself
 GAIA_COLUMNS = tuple(c.name for c in COLUMNS[[c.name for c in COLUMNS].index("parallax_true"):])
 #: the columns that only an observation has: an observer's view (sky.look, sky.visible_list), never

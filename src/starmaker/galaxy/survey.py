@@ -23,7 +23,9 @@ and checks none is bright.
 Determinism: each pixel draws from its own generator,
 ``SeedSequence(seed, spawn_key=(pixel,))``, and the output is ordered by pixel, so the same
 seed gives the same stars (and the same Parquet bytes) whether the sky is made in one piece,
-in fields, pixel by pixel, in any block size or on any number of threads.
+in fields, pixel by pixel, in any block size or on any number of threads. Velocities come from
+``(pixel, 1)`` and a survey's measurement errors (``errors="gaia-dr3"``...) from ``(pixel, 2)``,
+so the stars are the same with and without errors.
 
 Here: :class:`MilkyWay` (the maker), :func:`make_pixels` (the unit of work: the stars of a list
 of pixels, a pure function), the driver (:func:`iter_sky`, :func:`make_sky`, :func:`write_sky`:
@@ -52,7 +54,7 @@ from ..photometry import bands as registry
 from ..photometry.magnitudes import absolute_magnitudes, apparent_magnitudes, extinctions
 from ..place.dust import DustDisk, DustModel
 from ..place.frames import galactocentric, icrs_to_galactic
-from ..schema import COLUMNS, COMPONENTS, OBSERVED_COLUMNS
+from ..schema import COLUMNS, COMPONENTS, GAIA_COLUMNS, OBSERVED_COLUMNS, SYSTEM_COLUMNS
 from ..stars import Stars
 from . import healpix
 from .components import COMPONENT_NAMES, Component, GalacticPopulation, milky_way_components
@@ -60,7 +62,7 @@ from .limits import Field, Limit, parse_limit
 from .windows import L_GRID, WINDOWS, dying_mass_in_cell, mass_table, ppf_without_holes, window_cdf
 
 __all__ = ["Limit", "parse_limit", "Field", "make_pixels", "make_sky", "iter_sky", "write_sky", "MilkyWay",
-           "Placement", "sky_columns", "DEFAULT_NSIDE"]
+           "Placement", "sky_columns", "DEFAULT_NSIDE", "parse_dust", "DUST_NAMES", "parse_errors", "ERRORS"]
 
 DEFAULT_NSIDE = 16
 DM_STEP = 0.2            # shell width in distance modulus (mag)
@@ -69,7 +71,8 @@ MAX_DRAWS = 3_000_000     # expected draws per block of pixels (memory: ~300 byt
 _TOO_MANY = object()      # a block that must be halved
 #: the columns of a made sky (default bands), in schema order
 _REAL_ONLY = ("hip", "source_id", "parallax")
-SKY_COLUMNS = tuple(c.name for c in COLUMNS if c.name not in _REAL_ONLY and c.name not in OBSERVED_COLUMNS)
+SKY_COLUMNS = tuple(c.name for c in COLUMNS if c.name not in _REAL_ONLY and c.name not in OBSERVED_COLUMNS
+                    and c.name not in SYSTEM_COLUMNS)
 COLUMN_DTYPES = {c.name: c.numpy_dtype for c in COLUMNS}
 
 
@@ -107,6 +110,7 @@ class _Plan:
     nside: int
     dust: DustModel
     epoch: float
+    errors: str | None = None
 
     @functools.cached_property
     def pops(self) -> list[tuple[Component, GalacticPopulation]]:
@@ -118,10 +122,10 @@ class _Plan:
 
     def meta(self) -> dict[str, Any]:
         return {**sky_meta(self.components, self.lim, self.seed, self.field, self.nside, self.dust),
-                "epoch": self.epoch}
+                "epoch": self.epoch, **({"errors": self.errors} if self.errors else {})}
 
     def empty(self) -> Stars:
-        cols = sky_columns(sky_bands(self.lim))
+        cols = sky_columns(sky_bands(self.lim)) + (ERROR_COLUMNS if self.errors else ())
         return Stars({k: np.empty(0, COLUMN_DTYPES.get(k, float)) for k in cols}, self.meta())
 
 
@@ -134,33 +138,85 @@ def _components(components: Sequence[Component | str]) -> list[Component]:
     return comps
 
 
-def parse_dust(dust: DustModel | None) -> DustModel:
+#: the dust models a name chooses: the smooth disc, or the disc scaled to an all-sky 2-D map
+DUST_NAMES = ("disk", "sfd", "planck")
+
+
+def parse_dust(dust: DustModel | str | None) -> DustModel:
     """The dust model (default :class:`~starmaker.place.dust.DustDisk`), checked against the
-    :class:`~starmaker.place.dust.DustModel` protocol."""
+    :class:`~starmaker.place.dust.DustModel` protocol. A name chooses one: ``"disk"`` (the smooth
+    disc, :class:`~starmaker.place.dust.DustDisk`), ``"sfd"`` or ``"planck"`` (the disc scaled to
+    that all-sky map, :class:`~starmaker.place.dust.MapScaledDust`)."""
     if dust is None:
         return DustDisk()
+    if isinstance(dust, str):
+        from ..errors import UnknownNameError
+        from ..place.dust import MapScaledDust
+
+        name = dust.strip().lower()
+        if name not in DUST_NAMES:
+            raise UnknownNameError("dust", dust, list(DUST_NAMES))
+        return DustDisk() if name == "disk" else MapScaledDust(map=name)
     if not isinstance(dust, DustModel):
         raise InvalidParameterError("dust", dust, "a dust model with a_v(l, b, distance) and "
                                     "a_v_profile(l, b, edges) (the DustModel protocol), e.g. DustDisk()")
     return dust
 
 
+#: what ``errors=`` may name: a Gaia release's measurement (:mod:`starmaker.observe.gaia_errors`)
+ERRORS = ("gaia-dr3", "gaia-dr4", "gaia-dr5")
+#: the columns a measured sky adds: the observed parallax, then the schema's GAIA_COLUMNS
+#: (``pmra``, ``pmdec`` become the observed ones; the true ones are ``pmra_true``, ``pmdec_true``)
+ERROR_COLUMNS = ("parallax", *GAIA_COLUMNS)
+
+
+def parse_errors(errors: str | None) -> str | None:
+    """The survey whose errors a made sky gets: None (true values only) or one of ``ERRORS``."""
+    if errors is None or (isinstance(errors, str) and errors.strip().lower() in ("", "none")):
+        return None
+    name = str(errors).strip().lower()
+    if name not in ERRORS:
+        from ..errors import UnknownNameError
+
+        raise UnknownNameError("survey errors", errors, [*ERRORS, "none"])
+    return name
+
+
+def _measure(stars: Stars, errors: str, seed: int) -> Stars:
+    """The Gaia measurement of made stars (:func:`~starmaker.observe.gaia_errors.gaia_errors`),
+    its noise drawn from a generator per pixel, ``SeedSequence(seed, spawn_key=(pixel, 2))``: a
+    stream of its own (the stars, drawn from ``(pixel,)`` and ``(pixel, 1)``, do not change) and
+    per pixel (any split of the sky gives the same noise)."""
+    from ..observe.gaia_errors import gaia_errors
+
+    release = errors.removeprefix("gaia-")
+    pix = stars["healpix"]
+    start = np.flatnonzero(np.r_[True, pix[1:] != pix[:-1]])  # a pixel's stars are contiguous
+    bounds = np.append(start, len(pix))
+    parts = []
+    for k, p in enumerate(pix[start]):
+        rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(int(p), 2)))
+        parts.append(gaia_errors(stars.select(slice(bounds[k], bounds[k + 1])), release, rng))
+    cols = {c: np.concatenate([q[c] for q in parts]) for c in parts[0]} if parts else {}
+    return stars.with_columns(**cols)
+
+
 def _plan(components: Sequence[Component], limit: str | Limit, seed: int, field: Field | str | None,
-          nside: int, dust: DustModel | None, epoch: float | str) -> _Plan:
+          nside: int, dust: DustModel | None, epoch: float | str, errors: str | None = None) -> _Plan:
     from ..births.history import parse_epoch
 
     e = parse_epoch(epoch)
     if isinstance(nside, bool) or int(nside) != nside or nside < 1:
         raise InvalidParameterError("nside", nside, "a positive whole number (HEALPix nside, e.g. 16)")
     return _Plan(tuple(c.at_epoch(e) for c in components), parse_limit(limit), seed, Field.parse(field),
-                 int(nside), parse_dust(dust), e)
+                 int(nside), parse_dust(dust), e, parse_errors(errors))
 
 
 # --------------------------------------------------------------------------- the unit of work
 def make_pixels(pixels: Sequence[int], limit: str | Limit, seed: int = 0, *,
                 components: Sequence[Component | str] = COMPONENT_NAMES, dust: DustModel | None = None,
                 nside: int = DEFAULT_NSIDE, epoch: float | str = 0.0, field: Field | str | None = None,
-                max_draws: int | None = None) -> Stars:
+                max_draws: int | None = None, errors: str | None = None) -> Stars:
     """The stars brighter than ``limit`` in the HEALPix ``pixels`` (nested, ICRS, ``nside``), as
     seen at ``epoch``: a pure function of its arguments, the unit of work a distributed run
     calls (one task per list of pixels).
@@ -170,8 +226,11 @@ def make_pixels(pixels: Sequence[int], limit: str | Limit, seed: int = 0, *,
     made anywhere and put back in order, gives the same stars (and the same Parquet bytes) as the
     whole. A ``field`` (a cone) keeps only the stars inside it; ``max_draws`` bounds the expected
     draws held at once (blocks are halved until they fit; it changes no star). The metadata is
-    that of a sky of these pixels."""
-    plan = _plan(_components(components), limit, seed, field or Field.from_pixels(pixels), nside, dust, epoch)
+    that of a sky of these pixels. ``errors`` ("gaia-dr3", "gaia-dr4", "gaia-dr5" or None): the
+    stars as that Gaia release would measure them (see :func:`_measure`; the true columns are
+    the same as without)."""
+    plan = _plan(_components(components), limit, seed, field or Field.from_pixels(pixels), nside, dust, epoch,
+                 errors)
     pix = np.asarray(pixels, np.int64).reshape(-1)
     npix = healpix.npix(plan.nside)
     if pix.size and (pix.min() < 0 or pix.max() >= npix or len(np.unique(pix)) != pix.size):
@@ -199,7 +258,7 @@ def _blocks(plan: _Plan, block: np.ndarray, max_draws: int) -> Iterator[Stars]:
     elif b is not None:
         stars = _observe(b, plan.dust, plan.lim, plan.field, plan.seed)
         if len(stars):
-            yield stars
+            yield _measure(stars, plan.errors, plan.seed) if plan.errors else stars
 
 
 # --------------------------------------------------------------------------- the driver
@@ -207,7 +266,7 @@ def iter_sky(components: Sequence[Component], limit: str | Limit, seed: int = 0,
              field: Field | str | None = None, nside: int = DEFAULT_NSIDE,
              dust: DustModel | None = None, progress: Callable[[int, int], None] | None = None,
              chunk: int = 256, max_draws: int | None = None, threads: int | None = None,
-             epoch: float | str = 0.0) -> Iterator[Stars]:
+             epoch: float | str = 0.0, errors: str | None = None) -> Iterator[Stars]:
     """The stars brighter than ``limit`` in ``field``, a chunk of pixels at a time (each made by
     :func:`make_pixels`), in pixel order (empty chunks are skipped). Memory stays bounded however
     faint the limit (``max_draws``, default ``MAX_DRAWS``: see :func:`make_pixels`). Chunks are
@@ -219,7 +278,7 @@ def iter_sky(components: Sequence[Component], limit: str | Limit, seed: int = 0,
     left out, the thin disc goes on forming stars at its present rate unless its history is
     quenched or scaled); the mass tables are built for the shifted ages, so the windows follow
     the dying mass of the epoch. Positions, density laws and dust stay today's."""
-    plan = _plan(components, limit, seed, field, nside, dust, epoch)
+    plan = _plan(components, limit, seed, field, nside, dust, epoch, errors)
     return _iter_plan(plan, list(components), progress, chunk, max_draws, threads)
 
 
@@ -236,7 +295,7 @@ def _iter_plan(plan: _Plan, components: list[Component], progress, chunk: int, m
     def chunk_of(start):
         return make_pixels(pixels[start:start + chunk], plan.lim, plan.seed, components=components,
                            dust=plan.dust, nside=plan.nside, epoch=plan.epoch, field=plan.field,
-                           max_draws=max_draws), len(pixels[start:start + chunk])
+                           max_draws=max_draws, errors=plan.errors), len(pixels[start:start + chunk])
 
     done = 0
     workers = max(1, threads or (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1))
@@ -281,7 +340,8 @@ def sky_meta(components, lim: Limit, seed: int, field: Field, nside: int, dust) 
 def make_sky(components: Sequence[Component], limit: str | Limit, seed: int = 0,
              field: Field | str | None = None, nside: int = DEFAULT_NSIDE,
              dust: DustModel | None = None, progress: Callable[[int, int], None] | None = None,
-             chunk: int = 256, max_draws: int | None = None, epoch: float | str = 0.0) -> Stars:
+             chunk: int = 256, max_draws: int | None = None, epoch: float | str = 0.0,
+             errors: str | None = None) -> Stars:
     """Make every star brighter than ``limit`` in ``field`` (default: the whole sky), as seen
     at ``epoch`` (yr relative to today; see :func:`iter_sky`).
 
@@ -290,7 +350,7 @@ def make_sky(components: Sequence[Component], limit: str | Limit, seed: int = 0,
     pixel. ``progress(done, total)`` is called as pixels are done. For faint limits, write with
     :func:`write_sky` instead, which never holds the whole sky in memory.
     """
-    plan = _plan(components, limit, seed, field, nside, dust, epoch)
+    plan = _plan(components, limit, seed, field, nside, dust, epoch, errors)
     parts = list(_iter_plan(plan, list(components), progress, chunk, max_draws, None))
     if not parts:
         return plan.empty()
@@ -302,7 +362,7 @@ def make_sky(components: Sequence[Component], limit: str | Limit, seed: int = 0,
 def write_sky(path, components: Sequence[Component], limit: str | Limit, seed: int = 0,
               field: Field | str | None = None, nside: int = DEFAULT_NSIDE, dust: DustModel | None = None,
               progress: Callable[[int, int], None] | None = None, epoch: float | str = 0.0,
-              extra_meta: dict[str, Any] | None = None) -> int:
+              extra_meta: dict[str, Any] | None = None, errors: str | None = None) -> int:
     """Make the sky (as seen at ``epoch``, yr relative to today) and stream it to a Parquet
     file, chunk by chunk, atomically (a temporary file renamed at the end: an interrupted run
     leaves nothing at ``path``). Row groups hold a fixed number of rows, so the file is byte for
@@ -313,7 +373,7 @@ def write_sky(path, components: Sequence[Component], limit: str | Limit, seed: i
 
     from ..io.parquet import PARQUET_OPTIONS, ROW_GROUP_ROWS, atomic_path, to_arrow
 
-    plan = _plan(components, limit, seed, field, nside, dust, epoch)
+    plan = _plan(components, limit, seed, field, nside, dust, epoch, errors)
     empty = plan.empty()
     empty.meta.update(extra_meta or {})
     schema = to_arrow(empty).schema
@@ -420,13 +480,14 @@ class MilkyWay(MakerBase):
     star of the thin disc, thick disc, halo and bulge brighter than G = 10 over the whole sky (or
     a ``field``). Components can be chosen by name, replaced or added (any
     :class:`~starmaker.galaxy.components.Component`), and the dust model swapped (any
-    :class:`~starmaker.place.dust.DustModel`). A recipe's population can be put in
+    :class:`~starmaker.place.dust.DustModel`, or a name: "disk", "sfd", "planck", see
+    :func:`parse_dust`). A recipe's population can be put in
     (``placement``, see :class:`Placement`; ``starmaker.recipe`` builds these from a recipe's
     ``[place] kind = "milky_way"``). Limit, field and dust are parsed here, once.
     """
 
     def __init__(self, components: Sequence[Component | str] = COMPONENT_NAMES,
-                 dust: DustModel | None = None, *, limit: str | Limit | None = None,
+                 dust: DustModel | str | None = None, *, limit: str | Limit | None = None,
                  field: Field | str | None = None, nside: int = DEFAULT_NSIDE,
                  placement: Placement | None = None, source_text: str | None = None) -> None:
         self.placement = placement
@@ -456,31 +517,33 @@ class MilkyWay(MakerBase):
 
     def make(self, limit: str | Limit | None = None, seed: int = 0, field: Field | str | None = None,
              nside: int | None = None, progress: Callable[[int, int], None] | None = None,
-             epoch: float | str = 0.0) -> Stars:
+             epoch: float | str = 0.0, errors: str | None = None) -> Stars:
         """Every star brighter than ``limit`` (e.g. "G<10"; default this maker's) in ``field``
         (default this maker's, all sky), as seen at ``epoch`` (yr relative to today, or '-1Gyr';
-        −4.5 … +10 Gyr)."""
+        −4.5 … +10 Gyr); with ``errors`` ("gaia-dr3", "gaia-dr4", "gaia-dr5"), as that Gaia
+        release would measure them (observed parallax, pmra, pmdec and photometry with their
+        errors; the true values kept)."""
         lim, fld, nside = self._args(limit, field, nside)
         stars = make_sky(self.components, lim, seed=seed, field=fld, nside=nside, dust=self.dust,
-                         progress=progress, epoch=epoch)
+                         progress=progress, epoch=epoch, errors=errors)
         stars.meta.update(self._recipe_meta())
         return stars
 
     def write(self, path, limit: str | Limit | None = None, seed: int = 0, field: Field | str | None = None,
               nside: int | None = None, progress: Callable[[int, int], None] | None = None,
-              epoch: float | str = 0.0) -> int:
+              epoch: float | str = 0.0, errors: str | None = None) -> int:
         """Make the sky and stream it to Parquet (atomic, bounded memory); returns the count.
         The file is the same as ``self.make(...).write(path)`` would give."""
         lim, fld, nside = self._args(limit, field, nside)
         return write_sky(path, self.components, lim, seed=seed, field=fld, nside=nside, dust=self.dust,
-                         progress=progress, epoch=epoch, extra_meta=self._recipe_meta())
+                         progress=progress, epoch=epoch, extra_meta=self._recipe_meta(), errors=errors)
 
     def make_pixels(self, pixels: Sequence[int], seed: int = 0, epoch: float | str = 0.0,
-                    limit: str | Limit | None = None) -> Stars:
+                    limit: str | Limit | None = None, errors: str | None = None) -> Stars:
         """The stars of these pixels (see :func:`make_pixels`)."""
         lim, fld, nside = self._args(limit, None, None)
         return make_pixels(pixels, lim, seed, components=self.components, dust=self.dust, nside=nside,
-                           epoch=epoch, field=fld if fld.kind == "cone" else None)
+                           epoch=epoch, field=fld if fld.kind == "cone" else None, errors=errors)
 
     def recipe(self) -> dict[str, Any]:
         """Everything that defines this Milky Way. Built from a recipe, it is that recipe (the

@@ -5,6 +5,9 @@ writes, atomically, into ``outdir``:
 
 * ``counts.csv`` and ``report.md``: cumulative star counts N(<m) made and real, whole sky and
   in galactic-latitude bands, with their ratios;
+* ``pixels.csv`` and ``residuals.png``: made against real counts per HEALPix pixel (nside 4, 192
+  pixels of 14.7°), their χ² against Poisson and a map of (made − real)/√real;
+  ``colour_counts.csv``: counts split by BP−RP and latitude;
 * ``counts.png``: the same as a picture; ``colours.png``: B−V of the naked-eye stars (V < 6)
   against Hipparcos and BP−RP of G < 8 against Gaia; ``local_hr.png``: the HR diagram of the
   stars within 100 pc (M_V < 3, where Hipparcos is complete) against Hipparcos;
@@ -32,7 +35,7 @@ from ..stars import Stars
 
 __all__ = ["LAT_BANDS", "count_table", "local_normalisation", "validate", "check_limit", "Validation",
            "KIN_BV_BINS", "tangential_velocities", "solar_motion", "kinematics_table", "kinematics_markdown",
-           "populations_table"]
+           "populations_table", "pixel_residuals", "colour_counts", "PIXEL_NSIDE", "BPRP_BINS"]
 
 #: galactic-latitude bands |b| (deg) in which counts are compared
 LAT_BANDS: tuple[tuple[float, float], ...] = ((0.0, 10.0), (10.0, 30.0), (30.0, 90.0))
@@ -63,6 +66,60 @@ def count_table(made: Stars, real: Stars, band: str = "G",
             r = int(np.sum((mr < m) & _band_mask(real["b"], (lo, hi))))
             row[f"ratio_b{lo:g}_{hi:g}"] = a / r if r else math.nan
         rows.append(row)
+    return rows
+
+
+#: HEALPix nside of the per-pixel comparison: 192 pixels of 14.7°, ~2500 real stars each at G < 10
+PIXEL_NSIDE = 4
+#: BP−RP bins (mag) in which counts are split: blue (OBA), white–yellow (FGK dwarfs), red
+#: (K giants and the red clump, M stars); the clump sits at BP−RP ≈ 1.2 (Gaia Collaboration,
+#: Babusiaux et al. 2018, A&A 616, A10)
+BPRP_BINS: tuple[tuple[float, float], ...] = ((-1.0, 0.5), (0.5, 1.0), (1.0, 1.5), (1.5, 6.0))
+
+
+def pixel_residuals(made: Stars, real: Stars, band: str = "G", mag: float = 10.0,
+                    nside: int = PIXEL_NSIDE) -> tuple[dict[str, float], list[dict[str, float]]]:
+    """Made against real counts N(< ``mag``) in each HEALPix pixel (nested, ICRS, ``nside``):
+    χ² = Σ (made − real)² / real over the pixels with real stars (Poisson, real counts as the
+    variance; the made sky's own noise is as large, so a perfect model gives χ² / pixel ≈ 2).
+    Returns the summary (``nside``, ``npix``, ``chi2``, ``chi2_per_pixel``) and one row per pixel
+    (``pixel``, ``l``, ``b`` of its centre, ``n_made``, ``n_real``, ``residual`` = (made − real)
+    / √real), worst first."""
+    from ..galaxy import healpix
+    from ..place.frames import icrs_to_galactic
+
+    npix = healpix.npix(nside)
+    counts = []
+    for s in (made, real):
+        sel = np.asarray(s[band], float) < mag
+        pix = healpix.radec_pixel(np.asarray(s["ra"], float)[sel], np.asarray(s["dec"], float)[sel], nside)
+        counts.append(np.bincount(pix, minlength=npix))
+    nm, nr = counts
+    ok = nr > 0
+    resid = np.where(ok, (nm - nr) / np.sqrt(np.maximum(nr, 1)), np.nan)
+    chi2 = float(np.sum(resid[ok] ** 2))
+    l, b = icrs_to_galactic(*healpix.pixel_radec(np.arange(npix), nside, 0.5, 0.5))
+    rows = [{"pixel": int(k), "l": float(l[k]), "b": float(b[k]), "n_made": int(nm[k]), "n_real": int(nr[k]),
+             "residual": float(resid[k])} for k in np.argsort(-np.nan_to_num(resid**2, nan=-1.0))]
+    n = int(ok.sum())
+    return {"nside": nside, "npix": n, "chi2": chi2, "chi2_per_pixel": chi2 / max(n, 1)}, rows
+
+
+def colour_counts(made: Stars, real: Stars, mag: float = 10.0,
+                  bins: Sequence[tuple[float, float]] = BPRP_BINS,
+                  lat_bands: Sequence[tuple[float, float]] = LAT_BANDS) -> list[dict[str, float]]:
+    """Counts N(G < ``mag``) made and real, split by BP−RP (``bins``) and |b| (``lat_bands``):
+    one row per (colour, latitude) with ``n_made``, ``n_real`` and ``ratio``."""
+    rows = []
+    for lo, hi in bins:
+        for blo, bhi in lat_bands:
+            row: dict[str, float] = {"bprp_lo": lo, "bprp_hi": hi, "b_lo": blo, "b_hi": bhi}
+            for name, s in (("made", made), ("real", real)):
+                c = s["BP"] - s["RP"]
+                sel = (s["G"] < mag) & (c >= lo) & (c < hi) & _band_mask(s["b"], (blo, bhi))
+                row[f"n_{name}"] = int(np.sum(sel))
+            row["ratio"] = row["n_made"] / row["n_real"] if row["n_real"] else math.nan
+            rows.append(row)
     return rows
 
 
@@ -113,6 +170,10 @@ class Validation:
     files: list[Path] = field(default_factory=list)
     kinematics: list[dict[str, float]] = field(default_factory=list)
     populations: dict[str, float] = field(default_factory=dict)
+    #: per-pixel comparison (:func:`pixel_residuals`): the summary and the rows, worst first
+    pixels: dict[str, float] = field(default_factory=dict)
+    pixel_rows: list[dict[str, float]] = field(default_factory=list)
+    colour_rows: list[dict[str, float]] = field(default_factory=list)
 
     def worst(self, mags: Sequence[float] | None = None) -> float:
         """Largest |ratio − 1| over the whole-sky rows (optionally only these magnitudes)."""
@@ -142,6 +203,21 @@ class Validation:
                   f"Stars within {LOCAL_DISTANCE_PC:g} pc with M_V < {LOCAL_MV:g}: made {loc['n_made']}, "
                   f"Hipparcos {loc['n_real']} (ratio {loc['ratio']:.3f}). Of those, giants (M_V < 1.5, "
                   f"B−V > 0.8): made {loc['giants_made']}, Hipparcos {loc['giants_real']}.", ""]
+        if self.pixels:
+            p = self.pixels
+            worst_rows = "; ".join(f"l {r['l']:.0f}°, b {r['b']:+.0f}°: {r['n_made']} / {r['n_real']} "
+                                   f"({r['residual']:+.0f}σ)" for r in self.pixel_rows[:5])
+            lines += ["## Per pixel", "",
+                      f"Counts {self.limit} in {p['npix']} HEALPix pixels (nside {p['nside']}): "
+                      f"χ² = Σ (made − real)² / real = {p['chi2']:.0f}, {p['chi2_per_pixel']:.1f} per pixel "
+                      f"(≈ 2 for a perfect model, both skies being Poisson). Worst pixels (made / real): "
+                      f"{worst_rows}.", ""]
+        if self.colour_rows:
+            lines += ["## Counts by colour and latitude", "", "| BP−RP | |b| | made | real | ratio |",
+                      "|---|---|---|---|---|"]
+            lines += [f"| {r['bprp_lo']:g}–{r['bprp_hi']:g} | {r['b_lo']:g}–{r['b_hi']:g}° | {r['n_made']} | "
+                      f"{r['n_real']} | {r['ratio']:.3f} |" for r in self.colour_rows]
+            lines.append("")
         if self.kinematics:
             lines += ["## Motions", "", "Stars with V < 6.5 by B−V, made against Hipparcos 2: median total "
                       "proper motion (mas/yr), median tangential velocity within 200 pc (km/s) and the Sun's "
@@ -364,15 +440,21 @@ def validate(limit: str | Limit = "G<10", seed: int = 1, outdir: str | os.PathLi
     # local_sky is complete to V = 6.5 (V < 8, or G < 9 and fainter)
     result.kinematics = kinematics_table(local_sky, hip)
     result.populations = populations_table(local_sky, hip)
+    result.pixels, result.pixel_rows = pixel_residuals(made, real, "G", lim.mag)
+    result.colour_rows = colour_counts(made, real, lim.mag)
     if outdir is None:
         return result
     out = Path(outdir)
     out.mkdir(parents=True, exist_ok=True)
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=list(result.counts[0]))
-    writer.writeheader()
-    writer.writerows(result.counts)
-    for name, text in (("counts.csv", buf.getvalue()), ("report.md", result.markdown())):
+    texts = []
+    for rows in (result.counts, sorted(result.pixel_rows, key=lambda r: r["pixel"]), result.colour_rows):
+        buf = io.StringIO()
+        writer = csv.DictWriter(buf, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+        texts.append(buf.getvalue())
+    for name, text in (("counts.csv", texts[0]), ("pixels.csv", texts[1]), ("colour_counts.csv", texts[2]),
+                       ("report.md", result.markdown())):
         with atomic_path(out / name) as tmp:
             tmp.write_text(text)
         result.files.append(out / name)
@@ -387,5 +469,8 @@ def validate(limit: str | Limit = "G<10", seed: int = 1, outdir: str | os.PathLi
             pl.skymap(made, out / "skymap_made.png", title=f"Made sky, {lim} (seed {seed})"),
             pl.skymap(real.select(real["G"] < lim.mag), out / "skymap_real.png",
                       title=f"Real sky (Gaia DR3), {lim}"),
+            pl.residual_map(result.pixel_rows, result.pixels["nside"], out / "residuals.png",
+                            title=f"(made − real) / √real per pixel, {lim}, χ²/pixel "
+                                  f"{result.pixels['chi2_per_pixel']:.1f}"),
         ]
     return result
