@@ -35,7 +35,8 @@ from ..stars import Stars
 
 __all__ = ["LAT_BANDS", "count_table", "local_normalisation", "validate", "check_limit", "Validation",
            "KIN_BV_BINS", "tangential_velocities", "solar_motion", "kinematics_table", "kinematics_markdown",
-           "populations_table", "pixel_residuals", "colour_counts", "PIXEL_NSIDE", "BPRP_BINS"]
+           "populations_table", "colour_histograms", "pixel_residuals", "colour_counts", "PIXEL_NSIDE",
+           "BPRP_BINS"]
 
 #: galactic-latitude bands |b| (deg) in which counts are compared
 LAT_BANDS: tuple[tuple[float, float], ...] = ((0.0, 10.0), (10.0, 30.0), (30.0, 90.0))
@@ -174,6 +175,8 @@ class Validation:
     pixels: dict[str, float] = field(default_factory=dict)
     pixel_rows: list[dict[str, float]] = field(default_factory=list)
     colour_rows: list[dict[str, float]] = field(default_factory=list)
+    #: made against real colour distributions (:func:`colour_histograms`)
+    colour_hist: list[dict[str, float]] = field(default_factory=list)
 
     def worst(self, mags: Sequence[float] | None = None) -> float:
         """Largest |ratio − 1| over the whole-sky rows (optionally only these magnitudes)."""
@@ -203,6 +206,14 @@ class Validation:
                   f"Stars within {LOCAL_DISTANCE_PC:g} pc with M_V < {LOCAL_MV:g}: made {loc['n_made']}, "
                   f"Hipparcos {loc['n_real']} (ratio {loc['ratio']:.3f}). Of those, giants (M_V < 1.5, "
                   f"B−V > 0.8): made {loc['giants_made']}, Hipparcos {loc['giants_real']}.", ""]
+        if self.colour_hist:
+            lines += ["## Colour distributions", "",
+                      "Fractions of stars per colour bin: B−V of V < 6.5 stars against Hipparcos 2, BP−RP of "
+                      "the limit's stars against Gaia DR3.", "",
+                      "| colour | bin | made | real |", "|---|---|---|---|"]
+            lines += [f"| {r['colour']} | {r['lo']:g}–{r['hi']:g} | {r['made']:.4f} | {r['real']:.4f} |"
+                      for r in self.colour_hist]
+            lines.append("")
         if self.pixels:
             p = self.pixels
             worst_rows = "; ".join(f"l {r['l']:.0f}°, b {r['b']:+.0f}°: {r['n_made']} / {r['n_real']} "
@@ -248,6 +259,34 @@ def _colour_stats(made: Stars, hip: Stars, gaia: Stars) -> dict[str, float]:
             "bv_made_blue": float(np.mean(bv_m < 0)), "bv_real_blue": float(np.mean(bv_r < 0)),
             "bv_made_red": float(np.mean(bv_m > 1)), "bv_real_red": float(np.mean(bv_r > 1)),
             "bprp_made_median": float(np.median(br_m)), "bprp_real_median": float(np.median(br_r))}
+
+
+#: colour bins of :func:`colour_histograms` (B−V to 2.4 reaches the reddest naked-eye giants)
+BV_BINS = np.round(np.arange(-0.4, 2.41, 0.2), 2)
+BPRP_HIST_BINS = np.round(np.arange(-0.5, 4.01, 0.25), 2)
+
+
+def colour_histograms(made: Stars, hip: Stars, gaia: Stars, g_max: float = 10.0,
+                      v_max: float = 6.5, made_naked_eye: Stars | None = None) -> list[dict[str, float]]:
+    """The fraction of stars in each colour bin, made against real: B−V of the stars with
+    V < ``v_max`` (``made_naked_eye``, default ``made``, against Hipparcos 2) and BP−RP of those
+    with G < ``g_max`` (``made`` against Gaia DR3); stars outside the bins count in the end bins.
+    Rows: ``colour``, ``lo``, ``hi``, ``made``, ``real``."""
+    eye = made if made_naked_eye is None else made_naked_eye
+    rows = []
+    for name, bins, m, r in (
+            ("B−V", BV_BINS, (eye["B"] - eye["V"])[eye["V"] < v_max],
+             (hip["B"] - hip["V"])[hip["V"] < v_max]),
+            ("BP−RP", BPRP_HIST_BINS, (made["BP"] - made["RP"])[made["G"] < g_max],
+             (gaia["BP"] - gaia["RP"])[gaia["G"] < g_max])):
+        fr = []
+        for x in (m, r):
+            x = np.clip(x[np.isfinite(x)], bins[0], bins[-1] - 1e-9)
+            h = np.histogram(x, bins)[0]
+            fr.append(h / max(h.sum(), 1))
+        rows += [{"colour": name, "lo": float(lo), "hi": float(hi), "made": float(a), "real": float(b)}
+                 for lo, hi, a, b in zip(bins[:-1], bins[1:], fr[0], fr[1], strict=True)]
+    return rows
 
 
 def _local_stats(made: Stars, hip: Stars) -> dict[str, float]:
@@ -442,6 +481,7 @@ def validate(limit: str | Limit = "G<10", seed: int = 1, outdir: str | os.PathLi
     result.populations = populations_table(local_sky, hip)
     result.pixels, result.pixel_rows = pixel_residuals(made, real, "G", lim.mag)
     result.colour_rows = colour_counts(made, real, lim.mag)
+    result.colour_hist = colour_histograms(made, hip, real, g_max=lim.mag, made_naked_eye=local_sky)
     if outdir is None:
         return result
     out = Path(outdir)
