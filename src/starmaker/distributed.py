@@ -1,0 +1,316 @@
+"""A magnitude-limited survey made on many processes (Dask) and written as a HATS catalogue.
+
+The sky's order-4 HEALPix pixels (nside 16, nested, ICRS: the survey's making pixels) are grouped
+into *tiles*, the order-``tile_order`` pixels that hold them; each tile is one Dask task, which
+makes its stars (every pixel from its own ``SeedSequence(seed, spawn_key=(pixel,))``, so a star
+does not depend on which tile or worker made it), computes ``_healpix_29``, sorts by it and
+writes a staged Parquet piece and its manifest (:func:`starmaker.io_hats.write_tile`). The client
+then plans the partitions over the histogram of all tiles and writes them by merging the tiles
+(:func:`starmaker.io_hats.write_catalog`). The catalogue's bytes depend on neither the number of
+workers nor the tile size, and its rows are the flat Parquet writer's (``write_sky``) sorted
+stably by ``_healpix_29``.
+
+Before any worker starts, the client builds (or reads from the disk cache) the mass-window
+tables and compiles the Numba kernels into their cache; each worker then loads them once
+(``client.run``). Workers run one thread each with ``NUMBA_NUM_THREADS=1`` (one core a worker,
+no oversubscription).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+import shutil
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .errors import InvalidParameterError, StarmakerError
+from .io_hats import (
+    DEFAULT_HISTOGRAM_ORDER,
+    DEFAULT_PARTITION_ROWS,
+    STAGING,
+    TileManifest,
+    read_tile_manifest,
+    sort_by_spatial_index,
+    write_catalog,
+    write_tile,
+)
+from .stars import Stars
+from .survey import DEFAULT_NSIDE, Field, Limit, parse_limit
+
+__all__ = ["write_hats", "make_pixels_adapter", "DEFAULT_TILE_ORDER"]
+
+MAKING_ORDER = 4                 # the survey's pixels: nside 16 = 2**4
+DEFAULT_TILE_ORDER = 2           # 192 tiles of 16 making pixels each over the whole sky
+_WORKER_ENV = {"NUMBA_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+               "OPENBLAS_NUM_THREADS": "1"}
+
+
+@dataclass(frozen=True)
+class _TileField(Field):
+    """A field restricted to some of its making pixels: a cone stays a cone (stars outside it are
+    dropped before their velocities are drawn, as when the whole cone is made at once)."""
+
+    tile: tuple[int, ...] = ()
+
+    def pixel_list(self, nside: int) -> np.ndarray:
+        return np.asarray(self.tile, np.int64)
+
+
+def make_pixels_adapter(pixels: Sequence[int], limit: str | Limit, seed: int,
+                        field: Field | None = None, threads: int | None = 1) -> Stars:
+    """THE one place that makes stars for this module: every star brighter than ``limit`` made in
+    the order-4 ``pixels`` (nested, ICRS) that lies in ``field`` (default all sky), in pixel
+    order, as ``MilkyWay().make(limit, seed, field)`` makes them. Calls today's
+    :func:`starmaker.survey.iter_sky`; to be swapped for ``galaxy.make_pixels``."""
+    from .survey import COLUMN_DTYPES, SKY_COLUMNS, MilkyWay, iter_sky
+
+    mw = MilkyWay()
+    base = field or Field()
+    tile_field = _TileField(**asdict(base), tile=tuple(int(p) for p in pixels))
+    parts = list(iter_sky(mw.components, limit, seed, tile_field, DEFAULT_NSIDE, mw.dust, threads=threads))
+    if not parts:
+        return Stars({k: np.empty(0, COLUMN_DTYPES.get(k, float)) for k in SKY_COLUMNS})
+    return Stars.concat(parts)
+
+
+def _run_meta(lim: Limit, seed: int, field: Field) -> dict[str, Any]:
+    """The provenance in every partition's Parquet metadata: the flat writer's (``write_sky``)."""
+    from .survey import MilkyWay, sky_meta
+
+    mw = MilkyWay()
+    return {**sky_meta(mw.components, lim, seed, field, DEFAULT_NSIDE, mw.dust), "epoch": 0.0}
+
+
+@functools.lru_cache(maxsize=4)
+def _schema_of(meta_json: str):
+    return _schema(json.loads(meta_json))
+
+
+def _schema(meta: dict[str, Any]):
+    """The catalogue's Arrow schema: ``_healpix_29``, then the survey's columns; ``meta`` (the
+    whole run's provenance) in its metadata."""
+    from .io import to_arrow
+    from .survey import COLUMN_DTYPES, SKY_COLUMNS
+
+    empty = Stars({k: np.empty(0, COLUMN_DTYPES.get(k, float)) for k in SKY_COLUMNS}, meta)
+    return sort_by_spatial_index(to_arrow(empty)).schema
+
+
+def _tiles(field: Field, tile_order: int) -> list[tuple[int, tuple[int, ...]]]:
+    """(tile, its making pixels in the field), tiles in order, empty ones left out."""
+    pix = np.sort(field.pixel_list(DEFAULT_NSIDE))
+    tile = pix >> (2 * (MAKING_ORDER - tile_order))
+    uniq, start = np.unique(tile, return_index=True)
+    bounds = np.append(start, len(pix))
+    return [(int(t), tuple(int(p) for p in pix[bounds[k]:bounds[k + 1]])) for k, t in enumerate(uniq)]
+
+
+def _make_tile(staging: str, tile: int, pixels: tuple[int, ...], spec: dict[str, Any],
+               one_thread: bool) -> TileManifest:
+    """A Dask task: make a tile's stars, sort them by ``_healpix_29``, stage them (atomically)."""
+    import pyarrow as pa
+
+    from .io import to_arrow
+
+    if one_thread:
+        import numba
+
+        numba.set_num_threads(1)
+    field = Field(**{**spec["field"], "pixels": tuple(spec["field"]["pixels"])})
+    stars = make_pixels_adapter(pixels, spec["limit"], spec["seed"], field, threads=1 if one_thread else None)
+    schema = _schema_of(json.dumps(spec["meta"], sort_keys=True))
+    table = sort_by_spatial_index(to_arrow(stars)) if len(stars) else schema.empty_table()
+    table = pa.Table.from_arrays(table.columns, schema=schema.remove_metadata()).replace_schema_metadata(
+        schema.metadata)
+    return write_tile(staging, tile, table, spec["histogram_order"], spec["run_key"])
+
+
+def _prepare(lim: Limit) -> None:
+    """Build (or read from the disk cache) every population's mass-window table for the limit's
+    band and make the stars of one pixel, so that the tables and the Numba kernels' caches are on
+    disk (and loaded in this process) before the tiles are made."""
+    from .survey import MilkyWay, _mass_table
+
+    for comp in MilkyWay().components:
+        for pop in comp.at_epoch(0.0).populations:
+            _mass_table(pop, lim.band)
+    make_pixels_adapter([0], lim, 0)
+
+
+def _warm_worker(band: str, mag: float) -> int:
+    """Run once in each worker (``client.run``): one Numba thread, tables and kernels loaded."""
+    import numba
+
+    numba.set_num_threads(1)
+    _prepare(Limit(band, mag))
+    return os.getpid()
+
+
+def _run_key(spec: dict[str, Any], tile_order: int) -> str:
+    """What the staged tiles depend on: the run's parameters, the tiling and the code and data
+    versions (the survey's table key digest)."""
+    from .survey import _source_digest
+
+    what = {k: spec[k] for k in ("limit", "seed", "field", "histogram_order", "partition_rows")}
+    what |= {"tile_order": tile_order, "meta": spec["meta"], "source": _source_digest()}
+    return hashlib.sha256(json.dumps(what, sort_keys=True, default=str).encode()).hexdigest()[:32]
+
+
+def write_hats(path: str | os.PathLike, limit: str | Limit, seed: int = 0, *,
+               field: Field | str | None = None, client=None, workers: int | None = None,
+               tile_order: int = DEFAULT_TILE_ORDER, partition_rows: int = DEFAULT_PARTITION_ROWS,
+               histogram_order: int = DEFAULT_HISTOGRAM_ORDER, resume: bool = False,
+               keep_tiles: bool = False, progress: bool = True) -> int:
+    """Make every star brighter than ``limit`` (e.g. "G<10") in ``field`` (default all sky) and
+    write them as a HATS catalogue at ``path``; returns the number of stars.
+
+    Tiles (order-``tile_order`` pixels, 0…4, of the survey's order-4 pixels) are made as Dask
+    tasks on ``client``, or on a ``LocalCluster`` of ``workers`` processes of one thread each, or,
+    with neither, one after another in this process. Partitions hold at most ``partition_rows``
+    rows, planned over a histogram at ``histogram_order``. The files are the same for any number
+    of workers and any tile order. ``resume=True`` continues an interrupted run at ``path`` (same
+    parameters): tiles whose manifest and sha256 check out are kept, the others made again, and
+    partitions already written and checked are kept. The catalogue is complete only once its
+    properties are written, last. ``keep_tiles`` keeps the staged tiles (``path/_staging``);
+    ``progress`` shows a progress bar over tiles and partitions.
+    """
+    lim = parse_limit(limit)
+    field = Field.parse(field) if isinstance(field, str) or field is None else field
+    if not (isinstance(tile_order, int | np.integer) and 0 <= tile_order <= MAKING_ORDER):
+        raise InvalidParameterError("tile_order", tile_order, f"an integer from 0 to {MAKING_ORDER} "
+                                    f"(tiles of order-{MAKING_ORDER} making pixels)")
+    if not (isinstance(histogram_order, int | np.integer) and 0 <= histogram_order <= 12):
+        raise InvalidParameterError("histogram_order", histogram_order, "an integer from 0 to 12")
+    if not (isinstance(partition_rows, int | np.integer) and partition_rows >= 1):
+        raise InvalidParameterError("partition_rows", partition_rows, "a positive integer")
+    if workers is not None and (not isinstance(workers, int | np.integer) or workers < 1):
+        raise InvalidParameterError("workers", workers, "a positive number of worker processes")
+    if workers is not None and client is not None:
+        raise InvalidParameterError("workers", workers, "None when a client is given")
+    catalog = Path(path)
+    staging = catalog / STAGING
+    meta = _run_meta(lim, seed, field)
+    spec = {"limit": str(lim), "seed": int(seed), "field": asdict(field), "meta": meta,
+            "histogram_order": int(histogram_order), "partition_rows": int(partition_rows)}
+    spec["run_key"] = _run_key(spec, int(tile_order))
+    run_file = staging / "run.json"
+    if catalog.exists() and any(catalog.iterdir()):
+        if not resume:
+            raise StarmakerError(f"{catalog} exists and is not empty; pass resume=True to continue an "
+                                 "interrupted run there, or choose a new path.")
+        try:
+            old = json.loads(run_file.read_text())["run_key"]
+        except (OSError, ValueError, KeyError):
+            old = None
+        if old != spec["run_key"] and (catalog / "dataset").exists():
+            raise StarmakerError(f"{catalog} holds another run (other limit, seed, field, tiling, "
+                                 "partitioning or code version): it cannot be resumed with these.")
+    for prop in ("properties", "hats.properties"):
+        (catalog / prop).unlink(missing_ok=True)
+    staging.mkdir(parents=True, exist_ok=True)
+    from .io_hats import _write_json_atomic
+
+    _write_json_atomic({"run_key": spec["run_key"], "spec": spec, "tile_order": int(tile_order)}, run_file)
+
+    tiles = _tiles(field, int(tile_order))
+    manifests: dict[int, TileManifest] = {}
+    if resume:
+        for t, _ in tiles:
+            m = read_tile_manifest(staging, t, spec["run_key"])
+            if m is not None:
+                manifests[t] = m
+    todo = [(t, px) for t, px in tiles if t not in manifests]
+
+    bar = _Bar(progress)
+    with bar:
+        bar.add("tiles", len(tiles), len(tiles) - len(todo))
+        _prepare(lim)
+        if todo and client is None and workers is None:
+            for t, px in todo:
+                manifests[t] = _make_tile(str(staging), t, px, spec, one_thread=False)
+                bar.advance("tiles")
+        elif todo:
+            _run_on_dask(client, workers, todo, str(staging), spec, lim, manifests, bar)
+        bar.add("partitions", 1, 0)
+        total = write_catalog(
+            catalog, [manifests[t] for t, _ in tiles], _schema(meta), histogram_order=int(histogram_order),
+            partition_rows=int(partition_rows), builder=f"starmaker v{meta['starmaker']}",
+            properties={"starmaker_limit": str(lim), "starmaker_seed": str(int(seed)),
+                        "starmaker_field": json.dumps(asdict(field), sort_keys=True),
+                        "starmaker_version": str(meta["starmaker"])},
+            progress=lambda k, n: bar.update("partitions", k, n))
+    if not keep_tiles:
+        shutil.rmtree(staging, ignore_errors=True)
+    return total
+
+
+def _run_on_dask(client, workers, todo, staging: str, spec, lim: Limit,
+                 manifests: dict[int, TileManifest], bar: _Bar) -> None:
+    from dask.distributed import Client, LocalCluster, as_completed
+
+    cluster = None
+    if client is None:
+        cluster = LocalCluster(n_workers=int(workers), threads_per_worker=1, processes=True,
+                               dashboard_address=":0", env=dict(_WORKER_ENV))
+        client = Client(cluster)
+    try:
+        client.run(_warm_worker, lim.band, lim.mag)
+        futures = [client.submit(_make_tile, staging, t, px, spec, True,
+                                 key=f"starmaker-tile-{t}-{spec['run_key']}") for t, px in todo]
+        for fut in as_completed(futures):
+            m = fut.result()
+            manifests[m.tile] = m
+            bar.advance("tiles")
+    finally:
+        if cluster is not None:
+            client.close()
+            cluster.close()
+
+
+class _Bar:
+    """A rich progress bar over named tasks (nothing shown when ``enabled`` is false)."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.ids: dict[str, Any] = {}
+
+    def __enter__(self) -> _Bar:
+        if self.enabled:
+            from rich.console import Console
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TimeElapsedColumn,
+                TimeRemainingColumn,
+            )
+
+            self.progress = Progress("{task.description}", BarColumn(), MofNCompleteColumn(),
+                                     TimeElapsedColumn(), TimeRemainingColumn(),
+                                     console=Console(stderr=True))
+            self.progress.__enter__()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.enabled:
+            self.progress.__exit__(*exc)
+
+    def add(self, name: str, total: int, done: int) -> None:
+        if self.enabled:
+            self.ids[name] = self.progress.add_task(name, total=total, completed=done)
+
+    def advance(self, name: str) -> None:
+        if self.enabled:
+            self.progress.advance(self.ids[name])
+
+    def update(self, name: str, done: int, total: int) -> None:
+        if self.enabled:
+            self.progress.update(self.ids[name], completed=done, total=total)
+
