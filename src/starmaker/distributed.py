@@ -181,6 +181,7 @@ def write_hats(path: str | os.PathLike, limit: str | Limit, seed: int = 0, *,
     properties are written, last. ``keep_tiles`` keeps the staged tiles (``path/_staging``);
     ``progress`` shows a progress bar over tiles and partitions.
     """
+    _require("hats", "dask.distributed")
     lim = parse_limit(limit)
     field = Field.parse(field) if isinstance(field, str) or field is None else field
     if not (isinstance(tile_order, int | np.integer) and 0 <= tile_order <= MAKING_ORDER):
@@ -249,6 +250,15 @@ def write_hats(path: str | os.PathLike, limit: str | Limit, seed: int = 0, *,
     if not keep_tiles:
         shutil.rmtree(staging, ignore_errors=True)
     return total
+
+
+def _require(*modules: str) -> None:
+    import importlib.util
+
+    missing = [m for m in modules if importlib.util.find_spec(m.split(".")[0]) is None]
+    if missing:
+        raise StarmakerError(f"writing HATS catalogues needs {', '.join(missing)}: "
+                             "pip install 'starmaker[hats]'")
 
 
 def _run_on_dask(client, workers, todo, staging: str, spec, lim: Limit,
