@@ -38,6 +38,7 @@ from .io_hats import (
     TileManifest,
     read_tile_manifest,
     sort_by_spatial_index,
+    spatial_index,
     write_catalog,
     write_tile,
 )
@@ -124,7 +125,7 @@ def _make_tile(staging: str, tile: int, pixels: tuple[int, ...], spec: dict[str,
 
         numba.set_num_threads(1)
     field = Field(**{**spec["field"], "pixels": tuple(spec["field"]["pixels"])})
-    stars = make_pixels_adapter(pixels, spec["limit"], spec["seed"], field, threads=1 if one_thread else None)
+    stars = make_pixels_adapter(pixels, spec["limit"], spec["seed"], field, threads=1)
     schema = _schema_of(json.dumps(spec["meta"], sort_keys=True))
     table = sort_by_spatial_index(to_arrow(stars)) if len(stars) else schema.empty_table()
     table = pa.Table.from_arrays(table.columns, schema=schema.remove_metadata()).replace_schema_metadata(
@@ -142,6 +143,7 @@ def _prepare(lim: Limit) -> None:
         for pop in comp.at_epoch(0.0).populations:
             _mass_table(pop, lim.band)
     make_pixels_adapter([0], lim, 0)
+    spatial_index(np.zeros(1), np.zeros(1))      # imports hats (astropy, cdshealpix): ~2 s
 
 
 def _warm_worker(band: str, mag: float) -> int:
@@ -181,7 +183,7 @@ def write_hats(path: str | os.PathLike, limit: str | Limit, seed: int = 0, *,
     properties are written, last. ``keep_tiles`` keeps the staged tiles (``path/_staging``);
     ``progress`` shows a progress bar over tiles and partitions.
     """
-    _require("hats", "dask.distributed")
+    _require("hats", "distributed")
     lim = parse_limit(limit)
     field = Field.parse(field) if isinstance(field, str) or field is None else field
     if not (isinstance(tile_order, int | np.integer) and 0 <= tile_order <= MAKING_ORDER):
@@ -234,9 +236,7 @@ def write_hats(path: str | os.PathLike, limit: str | Limit, seed: int = 0, *,
         bar.add("tiles", len(tiles), len(tiles) - len(todo))
         _prepare(lim)
         if todo and client is None and workers is None:
-            for t, px in todo:
-                manifests[t] = _make_tile(str(staging), t, px, spec, one_thread=False)
-                bar.advance("tiles")
+            _run_in_process(todo, str(staging), spec, manifests, bar)
         elif todo:
             _run_on_dask(client, workers, todo, str(staging), spec, lim, manifests, bar)
         bar.add("partitions", 1, 0)
@@ -250,6 +250,20 @@ def write_hats(path: str | os.PathLike, limit: str | Limit, seed: int = 0, *,
     if not keep_tiles:
         shutil.rmtree(staging, ignore_errors=True)
     return total
+
+
+def _run_in_process(todo, staging: str, spec, manifests: dict[int, TileManifest], bar: _Bar) -> None:
+    """Tiles made by a pool of threads of this process, one per CPU it may use (NumPy and Numba
+    release the GIL for the heavy parts), as ``iter_sky`` makes its blocks."""
+    from concurrent.futures import ThreadPoolExecutor, as_completed
+
+    n = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    with ThreadPoolExecutor(max_workers=max(1, n)) as pool:
+        futures = [pool.submit(_make_tile, staging, t, px, spec, False) for t, px in todo]
+        for fut in as_completed(futures):
+            m = fut.result()
+            manifests[m.tile] = m
+            bar.advance("tiles")
 
 
 def _require(*modules: str) -> None:
