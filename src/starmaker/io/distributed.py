@@ -46,7 +46,7 @@ from .hats import (
     write_tile,
 )
 
-__all__ = ["write_hats", "DEFAULT_TILE_ORDER"]
+__all__ = ["write_hats", "require_hats", "DEFAULT_TILE_ORDER", "WORKER_ENV"]
 
 DEFAULT_TILE_ORDER = 2           # 192 tiles of 16 making pixels each over the whole sky
 WORKER_ENV = {"NUMBA_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
@@ -260,6 +260,11 @@ def _run_in_process(todo, staging: str, spec, mw: MilkyWay, manifests: dict[int,
             m = fut.result()
             manifests[m.tile] = m
             bar.advance("tiles")
+
+
+def require_hats() -> None:
+    """Raise a :class:`StarmakerError` saying what to install when the ``hats`` extra is missing."""
+    _require("hats", "distributed")
 
 
 def _require(*modules: str) -> None:
