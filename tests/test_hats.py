@@ -232,3 +232,88 @@ def test_bad_input(tmp_path):
         write_hats(tmp_path / "b", LIMIT)
     with pytest.raises(StarmakerError, match="no star"):
         write_hats(tmp_path / "c", "G<-1", field="pixels:5", progress=False)
+
+
+@pytest.mark.slow
+def test_cli_writes_the_same_catalogue(ref, tmp_path):
+    """``make milkyway -o NAME.hats``: a strictly valid catalogue, byte for byte the one
+    write_hats makes (other tiling: the CLI's default tile order)."""
+    import subprocess
+    import sys
+
+    from hats.io.validation import is_valid_catalog
+
+    from starmaker.io.hats import catalog_files
+
+    path, n, want = ref
+    out = tmp_path / "sky.hats"
+    r = subprocess.run([sys.executable, "-m", "starmaker.cli", "make", "milkyway", "--limit", LIMIT,
+                        "--seed", str(SEED), "--field", FIELD, "--partition-rows", str(ROWS), "-o", str(out)],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert f"({n} stars)" in " ".join(r.stdout.split())     # rich wraps lines
+    assert is_valid_catalog(out, strict=True)
+    assert catalog_files(out) == want
+
+
+def test_cli_refuses_hats_options_for_flat_files_and_names_the_missing_extra(tmp_path, monkeypatch):
+    import importlib.util
+
+    from typer.testing import CliRunner
+
+    from starmaker.cli import app
+
+    r = CliRunner().invoke(app, ["make", "milkyway", "--limit", "G<3", "--workers", "2",
+                                 "-o", str(tmp_path / "a.parquet")])
+    assert isinstance(r.exception, InvalidParameterError) and "--workers" in str(r.exception)
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "hats" else real(name, *a))
+    r = CliRunner().invoke(app, ["make", "milkyway", "--limit", "G<3", "-o", str(tmp_path / "a.hats")])
+    assert isinstance(r.exception, StarmakerError) and "starmaker[hats]" in str(r.exception)
+    assert not (tmp_path / "a.hats").exists()
+
+
+@pytest.mark.slow
+# lsdb 0.11.1 calls NestedFrame.drop(inplace=True), which pandas 3.1 deprecates
+@pytest.mark.filterwarnings("ignore:The inplace keyword:pandas.errors.Pandas4Warning")
+def test_lsdb_crossmatch_with_the_real_bright_stars(ref, tmp_path):
+    """The workflow of issue 13: the made sky opened with LSDB, cross-matched with the real Gaia
+    DR3 stars brighter than G = 7 (``starmaker.gaia()``) written as HATS with a margin cache
+    (``lsdb.from_dataframe(..., margin_threshold=...)``, all offline). Every made star's nearest
+    real star within the radius is the one a KD-tree over unit vectors finds (chord distance
+    2 sin(θ/2)), across partition edges too: the margin (twice the radius, as LSDB asks of the
+    right catalogue) holds the neighbours across them."""
+    lsdb = pytest.importorskip("lsdb")
+    pd = pytest.importorskip("pandas")
+    from scipy.spatial import cKDTree
+
+    from starmaker import gaia
+
+    path, n, _ = ref
+    g = gaia()
+    keep = g["G"] < 7.0
+    real = pd.DataFrame({"ra": g["ra"][keep], "dec": g["dec"][keep], "G": g["G"][keep]})
+    radius_arcsec = 1800.0
+    real_lazy = lsdb.from_dataframe(real, ra_column="ra", dec_column="dec", catalog_name="gaia_bright",
+                                    margin_threshold=2 * radius_arcsec)
+    real_lazy.write_catalog(tmp_path / "gaia", progress_bar=False)
+    real_cat = lsdb.open_catalog(tmp_path / "gaia")
+    assert real_cat.margin is not None
+    made = lsdb.open_catalog(path)
+    xm = made.crossmatch(real_cat, radius_arcsec=radius_arcsec, n_neighbors=1, suffixes=("", "_real"),
+                         suffix_method="overlapping_columns", require_right_margin=True).compute()
+
+    def unit(ra, dec):
+        ra, dec = np.radians(ra), np.radians(dec)
+        return np.c_[np.cos(dec) * np.cos(ra), np.cos(dec) * np.sin(ra), np.sin(dec)]
+
+    mm = made.compute()
+    dist, idx = cKDTree(unit(real["ra"].to_numpy(), real["dec"].to_numpy())).query(
+        unit(mm["ra"].to_numpy(), mm["dec"].to_numpy()), distance_upper_bound=2 * np.sin(np.radians(0.5) / 2))
+    hit = np.isfinite(dist)
+    assert len(mm) == n and 300 < hit.sum() < n      # ~0.36 real stars a deg², 0.785 deg² a circle
+    assert len(xm) == hit.sum()
+    want = sorted(zip(mm["ra"].to_numpy()[hit], real["ra"].to_numpy()[idx[hit]], strict=True))
+    got = sorted(zip(xm["ra"].to_numpy(), xm["ra_real"].to_numpy(), strict=True))
+    assert got == want
