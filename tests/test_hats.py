@@ -256,7 +256,7 @@ def test_cli_writes_the_same_catalogue(ref, tmp_path):
     assert catalog_files(out) == want
 
 
-def test_cli_refuses_hats_options_for_flat_files_and_names_the_missing_extra(tmp_path, monkeypatch):
+def test_cli_refuses_hats_options_for_flat_files_and_names_the_missing_extra(tmp_path, monkeypatch, capsys):
     import importlib.util
 
     from typer.testing import CliRunner
@@ -272,6 +272,17 @@ def test_cli_refuses_hats_options_for_flat_files_and_names_the_missing_extra(tmp
     r = CliRunner().invoke(app, ["make", "milkyway", "--limit", "G<3", "-o", str(tmp_path / "a.hats")])
     assert isinstance(r.exception, StarmakerError) and "starmaker[hats]" in str(r.exception)
     assert not (tmp_path / "a.hats").exists()
+    # the one line the command prints keeps the brackets (rich would read [hats] as markup)
+    import sys
+
+    from starmaker.cli import main
+
+    monkeypatch.setattr(sys, "argv", ["starmaker", "make", "milkyway", "--limit", "G<3",
+                                      "-o", str(tmp_path / "a.hats")])
+    with pytest.raises(SystemExit) as exit_:
+        main()
+    assert exit_.value.code == 1
+    assert "pip install 'starmaker[hats]'" in " ".join(capsys.readouterr().err.split())
 
 
 @pytest.mark.slow

@@ -272,7 +272,8 @@ def _require(*modules: str) -> None:
 
     missing = [m for m in modules if importlib.util.find_spec(m.split(".")[0]) is None]
     if missing:
-        raise StarmakerError(f"writing HATS catalogues needs {', '.join(missing)}: "
+        names = {"distributed": "dask[distributed]"}
+        raise StarmakerError(f"writing HATS catalogues needs {', '.join(names.get(m, m) for m in missing)}: "
                              "pip install 'starmaker[hats]'")
 
 
