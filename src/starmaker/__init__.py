@@ -64,6 +64,7 @@ _PUBLIC = {
     "conditions_for": ".observe.sky",
     "Wish": ".observe.sky",
     "MilkyWay": ".galaxy.survey",
+    "write_hats": ".io.distributed",
     "Placement": ".galaxy.survey",
     "make_pixels": ".galaxy.survey",
     "Field": ".galaxy.limits",

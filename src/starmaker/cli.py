@@ -146,20 +146,38 @@ def make_milkyway(
     field: str = typer.Option("all", help="'all', 'cone:RA,DEC,RADIUS' (deg) or 'pixels:P1,P2,...' "
                               "(HEALPix nested, nside 16, ICRS)."),
     components: str = typer.Option("thin_disk,thick_disk,halo,bulge", help="Components, comma-separated."),
-    output: Path = typer.Option(..., "-o", "--output", help=_CATALOGUE_HELP),
+    output: Path = typer.Option(..., "-o", "--output", help=_CATALOGUE_HELP + " A folder ending in .hats "
+                                "(or --format hats): a HATS catalogue (needs starmaker[hats])."),
     dust: str = typer.Option("disk", help="Dust: 'disk' (smooth disc), 'sfd' or 'planck' (the disc scaled "
                              "to that all-sky map)."),
     errors: str = typer.Option("none", help="Survey errors: 'gaia-dr3', 'gaia-dr4', 'gaia-dr5' (observed "
                                "parallax, proper motions, G/BP/RP with errors; true values kept) or 'none'."),
+    format: str = typer.Option(None, "--format", help="'hats' to write a HATS catalogue whatever the name."),
+    workers: int = typer.Option(None, help="HATS: worker processes of a local Dask cluster (default: "
+                                "threads of this process)."),
+    scheduler: str = typer.Option(None, help="HATS: address of a running Dask scheduler, e.g. "
+                                  "tcp://host:8786."),
+    partition_rows: int = typer.Option(None, help="HATS: rows a partition holds at most (default 1e6)."),
+    resume: bool = typer.Option(False, help="HATS: continue an interrupted run in the same folder."),
 ) -> None:
     """Make the Milky Way's stars brighter than a limit, as seen from the Sun."""
-    _writes((output, False))
+    hats = _is_hats(output, format, workers=workers, scheduler=scheduler, partition_rows=partition_rows,
+                    resume=resume)
+    _writes((output, hats))
     from .galaxy.limits import Field, parse_limit
     from .galaxy.survey import MilkyWay, parse_errors
 
     lim, fld = parse_limit(limit), Field.parse(field)  # parsed once, here
     mw = MilkyWay(_distinct("--components", components), limit=lim, field=fld, dust=dust)
     errors = parse_errors(errors)
+    if hats:
+        if errors is not None:
+            from .errors import InvalidParameterError
+
+            raise InvalidParameterError("--errors", errors, "'none' for a HATS catalogue (survey errors are "
+                                        "written to flat files for now)")
+        _make_hats(mw, output, seed, field, workers, scheduler, partition_rows, resume)
+        return
     streamed = _table_format(output) == "parquet"  # Parquet streams; other formats are made whole
     with _progress(f"making the sky to {lim}") as bar:
         if streamed:
@@ -186,6 +204,55 @@ def make_milkyway(
     t.add_row("[bold]all", f"[bold]{n}")
     out.print(t)
     out.print(f"wrote [bold]{escape(str(output))}[/] ({n} stars)")
+
+
+def _is_hats(output: Path, fmt: str | None, **hats_only) -> bool:
+    """Whether ``output`` is to be a HATS catalogue (a name ending in .hats, or --format hats);
+    the HATS-only options are refused for other outputs."""
+    from .errors import InvalidParameterError
+
+    if fmt is not None and fmt.lower() != "hats":
+        raise InvalidParameterError("--format", fmt, "'hats' (other formats follow the output's suffix)")
+    if (fmt or "").lower() == "hats" or output.suffix.lower() == ".hats":
+        return True
+    given = [k for k, v in hats_only.items() if v not in (None, False)]
+    if given:
+        raise InvalidParameterError("--" + given[0].replace("_", "-"), hats_only[given[0]],
+                                    "used only with a HATS output (-o NAME.hats or --format hats)")
+    _table_format(output)  # an unknown suffix stops here, before the making
+    return False
+
+
+def _make_hats(mw, output: Path, seed: int, field: str, workers, scheduler, partition_rows, resume) -> None:
+    """``make milkyway`` to a HATS catalogue (:func:`starmaker.io.distributed.write_hats`), with
+    its progress bar over tiles and partitions."""
+    from .io.distributed import require_hats, write_hats
+    from .io.hats import DEFAULT_PARTITION_ROWS
+
+    require_hats()
+    client = None
+    if scheduler is not None:
+        from dask.distributed import Client
+
+        client = Client(scheduler)
+    try:
+        n = write_hats(output, seed=seed, milky_way=mw, client=client, workers=workers, resume=resume,
+                       partition_rows=partition_rows or DEFAULT_PARTITION_ROWS, progress=True)
+    finally:
+        if client is not None:
+            client.close()
+    import pyarrow.parquet as pq
+
+    counted = pq.read_table(output / "dataset", columns=["component"]).column("component").value_counts()
+    counts = {v["values"]: v["counts"] for v in counted.to_pylist()}
+    t = Table(title=f"Milky Way, {mw.limit}, seed {seed}, field {field}")
+    t.add_column("component")
+    t.add_column("stars", justify="right")
+    for c in mw.components:
+        t.add_row(c.name, str(counts.get(c.name, 0)))
+    t.add_row("[bold]all", f"[bold]{n}")
+    out.print(t)
+    out.print(f"wrote the HATS catalogue [bold]{output}/[/] ({n} stars)")
 
 
 def _table_format(path: Path) -> str:

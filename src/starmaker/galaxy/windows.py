@@ -31,7 +31,7 @@ from ..photometry import bands as registry
 from ..photometry.magnitudes import absolute_magnitudes
 from .components import GalacticPopulation
 
-__all__ = ["Table", "mass_table", "build_mass_table", "window_cdf", "ppf_without_holes",
+__all__ = ["Table", "mass_table", "source_digest", "build_mass_table", "window_cdf", "ppf_without_holes",
            "dying_mass_in_cell", "L_GRID", "MARGIN", "WINDOWS", "N_HOLES"]
 
 L_GRID = np.arange(-14.0, 22.0 + 1e-9, 0.1)  # absolute-magnitude limits tabulated
@@ -189,6 +189,12 @@ def _source_digest(band: str) -> str:
             h.update(Path(mod.__file__).read_bytes())
     h.update(repr((load_mist().provenance(), b, src.provenance())).encode())
     return h.hexdigest()
+
+
+def source_digest(band: str) -> str:
+    """The code and data versions a mass table for ``band`` depends on (a sha256 hex digest):
+    what a cache of made stars must be keyed on besides its parameters."""
+    return _source_digest(band)
 
 
 def _table_key(pop: GalacticPopulation, band: str) -> str:

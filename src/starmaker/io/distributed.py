@@ -1,0 +1,342 @@
+"""A magnitude-limited survey made on many processes (Dask) and written as a HATS catalogue.
+
+The sky's order-4 HEALPix pixels (nside 16, nested, ICRS: the survey's making pixels) are grouped
+into *tiles*, the order-``tile_order`` pixels that hold them; each tile is one Dask task, which
+makes its stars (every pixel from its own ``SeedSequence(seed, spawn_key=(pixel,))``, so a star
+does not depend on which tile or worker made it), computes ``_healpix_29``, sorts by it and
+writes a staged Parquet piece and its manifest (:func:`starmaker.io.hats.write_tile`). The client
+then plans the partitions over the histogram of all tiles and writes them by merging the tiles
+(:func:`starmaker.io.hats.write_catalog`). The catalogue's bytes depend on neither the number of
+workers nor the tile size, and its rows are the flat Parquet writer's (``write_sky``) sorted
+stably by ``_healpix_29``.
+
+Before any worker starts, the client builds (or reads from the disk cache) the mass-window
+tables and compiles the Numba kernels into their cache; each worker then loads them once
+(``client.run``). Workers run one thread each with ``NUMBA_NUM_THREADS=1`` (one core a worker,
+no oversubscription).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+import shutil
+from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import InvalidParameterError, StarmakerError
+from ..galaxy.limits import Field, Limit, parse_limit
+from ..galaxy.survey import MilkyWay, make_pixels
+from .hats import (
+    DEFAULT_HISTOGRAM_ORDER,
+    DEFAULT_PARTITION_ROWS,
+    STAGING,
+    TileManifest,
+    read_tile_manifest,
+    sort_by_spatial_index,
+    spatial_index,
+    write_catalog,
+    write_json_atomic,
+    write_tile,
+)
+
+__all__ = ["write_hats", "require_hats", "DEFAULT_TILE_ORDER", "WORKER_ENV"]
+
+DEFAULT_TILE_ORDER = 2           # 192 tiles of 16 making pixels each over the whole sky
+WORKER_ENV = {"NUMBA_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+               "OPENBLAS_NUM_THREADS": "1"}
+
+
+def _making_order(nside: int) -> int:
+    """The HEALPix order of the survey's making pixels (nside = 2**order)."""
+    order = int(nside).bit_length() - 1
+    if nside < 1 or 2**order != nside:
+        raise InvalidParameterError("nside", nside, "a power of two (the making pixels' HEALPix nside)")
+    return order
+
+
+def _make(pixels: Sequence[int], spec: dict[str, Any], mw: MilkyWay):
+    """THE one place that makes stars for this module (:func:`starmaker.galaxy.survey.make_pixels`):
+    every star brighter than the limit in the making ``pixels`` that lies in the run's field (a
+    cone keeps only its stars), with the Milky Way's components, dust and nside."""
+    field = Field(**{**spec["field"], "pixels": tuple(spec["field"]["pixels"])})
+    return make_pixels(pixels, spec["limit"], spec["seed"], components=mw.components, dust=mw.dust,
+                       nside=mw.nside, epoch=spec["epoch"], field=field)
+
+
+@functools.lru_cache(maxsize=4)
+def _schema_of(meta_json: str, columns: tuple[str, ...]):
+    return _schema_from(json.loads(meta_json), columns)
+
+
+def _schema_from(meta: dict[str, Any], columns: tuple[str, ...]):
+    """The catalogue's Arrow schema: ``_healpix_29``, then the survey's ``columns``; ``meta`` (the
+    whole run's provenance, the flat writer's) in its metadata."""
+    from ..galaxy.survey import COLUMN_DTYPES
+    from ..stars import Stars
+    from .parquet import to_arrow
+
+    empty = Stars({k: np.empty(0, COLUMN_DTYPES.get(k, float)) for k in columns}, meta)
+    return sort_by_spatial_index(to_arrow(empty)).schema
+
+
+def _tiles(field: Field, tile_order: int, nside: int) -> list[tuple[int, tuple[int, ...]]]:
+    """(tile, its making pixels in the field), tiles in order, empty ones left out."""
+    pix = np.sort(field.pixel_list(nside))
+    tile = pix >> (2 * (_making_order(nside) - tile_order))
+    uniq, start = np.unique(tile, return_index=True)
+    bounds = np.append(start, len(pix))
+    return [(int(t), tuple(int(p) for p in pix[bounds[k]:bounds[k + 1]])) for k, t in enumerate(uniq)]
+
+
+def _make_tile(staging: str, tile: int, pixels: tuple[int, ...], spec: dict[str, Any], mw: MilkyWay,
+               one_thread: bool) -> TileManifest:
+    """A Dask task: make a tile's stars, sort them by ``_healpix_29``, stage them (atomically)."""
+    import pyarrow as pa
+
+    from .parquet import to_arrow
+
+    if one_thread:
+        import numba
+
+        numba.set_num_threads(1)
+    stars = _make(pixels, spec, mw)
+    schema = _schema_of(json.dumps(spec["meta"], sort_keys=True), tuple(spec["columns"]))
+    table = sort_by_spatial_index(to_arrow(stars)) if len(stars) else schema.empty_table()
+    table = pa.Table.from_arrays(table.columns, schema=schema.remove_metadata()).replace_schema_metadata(
+        schema.metadata)
+    return write_tile(staging, tile, table, spec["histogram_order"], spec["run_key"])
+
+
+def _prepare(spec: dict[str, Any], mw: MilkyWay) -> None:
+    """Build (or read from the disk cache) every population's mass-window table for the limit's
+    band and make the stars of one pixel, so that the tables and the Numba kernels' caches are on
+    disk (and loaded in this process) before the tiles are made."""
+    _make([0], spec, mw)
+    spatial_index(np.zeros(1), np.zeros(1))      # imports hats (astropy, cdshealpix): ~2 s
+
+
+def _warm_worker(spec: dict[str, Any], mw: MilkyWay) -> int:
+    """Run once in each worker (``client.run``): one Numba thread, tables and kernels loaded."""
+    import numba
+
+    numba.set_num_threads(1)
+    _prepare(spec, mw)
+    return os.getpid()
+
+
+def _run_key(spec: dict[str, Any], tile_order: int) -> str:
+    """What the staged tiles depend on: the run's parameters, the tiling and the code and data
+    versions (the survey's table key digest)."""
+    from ..galaxy.windows import source_digest
+
+    what = {k: spec[k] for k in ("limit", "seed", "field", "epoch", "histogram_order", "partition_rows")}
+    what |= {"tile_order": tile_order, "meta": spec["meta"],
+             "source": source_digest(parse_limit(spec["limit"]).band)}
+    return hashlib.sha256(json.dumps(what, sort_keys=True, default=str).encode()).hexdigest()[:32]
+
+
+def write_hats(path: str | os.PathLike, limit: str | Limit | None = None, seed: int = 0, *,
+               milky_way: MilkyWay | None = None, field: Field | str | None = None,
+               epoch: float | str = 0.0, client=None, workers: int | None = None,
+               tile_order: int = DEFAULT_TILE_ORDER, partition_rows: int = DEFAULT_PARTITION_ROWS,
+               histogram_order: int = DEFAULT_HISTOGRAM_ORDER, resume: bool = False,
+               keep_tiles: bool = False, progress: bool = True) -> int:
+    """Make every star brighter than ``limit`` (e.g. "G<10"; default the Milky Way's) of
+    ``milky_way`` (default ``MilkyWay()``: its components, dust and nside) in ``field`` (default
+    the Milky Way's, all sky), as seen at ``epoch``, and write them as a HATS catalogue at
+    ``path``; returns the number of stars. The rows are those :meth:`MilkyWay.write` writes to
+    one Parquet file, stably sorted by ``_healpix_29``.
+
+    Tiles (order-``tile_order`` pixels, 0…4, of the survey's order-4 pixels) are made as Dask
+    tasks on ``client``, or on a ``LocalCluster`` of ``workers`` processes of one thread each, or,
+    with neither, one after another in this process. Partitions hold at most ``partition_rows``
+    rows, planned over a histogram at ``histogram_order``. The files are the same for any number
+    of workers and any tile order. ``resume=True`` continues an interrupted run at ``path`` (same
+    parameters): tiles whose manifest and sha256 check out are kept, the others made again, and
+    partitions already written and checked are kept. The catalogue is complete only once its
+    properties are written, last. ``keep_tiles`` keeps the staged tiles (``path/_staging``);
+    ``progress`` shows a progress bar over tiles and partitions.
+    """
+    _require("hats", "distributed")
+    from ..births.history import parse_epoch
+
+    mw = MilkyWay() if milky_way is None else milky_way
+    if not isinstance(mw, MilkyWay):
+        raise InvalidParameterError("milky_way", mw, "a starmaker MilkyWay (or None for the default)")
+    if limit is None and mw.limit is None:
+        raise InvalidParameterError("limit", None, "a magnitude limit like 'G<10' (or MilkyWay(limit=...))")
+    lim = parse_limit(limit if limit is not None else mw.limit)
+    field = Field.parse(field) if field is not None else mw.field
+    making = _making_order(mw.nside)
+    if not (isinstance(tile_order, int | np.integer) and 0 <= tile_order <= making):
+        raise InvalidParameterError("tile_order", tile_order, f"an integer from 0 to {making} "
+                                    f"(tiles of order-{making} making pixels)")
+    if not (isinstance(histogram_order, int | np.integer) and 0 <= histogram_order <= 10):
+        raise InvalidParameterError("histogram_order", histogram_order, "an integer from 0 to 10 "
+                                    "(hats walks the histogram in Python: ~2 s at order 8, 16x longer at 10)")
+    if not (isinstance(partition_rows, int | np.integer) and partition_rows >= 1):
+        raise InvalidParameterError("partition_rows", partition_rows, "a positive integer")
+    if workers is not None and (not isinstance(workers, int | np.integer) or workers < 1):
+        raise InvalidParameterError("workers", workers, "a positive number of worker processes")
+    if workers is not None and client is not None:
+        raise InvalidParameterError("workers", workers, "None when a client is given")
+    catalog = Path(path)
+    staging = catalog / STAGING
+    empty = make_pixels([], lim, int(seed), components=mw.components, dust=mw.dust, nside=mw.nside,
+                        epoch=epoch, field=field)     # the flat writer's columns and provenance
+    meta = json.loads(json.dumps(empty.meta, default=str))
+    spec = {"limit": str(lim), "seed": int(seed), "field": asdict(field), "meta": meta,
+            "epoch": parse_epoch(epoch), "columns": list(empty.columns),
+            "histogram_order": int(histogram_order), "partition_rows": int(partition_rows)}
+    spec["run_key"] = _run_key(spec, int(tile_order))
+    run_file = staging / "run.json"
+    if catalog.exists() and any(catalog.iterdir()):
+        if not resume:
+            raise StarmakerError(f"{catalog} exists and is not empty; pass resume=True to continue an "
+                                 "interrupted run there, or choose a new path.")
+        try:
+            old = json.loads(run_file.read_text())["run_key"]
+        except (OSError, ValueError, KeyError):
+            old = None
+        if old is None and (catalog / "dataset").exists():
+            raise StarmakerError(f"{catalog} has no staged run to resume (a finished run removes "
+                                 f"{STAGING}/ unless keep_tiles=True); write to a new path.")
+        if old != spec["run_key"] and (catalog / "dataset").exists():
+            raise StarmakerError(f"{catalog} holds another run (other limit, seed, field, tiling, "
+                                 "partitioning or code version): it cannot be resumed with these.")
+    for prop in ("properties", "hats.properties"):
+        (catalog / prop).unlink(missing_ok=True)
+    staging.mkdir(parents=True, exist_ok=True)
+    write_json_atomic({"run_key": spec["run_key"], "spec": spec, "tile_order": int(tile_order)}, run_file)
+
+    tiles = _tiles(field, int(tile_order), mw.nside)
+    manifests: dict[int, TileManifest] = {}
+    if resume:
+        for t, _ in tiles:
+            m = read_tile_manifest(staging, t, spec["run_key"])
+            if m is not None:
+                manifests[t] = m
+    todo = [(t, px) for t, px in tiles if t not in manifests]
+
+    bar = _Bar(progress)
+    with bar:
+        bar.add("tiles", len(tiles), len(tiles) - len(todo))
+        _prepare(spec, mw)
+        if todo and client is None and workers is None:
+            _run_in_process(todo, str(staging), spec, mw, manifests, bar)
+        elif todo:
+            _run_on_dask(client, workers, todo, str(staging), spec, mw, manifests, bar)
+        bar.add("partitions", 1, 0)
+        total = write_catalog(
+            catalog, [manifests[t] for t, _ in tiles], _schema_from(meta, tuple(spec["columns"])),
+            histogram_order=int(histogram_order),
+            partition_rows=int(partition_rows), builder=f"starmaker v{meta['starmaker']}",
+            properties={"starmaker_limit": str(lim), "starmaker_seed": str(int(seed)),
+                        "starmaker_field": json.dumps(asdict(field), sort_keys=True),
+                        "starmaker_version": str(meta["starmaker"])},
+            progress=lambda k, n: bar.update("partitions", k, n))
+    if not keep_tiles:
+        shutil.rmtree(staging, ignore_errors=True)
+    return total
+
+
+def _run_in_process(todo, staging: str, spec, mw: MilkyWay, manifests: dict[int, TileManifest],
+                    bar: _Bar) -> None:
+    """Tiles made by a pool of threads of this process, one per CPU it may use (NumPy and Numba
+    release the GIL for the heavy parts), as ``iter_sky`` makes its blocks."""
+    from concurrent.futures import ThreadPoolExecutor, as_completed
+
+    n = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    with ThreadPoolExecutor(max_workers=max(1, n)) as pool:
+        futures = [pool.submit(_make_tile, staging, t, px, spec, mw, False) for t, px in todo]
+        for fut in as_completed(futures):
+            m = fut.result()
+            manifests[m.tile] = m
+            bar.advance("tiles")
+
+
+def require_hats() -> None:
+    """Raise a :class:`StarmakerError` saying what to install when the ``hats`` extra is missing."""
+    _require("hats", "distributed")
+
+
+def _require(*modules: str) -> None:
+    import importlib.util
+
+    missing = [m for m in modules if importlib.util.find_spec(m.split(".")[0]) is None]
+    if missing:
+        names = {"distributed": "dask[distributed]"}
+        raise StarmakerError(f"writing HATS catalogues needs {', '.join(names.get(m, m) for m in missing)}: "
+                             "pip install 'starmaker[hats]'")
+
+
+def _run_on_dask(client, workers, todo, staging: str, spec, mw: MilkyWay,
+                 manifests: dict[int, TileManifest], bar: _Bar) -> None:
+    from dask.distributed import Client, LocalCluster, as_completed
+
+    cluster = None
+    if client is None:
+        cluster = LocalCluster(n_workers=int(workers), threads_per_worker=1, processes=True,
+                               dashboard_address=":0", env=dict(WORKER_ENV))
+        client = Client(cluster)
+    try:
+        client.run(_warm_worker, spec, mw)
+        futures = [client.submit(_make_tile, staging, t, px, spec, mw, True,
+                                 key=f"starmaker-tile-{t}-{spec['run_key']}") for t, px in todo]
+        for fut in as_completed(futures):
+            m = fut.result()
+            manifests[m.tile] = m
+            bar.advance("tiles")
+    finally:
+        if cluster is not None:
+            client.close()
+            cluster.close()
+
+
+class _Bar:
+    """A rich progress bar over named tasks (nothing shown when ``enabled`` is false)."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.ids: dict[str, Any] = {}
+
+    def __enter__(self) -> _Bar:
+        if self.enabled:
+            from rich.console import Console
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TimeElapsedColumn,
+                TimeRemainingColumn,
+            )
+
+            self.progress = Progress("{task.description}", BarColumn(), MofNCompleteColumn(),
+                                     TimeElapsedColumn(), TimeRemainingColumn(),
+                                     console=Console(stderr=True))
+            self.progress.__enter__()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.enabled:
+            self.progress.__exit__(*exc)
+
+    def add(self, name: str, total: int, done: int) -> None:
+        if self.enabled:
+            self.ids[name] = self.progress.add_task(name, total=total, completed=done)
+
+    def advance(self, name: str) -> None:
+        if self.enabled:
+            self.progress.advance(self.ids[name])
+
+    def update(self, name: str, done: int, total: int) -> None:
+        if self.enabled:
+            self.progress.update(self.ids[name], completed=done, total=total)
+
