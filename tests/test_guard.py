@@ -241,7 +241,7 @@ def test_seed_mass_and_wish_date_are_one_line(tmp_path):
 
 def test_mass_limit_of_the_api_says_the_limit():
     from starmaker import Cluster
-    from starmaker.limits import max_stars
+    from starmaker.sizes import max_stars
 
     with pytest.raises(InvalidParameterError, match="at most") as e:
         Cluster(mass=1e99).make(seed=0)

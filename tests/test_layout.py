@@ -23,7 +23,7 @@ FLOORS = {
     "starmaker.units": 1,
     "starmaker.photometry.bands": 1,
     "starmaker.schema": 1,
-    "starmaker.limits": 1,
+    "starmaker.sizes": 1,
     "starmaker.io.paths": 1,
     "starmaker.io.atomic": 1,
     "starmaker.io.parquet": 2,

@@ -17,7 +17,7 @@ import numpy as np
 from scipy.special import ndtr, ndtri
 
 from ..errors import InvalidParameterError, UnknownNameError
-from ..limits import check_star_count
+from ..sizes import check_star_count
 from ..units import as_float, as_floats
 
 __all__ = ["IMF", "Kroupa2001", "Chabrier2003", "Salpeter1955", "BrokenPowerLaw", "imf_from_name"]
