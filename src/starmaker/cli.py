@@ -196,14 +196,19 @@ def make_milkyway(
 
         names, k = np.unique(sky["component"], return_counts=True) if n else ([], [])
         counts = {str(c): int(m) for c, m in zip(names, k, strict=True)}
-    t = Table(title=f"Milky Way, {lim}, seed {seed}, field {field}")
+    _component_counts(mw, counts, n, f"Milky Way, {lim}, seed {seed}, field {field}")
+    out.print(f"wrote [bold]{escape(str(output))}[/] ({n} stars)")
+
+
+def _component_counts(mw, counts: dict, n: int, title: str) -> None:
+    """Print how many stars each component of ``mw`` made."""
+    t = Table(title=escape(title))
     t.add_column("component")
     t.add_column("stars", justify="right")
     for c in mw.components:
         t.add_row(c.name, str(counts.get(c.name, 0)))
     t.add_row("[bold]all", f"[bold]{n}")
     out.print(t)
-    out.print(f"wrote [bold]{escape(str(output))}[/] ({n} stars)")
 
 
 def _is_hats(output: Path, fmt: str | None, **hats_only) -> bool:
@@ -245,14 +250,8 @@ def _make_hats(mw, output: Path, seed: int, field: str, workers, scheduler, part
 
     counted = pq.read_table(output / "dataset", columns=["component"]).column("component").value_counts()
     counts = {v["values"]: v["counts"] for v in counted.to_pylist()}
-    t = Table(title=f"Milky Way, {mw.limit}, seed {seed}, field {field}")
-    t.add_column("component")
-    t.add_column("stars", justify="right")
-    for c in mw.components:
-        t.add_row(c.name, str(counts.get(c.name, 0)))
-    t.add_row("[bold]all", f"[bold]{n}")
-    out.print(t)
-    out.print(f"wrote the HATS catalogue [bold]{output}/[/] ({n} stars)")
+    _component_counts(mw, counts, n, f"Milky Way, {mw.limit}, seed {seed}, field {field}")
+    out.print(f"wrote the HATS catalogue [bold]{escape(str(output))}/[/] ({n} stars)")
 
 
 def _table_format(path: Path) -> str:
