@@ -496,3 +496,16 @@ def test_wrong_types_are_the_projects_error(call):
 
     with pytest.raises(StarmakerError):
         call(sm)
+
+
+def test_the_sky_functions_refuse_wrong_types():
+    import starmaker as sm
+    from starmaker.errors import StarmakerError
+
+    site = sm.Observer(latitude_degrees=33.45, longitude_degrees=129.97)
+    view = site.at("2026-12-24T21:00+09:00")
+    for call in (lambda: sm.look([1, 2], view), lambda: sm.look(sm.hipparcos(), "tonight"),
+                 lambda: sm.look(sm.hipparcos(), view, conditions=3), lambda: sm.bodies(None),
+                 lambda: sm.visible_list(sm.hipparcos()), lambda: sm.conditions_for("Karatsu")):
+        with pytest.raises(StarmakerError):
+            call()

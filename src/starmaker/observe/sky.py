@@ -22,7 +22,8 @@ from datetime import datetime, timedelta
 import numba
 import numpy as np
 
-from ..errors import StarmakerError
+from ..checks import require_stars
+from ..errors import InvalidParameterError, StarmakerError
 from ..photometry import bands as registry
 from ..stars import Stars
 from .eye import Conditions, Moon, Sun, airmass
@@ -36,6 +37,18 @@ __all__ = ["look", "merge_unresolved", "RESOLUTION_ARCMIN", "bodies", "visible_l
 FAINTEST_JUDGED = 8.5
 
 
+def _check_args(view=..., conditions=None, site=...) -> None:
+    """The project's error for a view, conditions or site of the wrong type (those given)."""
+    if view is not ... and not isinstance(view, View):
+        raise InvalidParameterError("view", type(view).__name__, "a View (Observer(...).at(time))")
+    if conditions is not None and not isinstance(conditions, Conditions):
+        raise InvalidParameterError("conditions", type(conditions).__name__,
+                                    "Conditions (conditions_for(site, bortle=...)) or None")
+    if site is not ... and not isinstance(site, Observer):
+        raise InvalidParameterError("site", type(site).__name__,
+                                    "an Observer(latitude_degrees=..., longitude_degrees=...)")
+
+
 def conditions_for(site: Observer, bortle: int | None = None, zenith_mag: float | None = None,
                    month: int | None = None, acuity: float = 1.0, experience: str = "average") -> Conditions:
     """The site's viewing conditions (elevation and latitude from the site; a dark rural Bortle 3
@@ -43,6 +56,7 @@ def conditions_for(site: Observer, bortle: int | None = None, zenith_mag: float 
     the observer's Snellen ratio, 1 for 20/20 eyes as in Schaefer's model, 4/3 for 20/15;
     ``experience`` "average" (Schaefer's observer) or "experienced" (Bortle's, whose scale states
     the limits of experienced observers; :data:`starmaker.visibility.EXPERIENCE_GAIN_MAG`))."""
+    _check_args(site=site)
     return Conditions(elevation_m=site.elevation_m, bortle=bortle, zenith_mag=zenith_mag,
                       latitude_deg=site.latitude_degrees, temperature_c=site.temperature_C, month=month,
                       snellen_ratio=acuity, experience=experience)
@@ -243,6 +257,8 @@ def look(stars: Stars, view: View, conditions: Conditions | None = None) -> Star
     the others, which are then not ``visible``; a single star's own V), ``n_lights`` how many
     stars it holds; ``visible`` is judged on ``V_eye`` (α Centauri A and B, 8″ apart, are one
     light of V −0.27)."""
+    require_stars(stars, ("ra", "dec", "V"), what="looking at the sky")
+    _check_args(view, conditions)
     conditions = conditions or conditions_for(view.site)
     alt, az = view.altaz(stars)
     V = np.asarray(stars["V"], dtype=float)
@@ -268,6 +284,7 @@ def bodies(view: View, conditions: Conditions | None = None) -> Stars:
     """The Moon and the naked-eye planets as a small table with the same observed columns as
     :func:`look` (``name``, ``kind`` = "planet" or "moon", ``alt``, ``az``, ``V``, ``airmass``,
     ``V_limit``, ``visible``). The Moon is visible whenever it is up."""
+    _check_args(view, conditions)
     conditions = conditions or conditions_for(view.site)
     objs = [*view.planets, view.moon]
     alt = np.array([o.alt for o in objs])
@@ -316,6 +333,9 @@ def visible_list(seen: Stars, objects: Stars | None = None) -> Stars:
     """One row per visible object, brightest first: ``name`` (proper name, designation or
     catalogue id), ``hip`` (0 for made stars and planets), ``kind``, ``alt``, ``az`` (deg,
     refracted), ``V`` (mag, above the atmosphere), ``airmass``, ``V_limit``."""
+    require_stars(seen, ("visible", "alt", "az", "V"), "seen", "a visible list (make it with look())")
+    if objects is not None:
+        require_stars(objects, ("visible",), "objects", "a visible list (make it with bodies())")
     idx = np.nonzero(seen["visible"])[0]
     stars = seen.select(idx)
     if "row" not in stars:
