@@ -22,9 +22,6 @@ from ..units import as_float, as_floats
 
 __all__ = ["IMF", "Kroupa2001", "Chabrier2003", "Salpeter1955", "BrokenPowerLaw", "imf_from_name"]
 
-#: The MIST grid's initial-mass range (M☉); IMFs used for evolution must lie inside it.
-MIST_MASS_RANGE = (0.1, 300.0)
-
 
 @dataclass(frozen=True)
 class _PowerLaw:

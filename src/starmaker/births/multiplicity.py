@@ -108,11 +108,6 @@ def _power_integral(g, a, b):
     return np.where(near, np.log(b / a), (np.power(b, safe) - np.power(a, safe)) / safe)
 
 
-def _interp_logm(logm, nodes_m, values):
-    """Interpolate values given at masses ``nodes_m`` linearly in log M1, flat outside."""
-    return np.interp(logm, np.log10(nodes_m), values)
-
-
 def _gamma_large(logm, logp):
     """γ_largeq(M1, P): M&dS Eqs. 9 (M1 ≤ 1.2), 10 (M1 = 3.5), 11 (M1 ≥ 6), interpolated in
     log M1 between."""

@@ -64,7 +64,6 @@ N_GIANT = 240                  # … and dense just below the dying mass (giants
 N_DEAD = 24
 OVERSAMPLE = 1                 # each pixel is the mean of 4**OVERSAMPLE sub-pixels (nside × 2**OVERSAMPLE)
 _BLOCK = 2048                  # sub-pixels per block (memory: 221 shells × block × 8 B per array)
-_SR_ARCSEC2 = (180.0 * 3600.0 / math.pi) ** 2
 _SR_DEG2 = (180.0 / math.pi) ** 2
 
 

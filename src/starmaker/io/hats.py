@@ -68,7 +68,6 @@ PARTITION_OPTIONS = {"compression": "zstd", "compression_level": 3, "use_diction
 TILE_OPTIONS = {"compression": "zstd", "compression_level": 1, "use_dictionary": list(CATEGORIES)}
 TILE_ROW_GROUP_ROWS = 128 * 1024   # small row groups: a partition reads only the groups it needs
 STAGING = "_staging"               # beside dataset/, removed once the catalogue is complete
-_META_KEY = b"starmaker"
 
 
 def spatial_index(ra_deg: np.ndarray, dec_deg: np.ndarray) -> np.ndarray:
