@@ -1,4 +1,5 @@
-"""The HATS catalogue writer (io.hats) and the Dask driver (io.distributed.write_hats).
+"""The HATS catalogue writer (io.hats) and the Dask driver (io.distributed.write_survey, called
+as ``MilkyWay.write_hats`` and ``starmaker.write_hats``).
 
 What is checked is bookkeeping, not physics: a HATS catalogue must hold exactly the stars the
 flat Parquet writer makes for the same seed (``write_sky``), ordered by ``_healpix_29``, in files
@@ -29,7 +30,7 @@ ROWS = 500
 
 
 def _write(path, **kw):
-    from starmaker.io.distributed import write_hats
+    from starmaker import write_hats
 
     kw = {"field": FIELD, "partition_rows": ROWS, "progress": False} | kw
     return write_hats(path, LIMIT, SEED, **kw)
@@ -139,7 +140,7 @@ def test_resume_after_corruption_and_interruption(ref, tmp_path, monkeypatch):
     the same bytes."""
     from hats.io.validation import is_valid_catalog
 
-    from starmaker.io import distributed
+    from starmaker.galaxy.survey import MilkyWay
     from starmaker.io import hats as io_hats
     from starmaker.io.hats import catalog_files
 
@@ -153,10 +154,14 @@ def test_resume_after_corruption_and_interruption(ref, tmp_path, monkeypatch):
     tile = sorted((path / "_staging" / "tiles").glob("*.parquet"))[5]
     tile.write_bytes(b"garbage" + tile.read_bytes()[7:])
     calls = []
-    real_make = distributed.make_pixels
+    real_make = MilkyWay.make_pixels
     # pixel lists made (the empty list write_hats reads the columns and provenance from left out)
-    monkeypatch.setattr(distributed, "make_pixels",
-                        lambda *a, **k: (calls.append(a[0]) if len(a[0]) else None) or real_make(*a, **k))
+    def counted(self, *a, **k):
+        if len(a[0]):
+            calls.append(a[0])
+        return real_make(self, *a, **k)
+
+    monkeypatch.setattr(MilkyWay, "make_pixels", counted)
     real_read = io_hats._read_range
 
     def interrupted(*a, **k):   # stopped as it starts writing the corrupted partition again
@@ -203,10 +208,9 @@ def test_lsdb_cone_search_counts(ref, flat):
 def test_cone_field_matches_the_flat_writer(tmp_path):
     """A cone made tile by tile holds the stars (and velocities) of the cone made at once."""
     from starmaker.galaxy.survey import MilkyWay
-    from starmaker.io.distributed import write_hats
 
     cone = "cone:280,-10,15"
-    n = write_hats(tmp_path / "cone", "G<6", 2, field=cone, tile_order=3, progress=False)
+    n = MilkyWay().write_hats(tmp_path / "cone", "G<6", 2, field=cone, tile_order=3, progress=False)
     MilkyWay().write(tmp_path / "cone.parquet", "G<6", seed=2, field=cone)
     flat = pq.read_table(tmp_path / "cone.parquet")
     cat = _read_catalog(tmp_path / "cone")
@@ -217,8 +221,36 @@ def test_cone_field_matches_the_flat_writer(tmp_path):
         assert np.array_equal(flat.column(name).to_numpy()[key], cat.column(name).to_numpy()[ckey]), name
 
 
+def test_survey_errors_and_a_recipes_provenance(tmp_path):
+    """``errors="gaia-dr3"`` in a HATS catalogue: the flat writer's observed columns (each pixel's
+    noise from its own generator, so the tiling changes nothing), and a Milky Way placed from a
+    recipe carries that recipe in the catalogue's metadata, as the flat file does."""
+    import json
+    from pathlib import Path
+
+    from starmaker.recipe import read_recipe
+
+    recipe = Path(__file__).resolve().parents[1] / "recipes" / "thick_disk_kroupa.toml"
+    placed = read_recipe(recipe)
+    field = "cone:83.8,-5.4,12"
+    n = placed.write_hats(tmp_path / "e", "G<6", 4, field=field, errors="gaia-dr3", tile_order=3,
+                          progress=False)
+    placed.write(tmp_path / "e.parquet", "G<6", seed=4, field=field, errors="gaia-dr3")
+    flat = pq.read_table(tmp_path / "e.parquet")
+    cat = _read_catalog(tmp_path / "e")
+    assert n == flat.num_rows == cat.num_rows > 5
+    key = np.lexsort((flat.column("pmra").to_numpy(), flat.column("ra").to_numpy()))
+    ckey = np.lexsort((cat.column("pmra").to_numpy(), cat.column("ra").to_numpy()))
+    for name in ("parallax", "parallax_error", "pmra_error", "phot_g_mean_mag", "bp_rp", "G"):
+        assert np.array_equal(flat.column(name).to_numpy()[key], cat.column(name).to_numpy()[ckey]), name
+    meta = json.loads(cat.schema.metadata[b"starmaker"])
+    want = json.loads(flat.schema.metadata[b"starmaker"])
+    assert meta["errors"] == "gaia-dr3" and meta["recipe"] == want["recipe"]
+    assert meta["recipe"]["place"]["kind"] == "milky_way" and meta["recipe_toml"] == recipe.read_text()
+
+
 def test_bad_input(tmp_path):
-    from starmaker.io.distributed import write_hats
+    from starmaker import write_hats
 
     with pytest.raises(InvalidParameterError, match="tile_order"):
         write_hats(tmp_path / "a", LIMIT, tile_order=5)
@@ -232,6 +264,11 @@ def test_bad_input(tmp_path):
         write_hats(tmp_path / "b", LIMIT)
     with pytest.raises(StarmakerError, match="no star"):
         write_hats(tmp_path / "c", "G<-1", field="pixels:5", progress=False)
+    with pytest.raises(StarmakerError, match="gaia-dr3"):
+        write_hats(tmp_path / "d", LIMIT, errors="gaia-dr9")
+    with pytest.raises(InvalidParameterError, match="milky_way"):
+        write_hats(tmp_path / "d", LIMIT, milky_way="thin_disk")
+    assert not (tmp_path / "d").exists()
 
 
 @pytest.mark.slow

@@ -64,7 +64,7 @@ _PUBLIC = {
     "conditions_for": ".observe.sky",
     "Wish": ".observe.sky",
     "MilkyWay": ".galaxy.survey",
-    "write_hats": ".io.distributed",
+    "write_hats": ".galaxy.survey",
     "Placement": ".galaxy.survey",
     "make_pixels": ".galaxy.survey",
     "Field": ".galaxy.limits",

@@ -171,12 +171,7 @@ def make_milkyway(
     mw = MilkyWay(_distinct("--components", components), limit=lim, field=fld, dust=dust)
     errors = parse_errors(errors)
     if hats:
-        if errors is not None:
-            from .errors import InvalidParameterError
-
-            raise InvalidParameterError("--errors", errors, "'none' for a HATS catalogue (survey errors are "
-                                        "written to flat files for now)")
-        _make_hats(mw, output, seed, field, workers, scheduler, partition_rows, resume)
+        _make_hats(mw, output, seed, field, workers, scheduler, partition_rows, resume, errors)
         return
     streamed = _table_format(output) == "parquet"  # Parquet streams; other formats are made whole
     with _progress(f"making the sky to {lim}") as bar:
@@ -228,11 +223,11 @@ def _is_hats(output: Path, fmt: str | None, **hats_only) -> bool:
     return False
 
 
-def _make_hats(mw, output: Path, seed: int, field: str, workers, scheduler, partition_rows, resume) -> None:
-    """``make milkyway`` to a HATS catalogue (:func:`starmaker.io.distributed.write_hats`), with
-    its progress bar over tiles and partitions."""
-    from .io.distributed import require_hats, write_hats
-    from .io.hats import DEFAULT_PARTITION_ROWS
+def _make_hats(mw, output: Path, seed: int, field: str, workers, scheduler, partition_rows, resume,
+               errors: str | None = None) -> None:
+    """``make milkyway`` to a HATS catalogue (:meth:`starmaker.galaxy.survey.MilkyWay.write_hats`),
+    with its progress bar over tiles and partitions."""
+    from .io.distributed import require_hats
 
     require_hats()
     client = None
@@ -241,8 +236,8 @@ def _make_hats(mw, output: Path, seed: int, field: str, workers, scheduler, part
 
         client = Client(scheduler)
     try:
-        n = write_hats(output, seed=seed, milky_way=mw, client=client, workers=workers, resume=resume,
-                       partition_rows=partition_rows or DEFAULT_PARTITION_ROWS, progress=True)
+        n = mw.write_hats(output, seed=seed, errors=errors, client=client, workers=workers, resume=resume,
+                          partition_rows=partition_rows, progress=True)
     finally:
         if client is not None:
             client.close()

@@ -62,7 +62,8 @@ from .limits import Field, Limit, parse_limit
 from .windows import L_GRID, WINDOWS, dying_mass_in_cell, mass_table, ppf_without_holes, window_cdf
 
 __all__ = ["Limit", "parse_limit", "Field", "make_pixels", "make_sky", "iter_sky", "write_sky", "MilkyWay",
-           "Placement", "sky_columns", "DEFAULT_NSIDE", "parse_dust", "DUST_NAMES", "parse_errors", "ERRORS"]
+           "Placement", "sky_columns", "write_hats", "DEFAULT_NSIDE", "parse_dust", "DUST_NAMES",
+           "parse_errors", "ERRORS"]
 
 DEFAULT_NSIDE = 16
 DM_STEP = 0.2            # shell width in distance modulus (mag)
@@ -539,11 +540,37 @@ class MilkyWay(MakerBase):
                          progress=progress, epoch=epoch, extra_meta=self._recipe_meta(), errors=errors)
 
     def make_pixels(self, pixels: Sequence[int], seed: int = 0, epoch: float | str = 0.0,
-                    limit: str | Limit | None = None, errors: str | None = None) -> Stars:
-        """The stars of these pixels (see :func:`make_pixels`)."""
-        lim, fld, nside = self._args(limit, None, None)
+                    limit: str | Limit | None = None, errors: str | None = None,
+                    field: Field | str | None = None) -> Stars:
+        """The stars of these pixels (see :func:`make_pixels`), kept to ``field`` (default this
+        maker's field if it is a cone)."""
+        lim, fld, nside = self._args(limit, field, None)
+        if field is None and fld.kind != "cone":
+            fld = None
         return make_pixels(pixels, lim, seed, components=self.components, dust=self.dust, nside=nside,
-                           epoch=epoch, field=fld if fld.kind == "cone" else None, errors=errors)
+                           epoch=epoch, field=fld, errors=errors)
+
+    def write_hats(self, path, limit: str | Limit | None = None, seed: int = 0, *,
+                   field: Field | str | None = None, epoch: float | str = 0.0, errors: str | None = None,
+                   client=None, workers: int | None = None, tile_order: int | None = None,
+                   partition_rows: int | None = None, resume: bool = False, keep_tiles: bool = False,
+                   progress: bool = True) -> int:
+        """Make the sky and write it as a HATS catalogue at ``path`` (a folder; needs
+        ``starmaker[hats]``), its tiles made on Dask: on ``client`` (an existing cluster's
+        ``dask.distributed.Client``), on a local cluster of ``workers`` processes, or in this
+        process. The same seed gives the same files for any number of workers and any
+        ``tile_order``; ``resume=True`` continues an interrupted run. Returns the number of stars.
+        See :func:`starmaker.io.distributed.write_survey` for every option."""
+        from ..io.distributed import DEFAULT_TILE_ORDER, require_hats, write_survey
+        from ..io.hats import DEFAULT_PARTITION_ROWS
+
+        require_hats()
+        rows = DEFAULT_PARTITION_ROWS if partition_rows is None else partition_rows
+        tiles = DEFAULT_TILE_ORDER if tile_order is None else tile_order
+        return write_survey(self, path, limit, seed, field=field, epoch=epoch, errors=errors, client=client,
+                            workers=workers, tile_order=tiles, partition_rows=rows, resume=resume,
+                            keep_tiles=keep_tiles, progress=progress,
+                            extra_meta=self._recipe_meta())
 
     def recipe(self) -> dict[str, Any]:
         """Everything that defines this Milky Way. Built from a recipe, it is that recipe (the
@@ -593,6 +620,16 @@ class MilkyWay(MakerBase):
     def __repr__(self) -> str:
         lim = f", limit={str(self.limit)!r}" if self.limit is not None else ""
         return f"MilkyWay({[c.name for c in self.components]}, dust={self.dust!r}{lim})"
+
+
+def write_hats(path, limit: str | Limit | None = None, seed: int = 0, *, milky_way: MilkyWay | None = None,
+               **options) -> int:
+    """Make a Milky Way's sky (default ``MilkyWay()``) and write it as a HATS catalogue:
+    ``milky_way.write_hats(path, limit, seed, **options)`` (see :meth:`MilkyWay.write_hats`)."""
+    mw = MilkyWay() if milky_way is None else milky_way
+    if not isinstance(mw, MilkyWay):
+        raise InvalidParameterError("milky_way", mw, "a starmaker MilkyWay (or None for the default)")
+    return mw.write_hats(path, limit, seed, **options)
 
 
 def _field_text(field: Field) -> str:

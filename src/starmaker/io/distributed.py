@@ -32,7 +32,6 @@ import numpy as np
 
 from ..errors import InvalidParameterError, StarmakerError
 from ..galaxy.limits import Field, Limit, parse_limit
-from ..galaxy.survey import MilkyWay, make_pixels
 from .hats import (
     DEFAULT_HISTOGRAM_ORDER,
     DEFAULT_PARTITION_ROWS,
@@ -46,7 +45,7 @@ from .hats import (
     write_tile,
 )
 
-__all__ = ["write_hats", "require_hats", "DEFAULT_TILE_ORDER", "WORKER_ENV"]
+__all__ = ["write_survey", "require_hats", "DEFAULT_TILE_ORDER", "WORKER_ENV"]
 
 DEFAULT_TILE_ORDER = 2           # 192 tiles of 16 making pixels each over the whole sky
 WORKER_ENV = {"NUMBA_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
@@ -61,13 +60,15 @@ def _making_order(nside: int) -> int:
     return order
 
 
-def _make(pixels: Sequence[int], spec: dict[str, Any], mw: MilkyWay):
-    """THE one place that makes stars for this module (:func:`starmaker.galaxy.survey.make_pixels`):
-    every star brighter than the limit in the making ``pixels`` that lies in the run's field (a
-    cone keeps only its stars), with the Milky Way's components, dust and nside."""
+def _make(pixels: Sequence[int], spec: dict[str, Any], mw):
+    """THE one place that makes stars for this module (the Milky Way's
+    :meth:`~starmaker.galaxy.survey.MilkyWay.make_pixels`, that is
+    :func:`starmaker.galaxy.survey.make_pixels` with its components, dust and nside): every star
+    brighter than the limit in the making ``pixels`` that lies in the run's field (a cone keeps
+    only its stars), measured by the run's survey errors if any."""
     field = Field(**{**spec["field"], "pixels": tuple(spec["field"]["pixels"])})
-    return make_pixels(pixels, spec["limit"], spec["seed"], components=mw.components, dust=mw.dust,
-                       nside=mw.nside, epoch=spec["epoch"], field=field)
+    return mw.make_pixels(pixels, spec["seed"], epoch=spec["epoch"], limit=spec["limit"], field=field,
+                          errors=spec["errors"])
 
 
 @functools.lru_cache(maxsize=4)
@@ -78,11 +79,12 @@ def _schema_of(meta_json: str, columns: tuple[str, ...]):
 def _schema_from(meta: dict[str, Any], columns: tuple[str, ...]):
     """The catalogue's Arrow schema: ``_healpix_29``, then the survey's ``columns``; ``meta`` (the
     whole run's provenance, the flat writer's) in its metadata."""
-    from ..galaxy.survey import COLUMN_DTYPES
+    from ..schema import COLUMNS
     from ..stars import Stars
     from .parquet import to_arrow
 
-    empty = Stars({k: np.empty(0, COLUMN_DTYPES.get(k, float)) for k in columns}, meta)
+    dtypes = {c.name: c.numpy_dtype for c in COLUMNS}
+    empty = Stars({k: np.empty(0, dtypes.get(k, float)) for k in columns}, meta)
     return sort_by_spatial_index(to_arrow(empty)).schema
 
 
@@ -95,7 +97,7 @@ def _tiles(field: Field, tile_order: int, nside: int) -> list[tuple[int, tuple[i
     return [(int(t), tuple(int(p) for p in pix[bounds[k]:bounds[k + 1]])) for k, t in enumerate(uniq)]
 
 
-def _make_tile(staging: str, tile: int, pixels: tuple[int, ...], spec: dict[str, Any], mw: MilkyWay,
+def _make_tile(staging: str, tile: int, pixels: tuple[int, ...], spec: dict[str, Any], mw,
                one_thread: bool) -> TileManifest:
     """A Dask task: make a tile's stars, sort them by ``_healpix_29``, stage them (atomically)."""
     import pyarrow as pa
@@ -114,7 +116,7 @@ def _make_tile(staging: str, tile: int, pixels: tuple[int, ...], spec: dict[str,
     return write_tile(staging, tile, table, spec["histogram_order"], spec["run_key"])
 
 
-def _prepare(spec: dict[str, Any], mw: MilkyWay) -> None:
+def _prepare(spec: dict[str, Any], mw) -> None:
     """Build (or read from the disk cache) every population's mass-window table for the limit's
     band and make the stars of one pixel, so that the tables and the Numba kernels' caches are on
     disk (and loaded in this process) before the tiles are made."""
@@ -122,7 +124,7 @@ def _prepare(spec: dict[str, Any], mw: MilkyWay) -> None:
     spatial_index(np.zeros(1), np.zeros(1))      # imports hats (astropy, cdshealpix): ~2 s
 
 
-def _warm_worker(spec: dict[str, Any], mw: MilkyWay) -> int:
+def _warm_worker(spec: dict[str, Any], mw) -> int:
     """Run once in each worker (``client.run``): one Numba thread, tables and kernels loaded."""
     import numba
 
@@ -136,23 +138,26 @@ def _run_key(spec: dict[str, Any], tile_order: int) -> str:
     versions (the survey's table key digest)."""
     from ..galaxy.windows import source_digest
 
-    what = {k: spec[k] for k in ("limit", "seed", "field", "epoch", "histogram_order", "partition_rows")}
+    what = {k: spec[k] for k in ("limit", "seed", "field", "epoch", "errors", "histogram_order",
+                                 "partition_rows")}
     what |= {"tile_order": tile_order, "meta": spec["meta"],
              "source": source_digest(parse_limit(spec["limit"]).band)}
     return hashlib.sha256(json.dumps(what, sort_keys=True, default=str).encode()).hexdigest()[:32]
 
 
-def write_hats(path: str | os.PathLike, limit: str | Limit | None = None, seed: int = 0, *,
-               milky_way: MilkyWay | None = None, field: Field | str | None = None,
-               epoch: float | str = 0.0, client=None, workers: int | None = None,
-               tile_order: int = DEFAULT_TILE_ORDER, partition_rows: int = DEFAULT_PARTITION_ROWS,
-               histogram_order: int = DEFAULT_HISTOGRAM_ORDER, resume: bool = False,
-               keep_tiles: bool = False, progress: bool = True) -> int:
+def write_survey(milky_way, path: str | os.PathLike, limit: str | Limit | None = None, seed: int = 0, *,
+                 field: Field | str | None = None, epoch: float | str = 0.0, errors: str | None = None,
+                 client=None, workers: int | None = None, tile_order: int = DEFAULT_TILE_ORDER,
+                 partition_rows: int = DEFAULT_PARTITION_ROWS,
+                 histogram_order: int = DEFAULT_HISTOGRAM_ORDER, resume: bool = False,
+                 keep_tiles: bool = False, progress: bool = True,
+                 extra_meta: dict[str, Any] | None = None) -> int:
     """Make every star brighter than ``limit`` (e.g. "G<10"; default the Milky Way's) of
-    ``milky_way`` (default ``MilkyWay()``: its components, dust and nside) in ``field`` (default
-    the Milky Way's, all sky), as seen at ``epoch``, and write them as a HATS catalogue at
-    ``path``; returns the number of stars. The rows are those :meth:`MilkyWay.write` writes to
-    one Parquet file, stably sorted by ``_healpix_29``.
+    ``milky_way`` (a :class:`~starmaker.galaxy.survey.MilkyWay`: its components, dust and nside)
+    in ``field`` (default the Milky Way's, all sky), as seen at ``epoch``, and write them as a
+    HATS catalogue at ``path``; returns the number of stars. The rows are those
+    :meth:`MilkyWay.write` writes to one Parquet file, stably sorted by ``_healpix_29``. Called
+    as :meth:`MilkyWay.write_hats` (or :func:`starmaker.write_hats`).
 
     Tiles (order-``tile_order`` pixels, 0…4, of the survey's order-4 pixels) are made as Dask
     tasks on ``client``, or on a ``LocalCluster`` of ``workers`` processes of one thread each, or,
@@ -162,14 +167,17 @@ def write_hats(path: str | os.PathLike, limit: str | Limit | None = None, seed: 
     parameters): tiles whose manifest and sha256 check out are kept, the others made again, and
     partitions already written and checked are kept. The catalogue is complete only once its
     properties are written, last. ``keep_tiles`` keeps the staged tiles (``path/_staging``);
-    ``progress`` shows a progress bar over tiles and partitions.
+    ``progress`` shows a progress bar over tiles and partitions. ``errors`` ("gaia-dr3",
+    "gaia-dr4", "gaia-dr5"): the stars as that Gaia release would measure them, beside the true
+    values (each pixel's noise from its own generator, so any tiling gives the same bytes).
+    ``extra_meta`` (e.g. the recipe of a placed Milky Way) joins the catalogue's provenance.
     """
     _require("hats", "distributed")
     from ..births.history import parse_epoch
 
-    mw = MilkyWay() if milky_way is None else milky_way
-    if not isinstance(mw, MilkyWay):
-        raise InvalidParameterError("milky_way", mw, "a starmaker MilkyWay (or None for the default)")
+    mw = milky_way
+    if not (callable(getattr(mw, "make_pixels", None)) and hasattr(mw, "nside")):
+        raise InvalidParameterError("milky_way", mw, "a starmaker MilkyWay")
     if limit is None and mw.limit is None:
         raise InvalidParameterError("limit", None, "a magnitude limit like 'G<10' (or MilkyWay(limit=...))")
     lim = parse_limit(limit if limit is not None else mw.limit)
@@ -189,11 +197,11 @@ def write_hats(path: str | os.PathLike, limit: str | Limit | None = None, seed: 
         raise InvalidParameterError("workers", workers, "None when a client is given")
     catalog = Path(path)
     staging = catalog / STAGING
-    empty = make_pixels([], lim, int(seed), components=mw.components, dust=mw.dust, nside=mw.nside,
-                        epoch=epoch, field=field)     # the flat writer's columns and provenance
-    meta = json.loads(json.dumps(empty.meta, default=str))
+    # the flat writer's columns and provenance (errors checked here, once)
+    empty = mw.make_pixels([], int(seed), epoch=epoch, limit=lim, field=field, errors=errors)
+    meta = json.loads(json.dumps({**empty.meta, **(extra_meta or {})}, default=str))
     spec = {"limit": str(lim), "seed": int(seed), "field": asdict(field), "meta": meta,
-            "epoch": parse_epoch(epoch), "columns": list(empty.columns),
+            "epoch": parse_epoch(epoch), "errors": empty.meta.get("errors"), "columns": list(empty.columns),
             "histogram_order": int(histogram_order), "partition_rows": int(partition_rows)}
     spec["run_key"] = _run_key(spec, int(tile_order))
     run_file = staging / "run.json"
@@ -247,7 +255,7 @@ def write_hats(path: str | os.PathLike, limit: str | Limit | None = None, seed: 
     return total
 
 
-def _run_in_process(todo, staging: str, spec, mw: MilkyWay, manifests: dict[int, TileManifest],
+def _run_in_process(todo, staging: str, spec, mw, manifests: dict[int, TileManifest],
                     bar: _Bar) -> None:
     """Tiles made by a pool of threads of this process, one per CPU it may use (NumPy and Numba
     release the GIL for the heavy parts), as ``iter_sky`` makes its blocks."""
@@ -277,7 +285,7 @@ def _require(*modules: str) -> None:
                              "pip install 'starmaker[hats]'")
 
 
-def _run_on_dask(client, workers, todo, staging: str, spec, mw: MilkyWay,
+def _run_on_dask(client, workers, todo, staging: str, spec, mw,
                  manifests: dict[int, TileManifest], bar: _Bar) -> None:
     from dask.distributed import Client, LocalCluster, as_completed
 
