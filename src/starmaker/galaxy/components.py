@@ -261,8 +261,9 @@ THIN_DISK_BINS = (
 #: local density ρ0, so its column (surface density) falls by a quarter — a star-formation rate
 #: over the last Gyr below the older bins', as Gaia's colour–magnitude diagram shows (Mor et al.
 #: 2019, A&A 624, L1; del Alcázar-Julià et al. 2025, A&A 697, A128: SFR dropped ≈ 1–1.5 Gyr
-#: ago). Checked against Gaia DR3, not fitted to it: the share of BP−RP 0–0.4 stars among
-#: G < 10 at |b| > 10° went from 1.3–1.8 times Gaia's to 0.8–1.06 (tests/test_populations.py).
+#: ago). Checked against Gaia DR3, not fitted to it: the counts of BP−RP 0–0.4 stars with
+#: G < 10 in |b| bands above 10° went from 1.33–1.76 times Gaia's, growing with latitude, to
+#: 0.82–1.06 (tests/test_populations.py).
 YOUNG_THIN_EPS = 0.020
 #: the axis ratios the thin disc uses: R03's, the 0.15–1 Gyr bin's replaced by YOUNG_THIN_EPS
 THIN_DISK_EPS = tuple(YOUNG_THIN_EPS if k == 1 else b[2] for k, b in enumerate(THIN_DISK_BINS))
