@@ -8,6 +8,7 @@ import numpy as np
 
 from ..stars import Stars
 from ..units import check_numbers
+from .hd_limit import apply_hd_limit
 from .isochrones import evolve_arrays, grid_ranges, load_grid
 from .remnants import apply_remnants
 
@@ -22,7 +23,9 @@ def evolve(mass_initial, age, feh, meta: dict[str, Any] | None = None, models: s
     and ``mass``, ``log_L``, ``log_Teff``, ``log_g``, ``radius``, ``phase``, ``lifespan``,
     ``alive``, ``lifespan_extrapolated``, ``grid_clamped``. Raises OutOfGridError for a star
     outside the grid (MIST: mass 0.1–300 M☉, age 10⁵ yr–19.95 Gyr, [Fe/H] −2.5…+0.5; PARSEC:
-    0.1–300 M☉, 2.8 Myr–17.8 Gyr, −2…+0.5; ``isochrones.grid_ranges``).
+    0.1–300 M☉, 2.8 Myr–17.8 Gyr, −2…+0.5; ``isochrones.grid_ranges``). Living stars the
+    grid puts above the Humphreys–Davidson limit on the cool side are moved to its hot edge
+    (:mod:`starmaker.evolution.hd_limit`).
     """
     check_numbers(mass_initial=mass_initial, age=age, feh=feh)
     m, a, fe = (
@@ -32,6 +35,7 @@ def evolve(mass_initial, age, feh, meta: dict[str, Any] | None = None, models: s
         )
     )
     cols = evolve_arrays(m, a, fe, models)
+    apply_hd_limit(cols)
     apply_remnants(cols, m, a, fe)
     cols.pop("_status")
     meta = dict(meta or {})
@@ -80,6 +84,7 @@ def evolve_through(mass_initial, age, feh, meta: dict[str, Any] | None = None, m
     cols["_status"][old[~living]] = 3
     cols["alive"] = a < cols["lifespan"]
     cols["grid_clamped"][k] = True
+    apply_hd_limit(cols)
     apply_remnants(cols, m, a, fe)
     cols.pop("_status")
     meta = dict(meta or {})
