@@ -409,3 +409,48 @@ def test_bad_input_raises():
         absolute_magnitudes(0.0, LOG_T_SUN, LOGG_SUN, 0.0, "Gaia_G")
     with pytest.raises(UnknownNameError):
         load_table("HST_WFC3")
+
+
+def _wide_mix(n=4000, seed=11):
+    """Stars over and past every axis: off-grid Teff, log g and [Fe/H], A_V 0, inside and > 6,
+    and NaN or infinite inputs."""
+    rng = np.random.default_rng(seed)
+    cols = [rng.uniform(-5, 6, n), rng.uniform(3.3, 6.1, n), rng.uniform(-4.5, 10, n),
+            rng.uniform(-4.5, 1.0, n), rng.uniform(0, 8, n)]
+    cols[4][::7] = 0.0
+    for c in cols:
+        c[rng.integers(0, n, 40)] = np.nan
+    cols[0][rng.integers(0, n, 10)] = np.inf
+    return cols
+
+
+def test_a_bands_numbers_do_not_depend_on_the_other_bands():
+    """The survey cuts on the limit's band alone, then computes every band for the kept stars:
+    a band's M, A and flags must be the same bits whatever else is asked for."""
+    lL, lT, lg, fe, av = _wide_mix()
+    alone = absolute_magnitudes(lL, lT, lg, fe, "Ks", a_v=av)
+    every = absolute_magnitudes(lL, lT, lg, fe, "all", a_v=av)
+    for k in ("M_Ks", "A_Ks", "phot_extrapolated"):
+        np.testing.assert_array_equal(alone[k], every[k])
+
+
+def test_one_pass_gives_the_two_calls_numbers_bit_for_bit():
+    """magnitudes.absolute_and_extinctions (one pass) against absolute_magnitudes then extinctions
+    (the survey's former two calls): same bits, NaN where they have NaN, and the absolute
+    magnitudes' flag (which does not count A_V > 6)."""
+    from starmaker.photometry import magnitudes as mag
+
+    lL, lT, lg, fe, av = _wide_mix()
+    bands = ("G", "BP", "RP", "B", "V", "J", "H", "Ks", "W1", "SDSS_r")
+    m0 = mag.absolute_magnitudes(lL, lT, lg, fe, bands)
+    e0 = mag.extinctions(av, lT, lg, fe, bands)
+    m1, e1 = mag.absolute_and_extinctions(lL, lT, lg, fe, av, bands)
+    assert list(m1) == list(m0) and list(e1) == list(e0)
+    for k in m0:
+        np.testing.assert_array_equal(m1[k], m0[k])
+    for k in e0:
+        np.testing.assert_array_equal(e1[k], e0[k])
+    assert np.isfinite(e1["G"][~np.isfinite(lL) & np.isfinite(lT) & np.isfinite(lg) & np.isfinite(fe)
+                                & np.isfinite(av)]).all()  # A does not depend on L
+    with pytest.raises(InvalidParameterError, match="a_v"):
+        mag.absolute_and_extinctions(0.0, LOG_T_SUN, LOGG_SUN, 0.0, -0.1, ("G",))

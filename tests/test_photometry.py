@@ -185,3 +185,20 @@ def test_grid_has_no_holes_after_filling():
     g = load_bc_grid()
     assert not np.isnan(g.mag0).any()
     assert g.mag0.shape == (3, len(g.feh), len(g.logg), len(g.teff))
+
+
+def test_one_pass_and_two_calls_agree_across_sources():
+    """absolute_and_extinctions over bands of two sources (MIST's one pass, the Kurucz path's two
+    calls) gives absolute_magnitudes' and extinctions' numbers, in the order asked for."""
+    from starmaker.photometry import magnitudes as mag
+
+    bands = ("G", "G_kurucz", "V_kurucz", "Ks")
+    lL, lT, lg = np.array([0.0, 1.0, np.nan]), np.array([3.76, 3.6, 3.9]), np.array([4.4, 2.0, 4.0])
+    fe, av = np.zeros(3), np.array([0.5, 1.0, 0.0])
+    m0, e0 = mag.absolute_magnitudes(lL, lT, lg, fe, bands), mag.extinctions(av, lT, lg, fe, bands)
+    m1, e1 = mag.absolute_and_extinctions(lL, lT, lg, fe, av, bands)
+    assert list(m1) == list(m0) and list(e1) == list(e0) == list(bands)
+    for k in m0:
+        np.testing.assert_array_equal(m1[k], m0[k])
+    for k in e0:
+        np.testing.assert_array_equal(e1[k], e0[k])

@@ -51,7 +51,7 @@ from ..evolution.evolve import evolve_through
 from ..evolution.isochrones import FEH_RANGE
 from ..maker import MakerBase
 from ..photometry import bands as registry
-from ..photometry.magnitudes import absolute_magnitudes, apparent_magnitudes, extinctions
+from ..photometry.magnitudes import absolute_and_extinctions, absolute_magnitudes, apparent_magnitudes
 from ..place.dust import DustDisk, DustModel
 from ..place.frames import galactocentric, icrs_to_galactic
 from ..schema import COLUMNS, COMPONENTS, GAIA_COLUMNS, OBSERVED_COLUMNS, SYSTEM_COLUMNS
@@ -769,19 +769,20 @@ def _observe(b: dict[str, np.ndarray], dust: DustModel, lim: Limit, field: Field
     ``SeedSequence(seed, spawn_key=(pixel, 1))``."""
     bands = sky_bands(lim)
     s = evolve_through(b["m"], b["age"], b["feh"])
-    mags = absolute_magnitudes(s["log_L"], s["log_Teff"], s["log_g"], s["feh"], bands)
+    # the limit's band only for every drawn star; all bands, with extinction, in one pass for
+    # those kept (a star's magnitudes in a band do not depend on the other bands asked for)
+    m_lim = absolute_magnitudes(s["log_L"], s["log_Teff"], s["log_g"], s["feh"], (lim.band,))["M_" + lim.band]
     dm = 5.0 * np.log10(b["d"]) - 5.0
     # the windows overlap near the dying mass (both are padded): a star counts only if drawn
     # from the window of what it turned out to be, living or dead, so none is made twice
     # (births drawn without windows, from the whole IMF, carry no "window" and all count)
     own = s["alive"] == (b["window"] == 0) if "window" in b else np.ones(len(s), bool)
-    near = own & (mags["M_" + lim.band] + dm < lim.mag) & field.contains(b["ra"], b["dec"])
+    near = own & (m_lim + dm < lim.mag) & field.contains(b["ra"], b["dec"])
     s, dm = s.select(near), dm[near]
-    mags = {k: v[near] for k, v in mags.items()}
     b = {k: v[near] for k, v in b.items() if k != "window"}
     l, bb = icrs_to_galactic(b["ra"], b["dec"])
     av = dust.a_v(l, bb, b["d"])
-    ext = extinctions(av, s["log_Teff"], s["log_g"], s["feh"], bands)
+    mags, ext = absolute_and_extinctions(s["log_L"], s["log_Teff"], s["log_g"], s["feh"], av, bands)
     app = apparent_magnitudes(mags, dm, ext, bands)
     s = s.with_columns(**mags, ra=b["ra"], dec=b["dec"], l=l, b=bb, distance=b["d"], A_V=av,
                        **app, component=b["comp"], healpix=b["pix"])

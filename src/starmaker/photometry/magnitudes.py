@@ -12,7 +12,8 @@ from ..checks import require_stars
 from ..units import check_numbers
 from . import bands as registry
 
-__all__ = ["absolute_magnitudes", "extinctions", "apparent_magnitudes", "shine"]
+__all__ = ["absolute_magnitudes", "extinctions", "absolute_and_extinctions", "apparent_magnitudes",
+           "shine"]
 
 
 def _by_source(names: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
@@ -50,6 +51,38 @@ def extinctions(a_v, log_Teff, log_g, feh, bands=None) -> dict[str, np.ndarray]:
     for src, group in _by_source(names).items():
         found.update(registry.source(src).extinction(a_v, log_Teff, log_g, feh, group))
     return {b: found[b] for b in names}
+
+
+def absolute_and_extinctions(log_L, log_Teff, log_g, feh, a_v, bands=None
+                             ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """``(absolute_magnitudes(log_L, log_Teff, log_g, feh, bands), extinctions(a_v, log_Teff,
+    log_g, feh, bands))`` with the same numbers, computed in one pass by a source that can (it
+    has ``absolute_and_extinction``, as MIST's has: each star's cell and weights found once),
+    else by the two calls."""
+    check_numbers(log_L=log_L, log_Teff=log_Teff, log_g=log_g, feh=feh)
+    names = registry.resolve(bands)
+    found: dict[str, np.ndarray] = {}
+    dimmed: dict[str, np.ndarray] = {}
+    flag = None
+    for src, group in _by_source(names).items():
+        impl = registry.source(src)
+        both = getattr(impl, "absolute_and_extinction", None)
+        if both is not None:
+            res, ext = both(log_L, log_Teff, log_g, feh, a_v, group)
+        else:
+            res = impl.absolute(log_L, log_Teff, log_g, feh, group)
+            ext = impl.extinction(a_v, log_Teff, log_g, feh, group)
+        res = dict(res)
+        e = res.pop("phot_extrapolated", None)
+        if e is not None:
+            flag = e if flag is None else (flag | e)
+        found.update(res)
+        dimmed.update(ext)
+    out = {f"M_{b}": found[b] for b in names}
+    if flag is None:
+        flag = np.zeros(np.shape(out[f"M_{names[0]}"]), bool)
+    out["phot_extrapolated"] = flag
+    return out, {b: dimmed[b] for b in names}
 
 
 def apparent_magnitudes(absolute: dict[str, np.ndarray], distance_modulus, ext: dict[str, np.ndarray],

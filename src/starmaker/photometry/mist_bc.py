@@ -62,6 +62,7 @@ __all__ = [
     "VEGA_TO_AB",
     "BCTable",
     "MistSource",
+    "absolute_and_extinction",
     "absolute_magnitudes",
     "bc_file",
     "column_of",
@@ -275,11 +276,17 @@ def _find(x, lut, x0, inv, v):
 
 @nb.njit(cache=True)
 def _kernel(lt_ax, lg_ax, fe_ax, av_ax, luts, grid, grid0, m_bol_sun,
-            log_l, log_t, log_g, feh, a_v, has_av, out_m, out_a, ext, off):
-    """M = M_bol − BC(A_V = 0) and A = BC(A_V = 0) − BC(A_V) for stars s, written at s + off.
+            log_l, log_t, log_g, feh, a_v, has_av, strict_l, out_m, out_a, ext, ext_av, off):
+    """M = M_bol − BC(A_V = 0) and A = BC(A_V = 0) − BC(A_V) for stars s, written at s + off;
+    ``ext`` flags Teff, log g or [Fe/H] outside the grid and ``ext_av`` (with ``has_av``)
+    A_V > 6. A star whose log L is not finite gets NaN M and ``ext`` False; with ``strict_l``
+    its A is NaN too (and ``ext_av`` False), without it A is computed (A does not depend on L).
 
     ``grid0`` [feh, logg, teff, K] and ``grid`` [feh, logg, teff, av, K] are C-contiguous, so the
-    K bands of a node are adjacent; each band sums its 8 (A_V = 0) or 8 × 2 corners directly.
+    K bands of a node are adjacent, and so are those of its Teff neighbour in ``grid0`` and of
+    its A_V neighbour in ``grid``: each star reads 4 (A_V = 0) or 8 (with dust) runs of 2 K
+    values, its cell and weights computed once for all bands. The sums run over the corners in
+    a fixed order, the same for every band set (a band's numbers do not depend on the others).
     """
     n = log_l.shape[0]
     nf, ng, nt, nav, nk = grid.shape
@@ -289,6 +296,8 @@ def _kernel(lt_ax, lg_ax, fe_ax, av_ax, luts, grid, grid0, m_bol_sun,
     si0, sj0, sk0 = ng * nt * nk, nt * nk, nk
     si1, sj1, sk1 = ng * nt * nav * nk, nt * nav * nk, nav * nk
     (lut_f, x0_f, inv_f), (lut_g, x0_g, inv_g), (lut_t, x0_t, inv_t), (lut_a, x0_a, inv_a) = luts
+    bc0 = np.empty(nk)  # BC(A_V = 0) of the star in each band
+    bc1 = np.empty(nk)  # BC(A_V)
     for s in range(n):
         lL = log_l[s]
         lT = log_t[s]
@@ -296,12 +305,15 @@ def _kernel(lt_ax, lg_ax, fe_ax, av_ax, luts, grid, grid0, m_bol_sun,
         fe = feh[s]
         av = a_v[s] if has_av else 0.0
         o = s + off
-        if not (np.isfinite(lL) and np.isfinite(lT) and np.isfinite(lg) and np.isfinite(fe)):
+        bad_l = not np.isfinite(lL)
+        if not (np.isfinite(lT) and np.isfinite(lg) and np.isfinite(fe)) or (bad_l and strict_l):
             for b in range(nk):
                 out_m[b, o] = np.nan
                 if has_av:
                     out_a[b, o] = np.nan
             ext[o] = False
+            if has_av:
+                ext_av[o] = False
             continue
         i, wi, e1 = _find(fe_ax, lut_f, x0_f, inv_f, fe)
         j, wj, e2 = _find(lg_ax, lut_g, x0_g, inv_g, lg)
@@ -311,49 +323,97 @@ def _kernel(lt_ax, lg_ax, fe_ax, av_ax, luts, grid, grid0, m_bol_sun,
         w010, w011 = ui * wj * uk, ui * wj * wk
         w100, w101 = wi * uj * uk, wi * uj * wk
         w110, w111 = wi * wj * uk, wi * wj * wk
-        mbol = m_bol_sun - 2.5 * lL
+        mbol = np.nan if bad_l else m_bol_sun - 2.5 * lL
+        # the runs [Teff k, k+1] x K at (feh i or i+1, log g j or j+1): slices, so the band
+        # loops index from 0 (no wrap-around tests; LLVM vectorises them)
         c = i * si0 + j * sj0 + k * sk0
-        # A_V: interpolate inside, extrapolate linearly past the last node (6 mag)
-        e4 = False
-        dust = has_av and av != 0.0 and np.isfinite(av)
-        m = 0
-        wm = 0.0
-        if dust:
-            if av >= av_ax[nav - 1]:
-                m = nav - 2
-                e4 = av > av_ax[nav - 1]
-            else:
-                m, _wm, _e = _find(av_ax, lut_a, x0_a, inv_a, av)
-            wm = (av - av_ax[m]) / (av_ax[m + 1] - av_ax[m])
-        um = 1.0 - wm
-        c1 = i * si1 + j * sj1 + k * sk1 + m * nk
+        a0 = f0[c:c + 2 * nk]
+        a1 = f0[c + sj0:c + sj0 + 2 * nk]
+        a2 = f0[c + si0:c + si0 + 2 * nk]
+        a3 = f0[c + si0 + sj0:c + si0 + sj0 + 2 * nk]
         for b in range(nk):
-            p = c + b
-            bc0 = (w000 * f0[p] + w001 * f0[p + sk0]
-                   + w010 * f0[p + sj0] + w011 * f0[p + sj0 + sk0]
-                   + w100 * f0[p + si0] + w101 * f0[p + si0 + sk0]
-                   + w110 * f0[p + si0 + sj0] + w111 * f0[p + si0 + sj0 + sk0])
-            out_m[b, o] = mbol - bc0
-            if dust:
-                q = c1 + b
-                r = nk
-                bc1 = (w000 * (um * f1[q] + wm * f1[q + r])
-                       + w001 * (um * f1[q + sk1] + wm * f1[q + sk1 + r])
-                       + w010 * (um * f1[q + sj1] + wm * f1[q + sj1 + r])
-                       + w011 * (um * f1[q + sj1 + sk1] + wm * f1[q + sj1 + sk1 + r])
-                       + w100 * (um * f1[q + si1] + wm * f1[q + si1 + r])
-                       + w101 * (um * f1[q + si1 + sk1] + wm * f1[q + si1 + sk1 + r])
-                       + w110 * (um * f1[q + si1 + sj1] + wm * f1[q + si1 + sj1 + r])
-                       + w111 * (um * f1[q + si1 + sj1 + sk1] + wm * f1[q + si1 + sj1 + sk1 + r]))
-                out_a[b, o] = bc0 - bc1
-            elif has_av:
+            bc0[b] = (w000 * a0[b] + w001 * a0[nk + b]
+                      + w010 * a1[b] + w011 * a1[nk + b]
+                      + w100 * a2[b] + w101 * a2[nk + b]
+                      + w110 * a3[b] + w111 * a3[nk + b])
+        for b in range(nk):
+            out_m[b, o] = mbol - bc0[b]
+        ext[o] = (e1 or e2 or e3) and not bad_l
+        if not has_av:
+            continue
+        # A_V: interpolate inside, extrapolate linearly past the last node (6 mag)
+        if not (av != 0.0 and np.isfinite(av)):
+            for b in range(nk):
                 out_a[b, o] = av  # 0, or NaN for a NaN A_V
-        ext[o] = e1 or e2 or e3 or e4
+            ext_av[o] = False
+            continue
+        e4 = False
+        if av >= av_ax[nav - 1]:
+            m = nav - 2
+            e4 = av > av_ax[nav - 1]
+        else:
+            m, _wm, _e = _find(av_ax, lut_a, x0_a, inv_a, av)
+        wm = (av - av_ax[m]) / (av_ax[m + 1] - av_ax[m])
+        um = 1.0 - wm
+        # the runs [A_V m, m+1] x K at the 8 corners (feh, log g, Teff)
+        q = i * si1 + j * sj1 + k * sk1 + m * nk
+        b0 = f1[q:q + 2 * nk]
+        b1 = f1[q + sk1:q + sk1 + 2 * nk]
+        b2 = f1[q + sj1:q + sj1 + 2 * nk]
+        b3 = f1[q + sj1 + sk1:q + sj1 + sk1 + 2 * nk]
+        b4 = f1[q + si1:q + si1 + 2 * nk]
+        b5 = f1[q + si1 + sk1:q + si1 + sk1 + 2 * nk]
+        b6 = f1[q + si1 + sj1:q + si1 + sj1 + 2 * nk]
+        b7 = f1[q + si1 + sj1 + sk1:q + si1 + sj1 + sk1 + 2 * nk]
+        for b in range(nk):
+            bc1[b] = (w000 * (um * b0[b] + wm * b0[nk + b])
+                      + w001 * (um * b1[b] + wm * b1[nk + b])
+                      + w010 * (um * b2[b] + wm * b2[nk + b])
+                      + w011 * (um * b3[b] + wm * b3[nk + b])
+                      + w100 * (um * b4[b] + wm * b4[nk + b])
+                      + w101 * (um * b5[b] + wm * b5[nk + b])
+                      + w110 * (um * b6[b] + wm * b6[nk + b])
+                      + w111 * (um * b7[b] + wm * b7[nk + b]))
+        for b in range(nk):
+            out_a[b, o] = bc0[b] - bc1[b]
+        ext_av[o] = e4
 
 
 #: stars per block: inputs are broadcast and made contiguous one block at a time, so scalars and
 #: mixed shapes never become N-long temporaries
 _BLOCK = 1 << 16
+
+
+def _photometry(log_L, log_Teff, log_g, feh, names, a_v, strict_l):
+    """The kernel over broadcast inputs, a block at a time: (M [K, n], A [K, n] or [K, 0],
+    grid flag [n], A_V > 6 flag [n] or [0], broadcast shape)."""
+    lt_ax, lg_ax, fe_ax, av_ax, luts, grid, grid0 = _packed(names)
+    arrays = [np.asarray(a, dtype=np.float64) for a in (log_L, log_Teff, log_g, feh)]
+    has_av = a_v is not None
+    if has_av:
+        arrays.append(np.asarray(a_v, dtype=np.float64))
+    shape = np.broadcast_shapes(*(a.shape for a in arrays))
+    flat = [np.broadcast_to(a, shape).reshape(-1) for a in arrays]
+    n = int(np.prod(shape, dtype=np.int64))
+    nk = len(names)
+    out_m = np.empty((nk, n))
+    out_a = np.empty((nk, n) if has_av else (nk, 0))
+    ext = np.empty(n, dtype=np.bool_)
+    ext_av = np.empty(n if has_av else 0, dtype=np.bool_)
+    dummy = np.zeros(1)
+    for s in range(0, n, _BLOCK):
+        e = min(s + _BLOCK, n)
+        blk = [np.ascontiguousarray(a[s:e]) for a in flat]
+        if has_av:
+            av = blk[4]
+            if np.any(av < 0.0):
+                bad = float(av[av < 0.0][0])
+                raise InvalidParameterError("a_v", bad, "A_V >= 0 mag (MIST tables cover 0 to 6)")
+        else:
+            av = dummy
+        _kernel(lt_ax, lg_ax, fe_ax, av_ax, luts, grid, grid0, M_BOL_SUN,
+                blk[0], blk[1], blk[2], blk[3], av, has_av, strict_l, out_m, out_a, ext, ext_av, s)
+    return out_m, out_a, ext, ext_av, shape
 
 
 def absolute_magnitudes(log_L, log_Teff, log_g, feh, bands="default", a_v=None) -> dict[str, np.ndarray]:
@@ -370,39 +430,30 @@ def absolute_magnitudes(log_L, log_Teff, log_g, feh, bands="default", a_v=None) 
     gives NaN extinctions only. Negative A_V raises InvalidParameterError.
     """
     names = resolve_bands(bands)
-    lt_ax, lg_ax, fe_ax, av_ax, luts, grid, grid0 = _packed(names)
-    arrays = [np.asarray(a, dtype=np.float64) for a in (log_L, log_Teff, log_g, feh)]
-    has_av = a_v is not None
-    if has_av:
-        arrays.append(np.asarray(a_v, dtype=np.float64))
-    shape = np.broadcast_shapes(*(a.shape for a in arrays))
-    flat = [np.broadcast_to(a, shape).reshape(-1) for a in arrays]
-    n = int(np.prod(shape, dtype=np.int64))
-    nk = len(names)
-    out_m = np.empty((nk, n))
-    out_a = np.empty((nk, n) if has_av else (nk, 0))
-    ext = np.empty(n, dtype=np.bool_)
-    dummy = np.zeros(1)
-    for s in range(0, n, _BLOCK):
-        e = min(s + _BLOCK, n)
-        blk = [np.ascontiguousarray(a[s:e]) for a in flat]
-        if has_av:
-            av = blk[4]
-            if np.any(av < 0.0):
-                bad = float(av[av < 0.0][0])
-                raise InvalidParameterError("a_v", bad, "A_V >= 0 mag (MIST tables cover 0 to 6)")
-        else:
-            av = dummy
-        _kernel(lt_ax, lg_ax, fe_ax, av_ax, luts, grid, grid0, M_BOL_SUN,
-                blk[0], blk[1], blk[2], blk[3], av, has_av, out_m, out_a, ext, s)
+    out_m, out_a, ext, ext_av, shape = _photometry(log_L, log_Teff, log_g, feh, names, a_v, True)
     res: dict[str, np.ndarray] = {}
     for k, name in enumerate(names):
         res[f"M_{name}"] = out_m[k].reshape(shape)
-    if has_av:
+    if a_v is not None:
         for k, name in enumerate(names):
             res[f"A_{name}"] = out_a[k].reshape(shape)
+        ext |= ext_av
     res["phot_extrapolated"] = ext.reshape(shape)
     return res
+
+
+def absolute_and_extinction(log_L, log_Teff, log_g, feh, a_v, bands="default"
+                            ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """One pass for both: (``{M_<band>..., phot_extrapolated}``, ``{band: A_band}``), the same
+    numbers, bit for bit, as ``absolute_magnitudes(log_L, log_Teff, log_g, feh, bands)`` and
+    ``absolute_magnitudes(0.0, log_Teff, log_g, feh, bands, a_v)``'s ``A_<band>`` (each star's
+    cell and weights found once; ``phot_extrapolated`` is the former's, without A_V > 6; a star
+    with a non-finite log L keeps its extinctions)."""
+    names = resolve_bands(bands)
+    out_m, out_a, ext, _, shape = _photometry(log_L, log_Teff, log_g, feh, names, a_v, False)
+    mags = {f"M_{name}": out_m[k].reshape(shape) for k, name in enumerate(names)}
+    mags["phot_extrapolated"] = ext.reshape(shape)
+    return mags, {name: out_a[k].reshape(shape) for k, name in enumerate(names)}
 
 
 # --------------------------------------------------------------------------------------------
@@ -422,6 +473,13 @@ class MistSource:
     def extinction(self, a_v, log_Teff, log_g, feh, bands):
         r = absolute_magnitudes(0.0, log_Teff, log_g, feh, tuple(bands), a_v=a_v)
         return {b: r[f"A_{b}"] for b in bands}
+
+    def absolute_and_extinction(self, log_L, log_Teff, log_g, feh, a_v, bands):
+        """:meth:`absolute` and :meth:`extinction` in one pass (:func:`absolute_and_extinction`)."""
+        mags, ext = absolute_and_extinction(log_L, log_Teff, log_g, feh, a_v, tuple(bands))
+        out = {b: mags[f"M_{b}"] for b in bands}
+        out["phot_extrapolated"] = mags["phot_extrapolated"]
+        return out, {b: ext[b] for b in bands}
 
     def provenance(self) -> dict[str, str]:
         from importlib.metadata import version
