@@ -124,12 +124,11 @@ def test_a_star_share_in_the_plane_matches_hipparcos(made):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="issue 14: MIST v2.5 (v/vcrit = 0.4) 50-60 Msun tracks spend 2 % of "
-                   "their lives as cool supergiants above the Humphreys-Davidson limit")
 def test_no_naked_eye_star_above_the_humphreys_davidson_limit(made):
-    """Known wrong (strict xfail): no cool supergiant is more luminous than the
-    Humphreys–Davidson limit (Humphreys & Davidson 1979, ApJ 232, 409: log L/L☉ ≈ 5.8,
-    M_bol ≈ −9.8), so no naked-eye star should have M_V < −9.8. Made (seed 1): M_V = −10.37,
-    a 61 M☉ core-helium-burning star at log L = 6.05, T_eff ≈ 8,500 K (seeds 1–4: −10.37,
-    −9.75, −9.69, −10.35)."""
+    """No cool supergiant is more luminous than the Humphreys–Davidson limit (Humphreys &
+    Davidson 1979, ApJ 232, 409: log L/L☉ ≈ 5.8, M_bol ≈ −9.8), so no naked-eye star should
+    have M_V < −9.8. Before ``evolution.hd_limit`` (issue 14) MIST v2.5's 50–60 M☉ tracks, which
+    spend ~2 % of their lives as cool supergiants above the limit, made M_V = −10.37 (seed 1:
+    a 61 M☉ core-helium-burning star at log L = 6.05, T_eff ≈ 8,500 K); with the limit applied
+    the brightest made naked-eye star is M_V −9.75 (seed 1)."""
     assert populations_table(made, sm.hipparcos())["mv_min_made"] > -9.8
