@@ -126,4 +126,5 @@ class Field:
         from ..place.frames import unit_vector
 
         c = unit_vector(self.ra, self.dec)
-        return unit_vector(ra, dec) @ c >= math.cos(math.radians(self.radius))
+        v = unit_vector(ra, dec)  # the dot product element by element: the same bits for a star
+        return v[..., 0] * c[0] + v[..., 1] * c[1] + v[..., 2] * c[2] >= math.cos(math.radians(self.radius))

@@ -69,7 +69,6 @@ DEFAULT_NSIDE = 16
 DM_STEP = 0.2            # shell width in distance modulus (mag)
 DM_MIN, DM_MAX = -2.0, 20.0  # 0.4 pc to 100 kpc
 MAX_DRAWS = 3_000_000     # expected draws per block of pixels (memory: ~300 bytes each)
-_TOO_MANY = object()      # a block that must be halved
 #: the columns of a made sky (default bands), in schema order
 _REAL_ONLY = ("hip", "source_id", "parallax")
 SKY_COLUMNS = tuple(c.name for c in COLUMNS if c.name not in _REAL_ONLY and c.name not in OBSERVED_COLUMNS
@@ -183,23 +182,37 @@ def parse_errors(errors: str | None) -> str | None:
     return name
 
 
-def _measure(stars: Stars, errors: str, seed: int) -> Stars:
+class _RowNormals(np.random.Generator):
+    """A generator whose ``standard_normal`` gives, call by call, the columns of a fixed (n, k)
+    array of normal numbers: the ones keyed to each star (:func:`row_normals`), handed to a
+    measurement that draws one normal per star per quantity, in a fixed order."""
+
+    def __init__(self, normals: np.ndarray) -> None:
+        super().__init__(np.random.PCG64(0))
+        self._normals = normals
+        self._next = 0
+
+    def standard_normal(self, size=None, dtype=np.float64, out=None):
+        col = self._normals[:, self._next]  # an IndexError if a measurement wants more than k
+        self._next += 1
+        return col.reshape(size if size is not None else col.shape).astype(dtype, copy=True)
+
+
+#: normal numbers per star a Gaia measurement draws (parallax, pmra, pmdec, G, BP, RP)
+_MEASURE_NORMALS = 6
+
+
+def _measure(stars: Stars, errors: str, seed: int, row: np.ndarray) -> Stars:
     """The Gaia measurement of made stars (:func:`~starmaker.observe.gaia_errors.gaia_errors`),
-    its noise drawn from a generator per pixel, ``SeedSequence(seed, spawn_key=(pixel, 2))``: a
-    stream of its own (the stars, drawn from ``(pixel,)`` and ``(pixel, 1)``, do not change) and
-    per pixel (any split of the sky gives the same noise)."""
+    its noise keyed to each star by its pixel and its row there (:func:`row_normals`, stream 2:
+    ``SeedSequence(seed, spawn_key=(pixel, 2))``): a stream of its own (the stars, drawn from
+    ``(pixel,)`` and ``(pixel, 1)``, do not change), and a star's noise depends neither on how
+    the sky is split nor on which other stars are kept."""
     from ..observe.gaia_errors import gaia_errors
 
     release = errors.removeprefix("gaia-")
-    pix = stars["healpix"]
-    start = np.flatnonzero(np.r_[True, pix[1:] != pix[:-1]])  # a pixel's stars are contiguous
-    bounds = np.append(start, len(pix))
-    parts = []
-    for k, p in enumerate(pix[start]):
-        rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(int(p), 2)))
-        parts.append(gaia_errors(stars.select(slice(bounds[k], bounds[k + 1])), release, rng))
-    cols = {c: np.concatenate([q[c] for q in parts]) for c in parts[0]} if parts else {}
-    return stars.with_columns(**cols)
+    normals = row_normals(seed, stars["healpix"], row, 2, _MEASURE_NORMALS)
+    return stars.with_columns(**gaia_errors(stars, release, _RowNormals(normals)))
 
 
 def _plan(components: Sequence[Component], limit: str | Limit, seed: int, field: Field | str | None,
@@ -243,23 +256,6 @@ def make_pixels(pixels: Sequence[int], limit: str | Limit, seed: int = 0, *,
     stars = Stars.concat(parts) if len(parts) > 1 else parts[0]
     stars.meta = plan.meta()
     return stars
-
-
-def _blocks(plan: _Plan, block: np.ndarray, max_draws: int) -> Iterator[Stars]:
-    """The stars of a block of pixels, a non-empty table per sub-block: a block whose expected
-    draws exceed ``max_draws`` is halved until they do not."""
-    if block.size == 0:
-        return
-    b = _births_for_pixels(block, _shells(plan.nside), plan.pops, plan.tables, plan.lim, plan.dust, plan.seed,
-                           max_draws)
-    if b is _TOO_MANY:
-        half = len(block) // 2
-        yield from _blocks(plan, block[:half], max_draws)
-        yield from _blocks(plan, block[half:], max_draws)
-    elif b is not None:
-        stars = _observe(b, plan.dust, plan.lim, plan.field, plan.seed)
-        if len(stars):
-            yield _measure(stars, plan.errors, plan.seed) if plan.errors else stars
 
 
 # --------------------------------------------------------------------------- the driver
@@ -664,17 +660,9 @@ def _shells(nside: int) -> _Shells:
     return _Shells(nside)
 
 
-def _births_for_pixels(block, sky: _Shells, pops, tables, lim: Limit, dust: DustModel, seed: int,
-                       max_draws: int = MAX_DRAWS):
-    """Draw the births of a block of pixels.
-
-    Expected counts per (pixel, population, window, shell) are computed for the whole block;
-    each pixel then draws, from its own generator, its Poisson counts and one row of uniform
-    numbers per star (in a fixed order), so a pixel's stars do not depend on which other
-    pixels are made with it. Everything after that is vectorised over the block: the star's
-    (age × [Fe/H]) cell, its mass from the IMF truncated to the cell's window, its age, [Fe/H]
-    and place in the shell.
-    """
+def _expected(block: np.ndarray, sky: _Shells, pops, tables, lim: Limit, dust: DustModel):
+    """Expected draws of a block of pixels per (pixel, population × window × shell) (flattened),
+    the shells' limit indices ``iL`` and the least A_V at each shell's inner edge (pix, shells)."""
     nside = sky.nside
     l_c, b_c = icrs_to_galactic(*healpix.pixel_radec(block, nside, 0.5, 0.5))
     # the pixel's four corners
@@ -684,8 +672,7 @@ def _births_for_pixels(block, sky: _Shells, pops, tables, lim: Limit, dust: Dust
     bbs = np.concatenate([b_c[:, None], cb], axis=1)
     # least dust seen anywhere in the pixel, at each shell's inner edge
     av_in = np.min(dust.a_v_profile(lls[:, :, None], bbs[:, :, None], sky.d_in[None, None, :]), axis=1)
-    k_min = lim.k_min  # the band's least A_band / A_V (the registry's)
-    L_shell = lim.mag - sky.dm_in[None, :] - k_min * av_in  # (pix, shells)
+    L_shell = lim.mag - sky.dm_in[None, :] - lim.k_min * av_in  # (pix, shells)
     iL = np.clip(np.ceil((L_shell - L_GRID[0]) / 0.1), 0, len(L_GRID) - 1).astype(np.int64)
     x, y, z, _ = galactocentric(l_c[:, None], b_c[:, None], sky.d_mid[None, :])
     nW, nS = len(WINDOWS), len(sky.d_in)
@@ -694,25 +681,111 @@ def _births_for_pixels(block, sky: _Shells, pops, tables, lim: Limit, dust: Dust
         nstar = (pop.rho0_initial * comp.shape(x, y, z, pop.density_key) * sky.vol[None, :]
                  / pop.imf.mean_mass())  # (pix, shells)
         expected[:, q] = nstar[:, None, :] * tab.total[:, iL].transpose(1, 0, 2)
-    flat_e = expected.reshape(len(block), -1)
+    return expected.reshape(len(block), -1), iL, av_in
+
+
+#: uniform numbers per drawn row: cell, mass, age, [Fe/H], distance, dx, dy, thinning
+ROW_WIDTH = 8
+
+
+def _pixel_counts(seed: int, pix: int, expected: np.ndarray):
+    """A pixel's Poisson counts (from its generator, ``SeedSequence(seed, spawn_key=(pixel,))``)
+    and the generator's state after them, where its rows of uniform numbers start."""
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(int(pix),)))
+    return rng.poisson(expected), rng.bit_generator.state
+
+
+def _rows(state: dict, i0: int, i1: int) -> np.ndarray:
+    """Rows ``i0`` … ``i1`` − 1 of a pixel's uniform numbers (``ROW_WIDTH`` each), the ones
+    ``Generator.random((n, ROW_WIDTH))`` gives from ``state``: PCG64 advanced past the rows
+    before, so a row does not depend on how the pixel's rows are cut into pieces."""
+    bg = np.random.PCG64()
+    bg.state = state
+    bg.advance(ROW_WIDTH * i0)
+    return np.random.Generator(bg).random((i1 - i0, ROW_WIDTH))
+
+
+def _pieces(counts: list[np.ndarray], rows_per_piece: int) -> Iterator[list[tuple[int, int, int]]]:
+    """The block's rows cut into pieces of at most ``rows_per_piece`` rows: each piece a list of
+    (pixel index, first row, end row), in pixel and row order."""
+    piece: list[tuple[int, int, int]] = []
+    room = rows_per_piece
+    for k, c in enumerate(counts):
+        n, i = int(c.sum()), 0
+        while i < n:
+            j = min(n, i + room)
+            piece.append((k, i, j))
+            room -= j - i
+            i = j
+            if room == 0:
+                yield piece
+                piece, room = [], rows_per_piece
+    if piece:
+        yield piece
+
+
+def _blocks(plan: _Plan, block: np.ndarray, max_draws: int) -> Iterator[Stars]:
+    """The stars of a block of pixels, a non-empty table per piece: a block whose expected draws
+    exceed ``max_draws`` is halved until they do not (or it is one pixel), and a block's drawn
+    rows are made in pieces of at most ``max_draws`` rows (memory bounded however faint the
+    limit: a dense pixel at G < 21 streams). No star depends on the halving or the pieces."""
+    if block.size == 0:
+        return
+    sky = _shells(plan.nside)
+    flat_e, iL, av_in = _expected(block, sky, plan.pops, plan.tables, plan.lim, plan.dust)
     if len(block) > 1 and flat_e.sum() > max_draws:
-        return _TOO_MANY
-    counts, uni = [], []
-    for k, pix in enumerate(block):
-        rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(int(pix),)))
-        c = rng.poisson(flat_e[k])
-        counts.append(c)
-        uni.append(rng.random((int(c.sum()), 8)))
-    counts = np.concatenate(counts)
-    n = int(counts.sum())
+        half = len(block) // 2
+        yield from _blocks(plan, block[:half], max_draws)
+        yield from _blocks(plan, block[half:], max_draws)
+        return
+    drawn = [_pixel_counts(plan.seed, p, flat_e[k]) for k, p in enumerate(block)]
+    counts = [c for c, _ in drawn]
+    for piece in _pieces(counts, max(1, int(max_draws))):
+        b = _births_for_rows(block, piece, drawn, iL, av_in, sky, plan)
+        if b is None:
+            continue
+        stars = _observe(b, plan.dust, plan.lim, Field(), plan.seed, plan.errors)
+        if len(stars):
+            yield stars
+
+
+def _births_for_rows(block, piece, drawn, iL, av_in, sky: _Shells, plan: _Plan):
+    """Draw the births of a piece of a block's rows (see :func:`_pieces`).
+
+    Each pixel drew, from its own generator, its Poisson counts per (population, window,
+    shell) and then one row of ``ROW_WIDTH`` uniform numbers per star, in that order (the rows
+    of a piece are read from the generator advanced past the rows before: :func:`_rows`), so a
+    pixel's stars depend neither on the other pixels made with it nor on the pieces. A row's
+    place on the sky comes first: a cone field keeps only the rows inside it, and only those
+    are drawn further (the same stars as the whole sky's cut to the cone). Everything after
+    that is vectorised over the piece: the star's (age × [Fe/H]) cell, its mass from the IMF
+    truncated to the cell's window, its age, [Fe/H] and place in the shell.
+    """
+    lim, pops, tables, nside = plan.lim, plan.pops, plan.tables, sky.nside
+    nW, nS = len(WINDOWS), len(sky.d_in)
+    us, kp, rows, cells = [], [], [], []
+    for k, i0, i1 in piece:
+        counts, state = drawn[k]
+        u = _rows(state, i0, i1)
+        r = np.arange(i0, i1, dtype=np.int64)
+        cell = np.searchsorted(np.cumsum(counts), r, side="right")  # the row's (pop, window, shell)
+        if plan.field.kind == "cone":
+            ra, dec = healpix.pixel_radec(np.full(len(r), block[k]), nside, u[:, 5], u[:, 6])
+            inside = plan.field.contains(ra, dec)
+            u, r, cell = u[inside], r[inside], cell[inside]
+        us.append(u)
+        rows.append(r)
+        cells.append(cell)
+        kp.append(np.full(len(r), k, np.int64))
+    u = np.concatenate(us)
+    n = len(u)
     if n == 0:
         return None
-    u = np.concatenate(uni)
-    flat = np.repeat(np.arange(counts.size), counts)
-    kpix, rest = np.divmod(flat, len(pops) * nW * nS)
-    qpop, rest = np.divmod(rest, nW * nS)
+    kpix, row, flat = np.concatenate(kp), np.concatenate(rows), np.concatenate(cells)
+    qpop, rest = np.divmod(flat, nW * nS)
     win, shell = np.divmod(rest, nS)
     il = iL[kpix, shell]
+    k_min = lim.k_min
     # each star's own place in its shell, and the limit there (the shell's is taken at its inner
     # edge): a star is kept only from the window of its own distance, which lies inside the
     # shell's, so the thinning below stays exact and fewer faint stars are evolved
@@ -730,9 +803,9 @@ def _births_for_pixels(block, sky: _Shells, pops, tables, lim: Limit, dust: Dust
         if sel.size == 0:
             continue
         w, lq = win[sel], il_own[sel]
-        row = w * len(L_GRID) + il[sel]
+        trow = w * len(L_GRID) + il[sel]
         C = len(tab.age_lo)
-        cell = np.searchsorted(tab.cum, row + u[sel, 0], side="right") - row * C
+        cell = np.searchsorted(tab.cum, trow + u[sel, 0], side="right") - trow * C
         cell = np.clip(cell, 0, C - 1)
         a = tab.age_lo[cell] + u[sel, 2] * (tab.age_hi[cell] - tab.age_lo[cell])
         qq = tab.q_lo[cell] + u[sel, 3] * (tab.q_hi[cell] - tab.q_lo[cell])
@@ -749,19 +822,19 @@ def _births_for_pixels(block, sky: _Shells, pops, tables, lim: Limit, dust: Dust
         comp_code[sk] = COMPONENTS.index(_component_label(comp))
     # the kept stars only, from here on
     m, age, feh, comp_code = m[keep], age[keep], feh[keep], comp_code[keep]
-    u, d, pix, win = u[keep], d[keep], block[kpix[keep]], win[keep]
+    u, d, pix, win, row = u[keep], d[keep], block[kpix[keep]], win[keep], row[keep]
     # HEALPix is an equal-area projection, so uniform (dx, dy) is uniform on the sky in a pixel
     ra, dec = healpix.pixel_radec(pix, nside, u[:, 5], u[:, 6])
     return {"m": m, "age": age, "feh": feh, "d": d, "ra": ra, "dec": dec,
-            "comp": comp_code, "pix": pix, "window": win}
-
+            "comp": comp_code, "pix": pix, "window": win, "row": row}
 
 
 def _component_label(comp: Component) -> str:
     return comp.name if comp.name in COMPONENTS else "population"
 
 
-def _observe(b: dict[str, np.ndarray], dust: DustModel, lim: Limit, field: Field, seed: int = 0) -> Stars:
+def _observe(b: dict[str, np.ndarray], dust: DustModel, lim: Limit, field: Field, seed: int = 0,
+             errors: str | None = None) -> Stars:
     """Evolve the drawn stars, make them shine, dim them by distance and dust, and keep those
     brighter than the limit (and inside a cone field). Dust only dims, so stars already too
     faint without it are dropped before the dust is computed. The kept stars get their
@@ -786,23 +859,70 @@ def _observe(b: dict[str, np.ndarray], dust: DustModel, lim: Limit, field: Field
     app = apparent_magnitudes(mags, dm, ext, bands)
     s = s.with_columns(**mags, ra=b["ra"], dec=b["dec"], l=l, b=bb, distance=b["d"], A_V=av,
                        **app, component=b["comp"], healpix=b["pix"])
-    s = s.select(app[lim.band] < lim.mag)
-    return s.with_columns(**_velocities(s, seed))
+    bright = app[lim.band] < lim.mag
+    s = s.select(bright)
+    # a star's row in its pixel keys its velocity; births drawn otherwise (the brute-force tests)
+    # number their stars in order within each pixel
+    row = b["row"][bright] if "row" in b else _order_in_pixel(s["healpix"])
+    s = s.with_columns(**_velocities(s, row, seed))
+    return _measure(s, errors, seed, row) if errors and len(s) else s
 
 
-def _velocities(s: Stars, seed: int) -> dict[str, np.ndarray]:
-    """pmra, pmdec (mas/yr) and radial_velocity (km/s) of made stars, from a generator per
-    pixel (so a star's velocity does not depend on how the sky is split)."""
+def _order_in_pixel(pix: np.ndarray) -> np.ndarray:
+    """Each star's number among the stars of its pixel, in order."""
+    order = np.argsort(pix, kind="stable")
+    ps = pix[order]
+    start = np.flatnonzero(np.r_[True, ps[1:] != ps[:-1]]) if len(ps) else np.zeros(0, np.int64)
+    first = np.repeat(start, np.diff(np.append(start, len(ps))))
+    out = np.empty(len(pix), np.int64)
+    out[order] = np.arange(len(ps)) - first
+    return out
+
+
+#: SplitMix64 (Steele, Lea & Flood 2014, "Fast splittable pseudorandom number generators",
+#: OOPSLA; the constants of its reference code): a counter-based generator, so the n-th number
+#: of a stream is had without the n − 1 before it
+_SM_GAMMA = np.uint64(0x9E3779B97F4A7C15)
+_SM_M1, _SM_M2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
+
+
+def _keyed_uniforms(key: int, counter: np.ndarray) -> np.ndarray:
+    """Uniform numbers in (0, 1), the ``counter``-th outputs of the SplitMix64 stream seeded
+    with ``key`` (53 bits, offset by half a step: never 0 or 1)."""
+    with np.errstate(over="ignore"):
+        z = np.uint64(key) + (np.asarray(counter, np.uint64) + np.uint64(1)) * _SM_GAMMA
+        z = (z ^ (z >> np.uint64(30))) * _SM_M1
+        z = (z ^ (z >> np.uint64(27))) * _SM_M2
+        z = z ^ (z >> np.uint64(31))
+    return ((z >> np.uint64(11)).astype(np.float64) + 0.5) * 2.0**-53
+
+
+def row_normals(seed: int, pix: np.ndarray, row: np.ndarray, stream: int, width: int) -> np.ndarray:
+    """(n, ``width``) standard normal numbers (exact inverse CDF of :func:`_keyed_uniforms`) for
+    stars keyed by (``pix``, ``row``): a pixel's stream ``SeedSequence(seed, spawn_key=(pixel,
+    stream))`` seeds a SplitMix64 stream, whose numbers ``width × row`` … are the star's. A star's
+    numbers depend on nothing but its seed, pixel and row: not on which other stars are made."""
+    pix = np.asarray(pix, np.int64)
+    out = np.empty((len(pix), width))
+    counter = np.asarray(row, np.int64)[:, None] * width + np.arange(width)[None, :]
+    order = np.argsort(pix, kind="stable")
+    ps = pix[order]
+    start = np.flatnonzero(np.r_[True, ps[1:] != ps[:-1]]) if len(ps) else np.zeros(0, np.int64)
+    bounds = np.append(start, len(ps))
+    for k, p in enumerate(ps[start]):
+        key = int(np.random.SeedSequence(seed, spawn_key=(int(p), stream)).generate_state(1, np.uint64)[0])
+        sel = order[bounds[k]:bounds[k + 1]]
+        out[sel] = ndtri(_keyed_uniforms(key, counter[sel]))
+    return out
+
+
+def _velocities(s: Stars, row: np.ndarray, seed: int) -> dict[str, np.ndarray]:
+    """pmra, pmdec (mas/yr) and radial_velocity (km/s) of made stars, from three normal numbers
+    per star keyed by its pixel and its row there (:func:`row_normals`, stream 1), so a star's
+    velocity does not depend on how the sky is split nor on which other stars are kept."""
     from ..place.kinematics import space_motion
 
-    pix = s["healpix"]
-    order = np.argsort(pix, kind="stable")
-    normals = np.empty((len(pix), 3))
-    uniq, start = np.unique(pix[order], return_index=True)
-    bounds = np.append(start, len(pix))
-    for k, p in enumerate(uniq):
-        rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(int(p), 1)))
-        normals[order[bounds[k]:bounds[k + 1]]] = rng.standard_normal((bounds[k + 1] - bounds[k], 3))
+    normals = row_normals(seed, s["healpix"], row, 1, 3)
     x, y, z, _ = galactocentric(s["l"], s["b"], s["distance"])
     pmra, pmdec, rv = space_motion(s.codes("component"), s["age"], s["ra"], s["dec"], s["distance"],
                                    x, y, z, normals)
