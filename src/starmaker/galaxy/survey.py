@@ -749,6 +749,50 @@ def _blocks(plan: _Plan, block: np.ndarray, max_draws: int) -> Iterator[Stars]:
             yield stars
 
 
+#: a pixel is cut into CONE_CELLS × CONE_CELLS cells of its (dx, dy) to find a cone's rows fast
+CONE_CELLS = 64
+
+
+@functools.lru_cache(maxsize=256)
+def _cone_cells(field: Field, pix: int, nside: int) -> np.ndarray:
+    """Which cells of a pixel's (dx, dy) a cone may reach (1: partly, 2: wholly inside, 0: not):
+    a cell's centre against the cone's radius ± 1.5 × the largest angle from it to the cell's
+    corners (generous: a cell is a small, nearly flat quadrilateral)."""
+    from ..place.frames import unit_vector
+
+    n = CONE_CELLS
+    t = np.arange(n + 1) / n
+    cx, cy = np.meshgrid(t, t, indexing="ij")
+    corner = unit_vector(*healpix.pixel_radec(np.full(cx.shape, pix), nside, cx, cy))   # (n+1, n+1, 3)
+    mid = (np.arange(n) + 0.5) / n
+    mx, my = np.meshgrid(mid, mid, indexing="ij")
+    centre = unit_vector(*healpix.pixel_radec(np.full(mx.shape, pix), nside, mx, my))   # (n, n, 3)
+
+    def angle(a, b):
+        return np.arccos(np.clip((a * b).sum(axis=-1), -1.0, 1.0))
+
+    half = np.max([angle(centre, corner[i:i + n, j:j + n]) for i in (0, 1) for j in (0, 1)], axis=0)
+    c = unit_vector(field.ra, field.dec)
+    dist = angle(centre, c)
+    r = math.radians(field.radius)
+    return np.where(dist + 1.5 * half < r, 2, np.where(dist - 1.5 * half <= r, 1, 0)).astype(np.int8)
+
+
+def _inside_cone(field: Field, pix: int, nside: int, dx: np.ndarray, dy: np.ndarray) -> np.ndarray:
+    """Which of a pixel's points (``dx``, ``dy``) lie in a cone field: the cells the cone cannot
+    reach are dropped and those wholly inside kept without computing a place; the others are
+    tested exactly (:meth:`Field.contains`, as the whole sky cut to the cone is)."""
+    cells = _cone_cells(field, pix, nside)
+    n = CONE_CELLS
+    state = cells[np.minimum((dx * n).astype(np.intp), n - 1), np.minimum((dy * n).astype(np.intp), n - 1)]
+    inside = state == 2
+    edge = np.flatnonzero(state == 1)
+    if edge.size:
+        ra, dec = healpix.pixel_radec(np.full(edge.size, pix), nside, dx[edge], dy[edge])
+        inside[edge] = field.contains(ra, dec)
+    return inside
+
+
 def _births_for_rows(block, piece, drawn, iL, av_in, sky: _Shells, plan: _Plan):
     """Draw the births of a piece of a block's rows (see :func:`_pieces`).
 
@@ -770,8 +814,7 @@ def _births_for_rows(block, piece, drawn, iL, av_in, sky: _Shells, plan: _Plan):
         r = np.arange(i0, i1, dtype=np.int64)
         cell = np.searchsorted(np.cumsum(counts), r, side="right")  # the row's (pop, window, shell)
         if plan.field.kind == "cone":
-            ra, dec = healpix.pixel_radec(np.full(len(r), block[k]), nside, u[:, 5], u[:, 6])
-            inside = plan.field.contains(ra, dec)
+            inside = _inside_cone(plan.field, int(block[k]), nside, u[:, 5], u[:, 6])
             u, r, cell = u[inside], r[inside], cell[inside]
         us.append(u)
         rows.append(r)
