@@ -109,18 +109,22 @@ def _in_cone(rng, cone: Field, n: int):
     return lonlat(v)
 
 
-def _brute_force_cone(name: str, limit: str, cone: Field, d0: float, d1: float, seed: int) -> Stars:
+def _brute_force_cone(name: str, limit: str, cone: Field, d0: float, d1: float, seed: int,
+                      exact: bool = False) -> Stars:
     """Every star of a component in a cone between ``d0`` and ``d1`` pc, drawn from the whole
     IMF (no windows), by thinning a uniform process in 12 shells at a bound on the density in
-    each (a pilot's largest × 1.3, checked), and made to shine (``_observe``)."""
+    each (a pilot's largest × 1.3, checked), and made to shine (``_observe``). The density is the
+    survey's (the component's at the centre of the star's nside-16 pixel and the middle of its
+    0.2-mag distance shell: the windows are what is tested), or the exact one (``exact``)."""
     from starmaker.galaxy.components import milky_way_components
-    from starmaker.galaxy.healpix import radec_pixel
-    from starmaker.galaxy.survey import _observe, parse_limit
+    from starmaker.galaxy.healpix import pixel_radec, radec_pixel
+    from starmaker.galaxy.survey import _observe, _shells, parse_limit
     from starmaker.place.dust import DustDisk
     from starmaker.place.frames import galactocentric, icrs_to_galactic
 
     rng = np.random.default_rng(seed)
     lim = parse_limit(limit)
+    shells = _shells(16)
     omega = 2 * np.pi * (1 - np.cos(np.radians(cone.radius)))
     edges = np.geomspace(d0, d1, 13)
     out = []
@@ -130,8 +134,12 @@ def _brute_force_cone(name: str, limit: str, cone: Field, d0: float, d1: float, 
             def place(n, a=a, b=b, pop=pop):
                 ra, dec = _in_cone(rng, cone, n)
                 d = np.cbrt(a**3 + rng.random(n) * (b**3 - a**3))
-                l, bb = icrs_to_galactic(ra, dec)
-                x, y, z, _ = galactocentric(l, bb, d)
+                if exact:
+                    l, bb, dd = *icrs_to_galactic(ra, dec), d
+                else:  # the density as the survey takes it: at its pixel's centre and shell's middle
+                    l, bb = icrs_to_galactic(*pixel_radec(radec_pixel(ra, dec, 16), 16, 0.5, 0.5))
+                    dd = shells.d_mid[np.searchsorted(shells.d_out, d, side="right")]
+                x, y, z, _ = galactocentric(l, bb, dd)
                 return ra, dec, d, comp.shape(x, y, z, pop.density_key)
 
             bound = 1.3 * place(20000)[3].max()
@@ -163,8 +171,8 @@ def _galactic_cone(l_deg, b_deg, radius):
 def test_faint_stars_against_brute_force(name, limit, lb, radius, d0, d1):
     """At G ≈ 20–21 in a small field, the survey's windows hold every star that can pass the
     limit: every star of the component in the cone between ``d0`` and ``d1`` made by brute force
-    (two seeds) agrees with the survey's (two seeds) within 4σ, in all and in the faintest
-    magnitude."""
+    (two seeds; the survey's density, see :func:`_brute_force_cone`) agrees with the survey's
+    (two seeds) within 4σ, in all and in the faintest magnitude."""
     cone = _galactic_cone(*lb, radius)
     mw = MilkyWay([name])
     made = [mw.make(limit, seed=s, field=cone) for s in (1, 2)]

@@ -21,11 +21,19 @@ window of what they turned out to be (living or dead), so none is made twice. Br
 and checks none is bright.
 
 Determinism: each pixel draws from its own generator,
-``SeedSequence(seed, spawn_key=(pixel,))``, and the output is ordered by pixel, so the same
-seed gives the same stars (and the same Parquet bytes) whether the sky is made in one piece,
-in fields, pixel by pixel, in any block size or on any number of threads. Velocities come from
-``(pixel, 1)`` and a survey's measurement errors (``errors="gaia-dr3"``...) from ``(pixel, 2)``,
-so the stars are the same with and without errors.
+``SeedSequence(seed, spawn_key=(pixel,))``: its Poisson counts, then one row of 8 uniform
+numbers per drawn star; the output is ordered by pixel and row, so the same seed gives the same
+stars (and the same Parquet bytes) whether the sky is made in one piece, in fields, pixel by
+pixel, in any block size or on any number of threads. A pixel's rows are made in pieces of at
+most ``MAX_DRAWS`` rows (its PCG64 stream advanced past the rows before), so memory is bounded at
+any depth and no star depends on the pieces. A cone field reads a row's place first and makes
+only the rows inside it: the very stars of the whole sky cut to the cone. Velocities (three
+normal numbers) and a survey's measurement errors (``errors="gaia-dr3"``..., six) are keyed to
+the star's row: SplitMix64 streams seeded from ``(pixel, 1)`` and ``(pixel, 2)``
+(:func:`row_normals`), so a star's are the same however the sky is split, whichever other stars
+are kept, and with or without errors. (A versioned change, issue 13: before, velocities and
+errors were drawn in turn for the kept stars of a pixel, so a cone's differed from the whole
+sky.s; every other column is unchanged.)
 
 Here: :class:`MilkyWay` (the maker), :func:`make_pixels` (the unit of work: the stars of a list
 of pixels, a pure function), the driver (:func:`iter_sky`, :func:`make_sky`, :func:`write_sky`:
@@ -238,8 +246,9 @@ def make_pixels(pixels: Sequence[int], limit: str | Limit, seed: int = 0, *,
     Every pixel draws from its own generators (``SeedSequence(seed, spawn_key=(pixel,))`` and
     ``(pixel, 1)``) and the stars come in the order of ``pixels``, so any split of a pixel list,
     made anywhere and put back in order, gives the same stars (and the same Parquet bytes) as the
-    whole. A ``field`` (a cone) keeps only the stars inside it; ``max_draws`` bounds the expected
-    draws held at once (blocks are halved until they fit; it changes no star). The metadata is
+    whole. A ``field`` (a cone) makes only the stars inside it (the whole sky's stars there);
+    ``max_draws`` bounds the draws held at once (blocks are halved until their expected draws fit,
+    and a block's rows are made in pieces of at most that many; it changes no star). The metadata is
     that of a sky of these pixels. ``errors`` ("gaia-dr3", "gaia-dr4", "gaia-dr5" or None): the
     stars as that Gaia release would measure them (see :func:`_measure`; the true columns are
     the same as without)."""
@@ -879,10 +888,11 @@ def _component_label(comp: Component) -> str:
 def _observe(b: dict[str, np.ndarray], dust: DustModel, lim: Limit, field: Field, seed: int = 0,
              errors: str | None = None) -> Stars:
     """Evolve the drawn stars, make them shine, dim them by distance and dust, and keep those
-    brighter than the limit (and inside a cone field). Dust only dims, so stars already too
-    faint without it are dropped before the dust is computed. The kept stars get their
-    velocities (``kinematics``) from a generator of their pixel's own,
-    ``SeedSequence(seed, spawn_key=(pixel, 1))``."""
+    brighter than the limit (and inside ``field``, a cone; the survey cuts its rows to the cone
+    before, so it passes the whole sky). Dust only dims, so stars already too faint without it
+    are dropped before the dust is computed. The kept stars get their velocities
+    (``kinematics``) and, with ``errors``, their measurement, keyed by their pixel and row
+    (:func:`row_normals`)."""
     bands = sky_bands(lim)
     s = evolve_through(b["m"], b["age"], b["feh"])
     # the limit's band only for every drawn star; all bands, with extinction, in one pass for
