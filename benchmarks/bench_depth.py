@@ -8,7 +8,10 @@ interpreter, imports and mass tables included):
   first make (tables read from the on-disk cache, Numba's cache loaded), then the same again
   (what a second run in the same process costs);
 * ``pencil:LIM``: a pencil beam of π deg² (a cone of 1°) at l = 90°, b = +30° to G < LIM;
-* ``plane:LIM``: a cone of 0.25° in the plane at l = 30°, b = 0° to G < LIM.
+* ``plane:LIM``: a cone of 0.25° in the plane at l = 30°, b = 0° to G < LIM;
+* ``pixel:LIM``: the whole nside-16 pixel (13.4 deg²) holding l = 30°, b = 0° to G < LIM: the
+  memory a dense plane pixel needs, streamed to Parquet (``MilkyWay.write``; its rows are made in
+  pieces of ``PIECE_ROWS``).
 
 Each case first makes the same thing once untimed with a tiny cone (so the mass tables and
 compiled kernels are ready: they are the fixed cost, measured by ``fixed``), then times the
@@ -27,7 +30,8 @@ import subprocess
 import sys
 import time
 
-CASES = ("fixed", "pencil:16", "pencil:18", "pencil:20", "pencil:21", "plane:18", "plane:21")
+CASES = ("fixed", "pencil:16", "pencil:18", "pencil:20", "pencil:21", "plane:18", "plane:21", "pixel:18",
+         "pixel:21")
 
 
 def _cone(l_deg: float, b_deg: float, radius: float):
@@ -60,8 +64,21 @@ def worker(case: str) -> dict:
         limit = f"G<{lim}"
         mw.make(limit, seed=1, field=_cone(l, b, 0.01))  # tables and kernels ready
         field = _cone(l, b, r)
+        if kind == "pixel":
+            from starmaker.galaxy.healpix import radec_pixel
+            from starmaker.galaxy.limits import Field
+
+            field = Field.from_pixels([int(radec_pixel(field.ra, field.dec, 16))])
+            r = 0.0
         c1, w1 = time.process_time(), time.perf_counter()
-        stars = mw.make(limit, seed=1, field=field)
+        if kind == "pixel":  # streamed to Parquet: never the whole pixel in memory
+            import tempfile
+
+            with tempfile.TemporaryDirectory() as tmp:
+                n = mw.write(os.path.join(tmp, "pixel.parquet"), limit, seed=1, field=field)
+            stars = range(n)
+        else:
+            stars = mw.make(limit, seed=1, field=field)
         cpu = time.process_time() - c1
         out.update(limit=limit, l=l, b=b, radius_deg=r, stars=len(stars), cpu_s=round(cpu, 3),
                    wall_s=round(time.perf_counter() - w1, 3), stars_per_cpu_s=round(len(stars) / cpu))

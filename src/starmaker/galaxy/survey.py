@@ -77,6 +77,7 @@ DEFAULT_NSIDE = 16
 DM_STEP = 0.2            # shell width in distance modulus (mag)
 DM_MIN, DM_MAX = -2.0, 20.0  # 0.4 pc to 100 kpc
 MAX_DRAWS = 3_000_000     # expected draws per block of pixels (memory: ~300 bytes each)
+PIECE_ROWS = 1_000_000    # drawn rows made at once (a pixel's rows are made in such pieces)
 #: the columns of a made sky (default bands), in schema order
 _REAL_ONLY = ("hip", "source_id", "parallax")
 SKY_COLUMNS = tuple(c.name for c in COLUMNS if c.name not in _REAL_ONLY and c.name not in OBSERVED_COLUMNS
@@ -273,11 +274,13 @@ def iter_sky(components: Sequence[Component], limit: str | Limit, seed: int = 0,
              dust: DustModel | None = None, progress: Callable[[int, int], None] | None = None,
              chunk: int = 256, max_draws: int | None = None, threads: int | None = None,
              epoch: float | str = 0.0, errors: str | None = None) -> Iterator[Stars]:
-    """The stars brighter than ``limit`` in ``field``, a chunk of pixels at a time (each made by
-    :func:`make_pixels`), in pixel order (empty chunks are skipped). Memory stays bounded however
-    faint the limit (``max_draws``, default ``MAX_DRAWS``: see :func:`make_pixels`). Chunks are
-    made by ``threads`` threads (default: the CPUs this process may use), at most that many ahead
-    of the one being yielded; NumPy and Numba release the GIL for the heavy parts.
+    """The stars brighter than ``limit`` in ``field``, a piece at a time (the stars of a block of
+    pixels or of a piece of a pixel's rows, as :func:`make_pixels` makes them), in pixel order
+    (empty pieces are skipped). Memory stays bounded however faint the limit (``max_draws``,
+    default ``MAX_DRAWS``, and ``PIECE_ROWS``: see :func:`make_pixels`). Chunks of ``chunk``
+    pixels are made by ``threads`` threads (default: the CPUs this process may use), at most that
+    many ahead of the one being yielded, each holding at most two pieces ahead; NumPy and Numba
+    release the GIL for the heavy parts.
 
     ``epoch`` (yr relative to today, −4.5 … +10 Gyr): the sky as seen then. Every population
     is shifted in time (:meth:`starmaker.galaxy.components.Component.at_epoch`: ages grow, the unborn are
@@ -298,27 +301,60 @@ def _iter_plan(plan: _Plan, components: list[Component], progress, chunk: int, m
     plan.tables  # noqa: B018 - built (or read) once, before the threads start
     meta = plan.meta()
 
-    def chunk_of(start):
-        return make_pixels(pixels[start:start + chunk], plan.lim, plan.seed, components=components,
-                           dust=plan.dust, nside=plan.nside, epoch=plan.epoch, field=plan.field,
-                           max_draws=max_draws, errors=plan.errors), len(pixels[start:start + chunk])
+    import queue
+    import threading
+
+    end = object()
+    stop = threading.Event()
+    draws = MAX_DRAWS if max_draws is None else max_draws
+
+    def put(q, item):  # wait for room, unless the reader has gone
+        while not stop.is_set():
+            try:
+                q.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    def run(start, q):
+        """A chunk's stars, piece by piece, into ``q`` (bounded: a chunk ahead of the one being
+        read holds at most two pieces, so memory is bounded however faint the limit)."""
+        try:
+            for stars in _blocks(plan, pixels[start:start + chunk], draws):
+                put(q, stars)
+                if stop.is_set():
+                    return
+        except BaseException as exc:  # handed to the reader
+            put(q, exc)
+            return
+        put(q, end)
 
     done = 0
     workers = max(1, threads or (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1))
     starts = iter(range(0, len(pixels), chunk))
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        ahead = deque(pool.submit(chunk_of, st) for st in islice(starts, workers))
-        while ahead:
-            stars, n = ahead.popleft().result()
-            nxt = next(starts, None)
-            if nxt is not None:
-                ahead.append(pool.submit(chunk_of, nxt))
-            done += n
-            if progress:
-                progress(done, len(pixels))
-            if len(stars):
-                stars.meta = dict(meta)
-                yield stars
+        def submit(start):
+            q: queue.Queue = queue.Queue(maxsize=2)
+            pool.submit(run, start, q)
+            return start, q
+
+        try:
+            ahead = deque(submit(st) for st in islice(starts, workers))
+            while ahead:
+                start, q = ahead.popleft()
+                while (item := q.get()) is not end:
+                    if isinstance(item, BaseException):
+                        raise item
+                    item.meta = dict(meta)
+                    yield item
+                nxt = next(starts, None)
+                if nxt is not None:
+                    ahead.append(submit(nxt))
+                done += len(pixels[start:start + chunk])
+                if progress:
+                    progress(done, len(pixels))
+        finally:
+            stop.set()
 
 
 def check_nside(nside) -> int:
@@ -736,8 +772,9 @@ def _pieces(counts: list[np.ndarray], rows_per_piece: int) -> Iterator[list[tupl
 def _blocks(plan: _Plan, block: np.ndarray, max_draws: int) -> Iterator[Stars]:
     """The stars of a block of pixels, a non-empty table per piece: a block whose expected draws
     exceed ``max_draws`` is halved until they do not (or it is one pixel), and a block's drawn
-    rows are made in pieces of at most ``max_draws`` rows (memory bounded however faint the
-    limit: a dense pixel at G < 21 streams). No star depends on the halving or the pieces."""
+    rows are made in pieces of at most ``max_draws`` (and ``PIECE_ROWS``) rows (memory bounded
+    however faint the limit: a dense pixel at G < 21 streams). No star depends on the halving
+    or the pieces."""
     if block.size == 0:
         return
     sky = _shells(plan.nside)
@@ -749,7 +786,7 @@ def _blocks(plan: _Plan, block: np.ndarray, max_draws: int) -> Iterator[Stars]:
         return
     drawn = [_pixel_counts(plan.seed, p, flat_e[k]) for k, p in enumerate(block)]
     counts = [c for c, _ in drawn]
-    for piece in _pieces(counts, max(1, int(max_draws))):
+    for piece in _pieces(counts, max(1, min(int(max_draws), PIECE_ROWS))):
         b = _births_for_rows(block, piece, drawn, iL, av_in, sky, plan)
         if b is None:
             continue
@@ -820,11 +857,12 @@ def _births_for_rows(block, piece, drawn, iL, av_in, sky: _Shells, plan: _Plan):
     for k, i0, i1 in piece:
         counts, state = drawn[k]
         u = _rows(state, i0, i1)
-        r = np.arange(i0, i1, dtype=np.int64)
-        cell = np.searchsorted(np.cumsum(counts), r, side="right")  # the row's (pop, window, shell)
         if plan.field.kind == "cone":
-            inside = _inside_cone(plan.field, int(block[k]), nside, u[:, 5], u[:, 6])
-            u, r, cell = u[inside], r[inside], cell[inside]
+            r = i0 + np.flatnonzero(_inside_cone(plan.field, int(block[k]), nside, u[:, 5], u[:, 6]))
+            u = u[r - i0]
+        else:
+            r = np.arange(i0, i1, dtype=np.int64)
+        cell = np.searchsorted(np.cumsum(counts), r, side="right")  # the row's (pop, window, shell)
         us.append(u)
         rows.append(r)
         cells.append(cell)
