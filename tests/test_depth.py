@@ -188,3 +188,28 @@ def test_faint_stars_against_brute_force(name, limit, lb, radius, d0, d1):
     close(n_made, n_brute, "all")
     close(sum(int((s["G"] > mag - 1).sum()) for s in made), sum(int((s["G"] > mag - 1).sum()) for s in brute),
           "faintest magnitude")
+
+
+def test_limits_reach_gaias_depth_in_any_band():
+    from starmaker.galaxy.limits import LIMIT_RANGE, parse_limit
+
+    assert LIMIT_RANGE == (-2.0, 21.0)
+    for text in ("G<21", "V<20.5", "Ks<21", "U<19"):
+        assert parse_limit(text).mag <= 21.0
+
+
+def test_the_windows_last_column_holds_every_star():
+    """The draw clips a shell's limit to the tables' last column (the nearest shell's limit is
+    unbounded): that column's window is every star of finite magnitude, never less than the
+    column before (for U, whose white dwarfs reach M ≈ 24, the window at M = 22 already spans
+    them all in x = m / m_dying: the same)."""
+    from starmaker.galaxy.components import milky_way_components
+    from starmaker.galaxy.windows import L_COLUMNS, L_GRID, mass_table
+
+    assert np.isinf(L_COLUMNS[-1]) and np.array_equal(L_COLUMNS[:-1], L_GRID[:-1])
+    pop = milky_way_components(["halo"])[0].populations[0]
+    for band in ("G", "U"):
+        tab = mass_table(pop, band)
+        assert (tab.total[:, -1] >= tab.total[:, -2]).all()
+        assert (tab.x_lo[:, :, -1] <= tab.x_lo[:, :, -2]).all()
+        assert (tab.x_hi[:, :, -1] >= tab.x_hi[:, :, -2]).all()
