@@ -11,7 +11,10 @@ interpreter, imports and mass tables included):
 * ``plane:LIM``: a cone of 0.25° in the plane at l = 30°, b = 0° to G < LIM;
 * ``pixel:LIM``: the whole nside-16 pixel (13.4 deg²) holding l = 30°, b = 0° to G < LIM: the
   memory a dense plane pixel needs, streamed to Parquet (``MilkyWay.write``; its rows are made in
-  pieces of ``PIECE_ROWS``).
+  pieces of ``PIECE_ROWS``);
+* ``stream:LIM[:ROWS]``: that pixel's stars from ``iter_sky`` (one thread), discarded, the
+  resident size read after every piece: whether memory stays flat as the stars go by (``ROWS``:
+  ``PIECE_ROWS`` for the run).
 
 Each case first makes the same thing once untimed with a tiny cone (so the mass tables and
 compiled kernels are ready: they are the fixed cost, measured by ``fixed``), then times the
@@ -31,7 +34,7 @@ import sys
 import time
 
 CASES = ("fixed", "pencil:16", "pencil:18", "pencil:20", "pencil:21", "plane:18", "plane:21", "pixel:18",
-         "pixel:21")
+         "pixel:21", "stream:21")
 
 
 def _cone(l_deg: float, b_deg: float, radius: float):
@@ -59,6 +62,29 @@ def worker(case: str) -> dict:
         out["second_make_cpu_s"] = round(time.process_time() - c2, 3)
         out["process_cpu_s"] = round(time.process_time() - c0, 3)
         out["process_wall_s"] = round(time.perf_counter() - t0, 3)
+    elif kind == "stream":
+        import starmaker.galaxy.survey as sv
+        from starmaker.galaxy.components import milky_way_components
+        from starmaker.galaxy.healpix import radec_pixel
+        from starmaker.galaxy.limits import Field
+
+        lim, _, rows = lim.partition(":")
+        if rows:
+            sv.PIECE_ROWS = int(float(rows))
+        c = _cone(30.0, 0.0, 0.01)
+        field = Field.from_pixels([int(radec_pixel(c.ra, c.dec, 16))])
+        page = os.sysconf("SC_PAGE_SIZE")
+        resident = []
+        n = 0
+        c1 = time.process_time()
+        for part in sv.iter_sky(milky_way_components(), f"G<{lim}", seed=1, field=field, threads=1):
+            n += len(part)
+            del part
+            resident.append(int(open("/proc/self/statm").read().split()[1]) * page / 2**20)
+        cpu = time.process_time() - c1
+        out.update(limit=f"G<{lim}", piece_rows=sv.PIECE_ROWS, pieces=len(resident), stars=n,
+                   cpu_s=round(cpu, 3), stars_per_cpu_s=round(n / cpu), rss_mb_first_piece=round(resident[0]),
+                   rss_mb_max=round(max(resident)), rss_mb_last=round(resident[-1]))
     else:
         l, b, r = (90.0, 30.0, 1.0) if kind == "pencil" else (30.0, 0.0, 0.25)
         limit = f"G<{lim}"

@@ -25,8 +25,8 @@ Determinism: each pixel draws from its own generator,
 numbers per drawn star; the output is ordered by pixel and row, so the same seed gives the same
 stars (and the same Parquet bytes) whether the sky is made in one piece, in fields, pixel by
 pixel, in any block size or on any number of threads. A pixel's rows are made in pieces of at
-most ``MAX_DRAWS`` rows (its PCG64 stream advanced past the rows before), so memory is bounded at
-any depth and no star depends on the pieces. A cone field reads a row's place first and makes
+most ``PIECE_ROWS`` rows (its PCG64 stream advanced past the rows before), so memory is bounded
+at any depth and no star depends on the pieces. A cone field reads a row's place first and makes
 only the rows inside it: the very stars of the whole sky cut to the cone. Velocities (three
 normal numbers) and a survey's measurement errors (``errors="gaia-dr3"``..., six) are keyed to
 the star's row: SplitMix64 streams seeded from ``(pixel, 1)`` and ``(pixel, 2)``
@@ -77,7 +77,7 @@ DEFAULT_NSIDE = 16
 DM_STEP = 0.2            # shell width in distance modulus (mag)
 DM_MIN, DM_MAX = -2.0, 20.0  # 0.4 pc to 100 kpc
 MAX_DRAWS = 3_000_000     # expected draws per block of pixels (memory: ~300 bytes each)
-PIECE_ROWS = 1_000_000    # drawn rows made at once (a pixel's rows are made in such pieces)
+PIECE_ROWS = 250_000      # drawn rows made at once (a pixel's rows are made in such pieces: ~0.4 GB)
 #: the columns of a made sky (default bands), in schema order
 _REAL_ONLY = ("hip", "source_id", "parallax")
 SKY_COLUMNS = tuple(c.name for c in COLUMNS if c.name not in _REAL_ONLY and c.name not in OBSERVED_COLUMNS
