@@ -22,6 +22,7 @@ import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import numba as nb
 import numpy as np
 from scipy.special import ndtr, ndtri
 
@@ -426,14 +427,30 @@ def dying_mass_in_cell(tab: Table, cell, age, feh) -> np.ndarray:
     ``MD_SUB`` × ``MD_SUB`` (its largest error in the cell, ``eps`` of the table's build, narrows
     the windows only where that is safe)."""
     n = tab.log_md.shape[1] - 1
-    ta = np.log(age / tab.age_lo[cell]) / np.log(tab.age_hi[cell] / tab.age_lo[cell]) * n
-    f0, f1 = tab.feh_lo[cell], tab.feh_hi[cell]
-    tf = np.where(f1 > f0, (feh - f0) / np.where(f1 > f0, f1 - f0, 1.0), 0.0) * n
-    ia = np.clip(np.floor(ta), 0, n - 1).astype(np.intp)
-    jf = np.clip(np.floor(tf), 0, n - 1).astype(np.intp)
-    ta, tf = ta - ia, tf - jf
-    lm = tab.log_md.reshape(-1)
-    k = (cell * (n + 1) + ia) * (n + 1) + jf
-    return np.exp((1 - ta) * ((1 - tf) * lm[k] + tf * lm[k + 1])
-                  + ta * ((1 - tf) * lm[k + n + 1] + tf * lm[k + n + 2]))
+    cell, age, feh = np.broadcast_arrays(np.asarray(cell, np.intp), np.asarray(age, float),
+                                         np.asarray(feh, float))
+    out = np.empty(cell.shape)
+    lm = np.ascontiguousarray(tab.log_md).reshape(-1)
+    _dying_mass_kernel(cell.ravel(), age.ravel(), feh.ravel(), tab.age_lo, np.log(tab.age_hi / tab.age_lo),
+                       tab.feh_lo, tab.feh_hi, lm, n, out.reshape(-1))
+    return out if out.ndim else out[()]
 
+
+@nb.njit(cache=True, nogil=True)
+def _dying_mass_kernel(cell, age, feh, age_lo, log_ratio, feh_lo, feh_hi, lm, n, out):
+    """:func:`dying_mass_in_cell` star by star, with the array form's operations in its order
+    (the cells' log age ratios are taken once, by NumPy, as the array form took them per star)."""
+    for i in range(cell.shape[0]):
+        c = cell[i]
+        ta = np.log(age[i] / age_lo[c]) / log_ratio[c] * n
+        f0, f1 = feh_lo[c], feh_hi[c]
+        tf = ((feh[i] - f0) / (f1 - f0) if f1 > f0 else 0.0) * n
+        if ta != ta or tf != tf:
+            out[i] = np.nan  # (the array form raised IndexError here)
+            continue
+        ia = int(min(max(np.floor(ta), 0.0), n - 1.0))
+        jf = int(min(max(np.floor(tf), 0.0), n - 1.0))
+        ta, tf = ta - ia, tf - jf
+        k = (c * (n + 1) + ia) * (n + 1) + jf
+        out[i] = np.exp((1 - ta) * ((1 - tf) * lm[k] + tf * lm[k + 1])
+                        + ta * ((1 - tf) * lm[k + n + 1] + tf * lm[k + n + 2]))
