@@ -308,7 +308,7 @@ def window_cdf(imf, x_lo, x_hi, hole_lo, hole_hi, md):
     lo = np.clip(x_lo * md, imf.m_min, imf.m_max)
     hi = np.clip(x_hi * md, lo, imf.m_max)
     c_lo = imf.cdf(lo)
-    c_hi = imf.cdf(hi)
+    c_hi = _cdf_reusing(imf, hi, ((lo, c_lo),))  # an empty window: hi = lo
     frac = c_hi - c_lo
     holes = []
     for h in range(len(hole_lo)):
