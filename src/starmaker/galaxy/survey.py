@@ -786,11 +786,15 @@ def _observe(b: dict[str, np.ndarray], dust: DustModel, lim: Limit, field: Field
     av = dust.a_v(l, bb, b["d"])
     star = [s[k][near] for k in ("log_L", "log_Teff", "log_g", "feh")]
     mags, ext = absolute_and_extinctions(*star, av, bands)
-    app = apparent_magnitudes(mags, dm, ext, bands)
-    kept = np.flatnonzero(app[lim.band] < lim.mag)
-    new = {**mags, "ra": b["ra"], "dec": b["dec"], "l": l, "b": bb, "distance": b["d"], "A_V": av, **app,
+    # the limit's band decides; every band's apparent magnitude only for the stars kept
+    kept = np.flatnonzero(apparent_magnitudes(mags, dm, ext, (lim.band,))[lim.band] < lim.mag)
+    mags = {k: v[kept] for k, v in mags.items()}
+    app = apparent_magnitudes(mags, dm[kept], {k: v[kept] for k, v in ext.items()}, bands)
+    new = {"ra": b["ra"], "dec": b["dec"], "l": l, "b": bb, "distance": b["d"], "A_V": av,
            "component": b["comp"], "healpix": b["pix"]}
-    s = s.select(near[kept]).with_columns(**{k: v[kept] for k, v in new.items()})
+    new = {**mags, **{k: new[k][kept] for k in ("ra", "dec", "l", "b", "distance", "A_V")}, **app,
+           **{k: new[k][kept] for k in ("component", "healpix")}}
+    s = s.select(near[kept]).with_columns(**new)
     return s.with_columns(**_velocities(s, seed))
 
 
