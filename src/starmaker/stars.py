@@ -71,6 +71,12 @@ class Stars:
 
     def select(self, rows: np.ndarray | slice) -> Stars:
         """The stars picked by a boolean mask, an index array or a slice."""
+        if not isinstance(rows, slice):
+            rows = np.asarray(rows)
+            if rows.dtype == bool and rows.ndim == 1 and len(self._cols):
+                if len(rows) != len(self):
+                    raise IndexError(f"boolean index of length {len(rows)} for {len(self)} stars")
+                rows = np.flatnonzero(rows)  # the mask read once, not once per column
         return Stars({k: v[rows] for k, v in self._cols.items()}, self.meta)
 
     @classmethod

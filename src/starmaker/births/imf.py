@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numba as nb
 import numpy as np
 from scipy.special import ndtr, ndtri
 
@@ -86,6 +87,66 @@ class _LogNormal:
         return k * (ndtr((math.log10(hi) - shift) / s) - ndtr((math.log10(lo) - shift) / s))
 
 
+@nb.njit(cache=True, nogil=True, inline="always")
+def _clip(x, lo, hi):
+    """np.clip's rule for one float: NaN stays NaN, a bound wins a tie."""
+    x = x if (x != x or x > lo) else lo
+    return x if (x != x or x < hi) else hi
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def _pow(x, e):
+    """np.power(x, e) for an array x and a scalar e, bit for bit: NumPy takes a shortcut for
+    these exponents (a reciprocal, a square root, a square), libm's pow otherwise."""
+    if e == -1.0:
+        return 1.0 / x
+    if e == 0.0:
+        return 1.0
+    if e == 0.5:
+        return np.sqrt(x)
+    if e == 1.0:
+        return x
+    if e == 2.0:
+        return x * x
+    return np.power(x, e)
+
+
+@nb.njit(cache=True, nogil=True)
+def _power_law_cdf(m, m_min, m_max, lo, hi, a1, lo_a1, coef, cumw, out):
+    """:meth:`IMF.cdf` of a chain of power laws, one mass at a time, with the same operations
+    as the array form (the last piece holding a mass wins, as there; NaN gives 0)."""
+    for j in range(m.shape[0]):
+        x = _clip(m[j], m_min, m_max)
+        v = 0.0
+        for i in range(lo.shape[0]):
+            if x >= lo[i] and x <= hi[i]:
+                if abs(a1[i]) < 1e-12:
+                    f = np.log(x / lo[i])
+                else:
+                    f = (_pow(x, a1[i]) - lo_a1[i]) / a1[i]
+                v = cumw[i] + coef[i] * f
+        out[j] = _clip(v, 0.0, 1.0)
+
+
+@nb.njit(cache=True, nogil=True)
+def _power_law_ppf(u, m_min, m_max, lo, a1, lo_a1, coef, cumw, out):
+    """:meth:`IMF.ppf` of a chain of power laws, one fraction at a time, with the same
+    operations as the array form."""
+    n_edges = cumw.shape[0] - 1
+    for j in range(u.shape[0]):
+        x = u[j]
+        k = 0
+        for e in range(1, n_edges):
+            if x >= cumw[e]:
+                k += 1
+        y = (x - cumw[k]) / coef[k]
+        if abs(a1[k]) < 1e-12:
+            v = lo[k] * np.exp(y)
+        else:
+            v = _pow(lo_a1[k] + a1[k] * y, 1.0 / a1[k])
+        out[j] = _clip(v, m_min, m_max)
+
+
 class IMF:
     """An initial mass function between ``m_min`` and ``m_max`` (M☉).
 
@@ -122,6 +183,15 @@ class IMF:
         self._edges = np.array([p.lo for p in pieces] + [pieces[-1].hi])
         self._cumw = np.concatenate([[0.0], np.cumsum(self._weights)])
         self._cumw[-1] = 1.0
+        # a chain of power laws (every IMF but Chabrier's) has Numba kernels for cdf and ppf;
+        # lo**a1 is taken here by Python, as the pieces' F and Finv take it
+        self._pl = None
+        if all(isinstance(p, _PowerLaw) for p in pieces):
+            a1 = [1.0 - p.alpha for p in pieces]
+            self._pl = (float(m_min), float(m_max), np.array([p.lo for p in pieces], float),
+                        np.array([p.hi for p in pieces], float), np.array(a1, float),
+                        np.array([p.lo**a for p, a in zip(pieces, a1, strict=True)], float),
+                        self._coef.astype(float), self._cumw.astype(float))
 
     def _shape(self) -> list[tuple[str, float, float, tuple[float, ...]]]:
         raise NotImplementedError
@@ -152,6 +222,11 @@ class IMF:
 
     def cdf(self, m):
         """Fraction of stars with initial mass below ``m``."""
+        if self._pl is not None:
+            m = np.asarray(m, dtype=float)
+            out = np.empty(m.shape)
+            _power_law_cdf(m.ravel(), *self._pl, out.reshape(-1))
+            return out if out.ndim else out[()]
         m = np.clip(np.asarray(m, dtype=float), self.m_min, self.m_max)
         out = np.zeros_like(m)
         for i, (c, p) in enumerate(zip(self._coef, self._pieces, strict=True)):
@@ -162,6 +237,11 @@ class IMF:
     def ppf(self, u):
         """Inverse CDF: the mass below which a fraction ``u`` of stars lie (exact)."""
         u = np.asarray(u, dtype=float)
+        if self._pl is not None:
+            out = np.empty(u.shape)
+            m_min, m_max, lo, _, a1, lo_a1, coef, cumw = self._pl
+            _power_law_ppf(u.ravel(), m_min, m_max, lo, a1, lo_a1, coef, cumw, out.reshape(-1))
+            return out if out.ndim else out[()]
         # piece index: how many interior edges lie at or below u (= searchsorted(side="right")
         # - 1, clipped to the pieces; one comparison per edge is several times faster)
         i = np.zeros(u.shape, np.intp)

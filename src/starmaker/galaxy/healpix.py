@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 
+import numba as nb
 import numpy as np
 
 from ..place.frames import unit_vector
@@ -36,8 +37,24 @@ def pixel_area_sr(nside: int) -> float:
     return 4.0 * math.pi / npix(nside)
 
 
-def _compress_bits(v: np.ndarray) -> np.ndarray:
-    """The even bits of ``v`` packed together (de-interleaves a nested HEALPix index)."""
+def pixel_radec(pix, nside: int, dx, dy) -> tuple[np.ndarray, np.ndarray]:
+    """RA, Dec (deg) of the point at offsets (``dx``, ``dy``) in [0, 1] inside nested HEALPix
+    pixels (0.5, 0.5: the centre; the corners at 0 and 1), as ``astropy_healpix``'s
+    ``healpix_to_lonlat`` gives them (to 1e-13 rad, tested) without importing astropy. The
+    face-coordinate formulae of HEALPix C++ (``xyf2loc``). HEALPix is an equal-area projection,
+    so uniform (dx, dy) is uniform on the sky inside a pixel."""
+    pix, dx, dy = np.broadcast_arrays(np.asarray(pix, np.int64), np.asarray(dx, float), np.asarray(dy, float))
+    ra, dec = np.empty(pix.shape), np.empty(pix.shape)
+    _pixel_radec_kernel(pix.ravel(), int(nside), dx.ravel(), dy.ravel(), _JRLL, _JPLL, ra.reshape(-1),
+                        dec.reshape(-1))
+    return ra, (dec if dec.ndim else dec[()])  # as the array form gave them for scalars
+
+
+_RAD_TO_DEG = 180.0 / np.pi  # np.degrees multiplies by this
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def _compress_bits_one(v):
     v = v & 0x5555555555555555
     v = (v | (v >> 1)) & 0x3333333333333333
     v = (v | (v >> 2)) & 0x0F0F0F0F0F0F0F0F
@@ -46,26 +63,42 @@ def _compress_bits(v: np.ndarray) -> np.ndarray:
     return (v | (v >> 16)) & 0x00000000FFFFFFFF
 
 
-def pixel_radec(pix, nside: int, dx, dy) -> tuple[np.ndarray, np.ndarray]:
-    """RA, Dec (deg) of the point at offsets (``dx``, ``dy``) in [0, 1] inside nested HEALPix
-    pixels (0.5, 0.5: the centre; the corners at 0 and 1), as ``astropy_healpix``'s
-    ``healpix_to_lonlat`` gives them (to 1e-13 rad, tested) without importing astropy. The
-    face-coordinate formulae of HEALPix C++ (``xyf2loc``). HEALPix is an equal-area projection,
-    so uniform (dx, dy) is uniform on the sky inside a pixel."""
-    pix = np.asarray(pix, np.int64)
-    face, ipf = np.divmod(pix, nside * nside)
-    x = (_compress_bits(ipf) + np.asarray(dx, float)) / nside
-    y = (_compress_bits(ipf >> 1) + np.asarray(dy, float)) / nside
-    jr = _JRLL[face] - x - y
-    polar = (jr < 1) | (jr > 3)
-    nr = np.where(jr < 1, jr, np.where(jr > 3, 4.0 - jr, 1.0))
-    tmp = nr * nr / 3.0
-    z = np.where(jr < 1, 1.0 - tmp, np.where(jr > 3, tmp - 1.0, (2.0 - jr) * 2.0 / 3.0))
-    sth = np.where(polar, np.sqrt(tmp * (2.0 - tmp)), np.sqrt(np.maximum(1.0 - z * z, 0.0)))
-    t = (_JPLL[face] * nr + x - y) % 8.0
-    phi = np.where(nr > 1e-15, 0.25 * np.pi * t / np.where(nr > 1e-15, nr, 1.0), 0.0)
-    ra = np.degrees(phi)
-    return np.where(ra >= 360.0, ra - 360.0, ra), np.degrees(np.arctan2(z, sth))
+@nb.njit(cache=True, nogil=True)
+def _pixel_radec_kernel(pix, nside, dx, dy, jrll, jpll, ra, dec):
+    """:func:`pixel_radec` point by point, with the operations of the array form it replaced in
+    their order (bit for bit): only the branch a point takes is computed."""
+    n2 = nside * nside
+    for i in range(pix.shape[0]):
+        face, ipf = pix[i] // n2, pix[i] % n2
+        x = (_compress_bits_one(ipf) + dx[i]) / nside
+        y = (_compress_bits_one(ipf >> 1) + dy[i]) / nside
+        jr = jrll[face] - x - y
+        if jr < 1:
+            nr = jr
+            tmp = nr * nr / 3.0
+            z = 1.0 - tmp
+            sth = np.sqrt(tmp * (2.0 - tmp))
+        elif jr > 3:
+            nr = 4.0 - jr
+            tmp = nr * nr / 3.0
+            z = tmp - 1.0
+            sth = np.sqrt(tmp * (2.0 - tmp))
+        else:
+            nr = 1.0
+            z = (2.0 - jr) * 2.0 / 3.0
+            zz = 1.0 - z * z
+            sth = np.sqrt(zz if (zz != zz or zz >= 0.0) else 0.0)  # np.maximum(., 0.0)
+        a = jpll[face] * nr + x - y
+        t = np.fmod(a, 8.0)  # a % 8.0, NumPy's (and Python's) floor remainder
+        if t != 0.0:
+            if t < 0.0:
+                t += 8.0
+        else:
+            t = 0.0
+        phi = 0.25 * np.pi * t / nr if nr > 1e-15 else 0.0
+        r = phi * _RAD_TO_DEG
+        ra[i] = r - 360.0 if r >= 360.0 else r
+        dec[i] = np.arctan2(z, sth) * _RAD_TO_DEG
 
 
 def _spread_bits(v: np.ndarray) -> np.ndarray:

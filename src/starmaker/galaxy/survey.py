@@ -941,20 +941,27 @@ def _observe(b: dict[str, np.ndarray], dust: DustModel, lim: Limit, field: Field
     # from the window of what it turned out to be, living or dead, so none is made twice
     # (births drawn without windows, from the whole IMF, carry no "window" and all count)
     own = s["alive"] == (b["window"] == 0) if "window" in b else np.ones(len(s), bool)
-    near = own & (m_lim + dm < lim.mag) & field.contains(b["ra"], b["dec"])
-    s, dm = s.select(near), dm[near]
-    b = {k: v[near] for k, v in b.items() if k != "window"}
+    near = np.flatnonzero(own & (m_lim + dm < lim.mag) & field.contains(b["ra"], b["dec"]))
+    # the near stars' columns that the light needs, once; the evolved table is cut once, below,
+    # straight to the stars kept (the same values as cutting it to the near ones first)
+    dm = dm[near]
+    b = {k: b[k][near] for k in ("ra", "dec", "d", "comp", "pix", "row") if k in b}
     l, bb = icrs_to_galactic(b["ra"], b["dec"])
     av = dust.a_v(l, bb, b["d"])
-    mags, ext = absolute_and_extinctions(s["log_L"], s["log_Teff"], s["log_g"], s["feh"], av, bands)
-    app = apparent_magnitudes(mags, dm, ext, bands)
-    s = s.with_columns(**mags, ra=b["ra"], dec=b["dec"], l=l, b=bb, distance=b["d"], A_V=av,
-                       **app, component=b["comp"], healpix=b["pix"])
-    bright = app[lim.band] < lim.mag
-    s = s.select(bright)
+    star = [s[k][near] for k in ("log_L", "log_Teff", "log_g", "feh")]
+    mags, ext = absolute_and_extinctions(*star, av, bands)
+    # the limit's band decides; every band's apparent magnitude only for the stars kept
+    kept = np.flatnonzero(apparent_magnitudes(mags, dm, ext, (lim.band,))[lim.band] < lim.mag)
+    mags = {k: v[kept] for k, v in mags.items()}
+    app = apparent_magnitudes(mags, dm[kept], {k: v[kept] for k, v in ext.items()}, bands)
+    new = {"ra": b["ra"], "dec": b["dec"], "l": l, "b": bb, "distance": b["d"], "A_V": av,
+           "component": b["comp"], "healpix": b["pix"]}
+    new = {**mags, **{k: new[k][kept] for k in ("ra", "dec", "l", "b", "distance", "A_V")}, **app,
+           **{k: new[k][kept] for k in ("component", "healpix")}}
+    s = s.select(near[kept]).with_columns(**new)
     # a star's row in its pixel keys its velocity; births drawn otherwise (the brute-force tests)
     # number their stars in order within each pixel
-    row = b["row"][bright] if "row" in b else _order_in_pixel(s["healpix"])
+    row = b["row"][kept] if "row" in b else _order_in_pixel(s["healpix"])
     s = s.with_columns(**_velocities(s, row, seed))
     return _measure(s, errors, seed, row) if errors and len(s) else s
 

@@ -22,6 +22,7 @@ import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import numba as nb
 import numpy as np
 from scipy.special import ndtr, ndtri
 
@@ -312,14 +313,35 @@ def window_cdf(imf, x_lo, x_hi, hole_lo, hole_hi, md):
     lo = np.clip(x_lo * md, imf.m_min, imf.m_max)
     hi = np.clip(x_hi * md, lo, imf.m_max)
     c_lo = imf.cdf(lo)
-    frac = imf.cdf(hi) - c_lo
+    c_hi = _cdf_reusing(imf, hi, ((lo, c_lo),))  # an empty window: hi = lo
+    frac = c_hi - c_lo
     holes = []
     for h in range(len(hole_lo)):
         h_lo = np.clip(hole_lo[h] * md, lo, hi)
-        ch_lo, ch_hi = imf.cdf(h_lo), imf.cdf(np.clip(hole_hi[h] * md, h_lo, hi))
+        ch_lo = _cdf_reusing(imf, h_lo, ((lo, c_lo), (hi, c_hi)))
+        ch_hi = _cdf_reusing(imf, np.clip(hole_hi[h] * md, h_lo, hi), ((h_lo, ch_lo), (hi, c_hi)))
         frac = frac - (ch_hi - ch_lo)
         holes.append((ch_lo, ch_hi))
     return c_lo, holes, np.maximum(frac, 0.0)
+
+
+def _cdf_reusing(imf, m, known):
+    """``imf.cdf(m)``, taken from ``known`` (masses, their CDF) where ``m`` equals a mass there
+    (the CDF is a function of each mass alone: the same bits in, the same out) and computed
+    only for the rest: an empty hole sits on an edge of its window, so most holes cost nothing."""
+    m = np.asarray(m, float)
+    if m.ndim == 0 or any(np.shape(x) != m.shape or np.shape(c) != m.shape for x, c in known):
+        return imf.cdf(m)
+    out = np.empty(m.shape)
+    todo = np.ones(m.shape, bool)
+    for x, c in known:
+        same = todo & (m == x)
+        out[same] = c[same]
+        todo &= ~same
+    rest = np.flatnonzero(todo.reshape(-1))
+    if rest.size:
+        out.reshape(-1)[rest] = imf.cdf(m.reshape(-1)[rest])
+    return out
 
 
 def ppf_without_holes(imf, c_lo, holes, frac, u) -> np.ndarray:
@@ -431,14 +453,30 @@ def dying_mass_in_cell(tab: Table, cell, age, feh) -> np.ndarray:
     ``MD_SUB`` × ``MD_SUB`` (its largest error in the cell, ``eps`` of the table's build, narrows
     the windows only where that is safe)."""
     n = tab.log_md.shape[1] - 1
-    ta = np.log(age / tab.age_lo[cell]) / np.log(tab.age_hi[cell] / tab.age_lo[cell]) * n
-    f0, f1 = tab.feh_lo[cell], tab.feh_hi[cell]
-    tf = np.where(f1 > f0, (feh - f0) / np.where(f1 > f0, f1 - f0, 1.0), 0.0) * n
-    ia = np.clip(np.floor(ta), 0, n - 1).astype(np.intp)
-    jf = np.clip(np.floor(tf), 0, n - 1).astype(np.intp)
-    ta, tf = ta - ia, tf - jf
-    lm = tab.log_md.reshape(-1)
-    k = (cell * (n + 1) + ia) * (n + 1) + jf
-    return np.exp((1 - ta) * ((1 - tf) * lm[k] + tf * lm[k + 1])
-                  + ta * ((1 - tf) * lm[k + n + 1] + tf * lm[k + n + 2]))
+    cell, age, feh = np.broadcast_arrays(np.asarray(cell, np.intp), np.asarray(age, float),
+                                         np.asarray(feh, float))
+    out = np.empty(cell.shape)
+    lm = np.ascontiguousarray(tab.log_md).reshape(-1)
+    _dying_mass_kernel(cell.ravel(), age.ravel(), feh.ravel(), tab.age_lo, np.log(tab.age_hi / tab.age_lo),
+                       tab.feh_lo, tab.feh_hi, lm, n, out.reshape(-1))
+    return out if out.ndim else out[()]
 
+
+@nb.njit(cache=True, nogil=True)
+def _dying_mass_kernel(cell, age, feh, age_lo, log_ratio, feh_lo, feh_hi, lm, n, out):
+    """:func:`dying_mass_in_cell` star by star, with the array form's operations in its order
+    (the cells' log age ratios are taken once, by NumPy, as the array form took them per star)."""
+    for i in range(cell.shape[0]):
+        c = cell[i]
+        ta = np.log(age[i] / age_lo[c]) / log_ratio[c] * n
+        f0, f1 = feh_lo[c], feh_hi[c]
+        tf = ((feh[i] - f0) / (f1 - f0) if f1 > f0 else 0.0) * n
+        if ta != ta or tf != tf:
+            out[i] = np.nan  # (the array form raised IndexError here)
+            continue
+        ia = int(min(max(np.floor(ta), 0.0), n - 1.0))
+        jf = int(min(max(np.floor(tf), 0.0), n - 1.0))
+        ta, tf = ta - ia, tf - jf
+        k = (c * (n + 1) + ia) * (n + 1) + jf
+        out[i] = np.exp((1 - ta) * ((1 - tf) * lm[k] + tf * lm[k + 1])
+                        + ta * ((1 - tf) * lm[k + n + 1] + tf * lm[k + n + 2]))

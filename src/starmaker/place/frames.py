@@ -7,6 +7,7 @@ galactic x (toward l = 0, b = 0), y (l = 90°) and z (north galactic pole) axes 
 
 from __future__ import annotations
 
+import numba as nb
 import numpy as np
 
 __all__ = ["ICRS_TO_GALACTIC", "icrs_to_galactic", "galactic_to_icrs", "unit_vector", "rotate",
@@ -29,6 +30,9 @@ def unit_vector(lon_deg, lat_deg) -> np.ndarray:
     lon, lat = np.radians(lon_deg), np.radians(lat_deg)
     lon, lat = np.broadcast_arrays(lon, lat)
     out = np.empty(lon.shape + (3,))
+    if lon.dtype == np.float64 and lat.dtype == np.float64:
+        _unit_vector_kernel(lon.ravel(), lat.ravel(), out.reshape(-1, 3))
+        return out
     c = np.cos(lat)
     out[..., 0] = c * np.cos(lon)
     out[..., 1] = c * np.sin(lon)
@@ -36,7 +40,24 @@ def unit_vector(lon_deg, lat_deg) -> np.ndarray:
     return out
 
 
+@nb.njit(cache=True, nogil=True)
+def _unit_vector_kernel(lon, lat, out):
+    for i in range(lon.shape[0]):
+        c = np.cos(lat[i])
+        out[i, 0] = c * np.cos(lon[i])
+        out[i, 1] = c * np.sin(lon[i])
+        out[i, 2] = np.sin(lat[i])
+
+
+_RAD_TO_DEG = 180.0 / np.pi  # np.degrees multiplies by this
+
+
 def lonlat(v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    v = np.asarray(v)
+    if v.dtype == np.float64 and v.ndim >= 1 and v.shape[-1] == 3:
+        lon, lat = np.empty(v.shape[:-1]), np.empty(v.shape[:-1])
+        _lonlat_kernel(v.reshape(-1, 3), lon.reshape(-1), lat.reshape(-1))
+        return lon, (lat if lat.ndim else lat[()])  # as the array form gave them
     lon = np.degrees(np.arctan2(v[..., 1], v[..., 0])) % 360.0
     lon = np.where(lon >= 360.0, 0.0, lon)  # a rounding error below 0 wraps to exactly 360
     lat = np.degrees(np.arctan2(v[..., 2], np.hypot(v[..., 0], v[..., 1])))  # exact near the poles
@@ -52,6 +73,22 @@ def rotate(v: np.ndarray, m: np.ndarray) -> np.ndarray:
     for i in range(3):
         out[..., i] = v[..., 0] * m[i, 0] + v[..., 1] * m[i, 1] + v[..., 2] * m[i, 2]
     return out
+
+
+@nb.njit(cache=True, nogil=True)
+def _lonlat_kernel(v, lon, lat):
+    """:func:`lonlat`'s array form, vector by vector, the same operations in order."""
+    for i in range(v.shape[0]):
+        x, y, z = v[i, 0], v[i, 1], v[i, 2]
+        a = np.arctan2(y, x) * _RAD_TO_DEG
+        t = np.fmod(a, 360.0)  # a % 360.0, NumPy's floor remainder
+        if t != 0.0:
+            if t < 0.0:
+                t += 360.0
+        else:
+            t = 0.0
+        lon[i] = 0.0 if t >= 360.0 else t  # a rounding error below 0 wraps to exactly 360
+        lat[i] = np.arctan2(z, np.hypot(x, y)) * _RAD_TO_DEG  # exact near the poles
 
 
 def icrs_to_galactic(ra_deg, dec_deg) -> tuple[np.ndarray, np.ndarray]:
