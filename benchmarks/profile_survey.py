@@ -6,7 +6,8 @@ warm runs after one untimed run that loads grids, Numba caches and mass tables) 
 stage: the survey's functions are wrapped with ``time.perf_counter`` timers that count each
 stage's own time (a stage called inside another is taken out of the outer one):
 
-* draw        ``survey._births_for_pixels``, less what is below (expected counts, Poisson, cells)
+* draw        ``survey._expected``, ``_pixel_counts``, ``_births_for_rows``, less what is below
+              (expected counts, Poisson, rows, cells)
 * windows     ``windows.window_cdf``, ``dying_mass_in_cell``, ``ppf_without_holes`` (the IMF)
 * dust        ``a_v`` and ``a_v_profile`` of the dust model (draw and observe)
 * evolve      ``evolve_through`` (MIST)
@@ -82,7 +83,7 @@ def instrument(timers: Timers) -> None:
     from starmaker.galaxy import survey
     from starmaker.place import dust
 
-    for name in ("_births_for_pixels",):
+    for name in ("_expected", "_pixel_counts", "_births_for_rows"):
         setattr(survey, name, timers.wrap("draw", getattr(survey, name)))
     for name in ("window_cdf", "dying_mass_in_cell", "ppf_without_holes"):
         setattr(survey, name, timers.wrap("windows", getattr(survey, name)))
