@@ -56,7 +56,7 @@ from ..place.dust import DustDisk, DustModel
 from ..place.frames import galactocentric, icrs_to_galactic
 from ..schema import COLUMNS, COMPONENTS, GAIA_COLUMNS, OBSERVED_COLUMNS, SYSTEM_COLUMNS
 from ..stars import Stars
-from . import healpix
+from . import healpix, systems
 from .components import COMPONENT_NAMES, Component, GalacticPopulation, milky_way_components
 from .limits import Field, Limit, parse_limit
 from .windows import L_GRID, WINDOWS, dying_mass_in_cell, mass_table, ppf_without_holes, window_cdf
@@ -112,6 +112,8 @@ class _Plan:
     dust: DustModel
     epoch: float
     errors: str | None = None
+    multiplicity: str | None = None       # binaries and multiples: galaxy.systems
+    resolution_arcsec: float | None = None
 
     @functools.cached_property
     def pops(self) -> list[tuple[Component, GalacticPopulation]]:
@@ -123,10 +125,12 @@ class _Plan:
 
     def meta(self) -> dict[str, Any]:
         return {**sky_meta(self.components, self.lim, self.seed, self.field, self.nside, self.dust),
-                "epoch": self.epoch, **({"errors": self.errors} if self.errors else {})}
+                "epoch": self.epoch, **({"errors": self.errors} if self.errors else {}),
+                **systems.system_meta(self.multiplicity, self.resolution_arcsec)}
 
     def empty(self) -> Stars:
-        cols = sky_columns(sky_bands(self.lim)) + (ERROR_COLUMNS if self.errors else ())
+        cols = (sky_columns(sky_bands(self.lim)) + (SYSTEM_COLUMNS if self.multiplicity else ())
+                + (ERROR_COLUMNS if self.errors else ()))
         return Stars({k: np.empty(0, COLUMN_DTYPES.get(k, float)) for k in cols}, self.meta())
 
 
@@ -203,21 +207,26 @@ def _measure(stars: Stars, errors: str, seed: int) -> Stars:
 
 
 def _plan(components: Sequence[Component], limit: str | Limit, seed: int, field: Field | str | None,
-          nside: int, dust: DustModel | None, epoch: float | str, errors: str | None = None) -> _Plan:
+          nside: int, dust: DustModel | None, epoch: float | str, errors: str | None = None,
+          multiplicity: str | None = None, resolution_arcsec: float | None = None) -> _Plan:
     from ..births.history import parse_epoch
 
     e = parse_epoch(epoch)
     if isinstance(nside, bool) or int(nside) != nside or nside < 1:
         raise InvalidParameterError("nside", nside, "a positive whole number (HEALPix nside, e.g. 16)")
-    return _Plan(tuple(c.at_epoch(e) for c in components), parse_limit(limit), seed, Field.parse(field),
-                 int(nside), parse_dust(dust), e, parse_errors(errors))
+    model = systems.parse_multiplicity(multiplicity)
+    comps = systems.scaled_components([c.at_epoch(e) for c in components], model)  # primaries' share
+    return _Plan(tuple(comps), parse_limit(limit), seed, Field.parse(field),
+                 int(nside), parse_dust(dust), e, parse_errors(errors), model,
+                 systems.parse_resolution(resolution_arcsec))
 
 
 # --------------------------------------------------------------------------- the unit of work
 def make_pixels(pixels: Sequence[int], limit: str | Limit, seed: int = 0, *,
                 components: Sequence[Component | str] = COMPONENT_NAMES, dust: DustModel | None = None,
                 nside: int = DEFAULT_NSIDE, epoch: float | str = 0.0, field: Field | str | None = None,
-                max_draws: int | None = None, errors: str | None = None) -> Stars:
+                max_draws: int | None = None, errors: str | None = None, multiplicity: str | None = None,
+                resolution_arcsec: float | None = None) -> Stars:
     """The stars brighter than ``limit`` in the HEALPix ``pixels`` (nested, ICRS, ``nside``), as
     seen at ``epoch``: a pure function of its arguments, the unit of work a distributed run
     calls (one task per list of pixels).
@@ -229,9 +238,11 @@ def make_pixels(pixels: Sequence[int], limit: str | Limit, seed: int = 0, *,
     draws held at once (blocks are halved until they fit; it changes no star). The metadata is
     that of a sky of these pixels. ``errors`` ("gaia-dr3", "gaia-dr4", "gaia-dr5" or None): the
     stars as that Gaia release would measure them (see :func:`_measure`; the true columns are
-    the same as without)."""
+    the same as without). ``multiplicity`` ("moe2017", "spisea", "trilegal" or None) and
+    ``resolution_arcsec``: binaries and multiples (:mod:`starmaker.galaxy.systems`; companions
+    from ``(pixel, 3)``)."""
     plan = _plan(_components(components), limit, seed, field or Field.from_pixels(pixels), nside, dust, epoch,
-                 errors)
+                 errors, multiplicity, resolution_arcsec)
     pix = np.asarray(pixels, np.int64).reshape(-1)
     npix = healpix.npix(plan.nside)
     if pix.size and (pix.min() < 0 or pix.max() >= npix or len(np.unique(pix)) != pix.size):
@@ -250,14 +261,19 @@ def _blocks(plan: _Plan, block: np.ndarray, max_draws: int) -> Iterator[Stars]:
     draws exceed ``max_draws`` is halved until they do not."""
     if block.size == 0:
         return
-    b = _births_for_pixels(block, _shells(plan.nside), plan.pops, plan.tables, plan.lim, plan.dust, plan.seed,
+    draw_lim = systems.widened(plan.lim, plan.multiplicity, plan.resolution_arcsec)
+    b = _births_for_pixels(block, _shells(plan.nside), plan.pops, plan.tables, draw_lim, plan.dust, plan.seed,
                            max_draws)
     if b is _TOO_MANY:
         half = len(block) // 2
         yield from _blocks(plan, block[:half], max_draws)
         yield from _blocks(plan, block[half:], max_draws)
     elif b is not None:
-        stars = _observe(b, plan.dust, plan.lim, plan.field, plan.seed)
+        if plan.multiplicity:
+            stars = systems.observe_systems(b, plan.dust, plan.lim, plan.field, plan.seed, plan.multiplicity,
+                                            plan.resolution_arcsec)
+        else:
+            stars = _observe(b, plan.dust, plan.lim, plan.field, plan.seed)
         if len(stars):
             yield _measure(stars, plan.errors, plan.seed) if plan.errors else stars
 
@@ -267,7 +283,8 @@ def iter_sky(components: Sequence[Component], limit: str | Limit, seed: int = 0,
              field: Field | str | None = None, nside: int = DEFAULT_NSIDE,
              dust: DustModel | None = None, progress: Callable[[int, int], None] | None = None,
              chunk: int = 256, max_draws: int | None = None, threads: int | None = None,
-             epoch: float | str = 0.0, errors: str | None = None) -> Iterator[Stars]:
+             epoch: float | str = 0.0, errors: str | None = None, multiplicity: str | None = None,
+             resolution_arcsec: float | None = None) -> Iterator[Stars]:
     """The stars brighter than ``limit`` in ``field``, a chunk of pixels at a time (each made by
     :func:`make_pixels`), in pixel order (empty chunks are skipped). Memory stays bounded however
     faint the limit (``max_draws``, default ``MAX_DRAWS``: see :func:`make_pixels`). Chunks are
@@ -279,7 +296,7 @@ def iter_sky(components: Sequence[Component], limit: str | Limit, seed: int = 0,
     left out, the thin disc goes on forming stars at its present rate unless its history is
     quenched or scaled); the mass tables are built for the shifted ages, so the windows follow
     the dying mass of the epoch. Positions, density laws and dust stay today's."""
-    plan = _plan(components, limit, seed, field, nside, dust, epoch, errors)
+    plan = _plan(components, limit, seed, field, nside, dust, epoch, errors, multiplicity, resolution_arcsec)
     return _iter_plan(plan, list(components), progress, chunk, max_draws, threads)
 
 
@@ -296,7 +313,8 @@ def _iter_plan(plan: _Plan, components: list[Component], progress, chunk: int, m
     def chunk_of(start):
         return make_pixels(pixels[start:start + chunk], plan.lim, plan.seed, components=components,
                            dust=plan.dust, nside=plan.nside, epoch=plan.epoch, field=plan.field,
-                           max_draws=max_draws, errors=plan.errors), len(pixels[start:start + chunk])
+                           max_draws=max_draws, errors=plan.errors, multiplicity=plan.multiplicity,
+                           resolution_arcsec=plan.resolution_arcsec), len(pixels[start:start + chunk])
 
     done = 0
     workers = max(1, threads or (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1))
@@ -342,7 +360,8 @@ def make_sky(components: Sequence[Component], limit: str | Limit, seed: int = 0,
              field: Field | str | None = None, nside: int = DEFAULT_NSIDE,
              dust: DustModel | None = None, progress: Callable[[int, int], None] | None = None,
              chunk: int = 256, max_draws: int | None = None, epoch: float | str = 0.0,
-             errors: str | None = None) -> Stars:
+             errors: str | None = None, multiplicity: str | None = None,
+             resolution_arcsec: float | None = None) -> Stars:
     """Make every star brighter than ``limit`` in ``field`` (default: the whole sky), as seen
     at ``epoch`` (yr relative to today; see :func:`iter_sky`).
 
@@ -351,7 +370,7 @@ def make_sky(components: Sequence[Component], limit: str | Limit, seed: int = 0,
     pixel. ``progress(done, total)`` is called as pixels are done. For faint limits, write with
     :func:`write_sky` instead, which never holds the whole sky in memory.
     """
-    plan = _plan(components, limit, seed, field, nside, dust, epoch, errors)
+    plan = _plan(components, limit, seed, field, nside, dust, epoch, errors, multiplicity, resolution_arcsec)
     parts = list(_iter_plan(plan, list(components), progress, chunk, max_draws, None))
     if not parts:
         return plan.empty()
@@ -363,7 +382,8 @@ def make_sky(components: Sequence[Component], limit: str | Limit, seed: int = 0,
 def write_sky(path, components: Sequence[Component], limit: str | Limit, seed: int = 0,
               field: Field | str | None = None, nside: int = DEFAULT_NSIDE, dust: DustModel | None = None,
               progress: Callable[[int, int], None] | None = None, epoch: float | str = 0.0,
-              extra_meta: dict[str, Any] | None = None, errors: str | None = None) -> int:
+              extra_meta: dict[str, Any] | None = None, errors: str | None = None,
+              multiplicity: str | None = None, resolution_arcsec: float | None = None) -> int:
     """Make the sky (as seen at ``epoch``, yr relative to today) and stream it to a Parquet
     file, chunk by chunk, atomically (a temporary file renamed at the end: an interrupted run
     leaves nothing at ``path``). Row groups hold a fixed number of rows, so the file is byte for
@@ -374,7 +394,7 @@ def write_sky(path, components: Sequence[Component], limit: str | Limit, seed: i
 
     from ..io.parquet import PARQUET_OPTIONS, ROW_GROUP_ROWS, atomic_path, to_arrow
 
-    plan = _plan(components, limit, seed, field, nside, dust, epoch, errors)
+    plan = _plan(components, limit, seed, field, nside, dust, epoch, errors, multiplicity, resolution_arcsec)
     empty = plan.empty()
     empty.meta.update(extra_meta or {})
     schema = to_arrow(empty).schema
@@ -485,12 +505,19 @@ class MilkyWay(MakerBase):
     :func:`parse_dust`). A recipe's population can be put in
     (``placement``, see :class:`Placement`; ``starmaker.recipe`` builds these from a recipe's
     ``[place] kind = "milky_way"``). Limit, field and dust are parsed here, once.
+
+    ``multiplicity`` ("moe2017", "spisea", "trilegal"; None, the default: single stars, the
+    sky of before) gives the stars companions, ``resolution_arcsec`` (None: every companion
+    resolved) decides which are sources of their own: see :mod:`starmaker.galaxy.systems`.
     """
 
     def __init__(self, components: Sequence[Component | str] = COMPONENT_NAMES,
                  dust: DustModel | str | None = None, *, limit: str | Limit | None = None,
                  field: Field | str | None = None, nside: int = DEFAULT_NSIDE,
-                 placement: Placement | None = None, source_text: str | None = None) -> None:
+                 placement: Placement | None = None, source_text: str | None = None,
+                 multiplicity: str | None = None, resolution_arcsec: float | None = None) -> None:
+        self.multiplicity = systems.parse_multiplicity(multiplicity)
+        self.resolution_arcsec = systems.parse_resolution(resolution_arcsec)
         self.placement = placement
         self.components = placement.components() if placement is not None else _components(components)
         names = [c.name for c in self.components]
@@ -510,6 +537,9 @@ class MilkyWay(MakerBase):
         fld = Field.parse(field) if field is not None else self.field
         return parse_limit(limit), fld, check_nside(nside) if nside is not None else self.nside
 
+    def _systems(self) -> dict[str, Any]:
+        return {"multiplicity": self.multiplicity, "resolution_arcsec": self.resolution_arcsec}
+
     def _recipe_meta(self) -> dict[str, Any]:
         """What a sky made from a recipe adds to its metadata: the recipe and its text."""
         if self.placement is None:
@@ -526,7 +556,7 @@ class MilkyWay(MakerBase):
         errors; the true values kept)."""
         lim, fld, nside = self._args(limit, field, nside)
         stars = make_sky(self.components, lim, seed=seed, field=fld, nside=nside, dust=self.dust,
-                         progress=progress, epoch=epoch, errors=errors)
+                         progress=progress, epoch=epoch, errors=errors, **self._systems())
         stars.meta.update(self._recipe_meta())
         return stars
 
@@ -537,7 +567,8 @@ class MilkyWay(MakerBase):
         The file is the same as ``self.make(...).write(path)`` would give."""
         lim, fld, nside = self._args(limit, field, nside)
         return write_sky(path, self.components, lim, seed=seed, field=fld, nside=nside, dust=self.dust,
-                         progress=progress, epoch=epoch, extra_meta=self._recipe_meta(), errors=errors)
+                         progress=progress, epoch=epoch, extra_meta=self._recipe_meta(), errors=errors,
+                         **self._systems())
 
     def make_pixels(self, pixels: Sequence[int], seed: int = 0, epoch: float | str = 0.0,
                     limit: str | Limit | None = None, errors: str | None = None,
@@ -548,7 +579,7 @@ class MilkyWay(MakerBase):
         if field is None and fld.kind != "cone":
             fld = None
         return make_pixels(pixels, lim, seed, components=self.components, dust=self.dust, nside=nside,
-                           epoch=epoch, field=fld, errors=errors)
+                           epoch=epoch, field=fld, errors=errors, **self._systems())
 
     def write_hats(self, path, limit: str | Limit | None = None, seed: int = 0, *,
                    field: Field | str | None = None, epoch: float | str = 0.0, errors: str | None = None,
@@ -578,8 +609,10 @@ class MilkyWay(MakerBase):
         lim = str(self.limit) if self.limit is not None else None
         field = _field_text(self.field)  # one text per field, however it was given
         p = self.placement
+        mult = ({"multiplicity": {"model": self.multiplicity, "resolution_arcsec": self.resolution_arcsec}}
+                if self.multiplicity else {})
         if p is not None:
-            return {"name": p.name, "imf": {"kind": p.imf.name, **p.imf.params()},
+            return {**mult, "name": p.name, "imf": {"kind": p.imf.name, **p.imf.params()},
                     "sfh": {"kind": p.sfh.kind, **p.sfh.params()},
                     "metallicity": {"kind": p.metallicity.kind, **p.metallicity.params()},
                     "place": {"kind": "milky_way", "component": p.component, "mode": p.mode,
@@ -588,7 +621,8 @@ class MilkyWay(MakerBase):
                                                "nside": self.nside},
                 "components": [_recipe_of(c) for c in self.components],
                 "dust": {"kind": type(self.dust).__name__,
-                         **(asdict(self.dust) if is_dataclass(self.dust) else {"repr": repr(self.dust)})}}
+                         **(asdict(self.dust) if is_dataclass(self.dust) else {"repr": repr(self.dust)})},
+                **mult}
 
     @property
     def name(self) -> str:
@@ -619,7 +653,8 @@ class MilkyWay(MakerBase):
 
     def __repr__(self) -> str:
         lim = f", limit={str(self.limit)!r}" if self.limit is not None else ""
-        return f"MilkyWay({[c.name for c in self.components]}, dust={self.dust!r}{lim})"
+        mult = f", multiplicity={self.multiplicity!r}" if self.multiplicity else ""
+        return f"MilkyWay({[c.name for c in self.components]}, dust={self.dust!r}{lim}{mult})"
 
 
 def write_hats(path, limit: str | Limit | None = None, seed: int = 0, *, milky_way: MilkyWay | None = None,
