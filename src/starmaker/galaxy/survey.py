@@ -268,10 +268,9 @@ def _blocks(plan: _Plan, block: np.ndarray, max_draws: int) -> Iterator[Stars]:
         half = len(block) // 2
         yield from _blocks(plan, block[:half], max_draws)
         yield from _blocks(plan, block[half:], max_draws)
-    elif b is not None:
-        if plan.multiplicity:
-            stars = systems.observe_systems(b, plan.dust, plan.lim, plan.field, plan.seed, plan.multiplicity,
-                                            plan.resolution_arcsec)
+    elif b is not None or plan.multiplicity:
+        if plan.multiplicity:  # with companions, and dead primaries seen through theirs
+            stars = systems.observe_systems(b, block, plan, max_draws)
         else:
             stars = _observe(b, plan.dust, plan.lim, plan.field, plan.seed)
         if len(stars):

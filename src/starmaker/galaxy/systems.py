@@ -51,10 +51,10 @@ import numpy as np
 
 from ..errors import InvalidParameterError, UnknownNameError
 from ..stars import Stars
-from .limits import Field, Limit
+from .limits import Limit
 
 __all__ = ["MODELS", "SYSTEM_TAG", "parse_multiplicity", "parse_resolution", "brightening", "widened",
-           "primary_share", "scaled_components", "observe_systems", "system_meta"]
+           "primary_share", "scaled_components", "observe_systems", "systems_of", "host_table", "system_meta"]
 
 #: the models a survey can use (None or "none": single stars)
 MODELS = ("moe2017", "spisea", "trilegal")
@@ -119,7 +119,8 @@ def primary_share(imf, model: str) -> float:
     m1 = np.repeat(nodes, k)
     c = draw_companions(m1, np.random.default_rng(20170115), model)
     made = c["m2_msun"] >= m_grid_min
-    g = np.bincount(c["primary"][made], weights=c["q"][made], minlength=m1.size).reshape(len(nodes), k).mean(1)
+    g = np.bincount(c["primary"][made], weights=c["q"][made], minlength=m1.size)
+    g = g.reshape(len(nodes), k).mean(axis=1)
     m = np.geomspace(imf.m_min, imf.m_max, 20_000)
     w = imf.pdf(m) * m
     gm = np.interp(np.log(m), np.log(nodes), g)
@@ -150,10 +151,11 @@ def _pixel_runs(pix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return start, np.append(start, len(pix))
 
 
-def _companions(s: Stars, seed: int, model: str) -> dict[str, np.ndarray]:
+def _companions(s: Stars, seed: int, model: str,
+                key: tuple[int, ...] = (SYSTEM_TAG,)) -> dict[str, np.ndarray]:
     """Companions of the primaries ``s`` (``primary`` indexes the rows of ``s``), drawn per
-    pixel from ``SeedSequence(seed, spawn_key=(pixel, SYSTEM_TAG))``; those below the grid's
-    least mass left out."""
+    pixel from ``SeedSequence(seed, spawn_key=(pixel, *key))`` (the window primaries': ``(pixel,
+    3)``); those below the grid's least mass left out."""
     from ..births.multiplicity import draw_companions
     from ..maker import grid_ranges
 
@@ -162,14 +164,12 @@ def _companions(s: Stars, seed: int, model: str) -> dict[str, np.ndarray]:
     parts = []
     for k, p in enumerate(pix[start]):
         lo, hi = int(bounds[k]), int(bounds[k + 1])
-        rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(int(p), SYSTEM_TAG)))
+        rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(int(p), *key)))
         c = draw_companions(s["mass_initial"][lo:hi], rng, model)
         c["primary"] = c["primary"] + lo
         parts.append(c)
     if not parts:
-        from ..births.multiplicity import draw_companions as dc
-
-        return dc(np.zeros(0), np.random.default_rng(0), model)
+        return draw_companions(np.zeros(0), np.random.default_rng(0), model)
     c = {key: np.concatenate([q[key] for q in parts]) for key in parts[0]}
     made = c["m2_msun"] >= grid_ranges("mist")["mass"][0]
     return {key: v[made] for key, v in c.items()}
@@ -192,24 +192,199 @@ def _shine_companions(s: Stars, c: dict[str, np.ndarray], bands: tuple[str, ...]
     return Stars({k: sc.codes(k) for k in s.columns}, s.meta)
 
 
-def observe_systems(b: dict[str, np.ndarray], dust, lim: Limit, field: Field, seed: int, model: str,
-                    resolution: float | None) -> Stars:
-    """The stars of drawn primaries ``b`` (drawn to :func:`widened` ``lim``) with their
-    companions: the primaries observed to the widened limit (``survey._observe``, velocities
-    from their pixel's stream), companions drawn and made to shine, unresolved light combined
-    into the primaries' magnitudes, every row cut to ``lim``. Rows: each system's together,
-    primary first, in the primaries' order (so by pixel)."""
-    from ..births.multiplicity import combine_unresolved, unresolved
-    from .survey import _observe, sky_bands
+#: the least mass ratio each model draws: a dead primary can have a living companion only below
+#: its dying mass / this (moe2017: q ≥ 0.1, M&dS; spisea: q ≥ 0.01; trilegal: q ≥ 0.7)
+Q_MIN = {"moe2017": 0.1, "spisea": 0.01, "trilegal": 0.7}
+#: x = m / m_dying where the hosts' window starts (the living stars' windows end at 1 + X_PAD)
+_HOST_X_LO = 0.995
 
-    bands = sky_bands(lim)
+
+@functools.lru_cache(maxsize=64)
+def host_table(pop, band: str, model: str):
+    """The mass table of the hosts: dead primaries that may have a living companion bright
+    enough to pass the limit (a Sirius-like pair, seen through the companion). For every cell
+    and limit L where the living stars' window (:func:`~starmaker.galaxy.windows.mass_table`) is
+    not empty, the window x = m1 / m_dying from 0.995 to its upper edge / ``Q_MIN[model]`` (no
+    holes), drawn as the 'remnant' window; the living window is left empty. Its largest IMF
+    fraction over a cell is found as the survey's tables find theirs."""
+    from .windows import F_PAD, mass_table, window_cdf
+
+    tab = mass_table(pop, band)
+    open_ = tab.x_hi[0] > tab.x_lo[0]                                   # (C, L)
+    x_lo = np.ones_like(tab.x_lo)
+    x_hi = np.zeros_like(tab.x_hi)
+    x_lo[1] = np.where(open_, _HOST_X_LO, 1.0)
+    x_hi[1] = np.where(open_, tab.x_hi[0] / Q_MIN[model], 0.0)
+    hole_lo, hole_hi = np.ones_like(tab.hole_lo), np.zeros_like(tab.hole_hi)
+    md_min, md_max = np.exp(tab.log_md.min(axis=(1, 2))), np.exp(tab.log_md.max(axis=(1, 2)))
+    f_max = np.zeros_like(x_lo)
+    for t in np.linspace(0.0, 1.0, 17):
+        md_t = md_min ** (1.0 - t) * md_max ** t
+        f_max = np.maximum(f_max, window_cdf(pop.imf, x_lo, x_hi, hole_lo.transpose(1, 0, 2, 3),
+                                             hole_hi.transpose(1, 0, 2, 3), md_t[None, :, None])[2])
+    f_max = np.where(x_hi > x_lo, f_max * (1.0 + F_PAD), 0.0)
+    # the cells' weights, back from the table (its f_max > 0 somewhere in every drawn cell)
+    weight = _cell_weights(tab)
+    frac = f_max * weight[None, :, None]
+    total = frac.sum(axis=1)
+    share = np.cumsum(np.transpose(frac, (0, 2, 1)), axis=2)
+    share /= np.where(total > 0, total, 1.0)[:, :, None]
+    rows = np.arange(x_lo.shape[0] * x_lo.shape[2], dtype=float).reshape(x_lo.shape[0], x_lo.shape[2], 1)
+    cum = (rows + np.minimum(share, 1.0)).ravel()
+    return dataclasses.replace(tab, x_lo=x_lo, x_hi=x_hi, hole_lo=hole_lo, hole_hi=hole_hi, f_max=f_max,
+                               total=total, cum=cum)
+
+
+def _cell_weights(tab) -> np.ndarray:
+    """Each cell's share of the population's births (age × [Fe/H]), as the tables were built:
+    a Constant history is linear in age, the [Fe/H] cells hold their Gaussian quantiles."""
+    span = tab.age_hi.max() - tab.age_lo.min()
+    return (tab.age_hi - tab.age_lo) / span * (tab.q_hi - tab.q_lo)
+
+
+def _hosts(block, plan, max_draws: int):
+    """The hosts' births in ``block`` (see :func:`host_table`), drawn as the survey draws its
+    stars but from ``SeedSequence([seed, SYSTEM_TAG], spawn_key=(pixel,))``; a block with too
+    many expected draws is halved (each pixel draws alone, so this changes nothing)."""
+    from .survey import _TOO_MANY, _births_for_pixels, _shells
+
+    if len(block) == 0:
+        return []
+    lim = widened(plan.lim, plan.multiplicity, plan.resolution_arcsec)
+    tables = [host_table(pop, plan.lim.band, plan.multiplicity) for _, pop in plan.pops]
+    b = _births_for_pixels(block, _shells(plan.nside), plan.pops, tables, lim, plan.dust,
+                           [plan.seed, SYSTEM_TAG], max_draws)
+    if b is _TOO_MANY:
+        half = len(block) // 2
+        return _hosts(block[:half], plan, max_draws) + _hosts(block[half:], plan, max_draws)
+    return [] if b is None else [b]
+
+
+def _observe_all(b: dict[str, np.ndarray], dust, bands, seed: int, key: tuple[int, ...]) -> Stars:
+    """Drawn stars evolved, made to shine and dimmed, with no cut; velocities from their pixel's
+    ``SeedSequence(seed, spawn_key=(pixel, *key))``."""
+    from ..evolution.evolve import evolve_through
+    from ..photometry.magnitudes import absolute_and_extinctions, apparent_magnitudes
+    from ..place.frames import galactocentric, icrs_to_galactic
+    from ..place.kinematics import space_motion
+
+    s = evolve_through(b["m"], b["age"], b["feh"])
+    l, bb = icrs_to_galactic(b["ra"], b["dec"])
+    av = dust.a_v(l, bb, b["d"])
+    mags, ext = absolute_and_extinctions(s["log_L"], s["log_Teff"], s["log_g"], s["feh"], av, bands)
+    app = apparent_magnitudes(mags, 5.0 * np.log10(b["d"]) - 5.0, ext, bands)
+    s = s.with_columns(**mags, ra=b["ra"], dec=b["dec"], l=l, b=bb, distance=b["d"], A_V=av, **app,
+                       component=b["comp"], healpix=b["pix"])
+    pix = s["healpix"]
+    start, bounds = _pixel_runs(pix)
+    normals = np.empty((len(pix), 3))
+    for k, p in enumerate(pix[start]):
+        rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(int(p), *key)))
+        normals[bounds[k]:bounds[k + 1]] = rng.standard_normal((bounds[k + 1] - bounds[k], 3))
+    x, y, z, _ = galactocentric(l, bb, b["d"])
+    pmra, pmdec, rv = space_motion(s.codes("component"), s["age"], s["ra"], s["dec"], s["distance"],
+                                   x, y, z, normals)
+    return s.with_columns(pmra=pmra, pmdec=pmdec, radial_velocity=rv)
+
+
+def _host_systems(b: dict[str, np.ndarray], plan) -> tuple[Stars, dict[str, np.ndarray]]:
+    """Hosts that count: dead (a living one is the living window's) and fainter alone than the
+    widened limit (a brighter one is the remnant window's: none is made twice), with a companion
+    bright enough to pass it; and their companions (``SeedSequence(seed, spawn_key=(pixel, 3,
+    1))``, drawn for every host in order)."""
+    from ..evolution.evolve import evolve_through
+    from ..photometry.magnitudes import absolute_magnitudes
+    from .survey import sky_bands
+
+    lim = widened(plan.lim, plan.multiplicity, plan.resolution_arcsec)
+    # only the remnant window is drawn from host tables; field: only stars inside count
+    inside = plan.field.contains(b["ra"], b["dec"])
+    b = {k: v[inside] for k, v in b.items() if k != "window"}
+    pseudo = Stars({"mass_initial": b["m"], "healpix": b["pix"]})
+    c = _companions(pseudo, plan.seed, plan.multiplicity, key=(SYSTEM_TAG, 1))
+    pi = c["primary"]
+    dm = 5.0 * np.log10(b["d"]) - 5.0
+    sc = evolve_through(c["m2_msun"], b["age"][pi], b["feh"][pi])
+    band = (lim.band,)
+    mc = absolute_magnitudes(sc["log_L"], sc["log_Teff"], sc["log_g"], sc["feh"], band)["M_" + lim.band]
+    bright = mc + dm[pi] < lim.mag
+    hosts = np.unique(pi[bright])
+    if len(hosts) == 0:
+        return Stars({}), c
+    sp = evolve_through(b["m"][hosts], b["age"][hosts], b["feh"][hosts])
+    mp = absolute_magnitudes(sp["log_L"], sp["log_Teff"], sp["log_g"], sp["feh"], band)["M_" + lim.band]
+    ok = ~sp["alive"] & ~(mp + dm[hosts] < lim.mag)
+    hosts = hosts[ok]
+    s = _observe_all({k: v[hosts] for k, v in b.items()}, plan.dust, sky_bands(plan.lim), plan.seed,
+                     (SYSTEM_TAG, 2))
+    keep_c = np.isin(pi, hosts)
+    new = np.full(len(b["m"]), -1, np.int64)
+    new[hosts] = np.arange(len(hosts))
+    c = {k: v[keep_c] for k, v in c.items()}
+    c["primary"] = new[c["primary"]]
+    return s, c
+
+
+def observe_systems(b, block, plan, max_draws: int) -> Stars:
+    """The systems of a block of pixels: the drawn primaries ``b`` (drawn to the :func:`widened`
+    limit; None if none) observed to the widened limit (``survey._observe``, velocities from
+    their pixel's stream ``(pixel, 1)``) with their companions (``(pixel, 3)``), and the hosts
+    (:func:`host_table`: dead primaries seen through a companion) with theirs; unresolved light
+    combined into the primaries' magnitudes, every row cut to the limit. Rows: by pixel in the
+    block's order, a pixel's window systems then its hosts', each system's rows together,
+    primary first."""
+    from .survey import _observe
+
+    model, res, seed = plan.multiplicity, plan.resolution_arcsec, plan.seed
+    parts, flags = [], []
+    if b is not None:
+        s = _observe(b, plan.dust, widened(plan.lim, model, res), plan.field, seed)
+        if len(s):
+            parts.append(_rows(s, _companions(s, seed, model), plan, 0))
+            flags.append(0)
+    for hb in _hosts(block, plan, max_draws):
+        s, c = _host_systems(hb, plan)
+        if len(s):
+            parts.append(_rows(s, c, plan, 1 << (_ID_SHIFT - 1)))
+            flags.append(1)
+    if not any(len(p) for p in parts):
+        return plan.empty()
+    both = Stars.concat(parts) if len(parts) > 1 else parts[0]
+    host = np.repeat(flags, [len(p) for p in parts])
+    pix = both["healpix"]
+    order_b = np.argsort(block, kind="stable")
+    pos = order_b[np.searchsorted(block[order_b], pix)]
+    return both.select(np.lexsort((np.arange(len(both)), host, pos)))
+
+
+def systems_of(b: dict[str, np.ndarray], dust, lim: Limit, field, seed: int, model: str,
+               resolution: float | None) -> Stars:
+    """The systems of primaries ``b`` drawn without windows (every star in a volume, as the
+    brute-force tests draw them): observed to the widened limit, with their companions, light
+    combined, cut to ``lim``."""
+    from types import SimpleNamespace
+
+    from .survey import _observe
+
     s = _observe(b, dust, widened(lim, model, resolution), field, seed)
+    return _rows(s, _companions(s, seed, model), SimpleNamespace(lim=lim, resolution_arcsec=resolution), 0)
+
+
+def _rows(s: Stars, c: dict[str, np.ndarray], plan, id_base: int) -> Stars:
+    """Primaries ``s`` and their companions ``c`` as rows: companions made to shine, unresolved
+    light combined into the primaries' magnitudes, every row cut to the limit (a resolved
+    companion on its own, an unresolved one with its primary). ``system_id``: pixel × 2³² +
+    ``id_base`` + the primary's number in its pixel."""
+    from ..births.multiplicity import combine_unresolved, unresolved
+    from .survey import sky_bands
+
+    lim, resolution = plan.lim, plan.resolution_arcsec
+    bands = sky_bands(lim)
     n = len(s)
     pix = s["healpix"]
     start, bounds = _pixel_runs(pix)
     number = np.arange(n, dtype=np.int64) - np.repeat(start, np.diff(bounds)).astype(np.int64)
-    sys_id = (pix.astype(np.int64) << _ID_SHIFT) + number
-    c = _companions(s, seed, model)
+    sys_id = (pix.astype(np.int64) << _ID_SHIFT) + id_base + number
     pi = c["primary"]
     sc = _shine_companions(s, c, bands)
     un = (unresolved(c["separation_au"], s["distance"][pi], resolution) if resolution is not None
@@ -234,9 +409,9 @@ def observe_systems(b: dict[str, np.ndarray], dust, lim: Limit, field: Field, se
     keep_p = s[lim.band] < lim.mag
     keep_c = np.where(un, keep_p[pi], sc[lim.band] < lim.mag)
     # each system's rows together, primary first, companions in drawing order
-    member = np.arange(len(pi)) - np.searchsorted(pi, pi, side="left") + 1 if len(pi) else np.zeros(0, np.int64)
-    order_key = np.concatenate([np.arange(n) * (1 + int(member.max(initial=0))),
-                                pi * (1 + int(member.max(initial=0))) + member])
+    member = np.arange(len(pi)) - np.searchsorted(pi, pi, side="left") + 1
+    width = 1 + int(member.max(initial=0))
+    order_key = np.concatenate([np.arange(n) * width, pi * width + member])
     keep = np.concatenate([keep_p, keep_c])
     both = Stars.concat([s, sc]) if len(sc) else s
     order = np.argsort(order_key, kind="stable")
