@@ -38,9 +38,12 @@ def test_members_share_age_feh_place_and_motion(pairs):
     for c in ("age", "feh", "ra", "dec", "distance", "A_V", "pmra", "pmdec", "radial_velocity", "healpix",
               "system_size"):
         np.testing.assert_array_equal(pairs.codes(c)[comp], pairs.codes(c)[p[comp]], err_msg=c)
-    assert np.all(np.isnan(pairs["q"][~comp])) and np.all((pairs["q"][comp] > 0) & (pairs["q"][comp] <= 1))
-    np.testing.assert_allclose(pairs["mass_initial"][comp] / pairs["mass_initial"][p[comp]], pairs["q"][comp],
-                               rtol=1e-12)
+    is_p = np.isnan(pairs["q"])  # primaries (and single stars)
+    assert not np.any(is_p[comp]), "a system's primary comes first"
+    with_p = comp & is_p[p]  # companions whose primary is in the table (it comes first)
+    assert np.all((pairs["q"][comp] > 0) & (pairs["q"][comp] <= 1))
+    np.testing.assert_allclose(pairs["mass_initial"][with_p] / pairs["mass_initial"][p[with_p]],
+                               pairs["q"][with_p], rtol=1e-12)
     assert np.all(pairs["system_size"] >= np.bincount(p, minlength=len(sid))[p])
 
 

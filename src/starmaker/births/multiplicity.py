@@ -292,11 +292,28 @@ def _check_model(model: str) -> str:
     return model
 
 
+_OFFSET_ROWS: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+
+def _offset_rows(cdf: np.ndarray) -> np.ndarray:
+    """The rows of ``cdf`` flattened, row r offset by 2r (one sorted array to search), kept for the
+    few tables drawn from again and again (the survey draws per pixel: building this each call
+    cost more than the draws)."""
+    hit = _OFFSET_ROWS.get(id(cdf))
+    if hit is not None and hit[0] is cdf:
+        return hit[1]
+    n = cdf.shape[-1]
+    flat = (cdf.reshape(-1, n) + 2.0 * np.arange(cdf.size // n)[:, None]).ravel()
+    if len(_OFFSET_ROWS) < 16:
+        _OFFSET_ROWS[id(cdf)] = (cdf, flat)  # holds cdf: its id is not reused
+    return flat
+
+
 def _inverse_cdf_rows(cdf: np.ndarray, x: np.ndarray, rows: np.ndarray, u: np.ndarray) -> np.ndarray:
     """x where each row's tabulated CDF (rows of ``cdf``, non-decreasing from 0 to 1, on the
     common grid ``x``) reaches u; linear between grid nodes. Vectorised over many rows at once."""
     n = cdf.shape[-1]
-    flat = (cdf.reshape(-1, n) + 2.0 * np.arange(cdf.size // n)[:, None]).ravel()
+    flat = _offset_rows(cdf)
     j = np.searchsorted(flat, u + 2.0 * rows, side="right") - 1
     k = np.clip(j - rows * n, 0, n - 2)
     base = rows * n + k
