@@ -10,9 +10,15 @@ companions:
   the limit widened by ``2.5 log10 n`` (:func:`brightening`: 0.753 mag for the binaries of
   ``"moe2017"`` and ``"trilegal"``; ``"spisea"`` can give more than one companion: its bound is
   taken at n = 4, 1.505 mag, systems of five or more near-equal stars being vanishingly rare
-  for its p(q) ∝ q^−0.4). After the light is combined the rows are cut to the real limit. Not
-  drawn: systems whose initially more massive star (the primary) is dead and faint while its
-  companion is bright (a Sirius-like pair seen through its A star); see the README.
+  for its p(q) ∝ q^−0.4). After the light is combined the rows are cut to the real limit.
+* **Hosts.** A dead primary (the initially more massive star, now a white dwarf, neutron star
+  or black hole) can be seen through a bright living companion (Sirius through Sirius A): no
+  primary window holds it. Hosts are drawn by the survey's own draw from a table of their own
+  (:func:`host_table`: x = m1 / m_dying from 0.995 to the living window's top / ``Q_MIN``)
+  from ``SeedSequence([seed, 3], spawn_key=(pixel,))``, their companions from ``(pixel, 3, 1)``
+  and motions from ``(pixel, 3, 2)``, and kept when dead, fainter alone than the widened limit
+  (brighter ones are the remnant window's: none is made twice) and with a companion that can
+  pass it.
 * **Companions** are drawn for the primaries kept at the widened limit, per pixel, from
   ``SeedSequence(seed, spawn_key=(pixel, 3))``: the primaries' stream ``(pixel,)``, the
   velocities' ``(pixel, 1)`` and the errors' ``(pixel, 2)`` are untouched, and any split of the
