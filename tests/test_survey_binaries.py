@@ -189,6 +189,13 @@ def test_same_seed_same_bytes_whatever_the_split(tmp_path):
     assert (tmp_path / "again.parquet").read_bytes() == (tmp_path / "whole.parquet").read_bytes()
     assert set(SYSTEM_COLUMNS) <= set(whole.columns)
     assert whole.meta["multiplicity"] == {"model": "moe2017", "resolution_arcsec": 1.0}
+    # streamed (write_sky) with errors: the file make().write gives
+    mw, field = MilkyWay(**kw), Field.from_pixels(PIXELS)
+    n = mw.write(tmp_path / "streamed.parquet", "G<8", seed=3, field=field, errors="gaia-dr3")
+    made = mw.make("G<8", seed=3, field=field, errors="gaia-dr3")
+    made.write(tmp_path / "made.parquet")
+    assert n == len(made) > 0
+    assert (tmp_path / "streamed.parquet").read_bytes() == (tmp_path / "made.parquet").read_bytes()
 
 
 def test_none_is_the_sky_of_before(tmp_path):
