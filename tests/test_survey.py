@@ -210,7 +210,7 @@ def test_unparsable_limits_raise(text):
         parse_limit(text)
 
 
-@pytest.mark.parametrize("text", ["G<17", "V<-3", "G<100"])
+@pytest.mark.parametrize("text", ["G<21.5", "V<-3", "G<100"])
 def test_limits_beyond_the_model_raise(text):
     with pytest.raises(StarmakerError, match="between"):
         parse_limit(text)

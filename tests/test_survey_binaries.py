@@ -49,7 +49,8 @@ def test_members_share_age_feh_place_and_motion(pairs):
 
 def test_unresolved_magnitudes_are_the_summed_fluxes(pairs):
     """A primary's magnitudes, in every band, are −2.5 log10 of its own flux plus its unresolved
-    companions' (its own recomputed from its mass, age and [Fe/H]); resolved companions add
+    companions' (its own recomputed from its mass, age and [Fe/H]; none for a dark remnant seen
+    through its companion); resolved companions add
     nothing; sources (~unresolved) all pass the limit."""
     from starmaker.evolution.evolve import evolve_through
     from starmaker.photometry.magnitudes import absolute_and_extinctions, apparent_magnitudes
@@ -69,7 +70,9 @@ def test_unresolved_magnitudes_are_the_summed_fluxes(pairs):
     for b in bands:
         for name, own_mag in ((b, app[b]), (f"M_{b}", mags[f"M_{b}"])):
             flux = np.zeros(len(s))
-            flux[prim] = 10 ** (-0.4 * own_mag)
+            dark = np.isnan(own_mag)  # a remnant without magnitudes: no light of its own
+            assert not np.any(own["alive"][dark])
+            flux[prim] = np.where(dark, 0.0, 10 ** (-0.4 * own_mag))
             np.add.at(flux, p[un], 10 ** (-0.4 * s[name][un]))
             np.testing.assert_allclose(s[name][prim], -2.5 * np.log10(flux[prim]), atol=1e-9, err_msg=name)
     assert np.all(s["G"][~un] < 8.0)
@@ -260,3 +263,36 @@ def test_cli_make_milkyway_with_binaries(tmp_path):
     code, _, err = run_cli("make", "milkyway", "--limit", "G<6", "--field", "pixels:600",
                            "--multiplicity", "moe", "-o", tmp_path / "x.parquet")
     assert code != 0 and "moe2017" in err
+
+
+def _same(a: Stars, b: Stars) -> None:
+    assert a.columns == b.columns and len(a) == len(b)
+    for c in a.columns:
+        np.testing.assert_array_equal(a.codes(c), b.codes(c), err_msg=c)
+
+
+def test_pieces_and_halving_change_no_row(monkeypatch):
+    """Pieces of 100 or 300 rows and blocks halved to 300 expected draws give the rows (and
+    errors) of one piece per block (companions keyed by their primary's row)."""
+    from starmaker.galaxy import survey
+
+    kw = {"multiplicity": "moe2017", "resolution_arcsec": 1.0, "errors": "gaia-dr3"}
+    whole = make_pixels(PIXELS[:6], "G<8", seed=3, **kw)
+    cut = make_pixels(PIXELS[:6], "G<8", seed=3, max_draws=300, **kw)
+    _same(whole, cut)
+    monkeypatch.setattr(survey, "PIECE_ROWS", 100)
+    _same(whole, make_pixels(PIXELS[:6], "G<8", seed=3, **kw))
+    assert len(np.unique(whole["system_id"])) < len(whole)
+
+
+def test_a_cone_is_the_whole_sky_cut_to_it():
+    """A cone's systems (cut at the draw by the primary's place, which its companions share)
+    are the rows of its pixels' systems inside it, errors included."""
+    mw = MilkyWay(multiplicity="moe2017", resolution_arcsec=1.0)
+    cone = Field.parse("cone:120,-30,6")
+    part = mw.make("G<8", seed=3, field=cone, errors="gaia-dr3")
+    pix = cone.pixel_list(16)
+    whole = mw.make("G<8", seed=3, field=Field.from_pixels(pix), errors="gaia-dr3")
+    inside = whole.select(cone.contains(whole["ra"], whole["dec"]))
+    assert len(part) > 50 and np.isfinite(part["q"]).any()
+    _same(part, inside)

@@ -275,8 +275,8 @@ def test_click_tells_about_a_made_star(browser, karatsu_page):
 
 @needs_browser
 def test_screenshots(browser, karatsu_page, made_sky, tmp_path):
-    """Dusk and midnight at Karatsu in December, and a dark site (Bortle 1, 2,400 m) in August, for
-    a person to look at; the page must draw them without a script error."""
+    """Dusk and midnight at Karatsu in December, and Karatsu made dark (Bortle 1) in August with the
+    Milky Way's glow, for a person to look at; the page must draw them without a script error."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     path, evening, _, wish = karatsu_page
     p = Page(browser, path)
@@ -288,11 +288,13 @@ def test_screenshots(browser, karatsu_page, made_sky, tmp_path):
     p.page.screenshot(path=str(SHOTS / "karatsu_midnight_allsky.png"))
     assert p.errors == []
     p.close()
-    dark = Observer(28.76, -17.89, 2400.0, "Roque de los Muchachos, La Palma")
-    ev = dark.evening("2026-08-12", "+01:00")
-    cond = conditions_for(dark, bortle=1)
-    page = write_page(tmp_path / "dark.html", dark, ev, real=hipparcos(), made=made_sky, conditions=cond,
-                      when=datetime.fromisoformat("2026-08-13T00:30+01:00"))
+    # Karatsu's sky made dark (Bortle 1), new Moon, with the made Galaxy's glow under the stars
+    from starmaker.galaxy.glow import glow_map
+
+    ev = KARATSU.evening("2026-08-12", "+09:00")
+    cond = conditions_for(KARATSU, bortle=1)
+    page = write_page(tmp_path / "dark.html", KARATSU, ev, real=hipparcos(), made=made_sky, conditions=cond,
+                      when=datetime.fromisoformat("2026-08-13T00:30+09:00"), glow=glow_map("V<6.5", nside=32))
     q = Page(browser, page)
     q.page.screenshot(path=str(SHOTS / "dark_august.png"))
     q.js("window.starmaker.setSet('made')")

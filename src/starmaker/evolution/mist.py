@@ -129,7 +129,11 @@ def load_mist() -> EEPGrid:
     # (569 white-dwarf rows of the metal-poor isochrones carry phase 5 in this grid)
     row_eep = np.repeat(eep0_all.ravel() - row0_all.ravel(), n_all.ravel()) + np.arange(len(data))
     mist_phase[(row_eep >= EEP_POSTAGB) & (mist_phase != -9)] = 6
-    phase = np.vectorize(_MIST_PHASE.get, otypes=[np.int8])(mist_phase.astype(int))
+    keys = np.array(sorted(_MIST_PHASE))  # MIST's phase labels to ours, by a sorted lookup
+    at = np.minimum(np.searchsorted(keys, mist_phase.astype(int)), len(keys) - 1)
+    if not np.array_equal(keys[at], mist_phase.astype(int)):
+        raise ValueError(f"MIST phases without a label: {sorted(set(mist_phase.astype(int)) - set(keys))}")
+    phase = np.array([_MIST_PHASE[k] for k in keys], np.int8)[at]
     wd = (mist_phase == 6) & (data[:, 3] >= WD_LOGG)
     phase[wd] = _PH["WD"]
 

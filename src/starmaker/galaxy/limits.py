@@ -21,7 +21,9 @@ from . import healpix
 
 __all__ = ["Limit", "parse_limit", "Field", "LIMIT_RANGE"]
 
-LIMIT_RANGE = (-2.0, 16.0)
+#: the magnitudes a limit may have, in any band: to Gaia's depth (G ≈ 21). The survey is made
+#: to 100 kpc (``survey.DM_MAX``): at the faint end the halo's giants beyond it are not made
+LIMIT_RANGE = (-2.0, 21.0)
 #: a band name (a column suffix: letters, digits, _) and a magnitude
 _LIMIT_RE = re.compile(r"^\s*([A-Za-z0-9_]+)\s*<\s*([-+]?\d+(?:\.\d*)?)\s*$")
 
@@ -60,7 +62,7 @@ def parse_limit(text: str | Limit) -> Limit:
     if not (lo <= lim.mag <= hi):
         raise InvalidParameterError(
             "limit", str(text), f"a magnitude between {lo:g} and {hi:g} (the model is made and "
-            "checked for bright, nearby-to-kiloparsec stars; fainter needs a finer model)")
+            "checked to Gaia's depth, G ≈ 21, and to 100 kpc)")
     return lim
 
 
@@ -126,4 +128,5 @@ class Field:
         from ..place.frames import unit_vector
 
         c = unit_vector(self.ra, self.dec)
-        return unit_vector(ra, dec) @ c >= math.cos(math.radians(self.radius))
+        v = unit_vector(ra, dec)  # the dot product element by element: the same bits for a star
+        return v[..., 0] * c[0] + v[..., 1] * c[1] + v[..., 2] * c[2] >= math.cos(math.radians(self.radius))

@@ -21,11 +21,19 @@ window of what they turned out to be (living or dead), so none is made twice. Br
 and checks none is bright.
 
 Determinism: each pixel draws from its own generator,
-``SeedSequence(seed, spawn_key=(pixel,))``, and the output is ordered by pixel, so the same
-seed gives the same stars (and the same Parquet bytes) whether the sky is made in one piece,
-in fields, pixel by pixel, in any block size or on any number of threads. Velocities come from
-``(pixel, 1)`` and a survey's measurement errors (``errors="gaia-dr3"``...) from ``(pixel, 2)``,
-so the stars are the same with and without errors.
+``SeedSequence(seed, spawn_key=(pixel,))``: its Poisson counts, then one row of 8 uniform
+numbers per drawn star; the output is ordered by pixel and row, so the same seed gives the same
+stars (and the same Parquet bytes) whether the sky is made in one piece, in fields, pixel by
+pixel, in any block size or on any number of threads. A pixel's rows are made in pieces of at
+most ``PIECE_ROWS`` rows (its PCG64 stream advanced past the rows before), so memory is bounded
+at any depth and no star depends on the pieces. A cone field reads a row's place first and makes
+only the rows inside it: the very stars of the whole sky cut to the cone. Velocities (three
+normal numbers) and a survey's measurement errors (``errors="gaia-dr3"``..., six) are keyed to
+the star's row: SplitMix64 streams seeded from ``(pixel, 1)`` and ``(pixel, 2)``
+(:func:`row_normals`), so a star's are the same however the sky is split, whichever other stars
+are kept, and with or without errors. (A versioned change, issue 13: before, velocities and
+errors were drawn in turn for the kept stars of a pixel, so a cone's differed from the whole
+sky.s; every other column is unchanged.)
 
 Here: :class:`MilkyWay` (the maker), :func:`make_pixels` (the unit of work: the stars of a list
 of pixels, a pure function), the driver (:func:`iter_sky`, :func:`make_sky`, :func:`write_sky`:
@@ -35,6 +43,7 @@ Field), ``healpix`` (the pixel geometry), ``windows`` (the mass tables and their
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 import os
@@ -69,7 +78,7 @@ DEFAULT_NSIDE = 16
 DM_STEP = 0.2            # shell width in distance modulus (mag)
 DM_MIN, DM_MAX = -2.0, 20.0  # 0.4 pc to 100 kpc
 MAX_DRAWS = 3_000_000     # expected draws per block of pixels (memory: ~300 bytes each)
-_TOO_MANY = object()      # a block that must be halved
+PIECE_ROWS = 250_000      # drawn rows made at once (a pixel's rows are made in such pieces: ~0.4 GB)
 #: the columns of a made sky (default bands), in schema order
 _REAL_ONLY = ("hip", "source_id", "parallax")
 SKY_COLUMNS = tuple(c.name for c in COLUMNS if c.name not in _REAL_ONLY and c.name not in OBSERVED_COLUMNS
@@ -122,6 +131,15 @@ class _Plan:
     @functools.cached_property
     def tables(self) -> list:
         return [mass_table(pop, self.lim.band) for _, pop in self.pops]
+
+    @functools.cached_property
+    def drawn(self) -> _Plan:
+        """The plan the draw uses: this one, or with binaries whose companions can be unresolved
+        this one with its limit widened (:func:`~starmaker.galaxy.systems.widened`), its own
+        ``pops`` and ``tables`` (the mass tables, one per band, hold every limit: the widened
+        limit reads their columns)."""
+        lim = systems.widened(self.lim, self.multiplicity, self.resolution_arcsec)
+        return self if lim == self.lim else dataclasses.replace(self, lim=lim)
 
     def meta(self) -> dict[str, Any]:
         return {**sky_meta(self.components, self.lim, self.seed, self.field, self.nside, self.dust),
@@ -187,23 +205,41 @@ def parse_errors(errors: str | None) -> str | None:
     return name
 
 
-def _measure(stars: Stars, errors: str, seed: int) -> Stars:
+class _RowNormals(np.random.Generator):
+    """A generator whose ``standard_normal`` gives, call by call, the columns of a fixed (n, k)
+    array of normal numbers: the ones keyed to each star (:func:`row_normals`), handed to a
+    measurement that draws one normal per star per quantity, in a fixed order."""
+
+    def __init__(self, normals: np.ndarray) -> None:
+        super().__init__(np.random.PCG64(0))
+        self._normals = normals
+        self._next = 0
+
+    def standard_normal(self, size=None, dtype=np.float64, out=None):
+        col = self._normals[:, self._next]  # an IndexError if a measurement wants more than k
+        self._next += 1
+        return col.reshape(size if size is not None else col.shape).astype(dtype, copy=True)
+
+
+#: normal numbers per star a Gaia measurement draws (parallax, pmra, pmdec, G, BP, RP)
+_MEASURE_NORMALS = 6
+
+
+def _measure(stars: Stars, errors: str, seed: int, row: np.ndarray) -> Stars:
     """The Gaia measurement of made stars (:func:`~starmaker.observe.gaia_errors.gaia_errors`),
-    its noise drawn from a generator per pixel, ``SeedSequence(seed, spawn_key=(pixel, 2))``: a
-    stream of its own (the stars, drawn from ``(pixel,)`` and ``(pixel, 1)``, do not change) and
-    per pixel (any split of the sky gives the same noise)."""
+    its noise keyed to each star by its pixel and its row there (:func:`row_normals`, stream 2:
+    ``SeedSequence(seed, spawn_key=(pixel, 2))``): a stream of its own (the stars, drawn from
+    ``(pixel,)`` and ``(pixel, 1)``, do not change), and a star's noise depends neither on how
+    the sky is split nor on which other stars are kept."""
+    return _measured(stars, errors, row_normals(seed, stars["healpix"], row, 2, _MEASURE_NORMALS))
+
+
+def _measured(stars: Stars, errors: str, normals: np.ndarray) -> Stars:
+    """``stars`` as the survey ``errors`` measures them, from their (n, ``_MEASURE_NORMALS``)
+    keyed normal numbers."""
     from ..observe.gaia_errors import gaia_errors
 
-    release = errors.removeprefix("gaia-")
-    pix = stars["healpix"]
-    start = np.flatnonzero(np.r_[True, pix[1:] != pix[:-1]])  # a pixel's stars are contiguous
-    bounds = np.append(start, len(pix))
-    parts = []
-    for k, p in enumerate(pix[start]):
-        rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(int(p), 2)))
-        parts.append(gaia_errors(stars.select(slice(bounds[k], bounds[k + 1])), release, rng))
-    cols = {c: np.concatenate([q[c] for q in parts]) for c in parts[0]} if parts else {}
-    return stars.with_columns(**cols)
+    return stars.with_columns(**gaia_errors(stars, errors.removeprefix("gaia-"), _RowNormals(normals)))
 
 
 def _plan(components: Sequence[Component], limit: str | Limit, seed: int, field: Field | str | None,
@@ -234,8 +270,9 @@ def make_pixels(pixels: Sequence[int], limit: str | Limit, seed: int = 0, *,
     Every pixel draws from its own generators (``SeedSequence(seed, spawn_key=(pixel,))`` and
     ``(pixel, 1)``) and the stars come in the order of ``pixels``, so any split of a pixel list,
     made anywhere and put back in order, gives the same stars (and the same Parquet bytes) as the
-    whole. A ``field`` (a cone) keeps only the stars inside it; ``max_draws`` bounds the expected
-    draws held at once (blocks are halved until they fit; it changes no star). The metadata is
+    whole. A ``field`` (a cone) makes only the stars inside it (the whole sky's stars there);
+    ``max_draws`` bounds the draws held at once (blocks are halved until their expected draws fit,
+    and a block's rows are made in pieces of at most that many; it changes no star). The metadata is
     that of a sky of these pixels. ``errors`` ("gaia-dr3", "gaia-dr4", "gaia-dr5" or None): the
     stars as that Gaia release would measure them (see :func:`_measure`; the true columns are
     the same as without). ``multiplicity`` ("moe2017", "spisea", "trilegal" or None) and
@@ -256,27 +293,6 @@ def make_pixels(pixels: Sequence[int], limit: str | Limit, seed: int = 0, *,
     return stars
 
 
-def _blocks(plan: _Plan, block: np.ndarray, max_draws: int) -> Iterator[Stars]:
-    """The stars of a block of pixels, a non-empty table per sub-block: a block whose expected
-    draws exceed ``max_draws`` is halved until they do not."""
-    if block.size == 0:
-        return
-    draw_lim = systems.widened(plan.lim, plan.multiplicity, plan.resolution_arcsec)
-    b = _births_for_pixels(block, _shells(plan.nside), plan.pops, plan.tables, draw_lim, plan.dust, plan.seed,
-                           max_draws)
-    if b is _TOO_MANY:
-        half = len(block) // 2
-        yield from _blocks(plan, block[:half], max_draws)
-        yield from _blocks(plan, block[half:], max_draws)
-    elif b is not None or plan.multiplicity:
-        if plan.multiplicity:  # with companions, and dead primaries seen through theirs
-            stars = systems.observe_systems(b, block, plan, max_draws)
-        else:
-            stars = _observe(b, plan.dust, plan.lim, plan.field, plan.seed)
-        if len(stars):
-            yield _measure(stars, plan.errors, plan.seed) if plan.errors else stars
-
-
 # --------------------------------------------------------------------------- the driver
 def iter_sky(components: Sequence[Component], limit: str | Limit, seed: int = 0,
              field: Field | str | None = None, nside: int = DEFAULT_NSIDE,
@@ -284,11 +300,13 @@ def iter_sky(components: Sequence[Component], limit: str | Limit, seed: int = 0,
              chunk: int = 256, max_draws: int | None = None, threads: int | None = None,
              epoch: float | str = 0.0, errors: str | None = None, multiplicity: str | None = None,
              resolution_arcsec: float | None = None) -> Iterator[Stars]:
-    """The stars brighter than ``limit`` in ``field``, a chunk of pixels at a time (each made by
-    :func:`make_pixels`), in pixel order (empty chunks are skipped). Memory stays bounded however
-    faint the limit (``max_draws``, default ``MAX_DRAWS``: see :func:`make_pixels`). Chunks are
-    made by ``threads`` threads (default: the CPUs this process may use), at most that many ahead
-    of the one being yielded; NumPy and Numba release the GIL for the heavy parts.
+    """The stars brighter than ``limit`` in ``field``, a piece at a time (the stars of a block of
+    pixels or of a piece of a pixel's rows, as :func:`make_pixels` makes them), in pixel order
+    (empty pieces are skipped). Memory stays bounded however faint the limit (``max_draws``,
+    default ``MAX_DRAWS``, and ``PIECE_ROWS``: see :func:`make_pixels`). Chunks of ``chunk``
+    pixels are made by ``threads`` threads (default: the CPUs this process may use), at most that
+    many ahead of the one being yielded, each holding at most two pieces ahead; NumPy and Numba
+    release the GIL for the heavy parts.
 
     ``epoch`` (yr relative to today, −4.5 … +10 Gyr): the sky as seen then. Every population
     is shifted in time (:meth:`starmaker.galaxy.components.Component.at_epoch`: ages grow, the unborn are
@@ -307,30 +325,65 @@ def _iter_plan(plan: _Plan, components: list[Component], progress, chunk: int, m
 
     pixels = plan.field.pixel_list(plan.nside)
     plan.tables  # noqa: B018 - built (or read) once, before the threads start
+    if plan.multiplicity:
+        plan.drawn.tables  # noqa: B018 - the binaries' draw: its tables and the hosts'
+        systems.host_tables(plan)
     meta = plan.meta()
 
-    def chunk_of(start):
-        return make_pixels(pixels[start:start + chunk], plan.lim, plan.seed, components=components,
-                           dust=plan.dust, nside=plan.nside, epoch=plan.epoch, field=plan.field,
-                           max_draws=max_draws, errors=plan.errors, multiplicity=plan.multiplicity,
-                           resolution_arcsec=plan.resolution_arcsec), len(pixels[start:start + chunk])
+    import queue
+    import threading
+
+    end = object()
+    stop = threading.Event()
+    draws = MAX_DRAWS if max_draws is None else max_draws
+
+    def put(q, item):  # wait for room, unless the reader has gone
+        while not stop.is_set():
+            try:
+                q.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    def run(start, q):
+        """A chunk's stars, piece by piece, into ``q`` (bounded: a chunk ahead of the one being
+        read holds at most two pieces, so memory is bounded however faint the limit)."""
+        try:
+            for stars in _blocks(plan, pixels[start:start + chunk], draws):
+                put(q, stars)
+                if stop.is_set():
+                    return
+        except BaseException as exc:  # handed to the reader
+            put(q, exc)
+            return
+        put(q, end)
 
     done = 0
     workers = max(1, threads or (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1))
     starts = iter(range(0, len(pixels), chunk))
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        ahead = deque(pool.submit(chunk_of, st) for st in islice(starts, workers))
-        while ahead:
-            stars, n = ahead.popleft().result()
-            nxt = next(starts, None)
-            if nxt is not None:
-                ahead.append(pool.submit(chunk_of, nxt))
-            done += n
-            if progress:
-                progress(done, len(pixels))
-            if len(stars):
-                stars.meta = dict(meta)
-                yield stars
+        def submit(start):
+            q: queue.Queue = queue.Queue(maxsize=2)
+            pool.submit(run, start, q)
+            return start, q
+
+        try:
+            ahead = deque(submit(st) for st in islice(starts, workers))
+            while ahead:
+                start, q = ahead.popleft()
+                while (item := q.get()) is not end:
+                    if isinstance(item, BaseException):
+                        raise item
+                    item.meta = dict(meta)
+                    yield item
+                nxt = next(starts, None)
+                if nxt is not None:
+                    ahead.append(submit(nxt))
+                done += len(pixels[start:start + chunk])
+                if progress:
+                    progress(done, len(pixels))
+        finally:
+            stop.set()
 
 
 def check_nside(nside) -> int:
@@ -698,17 +751,9 @@ def _shells(nside: int) -> _Shells:
     return _Shells(nside)
 
 
-def _births_for_pixels(block, sky: _Shells, pops, tables, lim: Limit, dust: DustModel, seed: int,
-                       max_draws: int = MAX_DRAWS):
-    """Draw the births of a block of pixels.
-
-    Expected counts per (pixel, population, window, shell) are computed for the whole block;
-    each pixel then draws, from its own generator, its Poisson counts and one row of uniform
-    numbers per star (in a fixed order), so a pixel's stars do not depend on which other
-    pixels are made with it. Everything after that is vectorised over the block: the star's
-    (age × [Fe/H]) cell, its mass from the IMF truncated to the cell's window, its age, [Fe/H]
-    and place in the shell.
-    """
+def _expected(block: np.ndarray, sky: _Shells, pops, tables, lim: Limit, dust: DustModel):
+    """Expected draws of a block of pixels per (pixel, population × window × shell) (flattened),
+    the shells' limit indices ``iL`` and the least A_V at each shell's inner edge (pix, shells)."""
     nside = sky.nside
     l_c, b_c = icrs_to_galactic(*healpix.pixel_radec(block, nside, 0.5, 0.5))
     # the pixel's four corners
@@ -718,8 +763,7 @@ def _births_for_pixels(block, sky: _Shells, pops, tables, lim: Limit, dust: Dust
     bbs = np.concatenate([b_c[:, None], cb], axis=1)
     # least dust seen anywhere in the pixel, at each shell's inner edge
     av_in = np.min(dust.a_v_profile(lls[:, :, None], bbs[:, :, None], sky.d_in[None, None, :]), axis=1)
-    k_min = lim.k_min  # the band's least A_band / A_V (the registry's)
-    L_shell = lim.mag - sky.dm_in[None, :] - k_min * av_in  # (pix, shells)
+    L_shell = lim.mag - sky.dm_in[None, :] - lim.k_min * av_in  # (pix, shells)
     iL = np.clip(np.ceil((L_shell - L_GRID[0]) / 0.1), 0, len(L_GRID) - 1).astype(np.int64)
     x, y, z, _ = galactocentric(l_c[:, None], b_c[:, None], sky.d_mid[None, :])
     nW, nS = len(WINDOWS), len(sky.d_in)
@@ -728,25 +772,193 @@ def _births_for_pixels(block, sky: _Shells, pops, tables, lim: Limit, dust: Dust
         nstar = (pop.rho0_initial * comp.shape(x, y, z, pop.density_key) * sky.vol[None, :]
                  / pop.imf.mean_mass())  # (pix, shells)
         expected[:, q] = nstar[:, None, :] * tab.total[:, iL].transpose(1, 0, 2)
-    flat_e = expected.reshape(len(block), -1)
+    return expected.reshape(len(block), -1), iL, av_in
+
+
+#: uniform numbers per drawn row: cell, mass, age, [Fe/H], distance, dx, dy, thinning
+ROW_WIDTH = 8
+
+
+def _pixel_counts(seed: int, pix: int, expected: np.ndarray):
+    """A pixel's Poisson counts (from its generator, ``SeedSequence(seed, spawn_key=(pixel,))``)
+    and the generator's state after them, where its rows of uniform numbers start."""
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(int(pix),)))
+    return rng.poisson(expected), rng.bit_generator.state
+
+
+def _rows(state: dict, i0: int, i1: int) -> np.ndarray:
+    """Rows ``i0`` … ``i1`` − 1 of a pixel's uniform numbers (``ROW_WIDTH`` each), the ones
+    ``Generator.random((n, ROW_WIDTH))`` gives from ``state``: PCG64 advanced past the rows
+    before, so a row does not depend on how the pixel's rows are cut into pieces."""
+    bg = np.random.PCG64()
+    bg.state = state
+    bg.advance(ROW_WIDTH * i0)
+    return np.random.Generator(bg).random((i1 - i0, ROW_WIDTH))
+
+
+def _pieces(counts: list[np.ndarray], rows_per_piece: int) -> Iterator[list[tuple[int, int, int]]]:
+    """The block's rows cut into pieces of at most ``rows_per_piece`` rows: each piece a list of
+    (pixel index, first row, end row), in pixel and row order."""
+    piece: list[tuple[int, int, int]] = []
+    room = rows_per_piece
+    for k, c in enumerate(counts):
+        n, i = int(c.sum()), 0
+        while i < n:
+            j = min(n, i + room)
+            piece.append((k, i, j))
+            room -= j - i
+            i = j
+            if room == 0:
+                yield piece
+                piece, room = [], rows_per_piece
+    if piece:
+        yield piece
+
+
+def _blocks(plan: _Plan, block: np.ndarray, max_draws: int) -> Iterator[Stars]:
+    """The stars of a block of pixels, a non-empty table per piece: a block whose expected draws
+    exceed ``max_draws`` is halved until they do not (or it is one pixel), and a block's drawn
+    rows are made in pieces of at most ``max_draws`` (and ``PIECE_ROWS``) rows (memory bounded
+    however faint the limit: a dense pixel at G < 21 streams). No star depends on the halving
+    or the pieces."""
+    if block.size == 0:
+        return
+    sky = _shells(plan.nside)
+    if plan.multiplicity:  # binaries: primaries to the widened limit, and hosts (galaxy.systems)
+        yield from _system_blocks(plan, block, max_draws, sky)
+        return
+    flat_e, iL, av_in = _expected(block, sky, plan.pops, plan.tables, plan.lim, plan.dust)
     if len(block) > 1 and flat_e.sum() > max_draws:
-        return _TOO_MANY
-    counts, uni = [], []
-    for k, pix in enumerate(block):
-        rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(int(pix),)))
-        c = rng.poisson(flat_e[k])
-        counts.append(c)
-        uni.append(rng.random((int(c.sum()), 8)))
-    counts = np.concatenate(counts)
-    n = int(counts.sum())
+        half = len(block) // 2
+        yield from _blocks(plan, block[:half], max_draws)
+        yield from _blocks(plan, block[half:], max_draws)
+        return
+    drawn = [_pixel_counts(plan.seed, p, flat_e[k]) for k, p in enumerate(block)]
+    counts = [c for c, _ in drawn]
+    for piece in _pieces(counts, max(1, min(int(max_draws), PIECE_ROWS))):
+        b = _births_for_rows(block, piece, drawn, iL, av_in, sky, plan)
+        if b is None:
+            continue
+        stars = _observe(b, plan.dust, plan.lim, Field(), plan.seed, plan.errors)
+        if len(stars):
+            yield stars
+
+
+def _system_blocks(plan: _Plan, block: np.ndarray, max_draws: int, sky: _Shells) -> Iterator[Stars]:
+    """:func:`_blocks` with binaries (:mod:`~starmaker.galaxy.systems`): the primaries drawn as
+    single stars are, but to the widened limit (``plan.drawn``), from ``(pixel,)``; the hosts
+    (dead primaries seen through a companion) by the same draw from their own tables
+    (:func:`~starmaker.galaxy.systems.host_tables`) and ``SeedSequence([seed, 3],
+    spawn_key=(pixel,))``. A block is halved while the two kinds' expected draws exceed
+    ``max_draws``; its rows are made in pieces of at most ``max_draws`` (and ``PIECE_ROWS``)
+    rows (:func:`~starmaker.galaxy.systems.pieces`), each observed with its companions by
+    :func:`~starmaker.galaxy.systems.observe_systems`. No star depends on the halving or the
+    pieces (companions are keyed by their primary's row)."""
+    draw = plan.drawn
+    hosts = systems.host_tables(plan)
+    flat_e, iL, av_in = _expected(block, sky, draw.pops + draw.pops, draw.tables + hosts, draw.lim, draw.dust)
+    if len(block) > 1 and flat_e.sum() > max_draws:
+        half = len(block) // 2
+        yield from _blocks(plan, block[:half], max_draws)
+        yield from _blocks(plan, block[half:], max_draws)
+        return
+    n1 = len(draw.pops) * len(WINDOWS) * len(sky.d_in)  # the primaries' (population, window, shell)
+    drawn = [_pixel_counts(plan.seed, p, flat_e[k, :n1]) for k, p in enumerate(block)]
+    hdrawn = [_pixel_counts([plan.seed, systems.SYSTEM_TAG], p, flat_e[k, n1:]) for k, p in enumerate(block)]
+    rows = max(1, min(int(max_draws), PIECE_ROWS))
+    for piece in systems.pieces([c for c, _ in drawn], [c for c, _ in hdrawn], rows):
+        prim = [(k, i0, i1) for k, kind, i0, i1 in piece if kind == 0]
+        host = [(k, i0, i1) for k, kind, i0, i1 in piece if kind == 1]
+        b = _births_for_rows(block, prim, drawn, iL, av_in, sky, draw) if prim else None
+        hb = _births_for_rows(block, host, hdrawn, iL, av_in, sky, draw, hosts) if host else None
+        stars = systems.observe_systems(b, hb, block, plan)
+        if len(stars):
+            yield stars
+
+
+#: a pixel is cut into CONE_CELLS × CONE_CELLS cells of its (dx, dy) to find a cone's rows fast
+CONE_CELLS = 64
+
+
+@functools.lru_cache(maxsize=256)
+def _cone_cells(field: Field, pix: int, nside: int) -> np.ndarray:
+    """Which cells of a pixel's (dx, dy) a cone may reach (1: partly, 2: wholly inside, 0: not):
+    a cell's centre against the cone's radius ± 1.5 × the largest angle from it to the cell's
+    corners (generous: a cell is a small, nearly flat quadrilateral)."""
+    from ..place.frames import unit_vector
+
+    n = CONE_CELLS
+    t = np.arange(n + 1) / n
+    cx, cy = np.meshgrid(t, t, indexing="ij")
+    corner = unit_vector(*healpix.pixel_radec(np.full(cx.shape, pix), nside, cx, cy))   # (n+1, n+1, 3)
+    mid = (np.arange(n) + 0.5) / n
+    mx, my = np.meshgrid(mid, mid, indexing="ij")
+    centre = unit_vector(*healpix.pixel_radec(np.full(mx.shape, pix), nside, mx, my))   # (n, n, 3)
+
+    def angle(a, b):
+        return np.arccos(np.clip((a * b).sum(axis=-1), -1.0, 1.0))
+
+    half = np.max([angle(centre, corner[i:i + n, j:j + n]) for i in (0, 1) for j in (0, 1)], axis=0)
+    c = unit_vector(field.ra, field.dec)
+    dist = angle(centre, c)
+    r = math.radians(field.radius)
+    return np.where(dist + 1.5 * half < r, 2, np.where(dist - 1.5 * half <= r, 1, 0)).astype(np.int8)
+
+
+def _inside_cone(field: Field, pix: int, nside: int, dx: np.ndarray, dy: np.ndarray) -> np.ndarray:
+    """Which of a pixel's points (``dx``, ``dy``) lie in a cone field: the cells the cone cannot
+    reach are dropped and those wholly inside kept without computing a place; the others are
+    tested exactly (:meth:`Field.contains`, as the whole sky cut to the cone is)."""
+    cells = _cone_cells(field, pix, nside)
+    n = CONE_CELLS
+    state = cells[np.minimum((dx * n).astype(np.intp), n - 1), np.minimum((dy * n).astype(np.intp), n - 1)]
+    inside = state == 2
+    edge = np.flatnonzero(state == 1)
+    if edge.size:
+        ra, dec = healpix.pixel_radec(np.full(edge.size, pix), nside, dx[edge], dy[edge])
+        inside[edge] = field.contains(ra, dec)
+    return inside
+
+
+def _births_for_rows(block, piece, drawn, iL, av_in, sky: _Shells, plan: _Plan, tables=None):
+    """Draw the births of a piece of a block's rows (see :func:`_pieces`).
+
+    Each pixel drew, from its own generator, its Poisson counts per (population, window,
+    shell) and then one row of ``ROW_WIDTH`` uniform numbers per star, in that order (the rows
+    of a piece are read from the generator advanced past the rows before: :func:`_rows`), so a
+    pixel's stars depend neither on the other pixels made with it nor on the pieces. A row's
+    place on the sky comes first: a cone field keeps only the rows inside it, and only those
+    are drawn further (the same stars as the whole sky's cut to the cone). Everything after
+    that is vectorised over the piece: the star's (age × [Fe/H]) cell, its mass from the IMF
+    truncated to the cell's window, its age, [Fe/H] and place in the shell. ``tables``: the
+    mass tables drawn from (default the plan's; the binaries' hosts have their own).
+    """
+    lim, pops, nside = plan.lim, plan.pops, sky.nside
+    tables = plan.tables if tables is None else tables
+    nW, nS = len(WINDOWS), len(sky.d_in)
+    us, kp, rows, cells = [], [], [], []
+    for k, i0, i1 in piece:
+        counts, state = drawn[k]
+        u = _rows(state, i0, i1)
+        if plan.field.kind == "cone":
+            r = i0 + np.flatnonzero(_inside_cone(plan.field, int(block[k]), nside, u[:, 5], u[:, 6]))
+            u = u[r - i0]
+        else:
+            r = np.arange(i0, i1, dtype=np.int64)
+        cell = np.searchsorted(np.cumsum(counts), r, side="right")  # the row's (pop, window, shell)
+        us.append(u)
+        rows.append(r)
+        cells.append(cell)
+        kp.append(np.full(len(r), k, np.int64))
+    u = np.concatenate(us)
+    n = len(u)
     if n == 0:
         return None
-    u = np.concatenate(uni)
-    flat = np.repeat(np.arange(counts.size), counts)
-    kpix, rest = np.divmod(flat, len(pops) * nW * nS)
-    qpop, rest = np.divmod(rest, nW * nS)
+    kpix, row, flat = np.concatenate(kp), np.concatenate(rows), np.concatenate(cells)
+    qpop, rest = np.divmod(flat, nW * nS)
     win, shell = np.divmod(rest, nS)
     il = iL[kpix, shell]
+    k_min = lim.k_min
     # each star's own place in its shell, and the limit there (the shell's is taken at its inner
     # edge): a star is kept only from the window of its own distance, which lies inside the
     # shell's, so the thinning below stays exact and fewer faint stars are evolved
@@ -764,9 +976,9 @@ def _births_for_pixels(block, sky: _Shells, pops, tables, lim: Limit, dust: Dust
         if sel.size == 0:
             continue
         w, lq = win[sel], il_own[sel]
-        row = w * len(L_GRID) + il[sel]
+        trow = w * len(L_GRID) + il[sel]
         C = len(tab.age_lo)
-        cell = np.searchsorted(tab.cum, row + u[sel, 0], side="right") - row * C
+        cell = np.searchsorted(tab.cum, trow + u[sel, 0], side="right") - trow * C
         cell = np.clip(cell, 0, C - 1)
         a = tab.age_lo[cell] + u[sel, 2] * (tab.age_hi[cell] - tab.age_lo[cell])
         qq = tab.q_lo[cell] + u[sel, 3] * (tab.q_hi[cell] - tab.q_lo[cell])
@@ -783,24 +995,33 @@ def _births_for_pixels(block, sky: _Shells, pops, tables, lim: Limit, dust: Dust
         comp_code[sk] = COMPONENTS.index(_component_label(comp))
     # the kept stars only, from here on
     m, age, feh, comp_code = m[keep], age[keep], feh[keep], comp_code[keep]
-    u, d, pix, win = u[keep], d[keep], block[kpix[keep]], win[keep]
+    u, d, pix, win, row = u[keep], d[keep], block[kpix[keep]], win[keep], row[keep]
     # HEALPix is an equal-area projection, so uniform (dx, dy) is uniform on the sky in a pixel
     ra, dec = healpix.pixel_radec(pix, nside, u[:, 5], u[:, 6])
     return {"m": m, "age": age, "feh": feh, "d": d, "ra": ra, "dec": dec,
-            "comp": comp_code, "pix": pix, "window": win}
-
+            "comp": comp_code, "pix": pix, "window": win, "row": row}
 
 
 def _component_label(comp: Component) -> str:
     return comp.name if comp.name in COMPONENTS else "population"
 
 
-def _observe(b: dict[str, np.ndarray], dust: DustModel, lim: Limit, field: Field, seed: int = 0) -> Stars:
+def _observe(b: dict[str, np.ndarray], dust: DustModel, lim: Limit, field: Field, seed: int = 0,
+             errors: str | None = None) -> Stars:
     """Evolve the drawn stars, make them shine, dim them by distance and dust, and keep those
-    brighter than the limit (and inside a cone field). Dust only dims, so stars already too
-    faint without it are dropped before the dust is computed. The kept stars get their
-    velocities (``kinematics``) from a generator of their pixel's own,
-    ``SeedSequence(seed, spawn_key=(pixel, 1))``."""
+    brighter than the limit (and inside ``field``, a cone; the survey cuts its rows to the cone
+    before, so it passes the whole sky). Dust only dims, so stars already too faint without it
+    are dropped before the dust is computed. The kept stars get their velocities
+    (``kinematics``) and, with ``errors``, their measurement, keyed by their pixel and row
+    (:func:`row_normals`)."""
+    s, row = _shine(b, dust, lim, field)
+    s = s.with_columns(**_velocities(s, row, seed))
+    return _measure(s, errors, seed, row) if errors and len(s) else s
+
+
+def _shine(b: dict[str, np.ndarray], dust: DustModel, lim: Limit, field: Field) -> tuple[Stars, np.ndarray]:
+    """The stars of :func:`_observe` before their velocities and measurement, and each one's
+    row in its pixel (the key of its velocity and errors)."""
     bands = sky_bands(lim)
     s = evolve_through(b["m"], b["age"], b["feh"])
     # the limit's band only for every drawn star; all bands, with extinction, in one pass for
@@ -820,23 +1041,73 @@ def _observe(b: dict[str, np.ndarray], dust: DustModel, lim: Limit, field: Field
     app = apparent_magnitudes(mags, dm, ext, bands)
     s = s.with_columns(**mags, ra=b["ra"], dec=b["dec"], l=l, b=bb, distance=b["d"], A_V=av,
                        **app, component=b["comp"], healpix=b["pix"])
-    s = s.select(app[lim.band] < lim.mag)
-    return s.with_columns(**_velocities(s, seed))
+    bright = app[lim.band] < lim.mag
+    s = s.select(bright)
+    # a star's row in its pixel keys its velocity; births drawn otherwise (the brute-force tests)
+    # number their stars in order within each pixel
+    row = b["row"][bright] if "row" in b else _order_in_pixel(s["healpix"])
+    return s, row
 
 
-def _velocities(s: Stars, seed: int) -> dict[str, np.ndarray]:
-    """pmra, pmdec (mas/yr) and radial_velocity (km/s) of made stars, from a generator per
-    pixel (so a star's velocity does not depend on how the sky is split)."""
+def _order_in_pixel(pix: np.ndarray) -> np.ndarray:
+    """Each star's number among the stars of its pixel, in order."""
+    order = np.argsort(pix, kind="stable")
+    ps = pix[order]
+    start = np.flatnonzero(np.r_[True, ps[1:] != ps[:-1]]) if len(ps) else np.zeros(0, np.int64)
+    first = np.repeat(start, np.diff(np.append(start, len(ps))))
+    out = np.empty(len(pix), np.int64)
+    out[order] = np.arange(len(ps)) - first
+    return out
+
+
+#: SplitMix64 (Steele, Lea & Flood 2014, "Fast splittable pseudorandom number generators",
+#: OOPSLA; the constants of its reference code): a counter-based generator, so the n-th number
+#: of a stream is had without the n − 1 before it
+_SM_GAMMA = np.uint64(0x9E3779B97F4A7C15)
+_SM_M1, _SM_M2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
+
+
+def _keyed_uniforms(key: int, counter: np.ndarray) -> np.ndarray:
+    """Uniform numbers in (0, 1), the ``counter``-th outputs of the SplitMix64 stream seeded
+    with ``key`` (53 bits, offset by half a step: never 0 or 1)."""
+    with np.errstate(over="ignore"):
+        z = np.uint64(key) + (np.asarray(counter, np.uint64) + np.uint64(1)) * _SM_GAMMA
+        z = (z ^ (z >> np.uint64(30))) * _SM_M1
+        z = (z ^ (z >> np.uint64(27))) * _SM_M2
+        z = z ^ (z >> np.uint64(31))
+    return ((z >> np.uint64(11)).astype(np.float64) + 0.5) * 2.0**-53
+
+
+def row_normals(seed: int, pix: np.ndarray, row: np.ndarray, stream: int | tuple[int, ...],
+                width: int) -> np.ndarray:
+    """(n, ``width``) standard normal numbers (exact inverse CDF of :func:`_keyed_uniforms`) for
+    stars keyed by (``pix``, ``row``): a pixel's stream ``SeedSequence(seed, spawn_key=(pixel,
+    stream))`` seeds a SplitMix64 stream, whose numbers ``width × row`` … are the star's. A star's
+    numbers depend on nothing but its seed, pixel and row: not on which other stars are made.
+    ``stream`` may be a tuple (``spawn_key=(pixel, *stream)``: the binaries' members)."""
+    tail = (int(stream),) if isinstance(stream, int | np.integer) else tuple(int(k) for k in stream)
+    pix = np.asarray(pix, np.int64)
+    out = np.empty((len(pix), width))
+    counter = np.asarray(row, np.int64)[:, None] * width + np.arange(width)[None, :]
+    order = np.argsort(pix, kind="stable")
+    ps = pix[order]
+    start = np.flatnonzero(np.r_[True, ps[1:] != ps[:-1]]) if len(ps) else np.zeros(0, np.int64)
+    bounds = np.append(start, len(ps))
+    for k, p in enumerate(ps[start]):
+        key = int(np.random.SeedSequence(seed, spawn_key=(int(p), *tail)).generate_state(1, np.uint64)[0])
+        sel = order[bounds[k]:bounds[k + 1]]
+        out[sel] = ndtri(_keyed_uniforms(key, counter[sel]))
+    return out
+
+
+def _velocities(s: Stars, row: np.ndarray, seed: int, stream: int = 1) -> dict[str, np.ndarray]:
+    """pmra, pmdec (mas/yr) and radial_velocity (km/s) of made stars, from three normal numbers
+    per star keyed by its pixel and its row there (:func:`row_normals`, stream 1), so a star's
+    velocity does not depend on how the sky is split nor on which other stars are kept.
+    (``stream``: another for stars drawn from another row space, the binaries' hosts.)"""
     from ..place.kinematics import space_motion
 
-    pix = s["healpix"]
-    order = np.argsort(pix, kind="stable")
-    normals = np.empty((len(pix), 3))
-    uniq, start = np.unique(pix[order], return_index=True)
-    bounds = np.append(start, len(pix))
-    for k, p in enumerate(uniq):
-        rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(int(p), 1)))
-        normals[order[bounds[k]:bounds[k + 1]]] = rng.standard_normal((bounds[k + 1] - bounds[k], 3))
+    normals = row_normals(seed, s["healpix"], row, stream, 3)
     x, y, z, _ = galactocentric(s["l"], s["b"], s["distance"])
     pmra, pmdec, rv = space_motion(s.codes("component"), s["age"], s["ra"], s["dec"], s["distance"],
                                    x, y, z, normals)

@@ -15,18 +15,26 @@ companions:
   or black hole) can be seen through a bright living companion (Sirius through Sirius A): no
   primary window holds it. Hosts are drawn by the survey's own draw from a table of their own
   (:func:`host_table`: x = m1 / m_dying from 0.995 to the living window's top / ``Q_MIN``)
-  from ``SeedSequence([seed, 3], spawn_key=(pixel,))``, their companions from ``(pixel, 3, 1)``
-  and motions from ``(pixel, 3, 2)``, and kept when dead, fainter alone than the widened limit
-  (brighter ones are the remnant window's: none is made twice) and with a companion that can
-  pass it.
-* **Companions** are drawn for the primaries kept at the widened limit, per pixel, from
-  ``SeedSequence(seed, spawn_key=(pixel, 3))``: the primaries' stream ``(pixel,)``, the
-  velocities' ``(pixel, 1)`` and the errors' ``(pixel, 2)`` are untouched, and any split of the
-  sky gives the same companions. They share the primary's age, [Fe/H], position, distance, dust
-  and velocity (the system's centre of mass is the primary's place), evolve as single stars of
-  their own initial mass (no interaction: no mass transfer, mergers or common envelopes), and
-  shine in every band. Companions below the stellar grid's least mass (0.1 M☉ for MIST) are not
-  made, as in clusters.
+  from ``SeedSequence([seed, 3], spawn_key=(pixel,))`` (its counts and rows, as the survey's
+  ``(pixel,)``: :func:`~starmaker.galaxy.survey._pixel_counts`), their companions keyed by the
+  host's row from ``(pixel, 3, 1)`` and motions from ``(pixel, 4)`` (keyed by the host's row,
+  :func:`~starmaker.galaxy.survey.row_normals`), and kept when dead, fainter alone than the
+  widened limit (brighter ones are the remnant window's: none is made twice) and with a
+  companion that can pass it.
+* **Companions** are drawn for the primaries kept at the widened limit, each from uniform
+  numbers keyed by its pixel and row (SplitMix64 seeded from ``SeedSequence(seed,
+  spawn_key=(pixel, 3))``: :func:`_companions`): the primaries' stream ``(pixel,)``, the
+  velocities' ``(pixel, 1)`` and the errors' ``(pixel, 2)`` are untouched, and a primary's
+  companions are the same however the sky is split, cut into pieces or to a cone. They share
+  the primary's age, [Fe/H], position, distance, dust and velocity (the system's centre of
+  mass is the primary's place: a cone keeps a system whose primary is inside), evolve as
+  single stars of their own initial mass (no interaction: no mass transfer, mergers or common
+  envelopes), and shine in every band. Companions below the stellar grid's least mass (0.1 M☉
+  for MIST) are not made, as in clusters.
+* **Errors** (``errors="gaia-dr3"``...) are drawn once, for the rows kept, keyed by the pixel,
+  the row of the system's primary in its draw and the member (:func:`_keys`): a window
+  primary at ``(pixel, 2)`` (a single star's key), its m-th companion at ``(pixel, 2, m)``, a
+  host at ``(pixel, 2, 0)``, its m-th companion at ``(pixel, 2, 0, m)``.
 * **Resolution.** A companion whose separation / distance is below ``resolution_arcsec`` (or
   of a model without orbits) is unresolved: its flux adds into the primary's apparent and
   absolute magnitudes in every band, its row is kept (flagged ``unresolved``) when the
@@ -39,8 +47,8 @@ companions:
   each population's initial mass per volume: the primaries' rate is multiplied by
   :func:`primary_share` = ⟨m1⟩ / ⟨m1 + Σ m2⟩ over the IMF (companions as made), so primaries +
   companions hold the mass single stars held.
-* **Columns.** ``system_id`` = healpix × 2³² + the system's number among its pixel's
-  primaries, ``system_size`` (members made, dark ones included), ``q``, ``period`` (d),
+* **Columns.** ``system_id`` = healpix × 2³² + the primary's row in its pixel's draw (hosts:
+  + 2³¹ + the host's row), ``system_size`` (members made, dark ones included), ``q``, ``period`` (d),
   ``separation_au`` (NaN for primaries and single stars), ``unresolved``; each system's rows
   together, primary first.
 """
@@ -51,7 +59,7 @@ import copy
 import dataclasses
 import functools
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 
@@ -60,7 +68,8 @@ from ..stars import Stars
 from .limits import Limit
 
 __all__ = ["MODELS", "SYSTEM_TAG", "parse_multiplicity", "parse_resolution", "brightening", "widened",
-           "primary_share", "scaled_components", "observe_systems", "systems_of", "host_table", "system_meta"]
+           "primary_share", "scaled_components", "observe_systems", "systems_of", "host_table", "host_tables",
+           "pieces", "system_meta"]
 
 #: the models a survey can use (None or "none": single stars)
 MODELS = ("moe2017", "spisea", "trilegal")
@@ -151,34 +160,32 @@ def system_meta(model: str | None, resolution: float | None) -> dict:
     return {} if model is None else {"multiplicity": {"model": model, "resolution_arcsec": resolution}}
 
 
-def _pixel_runs(pix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Start of each run of equal pixels (a pixel's stars are contiguous) and the run bounds."""
-    start = np.flatnonzero(np.r_[True, pix[1:] != pix[:-1]]) if len(pix) else np.zeros(0, np.int64)
-    return start, np.append(start, len(pix))
-
-
-def _companions(s: Stars, seed: int, model: str,
+def _companions(s: Stars, row: np.ndarray, seed: int, model: str,
                 key: tuple[int, ...] = (SYSTEM_TAG,)) -> dict[str, np.ndarray]:
-    """Companions of the primaries ``s`` (``primary`` indexes the rows of ``s``), drawn per
-    pixel from ``SeedSequence(seed, spawn_key=(pixel, *key))`` (the window primaries': ``(pixel,
-    3)``); those below the grid's least mass left out."""
-    from ..births.multiplicity import draw_companions
+    """Companions of the primaries ``s`` (``primary`` indexes the rows of ``s``), each primary's
+    from uniform numbers keyed by its pixel and ``row`` (its row in its pixel's draw): the
+    SplitMix64 stream seeded from ``SeedSequence(seed, spawn_key=(pixel, *key))`` (the window
+    primaries': ``(pixel, 3)``), numbers ``KEYED_COLUMNS × row`` … (see
+    :func:`~starmaker.births.multiplicity.draw_companions_keyed`). So a primary's companions are
+    the same whichever other primaries are kept (a cone's, the whole sky's) and however the
+    rows are cut into pieces. Those below the grid's least mass are left out."""
+    from ..births.multiplicity import KEYED_COLUMNS, draw_companions_keyed
     from ..maker import grid_ranges
+    from .survey import _keyed_uniforms
 
-    pix = s["healpix"]
-    start, bounds = _pixel_runs(pix)
-    parts = []
-    for k, p in enumerate(pix[start]):
-        lo, hi = int(bounds[k]), int(bounds[k + 1])
-        rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(int(p), *key)))
-        c = draw_companions(s["mass_initial"][lo:hi], rng, model)
-        c["primary"] = c["primary"] + lo
-        parts.append(c)
-    if not parts:
-        return draw_companions(np.zeros(0), np.random.default_rng(0), model)
-    c = {key: np.concatenate([q[key] for q in parts]) for key in parts[0]}
+    pix = np.asarray(s["healpix"], np.int64)
+    row = np.asarray(row, np.int64)
+    ukeys = np.zeros(len(pix), np.uint64)
+    for p in np.unique(pix):
+        k = np.random.SeedSequence(seed, spawn_key=(int(p), *key)).generate_state(1, np.uint64)[0]
+        ukeys[pix == p] = k
+
+    def uniforms(col, idx):
+        return _keyed_uniforms(ukeys[idx], row[idx] * KEYED_COLUMNS + col)
+
+    c = draw_companions_keyed(s["mass_initial"], uniforms, model)
     made = c["m2_msun"] >= grid_ranges("mist")["mass"][0]
-    return {key: v[made] for key, v in c.items()}
+    return {k: v[made] for k, v in c.items()}
 
 
 def _shine_companions(s: Stars, c: dict[str, np.ndarray], bands: tuple[str, ...]) -> Stars:
@@ -248,31 +255,41 @@ def _cell_weights(tab) -> np.ndarray:
     return (tab.age_hi - tab.age_lo) / span * (tab.q_hi - tab.q_lo)
 
 
-def _hosts(block, plan, max_draws: int):
-    """The hosts' births in ``block`` (see :func:`host_table`), drawn as the survey draws its
-    stars but from ``SeedSequence([seed, SYSTEM_TAG], spawn_key=(pixel,))``; a block with too
-    many expected draws is halved (each pixel draws alone, so this changes nothing)."""
-    from .survey import _TOO_MANY, _births_for_pixels, _shells
-
-    if len(block) == 0:
-        return []
-    lim = widened(plan.lim, plan.multiplicity, plan.resolution_arcsec)
-    tables = [host_table(pop, plan.lim.band, plan.multiplicity) for _, pop in plan.pops]
-    b = _births_for_pixels(block, _shells(plan.nside), plan.pops, tables, lim, plan.dust,
-                           [plan.seed, SYSTEM_TAG], max_draws)
-    if b is _TOO_MANY:
-        half = len(block) // 2
-        return _hosts(block[:half], plan, max_draws) + _hosts(block[half:], plan, max_draws)
-    return [] if b is None else [b]
+def host_tables(plan) -> list:
+    """The hosts' mass tables (:func:`host_table`), one per population of the plan."""
+    return [host_table(pop, plan.lim.band, plan.multiplicity) for _, pop in plan.pops]
 
 
-def _observe_all(b: dict[str, np.ndarray], dust, bands, seed: int, key: tuple[int, ...]) -> Stars:
-    """Drawn stars evolved, made to shine and dimmed, with no cut; velocities from their pixel's
-    ``SeedSequence(seed, spawn_key=(pixel, *key))``."""
+def pieces(counts: list[np.ndarray], host_counts: list[np.ndarray],
+           rows_per_piece: int) -> Iterator[list[tuple[int, int, int, int]]]:
+    """A block's rows, primaries' and hosts', cut into pieces of at most ``rows_per_piece``
+    rows (as :func:`~starmaker.galaxy.survey._pieces` cuts single stars'): each piece a list of
+    (pixel index, kind (0 primaries, 1 hosts), first row, end row), in pixel, kind and row order."""
+    piece: list[tuple[int, int, int, int]] = []
+    room = rows_per_piece
+    for k, (c0, c1) in enumerate(zip(counts, host_counts, strict=True)):
+        for kind, c in ((0, c0), (1, c1)):
+            n, i = int(c.sum()), 0
+            while i < n:
+                j = min(n, i + room)
+                piece.append((k, kind, i, j))
+                room -= j - i
+                i = j
+                if room == 0:
+                    yield piece
+                    piece, room = [], rows_per_piece
+    if piece:
+        yield piece
+
+
+def _observe_all(b: dict[str, np.ndarray], dust, bands, seed: int) -> Stars:
+    """Drawn hosts evolved, made to shine and dimmed, with no cut; velocities keyed by their
+    pixel and row in the hosts' draw (:func:`~starmaker.galaxy.survey.row_normals`, stream
+    ``HOST_VELOCITIES``)."""
     from ..evolution.evolve import evolve_through
     from ..photometry.magnitudes import absolute_and_extinctions, apparent_magnitudes
-    from ..place.frames import galactocentric, icrs_to_galactic
-    from ..place.kinematics import space_motion
+    from ..place.frames import icrs_to_galactic
+    from .survey import _velocities
 
     s = evolve_through(b["m"], b["age"], b["feh"])
     l, bb = icrs_to_galactic(b["ra"], b["dec"])
@@ -281,33 +298,24 @@ def _observe_all(b: dict[str, np.ndarray], dust, bands, seed: int, key: tuple[in
     app = apparent_magnitudes(mags, 5.0 * np.log10(b["d"]) - 5.0, ext, bands)
     s = s.with_columns(**mags, ra=b["ra"], dec=b["dec"], l=l, b=bb, distance=b["d"], A_V=av, **app,
                        component=b["comp"], healpix=b["pix"])
-    pix = s["healpix"]
-    start, bounds = _pixel_runs(pix)
-    normals = np.empty((len(pix), 3))
-    for k, p in enumerate(pix[start]):
-        rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(int(p), *key)))
-        normals[bounds[k]:bounds[k + 1]] = rng.standard_normal((bounds[k + 1] - bounds[k], 3))
-    x, y, z, _ = galactocentric(l, bb, b["d"])
-    pmra, pmdec, rv = space_motion(s.codes("component"), s["age"], s["ra"], s["dec"], s["distance"],
-                                   x, y, z, normals)
-    return s.with_columns(pmra=pmra, pmdec=pmdec, radial_velocity=rv)
+    return s.with_columns(**_velocities(s, b["row"], seed, HOST_VELOCITIES))
 
 
-def _host_systems(b: dict[str, np.ndarray], plan) -> tuple[Stars, dict[str, np.ndarray]]:
+def _host_systems(b: dict[str, np.ndarray], plan) -> tuple[Stars, dict[str, np.ndarray], np.ndarray]:
     """Hosts that count: dead (a living one is the living window's) and fainter alone than the
     widened limit (a brighter one is the remnant window's: none is made twice), with a companion
-    bright enough to pass it; and their companions (``SeedSequence(seed, spawn_key=(pixel, 3,
-    1))``, drawn for every host in order)."""
+    bright enough to pass it; their companions (keyed by the host's pixel and row:
+    ``SeedSequence(seed, spawn_key=(pixel, 3, 1))``, :func:`_companions`) and the hosts' rows
+    in their draw. (A cone
+    was cut at the draw.)"""
     from ..evolution.evolve import evolve_through
     from ..photometry.magnitudes import absolute_magnitudes
     from .survey import sky_bands
 
     lim = widened(plan.lim, plan.multiplicity, plan.resolution_arcsec)
-    # only the remnant window is drawn from host tables; field: only stars inside count
-    inside = plan.field.contains(b["ra"], b["dec"])
-    b = {k: v[inside] for k, v in b.items() if k != "window"}
+    b = {k: v for k, v in b.items() if k != "window"}  # only the remnant window is drawn from host tables
     pseudo = Stars({"mass_initial": b["m"], "healpix": b["pix"]})
-    c = _companions(pseudo, plan.seed, plan.multiplicity, key=(SYSTEM_TAG, 1))
+    c = _companions(pseudo, b["row"], plan.seed, plan.multiplicity, key=(SYSTEM_TAG, 1))
     pi = c["primary"]
     dm = 5.0 * np.log10(b["d"]) - 5.0
     sc = evolve_through(c["m2_msun"], b["age"][pi], b["feh"][pi])
@@ -316,51 +324,85 @@ def _host_systems(b: dict[str, np.ndarray], plan) -> tuple[Stars, dict[str, np.n
     bright = mc + dm[pi] < lim.mag
     hosts = np.unique(pi[bright])
     if len(hosts) == 0:
-        return Stars({}), c
+        return Stars({}), c, np.zeros(0, np.int64)
     sp = evolve_through(b["m"][hosts], b["age"][hosts], b["feh"][hosts])
     mp = absolute_magnitudes(sp["log_L"], sp["log_Teff"], sp["log_g"], sp["feh"], band)["M_" + lim.band]
     ok = ~sp["alive"] & ~(mp + dm[hosts] < lim.mag)
     hosts = hosts[ok]
-    s = _observe_all({k: v[hosts] for k, v in b.items()}, plan.dust, sky_bands(plan.lim), plan.seed,
-                     (SYSTEM_TAG, 2))
+    s = _observe_all({k: v[hosts] for k, v in b.items()}, plan.dust, sky_bands(plan.lim), plan.seed)
     keep_c = np.isin(pi, hosts)
     new = np.full(len(b["m"]), -1, np.int64)
     new[hosts] = np.arange(len(hosts))
     c = {k: v[keep_c] for k, v in c.items()}
     c["primary"] = new[c["primary"]]
-    return s, c
+    return s, c, b["row"][hosts]
 
 
-def observe_systems(b, block, plan, max_draws: int) -> Stars:
-    """The systems of a block of pixels: the drawn primaries ``b`` (drawn to the :func:`widened`
-    limit; None if none) observed to the widened limit (``survey._observe``, velocities from
-    their pixel's stream ``(pixel, 1)``) with their companions (``(pixel, 3)``), and the hosts
-    (:func:`host_table`: dead primaries seen through a companion) with theirs; unresolved light
-    combined into the primaries' magnitudes, every row cut to the limit. Rows: by pixel in the
-    block's order, a pixel's window systems then its hosts', each system's rows together,
-    primary first."""
-    from .survey import _observe
+def observe_systems(b, hb, block, plan) -> Stars:
+    """The systems of a piece of a block's rows: the drawn primaries ``b`` (drawn to the
+    :func:`widened` limit; None if none) made to shine (``survey._shine``), with their
+    velocities (``(pixel, 1)``, keyed by row as single stars') and companions (``(pixel, 3)``),
+    and the drawn hosts ``hb`` (:func:`host_table`: dead primaries seen through a companion;
+    None if none) with theirs; unresolved light combined into the primaries' magnitudes, every
+    row cut to the limit, and with ``plan.errors`` every row measured once (keys: :func:`_keys`).
+    Rows: by pixel in the block's order, a pixel's window systems then its hosts', each by row,
+    each system's rows together, primary first."""
+    from .limits import Field
+    from .survey import _measured, _shine, _velocities
 
     model, res, seed = plan.multiplicity, plan.resolution_arcsec, plan.seed
-    parts, flags = [], []
+    parts, flags, keys = [], [], []
     if b is not None:
-        s = _observe(b, plan.dust, widened(plan.lim, model, res), plan.field, seed)
+        s, row = _shine(b, plan.dust, widened(plan.lim, model, res), Field())
         if len(s):
-            parts.append(_rows(s, _companions(s, seed, model), plan, 0))
+            s = s.with_columns(**_velocities(s, row, seed))
+            rows, key_row, member = _rows(s, _companions(s, row, seed, model), plan, 0, row)
+            parts.append(rows)
             flags.append(0)
-    for hb in _hosts(block, plan, max_draws):
-        s, c = _host_systems(hb, plan)
+            keys.append((key_row, member))
+    if hb is not None:
+        s, c, row = _host_systems(hb, plan)
         if len(s):
-            parts.append(_rows(s, c, plan, 1 << (_ID_SHIFT - 1)))
+            rows, key_row, member = _rows(s, c, plan, 1 << (_ID_SHIFT - 1), row)
+            parts.append(rows)
             flags.append(1)
+            keys.append((key_row, member))
     if not any(len(p) for p in parts):
         return plan.empty()
     both = Stars.concat(parts) if len(parts) > 1 else parts[0]
     host = np.repeat(flags, [len(p) for p in parts])
+    key_row = np.concatenate([k[0] for k in keys])
+    member = np.concatenate([k[1] for k in keys])
     pix = both["healpix"]
     order_b = np.argsort(block, kind="stable")
     pos = order_b[np.searchsorted(block[order_b], pix)]
-    return both.select(np.lexsort((np.arange(len(both)), host, pos)))
+    order = np.lexsort((np.arange(len(both)), host, pos))
+    both, host, key_row, member = both.select(order), host[order], key_row[order], member[order]
+    if plan.errors:
+        both = _measured(both, plan.errors, _keys(seed, both["healpix"], key_row, host, member))
+    return both
+
+
+#: the stream of the hosts' velocities, keyed by their row in the hosts' draw (:func:`row_normals`)
+HOST_VELOCITIES = 4
+
+
+def _keys(seed: int, pix: np.ndarray, row: np.ndarray, host: np.ndarray, member: np.ndarray) -> np.ndarray:
+    """The normal numbers of each row's measurement errors (:func:`~starmaker.galaxy.survey.row_normals`,
+    stream 2 as single stars'), keyed by its pixel, its system's primary's row in its draw and
+    its place in the system: a window primary ``(pixel, 2)`` at its row (a single star's key);
+    its m-th companion ``(pixel, 2, m)`` at the primary's row; a host ``(pixel, 2, 0)`` at its
+    row in the hosts' draw, its m-th companion ``(pixel, 2, 0, m)``. So every row has its own
+    numbers, and none depends on how the sky is split or which other rows are kept."""
+    from .survey import _MEASURE_NORMALS, row_normals
+
+    out = np.empty((len(pix), _MEASURE_NORMALS))
+    for h in (0, 1):
+        for m in np.unique(member[host == h]):
+            sel = np.flatnonzero((host == h) & (member == m))
+            stream = (2, *((0,) if h else ()), *((int(m),) if m else ()))
+            out[sel] = row_normals(seed, pix[sel], row[sel], stream, _MEASURE_NORMALS)
+    return out
 
 
 def systems_of(b: dict[str, np.ndarray], dust, lim: Limit, field, seed: int, model: str,
@@ -370,17 +412,22 @@ def systems_of(b: dict[str, np.ndarray], dust, lim: Limit, field, seed: int, mod
     combined, cut to ``lim``."""
     from types import SimpleNamespace
 
-    from .survey import _observe
+    from .survey import _shine, _velocities
 
-    s = _observe(b, dust, widened(lim, model, resolution), field, seed)
-    return _rows(s, _companions(s, seed, model), SimpleNamespace(lim=lim, resolution_arcsec=resolution), 0)
+    s, row = _shine(b, dust, widened(lim, model, resolution), field)
+    s = s.with_columns(**_velocities(s, row, seed))
+    plan = SimpleNamespace(lim=lim, resolution_arcsec=resolution)
+    return _rows(s, _companions(s, row, seed, model), plan, 0, row)[0]
 
 
-def _rows(s: Stars, c: dict[str, np.ndarray], plan, id_base: int) -> Stars:
+def _rows(s: Stars, c: dict[str, np.ndarray], plan, id_base: int,
+          row: np.ndarray) -> tuple[Stars, np.ndarray, np.ndarray]:
     """Primaries ``s`` and their companions ``c`` as rows: companions made to shine, unresolved
     light combined into the primaries' magnitudes, every row cut to the limit (a resolved
     companion on its own, an unresolved one with its primary). ``system_id``: pixel × 2³² +
-    ``id_base`` + the primary's number in its pixel."""
+    ``id_base`` + the primary's ``row`` in its pixel's draw (the same however the sky is split
+    or cut). Also each kept row's primary's row and its member number (0 the primary, m the
+    m-th companion): the keys of its errors (:func:`_keys`)."""
     from ..births.multiplicity import combine_unresolved, unresolved
     from .survey import sky_bands
 
@@ -388,9 +435,8 @@ def _rows(s: Stars, c: dict[str, np.ndarray], plan, id_base: int) -> Stars:
     bands = sky_bands(lim)
     n = len(s)
     pix = s["healpix"]
-    start, bounds = _pixel_runs(pix)
-    number = np.arange(n, dtype=np.int64) - np.repeat(start, np.diff(bounds)).astype(np.int64)
-    sys_id = (pix.astype(np.int64) << _ID_SHIFT) + id_base + number
+    row = np.asarray(row, np.int64)
+    sys_id = (pix.astype(np.int64) << _ID_SHIFT) + id_base + row
     pi = c["primary"]
     sc = _shine_companions(s, c, bands)
     un = (unresolved(c["separation_au"], s["distance"][pi], resolution) if resolution is not None
@@ -421,4 +467,7 @@ def _rows(s: Stars, c: dict[str, np.ndarray], plan, id_base: int) -> Stars:
     keep = np.concatenate([keep_p, keep_c])
     both = Stars.concat([s, sc]) if len(sc) else s
     order = np.argsort(order_key, kind="stable")
-    return both.select(order[keep[order]])
+    sel = order[keep[order]]
+    key_row = np.concatenate([row, row[pi]])[sel]
+    members = np.concatenate([np.zeros(n, np.int64), member.astype(np.int64)])[sel]
+    return both.select(sel), key_row, members

@@ -32,9 +32,14 @@ from ..photometry.magnitudes import absolute_magnitudes
 from .components import GalacticPopulation
 
 __all__ = ["Table", "mass_table", "source_digest", "build_mass_table", "window_cdf", "ppf_without_holes",
-           "dying_mass_in_cell", "L_GRID", "MARGIN", "WINDOWS", "N_HOLES"]
+           "dying_mass_in_cell", "L_GRID", "L_COLUMNS", "MARGIN", "WINDOWS", "N_HOLES"]
 
 L_GRID = np.arange(-14.0, 22.0 + 1e-9, 0.1)  # absolute-magnitude limits tabulated
+#: the limits the tables' columns are built for: L_GRID, but the last column holds every star
+#: of finite magnitude (any limit at or beyond the grid's top, where the draw's index is
+#: clipped: the nearest shell, whose limit is unbounded, and the faint ends of bands where white
+#: dwarfs reach M ≈ 24 (U, u) or more (GALEX): no star is left out however faint the limit)
+L_COLUMNS = np.append(L_GRID[:-1], np.inf)
 MARGIN = 0.2             # mag added to every limit for the mass tables
 
 FEH_CELL_DEX = 0.1        # largest width of the [Fe/H] cells
@@ -254,7 +259,7 @@ def build_mass_table(pop: GalacticPopulation, band: str) -> Table:
             xx, gg = x[sl][sel], mag[sl][sel]  # sorted by magnitude
             if len(xx) == 0:
                 continue
-            j = np.searchsorted(gg, L_GRID + MARGIN, side="left")  # samples brighter than L
+            j = np.searchsorted(gg, L_COLUMNS + MARGIN, side="left")  # samples brighter than L
             has = j > 0
             jj = np.maximum(j - 1, 0)
             x_lo[w, k] = np.where(has, np.minimum.accumulate(xx)[jj] * (1.0 - X_PAD), 1.0)
@@ -403,7 +408,7 @@ def _holes(mag, dead, dense, eps, x_lo, x_hi):
         eff = np.where(dead != want_dead, np.inf, np.where(np.isnan(mag), -np.inf, mag))
         faintest_ok = eff.min(axis=0)                                   # (C, samples)
         for k in range(nC):
-            faint = faintest_ok[k][None, :] >= (L_GRID + MARGIN + HOLE_MARGIN)[:, None]  # (L, samples)
+            faint = faintest_ok[k][None, :] >= (L_COLUMNS + MARGIN + HOLE_MARGIN)[:, None]  # (L, samples)
             start = np.minimum(np.maximum.accumulate(np.where(faint, -1, idx[None, :]), axis=1) + 1, nd - 1)
             last = faint & np.concatenate([~faint[:, 1:], np.ones((nL, 1), bool)], axis=1)
             lo_all = _toward_one(xs[start], +1) * (1.0 + 2.0 * eps[k])   # runs, at their ends

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["ICRS_TO_GALACTIC", "icrs_to_galactic", "galactic_to_icrs", "unit_vector",
+__all__ = ["ICRS_TO_GALACTIC", "icrs_to_galactic", "galactic_to_icrs", "unit_vector", "rotate",
            "galactocentric", "lonlat", "R_SUN_PC", "Z_SUN_PC"]
 
 ICRS_TO_GALACTIC = np.array([
@@ -43,14 +43,25 @@ def lonlat(v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return lon, lat
 
 
+def rotate(v: np.ndarray, m: np.ndarray) -> np.ndarray:
+    """``v @ m.T`` for vectors ``v`` (..., 3), element by element: the same bits for a vector
+    however many others it comes with (a matrix product through BLAS rounds a row differently
+    by where it falls in the blocks of its kernels)."""
+    v = np.asarray(v, float)
+    out = np.empty(np.broadcast_shapes(v.shape[:-1] + (3,)))
+    for i in range(3):
+        out[..., i] = v[..., 0] * m[i, 0] + v[..., 1] * m[i, 1] + v[..., 2] * m[i, 2]
+    return out
+
+
 def icrs_to_galactic(ra_deg, dec_deg) -> tuple[np.ndarray, np.ndarray]:
     """Galactic (l, b) in degrees from ICRS (ra, dec) in degrees."""
-    return lonlat(unit_vector(ra_deg, dec_deg) @ ICRS_TO_GALACTIC.T)
+    return lonlat(rotate(unit_vector(ra_deg, dec_deg), ICRS_TO_GALACTIC))
 
 
 def galactic_to_icrs(l_deg, b_deg) -> tuple[np.ndarray, np.ndarray]:
     """ICRS (ra, dec) in degrees from galactic (l, b) in degrees."""
-    return lonlat(unit_vector(l_deg, b_deg) @ ICRS_TO_GALACTIC)
+    return lonlat(rotate(unit_vector(l_deg, b_deg), ICRS_TO_GALACTIC.T))
 
 
 def galactocentric(l_deg, b_deg, distance_pc, r_sun=R_SUN_PC, z_sun=Z_SUN_PC):

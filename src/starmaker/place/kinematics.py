@@ -44,7 +44,7 @@ import numpy as np
 
 from ..schema import COMPONENTS
 from ..stars import Stars
-from .frames import ICRS_TO_GALACTIC, unit_vector
+from .frames import ICRS_TO_GALACTIC, rotate, unit_vector
 
 __all__ = ["space_motion", "propagate", "THIN_DISK_AVR", "ELLIPSOIDS", "THETA0_KMS", "SUN_UVW_KMS",
            "K_KMS_PER_MASYR_KPC"]
@@ -121,7 +121,7 @@ def space_motion(component_codes, age, ra, dec, distance, x, y, z, normals):
     v -= np.array([u_sun, THETA0_KMS + v_sun, w_sun])  # the Sun: at (-R0, 0), rotating to +y
     known = np.isin(np.asarray(component_codes), [COMPONENTS.index(c) for c in ("thin_disk", *ELLIPSOIDS)])
     v[~known] = np.nan
-    return _project(v @ ICRS_TO_GALACTIC, ra, dec, distance)
+    return _project(rotate(v, ICRS_TO_GALACTIC.T), ra, dec, distance)  # v @ M, row by row
 
 
 def _basis(ra, dec):

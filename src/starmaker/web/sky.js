@@ -476,7 +476,7 @@
     const [i, f] = stepOf(S.t), z = LG.zenith[i] + f * ((LG.zenith[i + 1] ?? LG.zenith[i]) - LG.zenith[i]);
     document.getElementById("status").textContent = "\u00b7 Sun " + sun.alt.toFixed(1) + "\u00b0 \u00b7 Moon " +
       Math.round(100 * moon.frac) + "% lit, " + (moon.alt > 0 ? "up" : "down") + " \u00b7 " + S.shown +
-      " stars seen \u00b7 limit at zenith V " + z.toFixed(1);
+      (S.shown === 1 ? " star seen" : " stars seen") + " \u00b7 limit at zenith V " + z.toFixed(1);
   }
   const fmt = (v, nd, unit) => (v === null || v === undefined || isNaN(v)) ? "\u2014" : v.toFixed(nd) + (unit || "");
   function starName(set, i) {
