@@ -138,6 +138,13 @@ def compare_cmd(
     out.print(f"wrote [bold]{escape(str(output))}/[/]: " + ", ".join(p.name for p in files))
 
 
+_MULT_HELP = ("Binaries and multiples: 'moe2017' (Moe & Di Stefano 2017), 'spisea', 'trilegal' or 'none' "
+              "(single stars, the default).")
+_RES_HELP = ("With --multiplicity: companions closer than this (arcsec) to their primary are unresolved, "
+             "their light in the primary's magnitudes (0.4 Gaia, 60 the eye); default: every companion "
+             "resolved.")
+
+
 @make_app.command("milkyway")
 def make_milkyway(
     limit: str = typer.Option("G<10", help="Magnitude limit, e.g. 'G<10' (any registered band: G, BP, RP, "
@@ -152,6 +159,8 @@ def make_milkyway(
                              "to that all-sky map)."),
     errors: str = typer.Option("none", help="Survey errors: 'gaia-dr3', 'gaia-dr4', 'gaia-dr5' (observed "
                                "parallax, proper motions, G/BP/RP with errors; true values kept) or 'none'."),
+    multiplicity: str = typer.Option("none", help=_MULT_HELP),
+    resolution_arcsec: float = typer.Option(None, help=_RES_HELP),
     format: str = typer.Option(None, "--format", help="'hats' to write a HATS catalogue whatever the name."),
     workers: int = typer.Option(None, help="HATS: worker processes of a local Dask cluster (default: "
                                 "threads of this process)."),
@@ -168,7 +177,8 @@ def make_milkyway(
     from .galaxy.survey import MilkyWay, parse_errors
 
     lim, fld = parse_limit(limit), Field.parse(field)  # parsed once, here
-    mw = MilkyWay(_distinct("--components", components), limit=lim, field=fld, dust=dust)
+    mw = MilkyWay(_distinct("--components", components), limit=lim, field=fld, dust=dust,
+                  multiplicity=multiplicity, resolution_arcsec=resolution_arcsec)
     errors = parse_errors(errors)
     if hats:
         _make_hats(mw, output, seed, field, workers, scheduler, partition_rows, resume, errors)
@@ -325,6 +335,8 @@ def validate_cmd(
     seed: int = typer.Option(1, min=0, help="Random seed."),
     output: Path = typer.Option(Path("validation"), "-o", "--output", help="Folder for the report and PNGs."),
     dust: str = typer.Option("disk", help="Dust: 'disk', 'sfd' or 'planck' (see make milkyway)."),
+    multiplicity: str = typer.Option("none", help=_MULT_HELP),
+    resolution_arcsec: float = typer.Option(None, help=_RES_HELP),
 ) -> None:
     """Compare the made sky with the real one (Gaia DR3, Hipparcos 2): counts, colours, local HR."""
     _writes((output, True))
@@ -332,8 +344,9 @@ def validate_cmd(
     from .reports.validate import check_limit, validate
 
     check_limit(limit)  # bad input: one line before the bar starts
+    mw = MilkyWay(dust=dust, multiplicity=multiplicity, resolution_arcsec=resolution_arcsec)
     with _progress(f"making the sky to {limit}") as bar:
-        result = validate(limit, seed=seed, outdir=output, progress=bar, milky_way=MilkyWay(dust=dust))
+        result = validate(limit, seed=seed, outdir=output, progress=bar, milky_way=mw)
     t = Table(title=f"Made / real star counts N(<G), {result.limit}, seed {seed}")
     keys = [k for k in result.counts[0] if k.startswith("ratio_b")]
     for c in ["G <", "made", "real", "ratio", *[f"|b| {k[7:].replace('_', '-')}" for k in keys]]:

@@ -315,12 +315,9 @@ def _build(data: dict[str, Any], text: str):
         raise RecipeError("models", models, "mist (the default) or parsec")
     mult = _multiplicity(data.get("multiplicity"))
     if place is not None and _kind(place, "place", tuple(_PLACE_KEYS)) == "milky_way":
-        if mult["multiplicity"] != "none":
-            raise RecipeError("multiplicity.model", mult["multiplicity"],
-                              "none with a Milky Way place (its windows assume single stars)")
         if models != "mist":
             raise RecipeError("models", models, "mist: the Milky Way survey uses MIST only")
-        return _galaxy_maker(name, imf, sfh, feh, place, data, text)
+        return _galaxy_maker(name, imf, sfh, feh, place, data, text, mult)
     mass, n = data.get("mass"), data.get("n")
     if (mass is None) == (n is None):
         raise RecipeError("mass", mass, "exactly one of mass (total initial Msun) or n (a star count)")
@@ -372,7 +369,8 @@ def _multiplicity(t: object) -> dict[str, Any]:
 def GalaxyMaker(name: str, imf: IMF, sfh: StarFormationHistory, metallicity: Metallicity,
                 component: str, limit: str, mode: str = "replace", field: str = "all",
                 rho0: float | None = None, components: tuple[str, ...] | None = None,
-                source_text: str | None = None):
+                source_text: str | None = None, multiplicity: str = "none",
+                resolution_arcsec: float | None = None):
     """A recipe placed in the Milky Way: a :class:`~starmaker.galaxy.survey.MilkyWay` with a
     :class:`~starmaker.galaxy.survey.Placement` (its population replaces one of the Galaxy's
     components, ``mode = "replace"``, or joins them, ``mode = "add"`` with ``rho0``), made to
@@ -381,7 +379,9 @@ def GalaxyMaker(name: str, imf: IMF, sfh: StarFormationHistory, metallicity: Met
 
     The survey draws ages uniformly within an age range and [Fe/H] from a Gaussian, so only
     ``burst`` and ``constant`` histories (without ``stop``) and ``fixed`` or ``gaussian``
-    metallicities can be placed in the Milky Way.
+    metallicities can be placed in the Milky Way. ``multiplicity`` and ``resolution_arcsec`` (the
+    recipe's ``[multiplicity]`` table): binaries and multiples in every component
+    (:mod:`starmaker.galaxy.systems`).
     """
     from .galaxy.components import COMPONENT_NAMES
     from .galaxy.survey import MilkyWay, Placement
@@ -405,10 +405,11 @@ def GalaxyMaker(name: str, imf: IMF, sfh: StarFormationHistory, metallicity: Met
             raise RecipeError("place.components", list(others), f"names among {', '.join(COMPONENT_NAMES)}")
     placement = Placement(name, imf, sfh, metallicity, component, mode, rho0, others)
     return _wrap("place", lambda: MilkyWay(placement=placement, limit=limit, field=field,
-                                           source_text=source_text))
+                                           source_text=source_text, multiplicity=multiplicity,
+                                           resolution_arcsec=resolution_arcsec))
 
 
-def _galaxy_maker(name, imf, sfh, feh, place: dict, data: dict, text: str):
+def _galaxy_maker(name, imf, sfh, feh, place: dict, data: dict, text: str, mult: dict | None = None):
     _check(place, "place", *_PLACE_KEYS["milky_way"], "place kind 'milky_way'")
     if "component" in data:
         raise RecipeError("component", data["component"], "nothing: a Milky Way place names its component "
@@ -426,7 +427,7 @@ def _galaxy_maker(name, imf, sfh, feh, place: dict, data: dict, text: str):
     rho0 = _number(place, "place", "rho0", positive=True) if "rho0" in place else None
     return GalaxyMaker(name, imf, sfh, feh, place["component"], place["limit"], place.get("mode", "replace"),
                        place.get("field", "all"), rho0, tuple(comps) if comps is not None else None,
-                       source_text=text)
+                       source_text=text, **(mult or {}))
 
 
 # ----------------------------------------------------------------------------- writing

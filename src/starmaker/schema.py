@@ -127,7 +127,8 @@ COLUMNS: tuple[Column, ...] = (
     ),
     # --- systems (births.multiplicity; only in tables made with a multiplicity model) ---
     Column("system_id", "", "int64", "the star's system: the same number for a primary and its companions "
-           "(0, 1, 2... in the order made)"),
+           "(0, 1, 2... in the order made; in a Milky Way sky, healpix * 2^32 + the primary's row in its "
+           "pixel's draw, hosts 2^31 + theirs)"),
     Column("system_size", "", "int64", "how many stars the system has (1 for a single star)"),
     Column("q", "", "float64", "a companion's mass ratio M2/M1 to its primary's initial mass; NaN for "
            "primaries and single stars"),

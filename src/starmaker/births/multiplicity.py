@@ -70,6 +70,7 @@ from ..errors import InvalidParameterError, UnknownNameError
 __all__ = [
     "MODELS",
     "draw_companions",
+    "draw_companions_keyed",
     "multiplicity_fraction",
     "companion_frequency",
     "twin_fraction",
@@ -292,11 +293,28 @@ def _check_model(model: str) -> str:
     return model
 
 
+_OFFSET_ROWS: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+
+def _offset_rows(cdf: np.ndarray) -> np.ndarray:
+    """The rows of ``cdf`` flattened, row r offset by 2r (one sorted array to search), kept for the
+    few tables drawn from again and again (the survey draws per pixel: building this each call
+    cost more than the draws)."""
+    hit = _OFFSET_ROWS.get(id(cdf))
+    if hit is not None and hit[0] is cdf:
+        return hit[1]
+    n = cdf.shape[-1]
+    flat = (cdf.reshape(-1, n) + 2.0 * np.arange(cdf.size // n)[:, None]).ravel()
+    if len(_OFFSET_ROWS) < 16:
+        _OFFSET_ROWS[id(cdf)] = (cdf, flat)  # holds cdf: its id is not reused
+    return flat
+
+
 def _inverse_cdf_rows(cdf: np.ndarray, x: np.ndarray, rows: np.ndarray, u: np.ndarray) -> np.ndarray:
     """x where each row's tabulated CDF (rows of ``cdf``, non-decreasing from 0 to 1, on the
     common grid ``x``) reaches u; linear between grid nodes. Vectorised over many rows at once."""
     n = cdf.shape[-1]
-    flat = (cdf.reshape(-1, n) + 2.0 * np.arange(cdf.size // n)[:, None]).ravel()
+    flat = _offset_rows(cdf)
     j = np.searchsorted(flat, u + 2.0 * rows, side="right") - 1
     k = np.clip(j - rows * n, 0, n - 2)
     base = rows * n + k
@@ -315,14 +333,14 @@ def _cdf_at(cdf: np.ndarray, x: np.ndarray, rows: np.ndarray, xv: np.ndarray) ->
     return flat[rows, k] + t * (flat[rows, k + 1] - flat[rows, k])
 
 
-def _stochastic_node(v, nodes, rng):
+def _stochastic_node(v, nodes, u):
     """Index of a grid node for each v: the lower or upper neighbour, with the probability of
-    linear interpolation, so that draws from the chosen nodes' distributions follow the
-    distribution interpolated linearly between nodes."""
+    linear interpolation (``u``: a uniform number each), so that draws from the chosen nodes'
+    distributions follow the distribution interpolated linearly between nodes."""
     v = np.clip(v, nodes[0], nodes[-1])
     k = np.clip(np.searchsorted(nodes, v, side="right") - 1, 0, len(nodes) - 2)
     w = (v - nodes[k]) / (nodes[k + 1] - nodes[k])
-    return k + (rng.random(v.shape) < w)
+    return k + (u < w)
 
 
 def separation_au(m1_msun, m2_msun, log_p_days) -> np.ndarray:
@@ -349,45 +367,75 @@ def draw_companions(m1_msun, rng: np.random.Generator, model: str = "moe2017") -
     m1 = _check_masses(m1_msun)
     if not isinstance(rng, np.random.Generator):
         raise InvalidParameterError("rng", rng, "a numpy.random.Generator (numpy.random.default_rng(seed))")
+    return _draw(m1, model, lambda col, idx: rng.random(len(idx)), rng.poisson)
+
+
+#: the most uniform numbers a keyed draw reads per primary (:func:`draw_companions_keyed`)
+KEYED_COLUMNS = 64
+
+
+def draw_companions_keyed(m1_msun, uniforms, model: str = "moe2017") -> dict[str, np.ndarray]:
+    """:func:`draw_companions`, each primary's companions from uniform numbers of its own:
+    ``uniforms(col, idx)`` gives, for the primaries ``idx``, their number ``col`` (an int, or one
+    per primary), 0 ≤ col < ``KEYED_COLUMNS``. A primary's companions then depend on nothing but
+    its own numbers (not on the other primaries drawn with it). Columns: 0 multiplicity; moe2017
+    1 mass node, 2 period, 3 period node, 4 q, 5 e; trilegal 1 q; spisea 1 the number of
+    companions (Poisson by its inverse CDF, capped at ``KEYED_COLUMNS`` − 2: for λ ≤ 2 a
+    probability below 1e-60), 2 + j the j-th companion's q."""
+    return _draw(_check_masses(m1_msun), _check_model(model), uniforms, None)
+
+
+def _draw(m1: np.ndarray, model: str, uni, poisson) -> dict[str, np.ndarray]:
+    """The draws of :func:`draw_companions` from ``uni(col, idx)`` (uniform numbers for the
+    primaries ``idx``, draw ``col``) and ``poisson`` (a generator's, or None: by inverse CDF
+    from column 1)."""
     n = m1.size
     if model == "none" or n == 0:
         return _result(np.zeros(0, np.int64), np.zeros(0), m1)
+    every = np.arange(n)
     if model == "trilegal":
-        idx = np.flatnonzero(rng.random(n) < 0.3)
-        q = 0.7 + 0.3 * rng.random(idx.size)
+        idx = np.flatnonzero(uni(0, every) < 0.3)
+        q = 0.7 + 0.3 * uni(1, idx)
         return _result(idx, q, m1)
     if model == "spisea":
         mf = np.minimum(0.44 * m1**0.51, 1.0)
         csf = np.minimum(0.50 * m1**0.45, 3.0)
-        multiple = rng.random(n) < mf
+        multiple = uni(0, every) < mf
         lam = np.clip(csf[multiple] / mf[multiple] - 1.0, 0.0, None)
         count = np.zeros(n, np.int64)
-        count[multiple] = 1 + rng.poisson(lam)
+        if poisson is not None:
+            count[multiple] = 1 + poisson(lam)
+        else:
+            from scipy.stats import poisson as poisson_dist
+
+            k = poisson_dist.ppf(uni(1, np.flatnonzero(multiple)), np.maximum(lam, 1e-300))
+            count[multiple] = 1 + np.minimum(np.where(lam > 0, k, 0.0), KEYED_COLUMNS - 3).astype(np.int64)
         idx = np.repeat(np.arange(n), count)
+        j = np.arange(idx.size) - np.searchsorted(idx, idx, side="left")  # the companion's number
         b = 1.0 - 0.4  # p(q) ∝ q^−0.4 on [0.01, 1], closed-form inverse CDF
-        q = (rng.random(idx.size) * (1.0 - 0.01**b) + 0.01**b) ** (1.0 / b)
+        q = (uni(2 + j, idx) * (1.0 - 0.01**b) + 0.01**b) ** (1.0 / b)
         return _result(idx, q, m1)
-    return _draw_moe2017(m1, rng)
+    return _draw_moe2017(m1, uni)
 
 
-def _draw_moe2017(m1: np.ndarray, rng: np.random.Generator) -> dict[str, np.ndarray]:
+def _draw_moe2017(m1: np.ndarray, uni) -> dict[str, np.ndarray]:
     t = _tables()
-    has = rng.random(m1.size) < multiplicity_fraction(m1)
+    has = uni(0, np.arange(m1.size)) < multiplicity_fraction(m1)
     idx = np.flatnonzero(has)
     mp = m1[idx]
     logm = np.log10(np.clip(mp, M1_LO, M1_HI))
-    im = _stochastic_node(logm, t["logm"], rng)
+    im = _stochastic_node(logm, t["logm"], uni(1, idx))
     # period of the inner binary, from the chosen mass node's cumulative distribution
-    logp = _inverse_cdf_rows(t["pcdf"], t["logp"], im, rng.random(idx.size))
-    ip = _stochastic_node(logp, t["logp"], rng)
+    logp = _inverse_cdf_rows(t["pcdf"], t["logp"], im, uni(2, idx))
+    ip = _stochastic_node(logp, t["logp"], uni(3, idx))
     row = im * t["logp"].size + ip
     # mass ratio; below 0.8 M☉ only q ≥ 0.08 M☉ / M1 (a star, not a brown dwarf)
     q_min = np.maximum(Q_LO, M2_MIN / mp)
     c_min = np.where(q_min > Q_LO, _cdf_at(t["qcdf"], t["q"], row, q_min), 0.0)
-    u = c_min + (1.0 - c_min) * rng.random(idx.size)
+    u = c_min + (1.0 - c_min) * uni(4, idx)
     q = np.maximum(_inverse_cdf_rows(t["qcdf"], t["q"], row, u), q_min)
     # eccentricity, ≤ e_max(P); circular for P ≤ 2 d
-    e = _inverse_cdf_rows(t["ecdf"], t["e"], row, rng.random(idx.size))
+    e = _inverse_cdf_rows(t["ecdf"], t["e"], row, uni(5, idx))
     e = np.minimum(e, _e_max(logp))
     return _result(idx, q, m1, logp, e)
 

@@ -43,6 +43,7 @@ Field), ``healpix`` (the pixel geometry), ``windows`` (the mass tables and their
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 import os
@@ -64,7 +65,7 @@ from ..place.dust import DustDisk, DustModel
 from ..place.frames import galactocentric, icrs_to_galactic
 from ..schema import COLUMNS, COMPONENTS, GAIA_COLUMNS, OBSERVED_COLUMNS, SYSTEM_COLUMNS
 from ..stars import Stars
-from . import healpix
+from . import healpix, systems
 from .components import COMPONENT_NAMES, Component, GalacticPopulation, milky_way_components
 from .limits import Field, Limit, parse_limit
 from .windows import L_GRID, WINDOWS, dying_mass_in_cell, mass_table, ppf_without_holes, window_cdf
@@ -120,6 +121,8 @@ class _Plan:
     dust: DustModel
     epoch: float
     errors: str | None = None
+    multiplicity: str | None = None       # binaries and multiples: galaxy.systems
+    resolution_arcsec: float | None = None
 
     @functools.cached_property
     def pops(self) -> list[tuple[Component, GalacticPopulation]]:
@@ -129,12 +132,23 @@ class _Plan:
     def tables(self) -> list:
         return [mass_table(pop, self.lim.band) for _, pop in self.pops]
 
+    @functools.cached_property
+    def drawn(self) -> _Plan:
+        """The plan the draw uses: this one, or with binaries whose companions can be unresolved
+        this one with its limit widened (:func:`~starmaker.galaxy.systems.widened`), its own
+        ``pops`` and ``tables`` (the mass tables, one per band, hold every limit: the widened
+        limit reads their columns)."""
+        lim = systems.widened(self.lim, self.multiplicity, self.resolution_arcsec)
+        return self if lim == self.lim else dataclasses.replace(self, lim=lim)
+
     def meta(self) -> dict[str, Any]:
         return {**sky_meta(self.components, self.lim, self.seed, self.field, self.nside, self.dust),
-                "epoch": self.epoch, **({"errors": self.errors} if self.errors else {})}
+                "epoch": self.epoch, **({"errors": self.errors} if self.errors else {}),
+                **systems.system_meta(self.multiplicity, self.resolution_arcsec)}
 
     def empty(self) -> Stars:
-        cols = sky_columns(sky_bands(self.lim)) + (ERROR_COLUMNS if self.errors else ())
+        cols = (sky_columns(sky_bands(self.lim)) + (SYSTEM_COLUMNS if self.multiplicity else ())
+                + (ERROR_COLUMNS if self.errors else ()))
         return Stars({k: np.empty(0, COLUMN_DTYPES.get(k, float)) for k in cols}, self.meta())
 
 
@@ -217,29 +231,38 @@ def _measure(stars: Stars, errors: str, seed: int, row: np.ndarray) -> Stars:
     ``SeedSequence(seed, spawn_key=(pixel, 2))``): a stream of its own (the stars, drawn from
     ``(pixel,)`` and ``(pixel, 1)``, do not change), and a star's noise depends neither on how
     the sky is split nor on which other stars are kept."""
+    return _measured(stars, errors, row_normals(seed, stars["healpix"], row, 2, _MEASURE_NORMALS))
+
+
+def _measured(stars: Stars, errors: str, normals: np.ndarray) -> Stars:
+    """``stars`` as the survey ``errors`` measures them, from their (n, ``_MEASURE_NORMALS``)
+    keyed normal numbers."""
     from ..observe.gaia_errors import gaia_errors
 
-    release = errors.removeprefix("gaia-")
-    normals = row_normals(seed, stars["healpix"], row, 2, _MEASURE_NORMALS)
-    return stars.with_columns(**gaia_errors(stars, release, _RowNormals(normals)))
+    return stars.with_columns(**gaia_errors(stars, errors.removeprefix("gaia-"), _RowNormals(normals)))
 
 
 def _plan(components: Sequence[Component], limit: str | Limit, seed: int, field: Field | str | None,
-          nside: int, dust: DustModel | None, epoch: float | str, errors: str | None = None) -> _Plan:
+          nside: int, dust: DustModel | None, epoch: float | str, errors: str | None = None,
+          multiplicity: str | None = None, resolution_arcsec: float | None = None) -> _Plan:
     from ..births.history import parse_epoch
 
     e = parse_epoch(epoch)
     if isinstance(nside, bool) or int(nside) != nside or nside < 1:
         raise InvalidParameterError("nside", nside, "a positive whole number (HEALPix nside, e.g. 16)")
-    return _Plan(tuple(c.at_epoch(e) for c in components), parse_limit(limit), seed, Field.parse(field),
-                 int(nside), parse_dust(dust), e, parse_errors(errors))
+    model = systems.parse_multiplicity(multiplicity)
+    comps = systems.scaled_components([c.at_epoch(e) for c in components], model)  # primaries' share
+    return _Plan(tuple(comps), parse_limit(limit), seed, Field.parse(field),
+                 int(nside), parse_dust(dust), e, parse_errors(errors), model,
+                 systems.parse_resolution(resolution_arcsec))
 
 
 # --------------------------------------------------------------------------- the unit of work
 def make_pixels(pixels: Sequence[int], limit: str | Limit, seed: int = 0, *,
                 components: Sequence[Component | str] = COMPONENT_NAMES, dust: DustModel | None = None,
                 nside: int = DEFAULT_NSIDE, epoch: float | str = 0.0, field: Field | str | None = None,
-                max_draws: int | None = None, errors: str | None = None) -> Stars:
+                max_draws: int | None = None, errors: str | None = None, multiplicity: str | None = None,
+                resolution_arcsec: float | None = None) -> Stars:
     """The stars brighter than ``limit`` in the HEALPix ``pixels`` (nested, ICRS, ``nside``), as
     seen at ``epoch``: a pure function of its arguments, the unit of work a distributed run
     calls (one task per list of pixels).
@@ -252,9 +275,11 @@ def make_pixels(pixels: Sequence[int], limit: str | Limit, seed: int = 0, *,
     and a block's rows are made in pieces of at most that many; it changes no star). The metadata is
     that of a sky of these pixels. ``errors`` ("gaia-dr3", "gaia-dr4", "gaia-dr5" or None): the
     stars as that Gaia release would measure them (see :func:`_measure`; the true columns are
-    the same as without)."""
+    the same as without). ``multiplicity`` ("moe2017", "spisea", "trilegal" or None) and
+    ``resolution_arcsec``: binaries and multiples (:mod:`starmaker.galaxy.systems`; companions
+    from ``(pixel, 3)``)."""
     plan = _plan(_components(components), limit, seed, field or Field.from_pixels(pixels), nside, dust, epoch,
-                 errors)
+                 errors, multiplicity, resolution_arcsec)
     pix = np.asarray(pixels, np.int64).reshape(-1)
     npix = healpix.npix(plan.nside)
     if pix.size and (pix.min() < 0 or pix.max() >= npix or len(np.unique(pix)) != pix.size):
@@ -273,7 +298,8 @@ def iter_sky(components: Sequence[Component], limit: str | Limit, seed: int = 0,
              field: Field | str | None = None, nside: int = DEFAULT_NSIDE,
              dust: DustModel | None = None, progress: Callable[[int, int], None] | None = None,
              chunk: int = 256, max_draws: int | None = None, threads: int | None = None,
-             epoch: float | str = 0.0, errors: str | None = None) -> Iterator[Stars]:
+             epoch: float | str = 0.0, errors: str | None = None, multiplicity: str | None = None,
+             resolution_arcsec: float | None = None) -> Iterator[Stars]:
     """The stars brighter than ``limit`` in ``field``, a piece at a time (the stars of a block of
     pixels or of a piece of a pixel's rows, as :func:`make_pixels` makes them), in pixel order
     (empty pieces are skipped). Memory stays bounded however faint the limit (``max_draws``,
@@ -287,7 +313,7 @@ def iter_sky(components: Sequence[Component], limit: str | Limit, seed: int = 0,
     left out, the thin disc goes on forming stars at its present rate unless its history is
     quenched or scaled); the mass tables are built for the shifted ages, so the windows follow
     the dying mass of the epoch. Positions, density laws and dust stay today's."""
-    plan = _plan(components, limit, seed, field, nside, dust, epoch, errors)
+    plan = _plan(components, limit, seed, field, nside, dust, epoch, errors, multiplicity, resolution_arcsec)
     return _iter_plan(plan, list(components), progress, chunk, max_draws, threads)
 
 
@@ -299,6 +325,9 @@ def _iter_plan(plan: _Plan, components: list[Component], progress, chunk: int, m
 
     pixels = plan.field.pixel_list(plan.nside)
     plan.tables  # noqa: B018 - built (or read) once, before the threads start
+    if plan.multiplicity:
+        plan.drawn.tables  # noqa: B018 - the binaries' draw: its tables and the hosts'
+        systems.host_tables(plan)
     meta = plan.meta()
 
     import queue
@@ -383,7 +412,8 @@ def make_sky(components: Sequence[Component], limit: str | Limit, seed: int = 0,
              field: Field | str | None = None, nside: int = DEFAULT_NSIDE,
              dust: DustModel | None = None, progress: Callable[[int, int], None] | None = None,
              chunk: int = 256, max_draws: int | None = None, epoch: float | str = 0.0,
-             errors: str | None = None) -> Stars:
+             errors: str | None = None, multiplicity: str | None = None,
+             resolution_arcsec: float | None = None) -> Stars:
     """Make every star brighter than ``limit`` in ``field`` (default: the whole sky), as seen
     at ``epoch`` (yr relative to today; see :func:`iter_sky`).
 
@@ -392,7 +422,7 @@ def make_sky(components: Sequence[Component], limit: str | Limit, seed: int = 0,
     pixel. ``progress(done, total)`` is called as pixels are done. For faint limits, write with
     :func:`write_sky` instead, which never holds the whole sky in memory.
     """
-    plan = _plan(components, limit, seed, field, nside, dust, epoch, errors)
+    plan = _plan(components, limit, seed, field, nside, dust, epoch, errors, multiplicity, resolution_arcsec)
     parts = list(_iter_plan(plan, list(components), progress, chunk, max_draws, None))
     if not parts:
         return plan.empty()
@@ -404,7 +434,8 @@ def make_sky(components: Sequence[Component], limit: str | Limit, seed: int = 0,
 def write_sky(path, components: Sequence[Component], limit: str | Limit, seed: int = 0,
               field: Field | str | None = None, nside: int = DEFAULT_NSIDE, dust: DustModel | None = None,
               progress: Callable[[int, int], None] | None = None, epoch: float | str = 0.0,
-              extra_meta: dict[str, Any] | None = None, errors: str | None = None) -> int:
+              extra_meta: dict[str, Any] | None = None, errors: str | None = None,
+              multiplicity: str | None = None, resolution_arcsec: float | None = None) -> int:
     """Make the sky (as seen at ``epoch``, yr relative to today) and stream it to a Parquet
     file, chunk by chunk, atomically (a temporary file renamed at the end: an interrupted run
     leaves nothing at ``path``). Row groups hold a fixed number of rows, so the file is byte for
@@ -415,7 +446,7 @@ def write_sky(path, components: Sequence[Component], limit: str | Limit, seed: i
 
     from ..io.parquet import PARQUET_OPTIONS, ROW_GROUP_ROWS, atomic_path, to_arrow
 
-    plan = _plan(components, limit, seed, field, nside, dust, epoch, errors)
+    plan = _plan(components, limit, seed, field, nside, dust, epoch, errors, multiplicity, resolution_arcsec)
     empty = plan.empty()
     empty.meta.update(extra_meta or {})
     schema = to_arrow(empty).schema
@@ -526,12 +557,19 @@ class MilkyWay(MakerBase):
     :func:`parse_dust`). A recipe's population can be put in
     (``placement``, see :class:`Placement`; ``starmaker.recipe`` builds these from a recipe's
     ``[place] kind = "milky_way"``). Limit, field and dust are parsed here, once.
+
+    ``multiplicity`` ("moe2017", "spisea", "trilegal"; None, the default: single stars, the
+    sky of before) gives the stars companions, ``resolution_arcsec`` (None: every companion
+    resolved) decides which are sources of their own: see :mod:`starmaker.galaxy.systems`.
     """
 
     def __init__(self, components: Sequence[Component | str] = COMPONENT_NAMES,
                  dust: DustModel | str | None = None, *, limit: str | Limit | None = None,
                  field: Field | str | None = None, nside: int = DEFAULT_NSIDE,
-                 placement: Placement | None = None, source_text: str | None = None) -> None:
+                 placement: Placement | None = None, source_text: str | None = None,
+                 multiplicity: str | None = None, resolution_arcsec: float | None = None) -> None:
+        self.multiplicity = systems.parse_multiplicity(multiplicity)
+        self.resolution_arcsec = systems.parse_resolution(resolution_arcsec)
         self.placement = placement
         self.components = placement.components() if placement is not None else _components(components)
         names = [c.name for c in self.components]
@@ -551,6 +589,9 @@ class MilkyWay(MakerBase):
         fld = Field.parse(field) if field is not None else self.field
         return parse_limit(limit), fld, check_nside(nside) if nside is not None else self.nside
 
+    def _systems(self) -> dict[str, Any]:
+        return {"multiplicity": self.multiplicity, "resolution_arcsec": self.resolution_arcsec}
+
     def _recipe_meta(self) -> dict[str, Any]:
         """What a sky made from a recipe adds to its metadata: the recipe and its text."""
         if self.placement is None:
@@ -567,7 +608,7 @@ class MilkyWay(MakerBase):
         errors; the true values kept)."""
         lim, fld, nside = self._args(limit, field, nside)
         stars = make_sky(self.components, lim, seed=seed, field=fld, nside=nside, dust=self.dust,
-                         progress=progress, epoch=epoch, errors=errors)
+                         progress=progress, epoch=epoch, errors=errors, **self._systems())
         stars.meta.update(self._recipe_meta())
         return stars
 
@@ -578,7 +619,8 @@ class MilkyWay(MakerBase):
         The file is the same as ``self.make(...).write(path)`` would give."""
         lim, fld, nside = self._args(limit, field, nside)
         return write_sky(path, self.components, lim, seed=seed, field=fld, nside=nside, dust=self.dust,
-                         progress=progress, epoch=epoch, extra_meta=self._recipe_meta(), errors=errors)
+                         progress=progress, epoch=epoch, extra_meta=self._recipe_meta(), errors=errors,
+                         **self._systems())
 
     def make_pixels(self, pixels: Sequence[int], seed: int = 0, epoch: float | str = 0.0,
                     limit: str | Limit | None = None, errors: str | None = None,
@@ -589,7 +631,7 @@ class MilkyWay(MakerBase):
         if field is None and fld.kind != "cone":
             fld = None
         return make_pixels(pixels, lim, seed, components=self.components, dust=self.dust, nside=nside,
-                           epoch=epoch, field=fld, errors=errors)
+                           epoch=epoch, field=fld, errors=errors, **self._systems())
 
     def write_hats(self, path, limit: str | Limit | None = None, seed: int = 0, *,
                    field: Field | str | None = None, epoch: float | str = 0.0, errors: str | None = None,
@@ -619,8 +661,10 @@ class MilkyWay(MakerBase):
         lim = str(self.limit) if self.limit is not None else None
         field = _field_text(self.field)  # one text per field, however it was given
         p = self.placement
+        mult = ({"multiplicity": {"model": self.multiplicity, "resolution_arcsec": self.resolution_arcsec}}
+                if self.multiplicity else {})
         if p is not None:
-            return {"name": p.name, "imf": {"kind": p.imf.name, **p.imf.params()},
+            return {**mult, "name": p.name, "imf": {"kind": p.imf.name, **p.imf.params()},
                     "sfh": {"kind": p.sfh.kind, **p.sfh.params()},
                     "metallicity": {"kind": p.metallicity.kind, **p.metallicity.params()},
                     "place": {"kind": "milky_way", "component": p.component, "mode": p.mode,
@@ -629,7 +673,8 @@ class MilkyWay(MakerBase):
                                                "nside": self.nside},
                 "components": [_recipe_of(c) for c in self.components],
                 "dust": {"kind": type(self.dust).__name__,
-                         **(asdict(self.dust) if is_dataclass(self.dust) else {"repr": repr(self.dust)})}}
+                         **(asdict(self.dust) if is_dataclass(self.dust) else {"repr": repr(self.dust)})},
+                **mult}
 
     @property
     def name(self) -> str:
@@ -660,7 +705,8 @@ class MilkyWay(MakerBase):
 
     def __repr__(self) -> str:
         lim = f", limit={str(self.limit)!r}" if self.limit is not None else ""
-        return f"MilkyWay({[c.name for c in self.components]}, dust={self.dust!r}{lim})"
+        mult = f", multiplicity={self.multiplicity!r}" if self.multiplicity else ""
+        return f"MilkyWay({[c.name for c in self.components]}, dust={self.dust!r}{lim}{mult})"
 
 
 def write_hats(path, limit: str | Limit | None = None, seed: int = 0, *, milky_way: MilkyWay | None = None,
@@ -778,6 +824,9 @@ def _blocks(plan: _Plan, block: np.ndarray, max_draws: int) -> Iterator[Stars]:
     if block.size == 0:
         return
     sky = _shells(plan.nside)
+    if plan.multiplicity:  # binaries: primaries to the widened limit, and hosts (galaxy.systems)
+        yield from _system_blocks(plan, block, max_draws, sky)
+        return
     flat_e, iL, av_in = _expected(block, sky, plan.pops, plan.tables, plan.lim, plan.dust)
     if len(block) > 1 and flat_e.sum() > max_draws:
         half = len(block) // 2
@@ -791,6 +840,38 @@ def _blocks(plan: _Plan, block: np.ndarray, max_draws: int) -> Iterator[Stars]:
         if b is None:
             continue
         stars = _observe(b, plan.dust, plan.lim, Field(), plan.seed, plan.errors)
+        if len(stars):
+            yield stars
+
+
+def _system_blocks(plan: _Plan, block: np.ndarray, max_draws: int, sky: _Shells) -> Iterator[Stars]:
+    """:func:`_blocks` with binaries (:mod:`~starmaker.galaxy.systems`): the primaries drawn as
+    single stars are, but to the widened limit (``plan.drawn``), from ``(pixel,)``; the hosts
+    (dead primaries seen through a companion) by the same draw from their own tables
+    (:func:`~starmaker.galaxy.systems.host_tables`) and ``SeedSequence([seed, 3],
+    spawn_key=(pixel,))``. A block is halved while the two kinds' expected draws exceed
+    ``max_draws``; its rows are made in pieces of at most ``max_draws`` (and ``PIECE_ROWS``)
+    rows (:func:`~starmaker.galaxy.systems.pieces`), each observed with its companions by
+    :func:`~starmaker.galaxy.systems.observe_systems`. No star depends on the halving or the
+    pieces (companions are keyed by their primary's row)."""
+    draw = plan.drawn
+    hosts = systems.host_tables(plan)
+    flat_e, iL, av_in = _expected(block, sky, draw.pops + draw.pops, draw.tables + hosts, draw.lim, draw.dust)
+    if len(block) > 1 and flat_e.sum() > max_draws:
+        half = len(block) // 2
+        yield from _blocks(plan, block[:half], max_draws)
+        yield from _blocks(plan, block[half:], max_draws)
+        return
+    n1 = len(draw.pops) * len(WINDOWS) * len(sky.d_in)  # the primaries' (population, window, shell)
+    drawn = [_pixel_counts(plan.seed, p, flat_e[k, :n1]) for k, p in enumerate(block)]
+    hdrawn = [_pixel_counts([plan.seed, systems.SYSTEM_TAG], p, flat_e[k, n1:]) for k, p in enumerate(block)]
+    rows = max(1, min(int(max_draws), PIECE_ROWS))
+    for piece in systems.pieces([c for c, _ in drawn], [c for c, _ in hdrawn], rows):
+        prim = [(k, i0, i1) for k, kind, i0, i1 in piece if kind == 0]
+        host = [(k, i0, i1) for k, kind, i0, i1 in piece if kind == 1]
+        b = _births_for_rows(block, prim, drawn, iL, av_in, sky, draw) if prim else None
+        hb = _births_for_rows(block, host, hdrawn, iL, av_in, sky, draw, hosts) if host else None
+        stars = systems.observe_systems(b, hb, block, plan)
         if len(stars):
             yield stars
 
@@ -839,7 +920,7 @@ def _inside_cone(field: Field, pix: int, nside: int, dx: np.ndarray, dy: np.ndar
     return inside
 
 
-def _births_for_rows(block, piece, drawn, iL, av_in, sky: _Shells, plan: _Plan):
+def _births_for_rows(block, piece, drawn, iL, av_in, sky: _Shells, plan: _Plan, tables=None):
     """Draw the births of a piece of a block's rows (see :func:`_pieces`).
 
     Each pixel drew, from its own generator, its Poisson counts per (population, window,
@@ -849,9 +930,11 @@ def _births_for_rows(block, piece, drawn, iL, av_in, sky: _Shells, plan: _Plan):
     place on the sky comes first: a cone field keeps only the rows inside it, and only those
     are drawn further (the same stars as the whole sky's cut to the cone). Everything after
     that is vectorised over the piece: the star's (age × [Fe/H]) cell, its mass from the IMF
-    truncated to the cell's window, its age, [Fe/H] and place in the shell.
+    truncated to the cell's window, its age, [Fe/H] and place in the shell. ``tables``: the
+    mass tables drawn from (default the plan's; the binaries' hosts have their own).
     """
-    lim, pops, tables, nside = plan.lim, plan.pops, plan.tables, sky.nside
+    lim, pops, nside = plan.lim, plan.pops, sky.nside
+    tables = plan.tables if tables is None else tables
     nW, nS = len(WINDOWS), len(sky.d_in)
     us, kp, rows, cells = [], [], [], []
     for k, i0, i1 in piece:
@@ -931,6 +1014,14 @@ def _observe(b: dict[str, np.ndarray], dust: DustModel, lim: Limit, field: Field
     are dropped before the dust is computed. The kept stars get their velocities
     (``kinematics``) and, with ``errors``, their measurement, keyed by their pixel and row
     (:func:`row_normals`)."""
+    s, row = _shine(b, dust, lim, field)
+    s = s.with_columns(**_velocities(s, row, seed))
+    return _measure(s, errors, seed, row) if errors and len(s) else s
+
+
+def _shine(b: dict[str, np.ndarray], dust: DustModel, lim: Limit, field: Field) -> tuple[Stars, np.ndarray]:
+    """The stars of :func:`_observe` before their velocities and measurement, and each one's
+    row in its pixel (the key of its velocity and errors)."""
     bands = sky_bands(lim)
     s = evolve_through(b["m"], b["age"], b["feh"])
     # the limit's band only for every drawn star; all bands, with extinction, in one pass for
@@ -962,8 +1053,7 @@ def _observe(b: dict[str, np.ndarray], dust: DustModel, lim: Limit, field: Field
     # a star's row in its pixel keys its velocity; births drawn otherwise (the brute-force tests)
     # number their stars in order within each pixel
     row = b["row"][kept] if "row" in b else _order_in_pixel(s["healpix"])
-    s = s.with_columns(**_velocities(s, row, seed))
-    return _measure(s, errors, seed, row) if errors and len(s) else s
+    return s, row
 
 
 def _order_in_pixel(pix: np.ndarray) -> np.ndarray:
@@ -995,11 +1085,14 @@ def _keyed_uniforms(key: int, counter: np.ndarray) -> np.ndarray:
     return ((z >> np.uint64(11)).astype(np.float64) + 0.5) * 2.0**-53
 
 
-def row_normals(seed: int, pix: np.ndarray, row: np.ndarray, stream: int, width: int) -> np.ndarray:
+def row_normals(seed: int, pix: np.ndarray, row: np.ndarray, stream: int | tuple[int, ...],
+                width: int) -> np.ndarray:
     """(n, ``width``) standard normal numbers (exact inverse CDF of :func:`_keyed_uniforms`) for
     stars keyed by (``pix``, ``row``): a pixel's stream ``SeedSequence(seed, spawn_key=(pixel,
     stream))`` seeds a SplitMix64 stream, whose numbers ``width × row`` … are the star's. A star's
-    numbers depend on nothing but its seed, pixel and row: not on which other stars are made."""
+    numbers depend on nothing but its seed, pixel and row: not on which other stars are made.
+    ``stream`` may be a tuple (``spawn_key=(pixel, *stream)``: the binaries' members)."""
+    tail = (int(stream),) if isinstance(stream, int | np.integer) else tuple(int(k) for k in stream)
     pix = np.asarray(pix, np.int64)
     out = np.empty((len(pix), width))
     counter = np.asarray(row, np.int64)[:, None] * width + np.arange(width)[None, :]
@@ -1008,19 +1101,20 @@ def row_normals(seed: int, pix: np.ndarray, row: np.ndarray, stream: int, width:
     start = np.flatnonzero(np.r_[True, ps[1:] != ps[:-1]]) if len(ps) else np.zeros(0, np.int64)
     bounds = np.append(start, len(ps))
     for k, p in enumerate(ps[start]):
-        key = int(np.random.SeedSequence(seed, spawn_key=(int(p), stream)).generate_state(1, np.uint64)[0])
+        key = int(np.random.SeedSequence(seed, spawn_key=(int(p), *tail)).generate_state(1, np.uint64)[0])
         sel = order[bounds[k]:bounds[k + 1]]
         out[sel] = ndtri(_keyed_uniforms(key, counter[sel]))
     return out
 
 
-def _velocities(s: Stars, row: np.ndarray, seed: int) -> dict[str, np.ndarray]:
+def _velocities(s: Stars, row: np.ndarray, seed: int, stream: int = 1) -> dict[str, np.ndarray]:
     """pmra, pmdec (mas/yr) and radial_velocity (km/s) of made stars, from three normal numbers
     per star keyed by its pixel and its row there (:func:`row_normals`, stream 1), so a star's
-    velocity does not depend on how the sky is split nor on which other stars are kept."""
+    velocity does not depend on how the sky is split nor on which other stars are kept.
+    (``stream``: another for stars drawn from another row space, the binaries' hosts.)"""
     from ..place.kinematics import space_motion
 
-    normals = row_normals(seed, s["healpix"], row, 1, 3)
+    normals = row_normals(seed, s["healpix"], row, stream, 3)
     x, y, z, _ = galactocentric(s["l"], s["b"], s["distance"])
     pmra, pmdec, rv = space_motion(s.codes("component"), s["age"], s["ra"], s["dec"], s["distance"],
                                    x, y, z, normals)

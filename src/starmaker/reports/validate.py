@@ -506,6 +506,12 @@ def populations_table(made: Stars, real: Stars, v_max: float = 6.5,
     return out
 
 
+def _sources(stars):
+    """The sources of a made sky: with binaries (``MilkyWay(multiplicity=...)``), unresolved
+    companions are rows of their own whose light is already in their primary's magnitudes."""
+    return stars.select(~stars["unresolved"]) if "unresolved" in stars else stars
+
+
 def validate(limit: str | Limit = "G<10", seed: int = 1, outdir: str | os.PathLike | None = None,
              milky_way: MilkyWay | None = None, progress: Callable[[int, int], None] | None = None,
              plots: bool = True) -> Validation:
@@ -516,9 +522,9 @@ def validate(limit: str | Limit = "G<10", seed: int = 1, outdir: str | os.PathLi
 
     lim = check_limit(limit)
     mw = milky_way or MilkyWay()
-    made = mw.make(lim, seed=seed, progress=progress)
+    made = _sources(mw.make(lim, seed=seed, progress=progress))
     # Hipparcos holds the local volume to V < 8 wherever the limit is fainter than that
-    local_sky = made if lim.mag >= 9.0 else mw.make("V<8", seed=seed)
+    local_sky = made if lim.mag >= 9.0 else _sources(mw.make("V<8", seed=seed))
     real, hip = gaia(), hipparcos()
     mags = [m for m in range(4, 11) if m <= lim.mag]
     result = Validation(str(lim), seed, count_table(made, real, "G", mags),
