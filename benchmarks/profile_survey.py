@@ -12,9 +12,9 @@ stage's own time (a stage called inside another is taken out of the outer one):
 * dust        ``a_v`` and ``a_v_profile`` of the dust model (draw and observe)
 * evolve      ``evolve_through`` (MIST)
 * photometry  ``absolute_magnitudes``, ``absolute_and_extinctions``, ``apparent_magnitudes``
-* observe     the rest of ``survey._observe`` (frames, masks, the cut, the columns)
+* observe     the rest of ``observed.observe`` (frames, masks, the cut, the columns)
 * select      ``Stars.select`` (row selection of whole tables)
-* kinematics  ``survey._velocities``
+* kinematics  ``observed.velocities``
 * write       ``Stars.write`` to Parquet (``to_arrow`` and the zstd-compressed write)
 * other       the rest (the plan, concatenation)
 
@@ -80,18 +80,18 @@ class Timers:
 
 def instrument(timers: Timers) -> None:
     from starmaker import stars as stars_mod
-    from starmaker.galaxy import survey
+    from starmaker.galaxy import observed, survey
     from starmaker.place import dust
 
     for name in ("_expected", "_pixel_counts", "_births_for_rows"):
         setattr(survey, name, timers.wrap("draw", getattr(survey, name)))
     for name in ("window_cdf", "dying_mass_in_cell", "ppf_without_holes"):
         setattr(survey, name, timers.wrap("windows", getattr(survey, name)))
-    survey.evolve_through = timers.wrap("evolve", survey.evolve_through)
+    observed.evolve_through = timers.wrap("evolve", observed.evolve_through)
     for name in ("absolute_magnitudes", "absolute_and_extinctions", "apparent_magnitudes"):
-        setattr(survey, name, timers.wrap("photometry", getattr(survey, name)))
+        setattr(observed, name, timers.wrap("photometry", getattr(observed, name)))
     survey._observe = timers.wrap("observe", survey._observe)
-    survey._velocities = timers.wrap("kinematics", survey._velocities)
+    observed.velocities = timers.wrap("kinematics", observed.velocities)
     stars_mod.Stars.select = timers.wrap("select", stars_mod.Stars.select)
     for cls in (dust.DustDisk, dust.MapScaledDust):
         for name in ("a_v", "a_v_profile"):

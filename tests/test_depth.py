@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from starmaker.galaxy import observed as ob
 from starmaker.galaxy import survey as sv
 from starmaker.galaxy.survey import Field, MilkyWay, make_pixels
 from starmaker.stars import Stars
@@ -82,13 +83,13 @@ def test_rows_are_the_generator_read_whole():
 def test_keyed_normals_are_standard_normal_and_keyed():
     """The velocity and error normals: N(0, 1), and a star's depend only on (seed, pixel, row)."""
     rows = np.arange(200_000)
-    z = sv.row_normals(3, np.full(len(rows), 77), rows, 1, 3)
+    z = ob.row_normals(3, np.full(len(rows), 77), rows, 1, 3)
     assert abs(z.mean()) < 4 / np.sqrt(z.size) and abs(z.std() - 1) < 0.01
     assert abs(np.corrcoef(z[:, 0], z[:, 1])[0, 1]) < 0.01
     some = rows[::1000]
-    np.testing.assert_array_equal(sv.row_normals(3, np.full(len(some), 77), some, 1, 3), z[::1000])
-    assert not np.array_equal(sv.row_normals(3, np.full(10, 78), rows[:10], 1, 3), z[:10])
-    assert np.isfinite(sv._keyed_uniforms(0, np.arange(10))).all()
+    np.testing.assert_array_equal(ob.row_normals(3, np.full(len(some), 77), some, 1, 3), z[::1000])
+    assert not np.array_equal(ob.row_normals(3, np.full(10, 78), rows[:10], 1, 3), z[:10])
+    assert np.isfinite(ob.keyed_uniforms(0, np.arange(10))).all()
 
 
 # --------------------------------------------------------------------------- the faint end

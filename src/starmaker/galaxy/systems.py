@@ -18,7 +18,7 @@ companions:
   from ``SeedSequence([seed, 3], spawn_key=(pixel,))`` (its counts and rows, as the survey's
   ``(pixel,)``: :func:`~starmaker.galaxy.survey._pixel_counts`), their companions keyed by the
   host's row from ``(pixel, 3, 1)`` and motions from ``(pixel, 4)`` (keyed by the host's row,
-  :func:`~starmaker.galaxy.survey.row_normals`), and kept when dead, fainter alone than the
+  :func:`~starmaker.galaxy.observed.row_normals`), and kept when dead, fainter alone than the
   widened limit (brighter ones are the remnant window's: none is made twice) and with a
   companion that can pass it.
 * **Companions** are drawn for the primaries kept at the widened limit, each from uniform
@@ -171,7 +171,7 @@ def _companions(s: Stars, row: np.ndarray, seed: int, model: str,
     rows are cut into pieces. Those below the grid's least mass are left out."""
     from ..births.multiplicity import KEYED_COLUMNS, draw_companions_keyed
     from ..maker import grid_ranges
-    from .survey import _keyed_uniforms
+    from .observed import keyed_uniforms
 
     pix = np.asarray(s["healpix"], np.int64)
     row = np.asarray(row, np.int64)
@@ -181,7 +181,7 @@ def _companions(s: Stars, row: np.ndarray, seed: int, model: str,
         ukeys[pix == p] = k
 
     def uniforms(col, idx):
-        return _keyed_uniforms(ukeys[idx], row[idx] * KEYED_COLUMNS + col)
+        return keyed_uniforms(ukeys[idx], row[idx] * KEYED_COLUMNS + col)
 
     c = draw_companions_keyed(s["mass_initial"], uniforms, model)
     made = c["m2_msun"] >= grid_ranges("mist")["mass"][0]
@@ -284,12 +284,12 @@ def pieces(counts: list[np.ndarray], host_counts: list[np.ndarray],
 
 def _observe_all(b: dict[str, np.ndarray], dust, bands, seed: int) -> Stars:
     """Drawn hosts evolved, made to shine and dimmed, with no cut; velocities keyed by their
-    pixel and row in the hosts' draw (:func:`~starmaker.galaxy.survey.row_normals`, stream
+    pixel and row in the hosts' draw (:func:`~starmaker.galaxy.observed.row_normals`, stream
     ``HOST_VELOCITIES``)."""
     from ..evolution.evolve import evolve_through
     from ..photometry.magnitudes import absolute_and_extinctions, apparent_magnitudes
     from ..place.frames import icrs_to_galactic
-    from .survey import _velocities
+    from .observed import velocities
 
     s = evolve_through(b["m"], b["age"], b["feh"])
     l, bb = icrs_to_galactic(b["ra"], b["dec"])
@@ -298,7 +298,7 @@ def _observe_all(b: dict[str, np.ndarray], dust, bands, seed: int) -> Stars:
     app = apparent_magnitudes(mags, 5.0 * np.log10(b["d"]) - 5.0, ext, bands)
     s = s.with_columns(**mags, ra=b["ra"], dec=b["dec"], l=l, b=bb, distance=b["d"], A_V=av, **app,
                        component=b["comp"], healpix=b["pix"])
-    return s.with_columns(**_velocities(s, b["row"], seed, HOST_VELOCITIES))
+    return s.with_columns(**velocities(s, b["row"], seed, HOST_VELOCITIES))
 
 
 def _host_systems(b: dict[str, np.ndarray], plan) -> tuple[Stars, dict[str, np.ndarray], np.ndarray]:
@@ -310,7 +310,7 @@ def _host_systems(b: dict[str, np.ndarray], plan) -> tuple[Stars, dict[str, np.n
     was cut at the draw.)"""
     from ..evolution.evolve import evolve_through
     from ..photometry.magnitudes import absolute_magnitudes
-    from .survey import sky_bands
+    from .observed import sky_bands
 
     lim = widened(plan.lim, plan.multiplicity, plan.resolution_arcsec)
     b = {k: v for k, v in b.items() if k != "window"}  # only the remnant window is drawn from host tables
@@ -340,7 +340,7 @@ def _host_systems(b: dict[str, np.ndarray], plan) -> tuple[Stars, dict[str, np.n
 
 def observe_systems(b, hb, block, plan) -> Stars:
     """The systems of a piece of a block's rows: the drawn primaries ``b`` (drawn to the
-    :func:`widened` limit; None if none) made to shine (``survey._shine``), with their
+    :func:`widened` limit; None if none) made to shine (``observed.shine``), with their
     velocities (``(pixel, 1)``, keyed by row as single stars') and companions (``(pixel, 3)``),
     and the drawn hosts ``hb`` (:func:`host_table`: dead primaries seen through a companion;
     None if none) with theirs; unresolved light combined into the primaries' magnitudes, every
@@ -348,14 +348,14 @@ def observe_systems(b, hb, block, plan) -> Stars:
     Rows: by pixel in the block's order, a pixel's window systems then its hosts', each by row,
     each system's rows together, primary first."""
     from .limits import Field
-    from .survey import _measured, _shine, _velocities
+    from .observed import measured, shine, velocities
 
     model, res, seed = plan.multiplicity, plan.resolution_arcsec, plan.seed
     parts, flags, keys = [], [], []
     if b is not None:
-        s, row = _shine(b, plan.dust, widened(plan.lim, model, res), Field())
+        s, row = shine(b, plan.dust, widened(plan.lim, model, res), Field())
         if len(s):
-            s = s.with_columns(**_velocities(s, row, seed))
+            s = s.with_columns(**velocities(s, row, seed))
             rows, key_row, member = _rows(s, _companions(s, row, seed, model), plan, 0, row)
             parts.append(rows)
             flags.append(0)
@@ -379,7 +379,7 @@ def observe_systems(b, hb, block, plan) -> Stars:
     order = np.lexsort((np.arange(len(both)), host, pos))
     both, host, key_row, member = both.select(order), host[order], key_row[order], member[order]
     if plan.errors:
-        both = _measured(both, plan.errors, _keys(seed, both["healpix"], key_row, host, member))
+        both = measured(both, plan.errors, _keys(seed, both["healpix"], key_row, host, member))
     return both
 
 
@@ -388,20 +388,20 @@ HOST_VELOCITIES = 4
 
 
 def _keys(seed: int, pix: np.ndarray, row: np.ndarray, host: np.ndarray, member: np.ndarray) -> np.ndarray:
-    """The normal numbers of each row's measurement errors (:func:`~starmaker.galaxy.survey.row_normals`,
+    """The normal numbers of each row's measurement errors (:func:`~starmaker.galaxy.observed.row_normals`,
     stream 2 as single stars'), keyed by its pixel, its system's primary's row in its draw and
     its place in the system: a window primary ``(pixel, 2)`` at its row (a single star's key);
     its m-th companion ``(pixel, 2, m)`` at the primary's row; a host ``(pixel, 2, 0)`` at its
     row in the hosts' draw, its m-th companion ``(pixel, 2, 0, m)``. So every row has its own
     numbers, and none depends on how the sky is split or which other rows are kept."""
-    from .survey import _MEASURE_NORMALS, row_normals
+    from .observed import MEASURE_NORMALS, row_normals
 
-    out = np.empty((len(pix), _MEASURE_NORMALS))
+    out = np.empty((len(pix), MEASURE_NORMALS))
     for h in (0, 1):
         for m in np.unique(member[host == h]):
             sel = np.flatnonzero((host == h) & (member == m))
             stream = (2, *((0,) if h else ()), *((int(m),) if m else ()))
-            out[sel] = row_normals(seed, pix[sel], row[sel], stream, _MEASURE_NORMALS)
+            out[sel] = row_normals(seed, pix[sel], row[sel], stream, MEASURE_NORMALS)
     return out
 
 
@@ -412,10 +412,10 @@ def systems_of(b: dict[str, np.ndarray], dust, lim: Limit, field, seed: int, mod
     combined, cut to ``lim``."""
     from types import SimpleNamespace
 
-    from .survey import _shine, _velocities
+    from .observed import shine, velocities
 
-    s, row = _shine(b, dust, widened(lim, model, resolution), field)
-    s = s.with_columns(**_velocities(s, row, seed))
+    s, row = shine(b, dust, widened(lim, model, resolution), field)
+    s = s.with_columns(**velocities(s, row, seed))
     plan = SimpleNamespace(lim=lim, resolution_arcsec=resolution)
     return _rows(s, _companions(s, row, seed, model), plan, 0, row)[0]
 
@@ -429,7 +429,7 @@ def _rows(s: Stars, c: dict[str, np.ndarray], plan, id_base: int,
     or cut). Also each kept row's primary's row and its member number (0 the primary, m the
     m-th companion): the keys of its errors (:func:`_keys`)."""
     from ..births.multiplicity import combine_unresolved, unresolved
-    from .survey import sky_bands
+    from .observed import sky_bands
 
     lim, resolution = plan.lim, plan.resolution_arcsec
     bands = sky_bands(lim)
