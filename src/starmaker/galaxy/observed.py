@@ -9,6 +9,8 @@ binaries (:mod:`starmaker.galaxy.systems`) observe their members with the same f
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 from scipy.special import ndtri
 
@@ -21,7 +23,7 @@ from ..stars import Stars
 from .limits import Field, Limit
 
 __all__ = ["sky_bands", "observe", "shine", "velocities", "measure", "measured", "row_normals",
-           "keyed_uniforms", "order_in_pixel", "MEASURE_NORMALS", "RowNormals"]
+           "keyed_uniforms", "order_in_pixel", "MEASURE_NORMALS", "RowNormals", "row_pieces"]
 
 
 def sky_bands(lim: Limit) -> tuple[str, ...]:
@@ -180,3 +182,23 @@ def velocities(s: Stars, row: np.ndarray, seed: int, stream: int = 1) -> dict[st
     pmra, pmdec, rv = space_motion(s.codes("component"), s["age"], s["ra"], s["dec"], s["distance"],
                                    x, y, z, normals)
     return {"pmra": pmra, "pmdec": pmdec, "radial_velocity": rv}
+
+
+def row_pieces(sizes, rows_per_piece: int) -> Iterator[list[tuple]]:
+    """Runs of drawn rows, ``sizes`` = [(key, n), …] in order, cut into pieces of at most
+    ``rows_per_piece`` rows: each piece a list of (key, first row, end row), in order (the survey
+    cuts a block's pixels' rows with it; the binaries cut primaries' and hosts' rows)."""
+    piece: list[tuple] = []
+    room = rows_per_piece
+    for key, n in sizes:
+        i = 0
+        while i < n:
+            j = min(n, i + room)
+            piece.append((key, i, j))
+            room -= j - i
+            i = j
+            if room == 0:
+                yield piece
+                piece, room = [], rows_per_piece
+    if piece:
+        yield piece

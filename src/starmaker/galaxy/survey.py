@@ -67,7 +67,7 @@ from . import healpix, systems
 from .components import COMPONENT_NAMES, Component, GalacticPopulation, milky_way_components
 from .limits import Field, Limit, parse_limit
 from .observed import observe as _observe
-from .observed import sky_bands
+from .observed import row_pieces, sky_bands
 from .windows import L_GRID, WINDOWS, dying_mass_in_cell, mass_table, ppf_without_holes, window_cdf
 
 __all__ = ["Limit", "parse_limit", "Field", "make_pixels", "make_sky", "iter_sky", "write_sky", "MilkyWay",
@@ -756,20 +756,7 @@ def _rows(state: dict, i0: int, i1: int) -> np.ndarray:
 def _pieces(counts: list[np.ndarray], rows_per_piece: int) -> Iterator[list[tuple[int, int, int]]]:
     """The block's rows cut into pieces of at most ``rows_per_piece`` rows: each piece a list of
     (pixel index, first row, end row), in pixel and row order."""
-    piece: list[tuple[int, int, int]] = []
-    room = rows_per_piece
-    for k, c in enumerate(counts):
-        n, i = int(c.sum()), 0
-        while i < n:
-            j = min(n, i + room)
-            piece.append((k, i, j))
-            room -= j - i
-            i = j
-            if room == 0:
-                yield piece
-                piece, room = [], rows_per_piece
-    if piece:
-        yield piece
+    return row_pieces([(k, int(c.sum())) for k, c in enumerate(counts)], rows_per_piece)
 
 
 def _blocks(plan: _Plan, block: np.ndarray, max_draws: int) -> Iterator[Stars]:

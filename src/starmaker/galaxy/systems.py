@@ -265,21 +265,12 @@ def pieces(counts: list[np.ndarray], host_counts: list[np.ndarray],
     """A block's rows, primaries' and hosts', cut into pieces of at most ``rows_per_piece``
     rows (as :func:`~starmaker.galaxy.survey._pieces` cuts single stars'): each piece a list of
     (pixel index, kind (0 primaries, 1 hosts), first row, end row), in pixel, kind and row order."""
-    piece: list[tuple[int, int, int, int]] = []
-    room = rows_per_piece
-    for k, (c0, c1) in enumerate(zip(counts, host_counts, strict=True)):
-        for kind, c in ((0, c0), (1, c1)):
-            n, i = int(c.sum()), 0
-            while i < n:
-                j = min(n, i + room)
-                piece.append((k, kind, i, j))
-                room -= j - i
-                i = j
-                if room == 0:
-                    yield piece
-                    piece, room = [], rows_per_piece
-    if piece:
-        yield piece
+    from .observed import row_pieces
+
+    sizes = [((k, kind), int(c.sum())) for k, cs in enumerate(zip(counts, host_counts, strict=True))
+             for kind, c in enumerate(cs)]
+    for piece in row_pieces(sizes, rows_per_piece):
+        yield [(k, kind, i, j) for (k, kind), i, j in piece]
 
 
 def _observe_all(b: dict[str, np.ndarray], dust, bands, seed: int) -> Stars:
