@@ -122,7 +122,8 @@ def test_partition_plan_covers_every_star_once():
 
 @pytest.mark.slow
 def test_same_bytes_for_any_workers_and_tiles(ref, tmp_path):
-    """One and two Dask worker processes, tiles of 16 and 256 making pixels: the same files."""
+    """One and two Dask worker processes, tiles of 16 and 256 making pixels: the same files
+    (four workers, one killed: the next test)."""
     from starmaker.io.hats import catalog_files
 
     _, n, want = ref
@@ -131,6 +132,56 @@ def test_same_bytes_for_any_workers_and_tiles(ref, tmp_path):
     assert _write(tmp_path / "w2", workers=2, tile_order=2) == n
     assert catalog_files(tmp_path / "w2") == want
     assert not (tmp_path / "w2" / "_staging").exists()
+
+
+@pytest.mark.slow
+def test_same_bytes_with_four_workers_and_one_killed_mid_run(ref, tmp_path):
+    """Four Dask worker processes on a cluster of our own; once some tiles are staged, a worker
+    that holds tasks is killed (SIGKILL, as the kernel's out-of-memory killer would). Its nanny
+    starts a new worker, the scheduler makes its tasks again elsewhere, and the catalogue is
+    byte for byte the same."""
+    import os
+    import signal
+    import threading
+    import time
+
+    from dask.distributed import Client, LocalCluster
+
+    from starmaker.io.distributed import WORKER_ENV
+    from starmaker.io.hats import catalog_files
+
+    _, n, want = ref
+    path = tmp_path / "w4"
+    tiles = path / "_staging" / "tiles"
+    killed: dict[str, object] = {}
+
+    def killer(client, stop):
+        while not stop.is_set():
+            done = len(list(tiles.glob("tile-*.json"))) if tiles.exists() else 0
+            busy = [w for w, keys in client.processing().items() if keys] if done >= 2 else []
+            if busy:
+                pid = client.run(os.getpid, workers=[busy[0]])[busy[0]]
+                os.kill(pid, signal.SIGKILL)
+                killed.update(pid=pid, staged=done, held=len(client.processing()[busy[0]]))
+                return
+            time.sleep(0.02)
+
+    with LocalCluster(n_workers=4, threads_per_worker=1, processes=True, dashboard_address=":0",
+                      env=dict(WORKER_ENV)) as cluster, Client(cluster) as client:
+        stop = threading.Event()
+        thread = threading.Thread(target=killer, args=(client, stop), daemon=True)
+        thread.start()
+        try:
+            assert _write(path, client=client, tile_order=2) == n
+        finally:
+            stop.set()
+            thread.join(30)
+        alive = set(client.run(os.getpid).values())
+    tiles_made = 1024 >> 4          # order-2 tiles of the field's order-4 pixels 0-1023
+    assert killed, "no worker was killed: the run ended first"
+    assert killed["staged"] < tiles_made and killed["held"] >= 1
+    assert killed["pid"] not in alive and len(alive) == 4     # the nanny's new worker
+    assert catalog_files(path) == want
 
 
 @pytest.mark.slow

@@ -24,6 +24,7 @@ FLOORS = {
     "starmaker.photometry.bands": 1,
     "starmaker.schema": 1,
     "starmaker.sizes": 1,
+    "starmaker.arrays": 1,
     "starmaker.io.paths": 1,
     "starmaker.io.atomic": 1,
     "starmaker.io.parquet": 2,

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from ..arrays import broadcast
 from ..stars import Stars
 from ..units import check_numbers
 from .hd_limit import apply_hd_limit
@@ -30,7 +31,7 @@ def evolve(mass_initial, age, feh, meta: dict[str, Any] | None = None, models: s
     check_numbers(mass_initial=mass_initial, age=age, feh=feh)
     m, a, fe = (
         np.ascontiguousarray(x, dtype=float).ravel()
-        for x in np.broadcast_arrays(
+        for x in broadcast(
             np.asarray(mass_initial, float), np.asarray(age, float), np.asarray(feh, float)
         )
     )
@@ -63,7 +64,7 @@ def evolve_through(mass_initial, age, feh, meta: dict[str, Any] | None = None, m
     check_numbers(mass_initial=mass_initial, age=age, feh=feh)
     m, a, fe = (
         np.ascontiguousarray(x, dtype=float).ravel()
-        for x in np.broadcast_arrays(
+        for x in broadcast(
             np.asarray(mass_initial, float), np.asarray(age, float), np.asarray(feh, float)
         )
     )

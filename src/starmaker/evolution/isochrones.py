@@ -37,6 +37,7 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
+from ..arrays import broadcast
 from ..errors import OutOfGridError, UnknownNameError
 from ..units import check_numbers
 from .grid import TAB_DLOGM, TAB_LOGM0, TAB_N, EEPGrid, Grid
@@ -508,7 +509,7 @@ def lifespan(mass_initial, feh=0.0, models: str = "mist"):
     extrapolated)`` arrays.
     """
     check_numbers(mass_initial=mass_initial, feh=feh)
-    m, fe = np.broadcast_arrays(np.asarray(mass_initial, float), np.asarray(feh, float))
+    m, fe = broadcast(np.asarray(mass_initial, float), np.asarray(feh, float))
     m, fe = np.ascontiguousarray(m.ravel()), np.ascontiguousarray(fe.ravel())
     g = load_grid(models)
     check_inputs(m, np.full_like(m, g.log_age_range[0]), fe, models)
@@ -596,7 +597,7 @@ def dying_mass(age, feh=0.0, models: str = "mist") -> np.ndarray:
     """The initial mass (M☉) whose lifespan equals ``age`` (yr) at ``feh``: the exact inverse of
     :func:`lifespan` (same tables, interpolation and extrapolations), vectorised."""
     g = load_grid(models)
-    la, fe = np.broadcast_arrays(np.log10(np.asarray(age, float)), np.asarray(feh, float))
+    la, fe = broadcast(np.log10(np.asarray(age, float)), np.asarray(feh, float))
     shape = la.shape
     la = np.ascontiguousarray(la, dtype=np.float64).ravel()
     fe = np.ascontiguousarray(fe, dtype=np.float64).ravel()

@@ -37,6 +37,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..arrays import broadcast
 from ..errors import InvalidParameterError
 from ..evolution.evolve import evolve_through
 from ..evolution.isochrones import FEH_RANGE, dying_mass
@@ -334,7 +335,7 @@ def glow_on_grid(glow: GlowMap, ra_deg, dec_deg) -> np.ndarray:
     import astropy.units as u
     from astropy_healpix import HEALPix
 
-    ra, dec = np.broadcast_arrays(np.asarray(ra_deg, float), np.asarray(dec_deg, float))
+    ra, dec = broadcast(np.asarray(ra_deg, float), np.asarray(dec_deg, float))
     hp = HEALPix(nside=glow.nside, order="nested")
     s10 = hp.interpolate_bilinear_lonlat(ra.ravel() * u.deg, dec.ravel() * u.deg, glow.s10).reshape(ra.shape)
     with np.errstate(divide="ignore"):

@@ -19,6 +19,7 @@ import math
 import numba as nb
 import numpy as np
 
+from ..arrays import broadcast
 from ..place.frames import unit_vector
 
 __all__ = ["npix", "pixel_area_sr", "pixel_radec", "radec_pixel", "cone_pixels"]
@@ -43,7 +44,7 @@ def pixel_radec(pix, nside: int, dx, dy) -> tuple[np.ndarray, np.ndarray]:
     ``healpix_to_lonlat`` gives them (to 1e-13 rad, tested) without importing astropy. The
     face-coordinate formulae of HEALPix C++ (``xyf2loc``). HEALPix is an equal-area projection,
     so uniform (dx, dy) is uniform on the sky inside a pixel."""
-    pix, dx, dy = np.broadcast_arrays(np.asarray(pix, np.int64), np.asarray(dx, float), np.asarray(dy, float))
+    pix, dx, dy = broadcast(np.asarray(pix, np.int64), np.asarray(dx, float), np.asarray(dy, float))
     ra, dec = np.empty(pix.shape), np.empty(pix.shape)
     _pixel_radec_kernel(pix.ravel(), int(nside), dx.ravel(), dy.ravel(), _JRLL, _JPLL, ra.reshape(-1),
                         dec.reshape(-1))
@@ -117,7 +118,7 @@ def radec_pixel(ra_deg, dec_deg, nside: int) -> np.ndarray:
     ``lonlat_to_healpix`` gives it (tested)."""
     z = np.sin(np.radians(np.asarray(dec_deg, float)))
     tt = np.mod(np.radians(np.asarray(ra_deg, float)), 2.0 * np.pi) / (0.5 * np.pi)  # in [0, 4)
-    z, tt = np.broadcast_arrays(z, tt)
+    z, tt = broadcast(z, tt)
     za = np.abs(z)
     # equatorial zone
     t1 = nside * (0.5 + tt)

@@ -26,6 +26,7 @@ import numba as nb
 import numpy as np
 from scipy.special import ndtr, ndtri
 
+from ..arrays import broadcast
 from ..evolution.evolve import evolve_through
 from ..evolution.isochrones import FEH_RANGE, dying_mass
 from ..photometry import bands as registry
@@ -357,7 +358,7 @@ def _cell_points(age_lo, age_hi, feh_lo, feh_hi, t):
     """Ages and [Fe/H] (C, n, n) at fractions ``t`` of each cell's log age and [Fe/H] ranges."""
     age = age_lo[:, None, None] * (age_hi / age_lo)[:, None, None] ** t[None, :, None]
     feh = feh_lo[:, None, None] + (feh_hi - feh_lo)[:, None, None] * t[None, None, :]
-    return np.broadcast_arrays(age, feh)
+    return broadcast(age, feh)
 
 
 def _interpolation_error(grid: Table) -> np.ndarray:
@@ -453,7 +454,7 @@ def dying_mass_in_cell(tab: Table, cell, age, feh) -> np.ndarray:
     ``MD_SUB`` × ``MD_SUB`` (its largest error in the cell, ``eps`` of the table's build, narrows
     the windows only where that is safe)."""
     n = tab.log_md.shape[1] - 1
-    cell, age, feh = np.broadcast_arrays(np.asarray(cell, np.intp), np.asarray(age, float),
+    cell, age, feh = broadcast(np.asarray(cell, np.intp), np.asarray(age, float),
                                          np.asarray(feh, float))
     out = np.empty(cell.shape)
     lm = np.ascontiguousarray(tab.log_md).reshape(-1)

@@ -52,6 +52,8 @@ from dataclasses import dataclass
 import numba as nb
 import numpy as np
 
+from ..arrays import broadcast
+
 __all__ = [
     "BANDS",
     "BCGrid",
@@ -329,7 +331,7 @@ def band_extinction(a_v, teff) -> dict[str, np.ndarray]:
     T, A, ratio = _ratio_table()
     a_v = np.asarray(a_v, float)
     teff = np.asarray(teff, float)
-    a_v, teff = np.broadcast_arrays(a_v, teff)
+    a_v, teff = broadcast(a_v, teff)
     tc = np.clip(teff, T[0], T[-1])
     ac = np.clip(a_v, A[0], A[-1])
     i = np.clip(np.searchsorted(T, tc) - 1, 0, len(T) - 2)

@@ -17,6 +17,7 @@ from typing import Protocol, runtime_checkable
 import numba as nb
 import numpy as np
 
+from ..arrays import broadcast
 from .frames import R_SUN_PC, Z_SUN_PC, galactocentric
 
 __all__ = ["DustModel", "DustDisk", "MapScaledDust", "ebv_map", "DUST_MAPS"]
@@ -133,7 +134,7 @@ class DustDisk:
         under 2 % out to 20 kpc with 24 pieces over the dusty part of the direction, within 8
         scale heights of the plane; see the tests).
         """
-        l_deg, b_deg, d = np.broadcast_arrays(np.asarray(l_deg, float), np.asarray(b_deg, float),
+        l_deg, b_deg, d = broadcast(np.asarray(l_deg, float), np.asarray(b_deg, float),
                                               np.asarray(distance_pc, float))
         h, z0 = float(self.h_z_pc), float(self.z_sun_pc)
         # the flat path's vertical factor, by NumPy as before (the kernel's libm gives the same)
@@ -145,7 +146,7 @@ class DustDisk:
 
     def a_v_numeric(self, l_deg, b_deg, distance_pc, steps: int = 2000) -> np.ndarray:
         """A_V by brute-force midpoint integration (a reference for tests)."""
-        l_deg, b_deg, d = np.broadcast_arrays(np.asarray(l_deg, float), np.asarray(b_deg, float),
+        l_deg, b_deg, d = broadcast(np.asarray(l_deg, float), np.asarray(b_deg, float),
                                               np.asarray(distance_pc, float))
         total = np.zeros(d.shape)
         for fi in (np.arange(steps) + 0.5) / steps:
@@ -158,7 +159,7 @@ class DustDisk:
         directions (l, b) (broadcast against it), by summing the pieces between consecutive
         edges: the vertical factor exact, the radial one at each piece's middle. One pass for a
         whole set of distance shells, not one integral per shell."""
-        l_deg, b_deg, e = np.broadcast_arrays(np.asarray(l_deg, float), np.asarray(b_deg, float),
+        l_deg, b_deg, e = broadcast(np.asarray(l_deg, float), np.asarray(b_deg, float),
                                               np.asarray(edges_pc, float))
         h, z0 = self.h_z_pc, self.z_sun_pc
         mu = np.sin(np.radians(b_deg))
@@ -252,7 +253,7 @@ class MapScaledDust:
         from astropy_healpix import bilinear_interpolation_weights
 
         values, nside, order = ebv_map(self.map)
-        l_deg, b_deg = np.broadcast_arrays(np.asarray(l_deg, float), np.asarray(b_deg, float))
+        l_deg, b_deg = broadcast(np.asarray(l_deg, float), np.asarray(b_deg, float))
         idx, w = bilinear_interpolation_weights(l_deg.ravel() * u.deg, b_deg.ravel() * u.deg,
                                                 nside=nside, order=order)
         ebv = np.sum(values[idx] * w, axis=0).reshape(l_deg.shape)
@@ -265,7 +266,7 @@ class MapScaledDust:
 
     def a_v(self, l_deg, b_deg, distance_pc) -> np.ndarray:
         """A_V (mag) from the Sun to each (l, b, distance); arrays broadcast."""
-        l_deg, b_deg, d = np.broadcast_arrays(np.asarray(l_deg, float), np.asarray(b_deg, float),
+        l_deg, b_deg, d = broadcast(np.asarray(l_deg, float), np.asarray(b_deg, float),
                                               np.asarray(distance_pc, float))
         return self.base.a_v(l_deg, b_deg, d) * self._scale(l_deg, b_deg)
 
@@ -273,5 +274,5 @@ class MapScaledDust:
         """A_V (mag) at each distance of an increasing array ``edges_pc`` (last axis) along the
         directions (l, b), broadcast against it: the disc's profile times each direction's
         scale."""
-        l_deg, b_deg = np.broadcast_arrays(np.asarray(l_deg, float), np.asarray(b_deg, float))
+        l_deg, b_deg = broadcast(np.asarray(l_deg, float), np.asarray(b_deg, float))
         return self.base.a_v_profile(l_deg, b_deg, edges_pc) * self._scale(l_deg, b_deg)

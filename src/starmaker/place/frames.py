@@ -10,6 +10,8 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
+from ..arrays import broadcast
+
 __all__ = ["ICRS_TO_GALACTIC", "icrs_to_galactic", "galactic_to_icrs", "unit_vector", "rotate",
            "galactocentric", "lonlat", "R_SUN_PC", "Z_SUN_PC"]
 
@@ -28,7 +30,7 @@ Z_SUN_PC = 15.0
 def unit_vector(lon_deg, lat_deg) -> np.ndarray:
     """Unit vectors (..., 3) from longitude and latitude in degrees."""
     lon, lat = np.radians(lon_deg), np.radians(lat_deg)
-    lon, lat = np.broadcast_arrays(lon, lat)
+    lon, lat = broadcast(lon, lat)
     out = np.empty(lon.shape + (3,))
     if lon.dtype == np.float64 and lat.dtype == np.float64:
         _unit_vector_kernel(lon.ravel(), lat.ravel(), out.reshape(-1, 3))
@@ -105,7 +107,7 @@ def galactocentric(l_deg, b_deg, distance_pc, r_sun=R_SUN_PC, z_sun=Z_SUN_PC):
     """Galactocentric Cartesian (x, y, z) in pc, with the Sun at (−r_sun, 0, z_sun): x points
     from the Sun toward the centre (l = 0), y toward l = 90°, z toward the north galactic
     pole (the disc's tilt is neglected). Also returns R = √(x² + y²)."""
-    lr, br, d = np.broadcast_arrays(np.radians(l_deg), np.radians(b_deg), np.asarray(distance_pc, float))
+    lr, br, d = broadcast(np.radians(l_deg), np.radians(b_deg), np.asarray(distance_pc, float))
     dc = d * np.cos(br)
     x = dc * np.cos(lr) - r_sun
     y = dc * np.sin(lr)
