@@ -205,14 +205,17 @@ def test_resume_after_corruption_and_interruption(ref, tmp_path, monkeypatch):
     tile = sorted((path / "_staging" / "tiles").glob("*.parquet"))[5]
     tile.write_bytes(b"garbage" + tile.read_bytes()[7:])
     calls = []
-    real_make = MilkyWay.make_pixels
-    # pixel lists made (the empty list write_hats reads the columns and provenance from left out)
-    def counted(self, *a, **k):
-        if len(a[0]):
-            calls.append(a[0])
-        return real_make(self, *a, **k)
+    # pixel lists made, whole (the warm-up) or piece by piece (the tiles); the empty list
+    # write_hats reads the columns and provenance from left out
+    def counting(real):
+        def counted(self, *a, **k):
+            if len(a[0]):
+                calls.append(a[0])
+            return real(self, *a, **k)
+        return counted
 
-    monkeypatch.setattr(MilkyWay, "make_pixels", counted)
+    monkeypatch.setattr(MilkyWay, "make_pixels", counting(MilkyWay.make_pixels))
+    monkeypatch.setattr(MilkyWay, "iter_pixels", counting(MilkyWay.iter_pixels))
     real_read = io_hats._read_range
 
     def interrupted(*a, **k):   # stopped as it starts writing the corrupted partition again
@@ -416,3 +419,22 @@ def test_lsdb_crossmatch_with_the_real_bright_stars(ref, tmp_path):
     want = sorted(zip(mm["ra"].to_numpy()[hit], real["ra"].to_numpy()[idx[hit]], strict=True))
     got = sorted(zip(xm["ra"].to_numpy(), xm["ra_real"].to_numpy(), strict=True))
     assert got == want
+
+
+def test_tiles_staged_in_runs_give_the_same_bytes(ref, tmp_path):
+    """A tile is made piece by piece and staged in sorted runs of ``run_rows`` rows (a worker
+    never holds a dense tile whole): runs of 97 rows, several a tile, give the same catalogue."""
+    import json
+
+    from starmaker.io.hats import catalog_files
+
+    _, n, want = ref
+    path = tmp_path / "runs"
+    assert _write(path, tile_order=1, run_rows=97, keep_tiles=True) == n
+    manifests = [json.loads(f.read_text()) for f in (path / "_staging" / "tiles").glob("tile-*.json")]
+    runs = [r["rows"] for m in manifests for r in m["runs"]]
+    assert sum(runs) == n and max(runs) == 97 and max(len(m["runs"]) for m in manifests) >= 3
+    assert all(r == 97 for m in manifests for r in [x["rows"] for x in m["runs"]][:-1])
+    assert catalog_files(path) == want
+    with pytest.raises(InvalidParameterError, match="run_rows"):
+        _write(tmp_path / "bad", run_rows=0)

@@ -70,8 +70,8 @@ from .observed import observe as _observe
 from .observed import row_pieces, sky_bands
 from .windows import L_GRID, WINDOWS, dying_mass_in_cell, mass_table, ppf_without_holes, window_cdf
 
-__all__ = ["Limit", "parse_limit", "Field", "make_pixels", "make_sky", "iter_sky", "write_sky", "MilkyWay",
-           "Placement", "sky_columns", "write_hats", "DEFAULT_NSIDE", "parse_dust", "DUST_NAMES",
+__all__ = ["Limit", "parse_limit", "Field", "make_pixels", "iter_pixels", "make_sky", "iter_sky", "write_sky",
+           "MilkyWay", "Placement", "sky_columns", "write_hats", "DEFAULT_NSIDE", "parse_dust", "DUST_NAMES",
            "parse_errors", "ERRORS"]
 
 DEFAULT_NSIDE = 16
@@ -235,6 +235,34 @@ def make_pixels(pixels: Sequence[int], limit: str | Limit, seed: int = 0, *,
     the same as without). ``multiplicity`` ("moe2017", "spisea", "trilegal" or None) and
     ``resolution_arcsec``: binaries and multiples (:mod:`starmaker.galaxy.systems`; companions
     from ``(pixel, 3)``)."""
+    plan, pix = _pixels_plan(pixels, limit, seed, components, dust, nside, epoch, field, errors, multiplicity,
+                             resolution_arcsec)
+    parts = list(_blocks(plan, pix, MAX_DRAWS if max_draws is None else max_draws))
+    if not parts:
+        return plan.empty()
+    stars = Stars.concat(parts) if len(parts) > 1 else parts[0]
+    stars.meta = plan.meta()
+    return stars
+
+
+def iter_pixels(pixels: Sequence[int], limit: str | Limit, seed: int = 0, *,
+                components: Sequence[Component | str] = COMPONENT_NAMES, dust: DustModel | None = None,
+                nside: int = DEFAULT_NSIDE, epoch: float | str = 0.0, field: Field | str | None = None,
+                max_draws: int | None = None, errors: str | None = None, multiplicity: str | None = None,
+                resolution_arcsec: float | None = None) -> Iterator[Stars]:
+    """:func:`make_pixels` a piece at a time, in this thread: the non-empty tables whose
+    concatenation is ``make_pixels``' stars (each with its metadata), so that a dense pixel at a
+    faint limit is never held whole (a HATS tile streams through it)."""
+    plan, pix = _pixels_plan(pixels, limit, seed, components, dust, nside, epoch, field, errors, multiplicity,
+                             resolution_arcsec)
+    meta = plan.meta()
+    for stars in _blocks(plan, pix, MAX_DRAWS if max_draws is None else max_draws):
+        stars.meta = dict(meta)
+        yield stars
+
+
+def _pixels_plan(pixels, limit, seed, components, dust, nside, epoch, field, errors, multiplicity,
+                 resolution_arcsec) -> tuple[_Plan, np.ndarray]:
     plan = _plan(_components(components), limit, seed, field or Field.from_pixels(pixels), nside, dust, epoch,
                  errors, multiplicity, resolution_arcsec)
     pix = np.asarray(pixels, np.int64).reshape(-1)
@@ -242,12 +270,7 @@ def make_pixels(pixels: Sequence[int], limit: str | Limit, seed: int = 0, *,
     if pix.size and (pix.min() < 0 or pix.max() >= npix or len(np.unique(pix)) != pix.size):
         raise InvalidParameterError("pixels", pix.tolist()[:20], f"distinct pixel numbers 0..{npix - 1} "
                                     f"(nside {plan.nside}, nested)")
-    parts = list(_blocks(plan, pix, MAX_DRAWS if max_draws is None else max_draws))
-    if not parts:
-        return plan.empty()
-    stars = Stars.concat(parts) if len(parts) > 1 else parts[0]
-    stars.meta = plan.meta()
-    return stars
+    return plan, pix
 
 
 # --------------------------------------------------------------------------- the driver
@@ -590,18 +613,28 @@ class MilkyWay(MakerBase):
         return make_pixels(pixels, lim, seed, components=self.components, dust=self.dust, nside=nside,
                            epoch=epoch, field=fld, errors=errors, **self._systems())
 
+    def iter_pixels(self, pixels: Sequence[int], seed: int = 0, epoch: float | str = 0.0,
+                    limit: str | Limit | None = None, errors: str | None = None,
+                    field: Field | str | None = None) -> Iterator[Stars]:
+        """:meth:`make_pixels` a piece at a time (see :func:`iter_pixels`)."""
+        lim, fld, nside = self._args(limit, field, None)
+        if field is None and fld.kind != "cone":
+            fld = None
+        return iter_pixels(pixels, lim, seed, components=self.components, dust=self.dust, nside=nside,
+                           epoch=epoch, field=fld, errors=errors, **self._systems())
+
     def write_hats(self, path, limit: str | Limit | None = None, seed: int = 0, *,
                    field: Field | str | None = None, epoch: float | str = 0.0, errors: str | None = None,
                    client=None, workers: int | None = None, tile_order: int | None = None,
                    partition_rows: int | None = None, resume: bool = False, keep_tiles: bool = False,
-                   progress: bool = True) -> int:
+                   progress: bool = True, run_rows: int | None = None) -> int:
         """Make the sky and write it as a HATS catalogue at ``path`` (a folder; needs
         ``starmaker[hats]``), its tiles made on Dask: on ``client`` (an existing cluster's
         ``dask.distributed.Client``), on a local cluster of ``workers`` processes, or in this
         process. The same seed gives the same files for any number of workers and any
         ``tile_order``; ``resume=True`` continues an interrupted run. Returns the number of stars.
         See :func:`starmaker.io.distributed.write_survey` for every option."""
-        from ..io.distributed import DEFAULT_TILE_ORDER, require_hats, write_survey
+        from ..io.distributed import DEFAULT_RUN_ROWS, DEFAULT_TILE_ORDER, require_hats, write_survey
         from ..io.hats import DEFAULT_PARTITION_ROWS
 
         require_hats()
@@ -610,7 +643,8 @@ class MilkyWay(MakerBase):
         return write_survey(self, path, limit, seed, field=field, epoch=epoch, errors=errors, client=client,
                             workers=workers, tile_order=tiles, partition_rows=rows, resume=resume,
                             keep_tiles=keep_tiles, progress=progress,
-                            extra_meta=self._recipe_meta())
+                            extra_meta=self._recipe_meta(),
+                            run_rows=DEFAULT_RUN_ROWS if run_rows is None else run_rows)
 
     def recipe(self) -> dict[str, Any]:
         """Everything that defines this Milky Way. Built from a recipe, it is that recipe (the

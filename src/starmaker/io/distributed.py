@@ -45,9 +45,12 @@ from .hats import (
     write_tile,
 )
 
-__all__ = ["write_survey", "require_hats", "DEFAULT_TILE_ORDER", "WORKER_ENV"]
+__all__ = ["write_survey", "require_hats", "DEFAULT_TILE_ORDER", "DEFAULT_RUN_ROWS", "WORKER_ENV"]
 
 DEFAULT_TILE_ORDER = 2           # 192 tiles of 16 making pixels each over the whole sky
+#: rows a staged run of a tile holds: a worker holds one run (~0.3 kB a row as Stars, and again
+#: as Arrow while it is sorted) beside one piece of the making
+DEFAULT_RUN_ROWS = 500_000
 WORKER_ENV = {"NUMBA_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
                "OPENBLAS_NUM_THREADS": "1"}
 
@@ -66,9 +69,18 @@ def _make(pixels: Sequence[int], spec: dict[str, Any], mw):
     :func:`starmaker.galaxy.survey.make_pixels` with its components, dust and nside): every star
     brighter than the limit in the making ``pixels`` that lies in the run's field (a cone keeps
     only its stars), measured by the run's survey errors if any."""
-    field = Field(**{**spec["field"], "pixels": tuple(spec["field"]["pixels"])})
-    return mw.make_pixels(pixels, spec["seed"], epoch=spec["epoch"], limit=spec["limit"], field=field,
+    return mw.make_pixels(pixels, spec["seed"], epoch=spec["epoch"], limit=spec["limit"], field=_field(spec),
                           errors=spec["errors"])
+
+
+def _iter_make(pixels: Sequence[int], spec: dict[str, Any], mw):
+    """:func:`_make`'s stars a piece at a time (:meth:`MilkyWay.iter_pixels`: the same stars)."""
+    return mw.iter_pixels(pixels, spec["seed"], epoch=spec["epoch"], limit=spec["limit"], field=_field(spec),
+                          errors=spec["errors"])
+
+
+def _field(spec: dict[str, Any]) -> Field:
+    return Field(**{**spec["field"], "pixels": tuple(spec["field"]["pixels"])})
 
 
 @functools.lru_cache(maxsize=4)
@@ -99,21 +111,52 @@ def _tiles(field: Field, tile_order: int, nside: int) -> list[tuple[int, tuple[i
 
 def _make_tile(staging: str, tile: int, pixels: tuple[int, ...], spec: dict[str, Any], mw,
                one_thread: bool) -> TileManifest:
-    """A Dask task: make a tile's stars, sort them by ``_healpix_29``, stage them (atomically)."""
-    import pyarrow as pa
-
-    from .parquet import to_arrow
-
+    """A Dask task: make a tile's stars piece by piece (:meth:`MilkyWay.iter_pixels`), gather
+    them into runs of ``spec["run_rows"]`` rows, sort each run by ``_healpix_29`` and stage
+    it (atomically), then the tile's manifest. A worker holds at most one run and one piece of the
+    making (memory bounded however dense the tile and faint the limit); the catalogue's bytes do
+    not depend on the runs (:func:`~starmaker.io.hats.write_catalog` merges them stably)."""
     if one_thread:
         import numba
 
         numba.set_num_threads(1)
-    stars = _make(pixels, spec, mw)
     schema = _schema_of(json.dumps(spec["meta"], sort_keys=True), tuple(spec["columns"]))
-    table = sort_by_spatial_index(to_arrow(stars)) if len(stars) else schema.empty_table()
-    table = pa.Table.from_arrays(table.columns, schema=schema.remove_metadata()).replace_schema_metadata(
+    runs = _runs(pixels, spec, mw, schema)
+    return write_tile(staging, tile, runs, spec["histogram_order"], spec["run_key"])
+
+
+def _runs(pixels: tuple[int, ...], spec: dict[str, Any], mw, schema):
+    """The tile's stars in runs of ``spec["run_rows"]`` rows (the last one fewer), in the order
+    they were made, each sorted by ``_healpix_29`` as an Arrow table of the catalogue's schema."""
+    size = spec["run_rows"]
+    held: list = []
+    rows = 0
+    for stars in _iter_make(pixels, spec, mw):
+        start = 0
+        while len(stars) - start >= size - rows:      # this piece fills the run being held
+            cut = start + size - rows
+            held.append(stars.select(slice(start, cut)))
+            yield _sorted_run(held, schema)
+            held, rows, start = [], 0, cut
+        if start < len(stars):
+            held.append(stars.select(slice(start, None)) if start else stars)
+            rows += len(stars) - start
+    if held:
+        yield _sorted_run(held, schema)
+
+
+def _sorted_run(held: list, schema):
+    import pyarrow as pa
+
+    from ..stars import Stars
+    from .parquet import to_arrow
+
+    stars = Stars.concat(held) if len(held) > 1 else held[0]
+    held.clear()
+    table = sort_by_spatial_index(to_arrow(stars))
+    del stars
+    return pa.Table.from_arrays(table.columns, schema=schema.remove_metadata()).replace_schema_metadata(
         schema.metadata)
-    return write_tile(staging, tile, table, spec["histogram_order"], spec["run_key"])
 
 
 def _prepare(spec: dict[str, Any], mw) -> None:
@@ -139,7 +182,7 @@ def _run_key(spec: dict[str, Any], tile_order: int) -> str:
     from ..galaxy.windows import source_digest
 
     what = {k: spec[k] for k in ("limit", "seed", "field", "epoch", "errors", "histogram_order",
-                                 "partition_rows")}
+                                 "partition_rows", "run_rows")}
     what |= {"tile_order": tile_order, "meta": spec["meta"],
              "source": source_digest(parse_limit(spec["limit"]).band)}
     return hashlib.sha256(json.dumps(what, sort_keys=True, default=str).encode()).hexdigest()[:32]
@@ -151,7 +194,7 @@ def write_survey(milky_way, path: str | os.PathLike, limit: str | Limit | None =
                  partition_rows: int = DEFAULT_PARTITION_ROWS,
                  histogram_order: int = DEFAULT_HISTOGRAM_ORDER, resume: bool = False,
                  keep_tiles: bool = False, progress: bool = True,
-                 extra_meta: dict[str, Any] | None = None) -> int:
+                 extra_meta: dict[str, Any] | None = None, run_rows: int = DEFAULT_RUN_ROWS) -> int:
     """Make every star brighter than ``limit`` (e.g. "G<10"; default the Milky Way's) of
     ``milky_way`` (a :class:`~starmaker.galaxy.survey.MilkyWay`: its components, dust and nside)
     in ``field`` (default the Milky Way's, all sky), as seen at ``epoch``, and write them as a
@@ -171,6 +214,8 @@ def write_survey(milky_way, path: str | os.PathLike, limit: str | Limit | None =
     "gaia-dr4", "gaia-dr5"): the stars as that Gaia release would measure them, beside the true
     values (each pixel's noise from its own generator, so any tiling gives the same bytes).
     ``extra_meta`` (e.g. the recipe of a placed Milky Way) joins the catalogue's provenance.
+    ``run_rows``: a tile is made piece by piece and staged in sorted runs of this many rows,
+    so a worker's memory does not grow with the tile (the catalogue's bytes do not depend on it).
     """
     _require("hats", "distributed")
     from ..births.history import parse_epoch
@@ -195,6 +240,8 @@ def write_survey(milky_way, path: str | os.PathLike, limit: str | Limit | None =
         raise InvalidParameterError("workers", workers, "a positive number of worker processes")
     if workers is not None and client is not None:
         raise InvalidParameterError("workers", workers, "None when a client is given")
+    if not (isinstance(run_rows, int | np.integer) and not isinstance(run_rows, bool) and run_rows >= 1):
+        raise InvalidParameterError("run_rows", run_rows, "a positive number of rows")
     catalog = Path(path)
     staging = catalog / STAGING
     # the flat writer's columns and provenance (errors checked here, once)
@@ -202,7 +249,8 @@ def write_survey(milky_way, path: str | os.PathLike, limit: str | Limit | None =
     meta = json.loads(json.dumps({**empty.meta, **(extra_meta or {})}, default=str))
     spec = {"limit": str(lim), "seed": int(seed), "field": asdict(field), "meta": meta,
             "epoch": parse_epoch(epoch), "errors": empty.meta.get("errors"), "columns": list(empty.columns),
-            "histogram_order": int(histogram_order), "partition_rows": int(partition_rows)}
+            "histogram_order": int(histogram_order), "partition_rows": int(partition_rows),
+            "run_rows": int(run_rows)}
     spec["run_key"] = _run_key(spec, int(tile_order))
     run_file = staging / "run.json"
     if catalog.exists() and any(catalog.iterdir()):

@@ -33,8 +33,8 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +47,7 @@ from ..schema import CATEGORIES
 
 __all__ = [
     "SPATIAL_INDEX_COLUMN", "SPATIAL_INDEX_ORDER", "DEFAULT_PARTITION_ROWS", "DEFAULT_HISTOGRAM_ORDER",
-    "CREATION_DATE", "spatial_index", "sort_by_spatial_index", "TileManifest", "write_tile",
+    "CREATION_DATE", "spatial_index", "sort_by_spatial_index", "TileManifest", "TileRun", "write_tile",
     "read_tile_manifest", "plan_partitions", "partition_range", "write_catalog", "catalog_files",
     "write_json_atomic",
 ]
@@ -140,16 +140,25 @@ def write_json_atomic(obj: Any, path: Path) -> None:
 
 # --------------------------------------------------------------------------- tiles
 @dataclass(frozen=True)
+class TileRun:
+    """One staged file of a tile: its name, sha256, rows and ``_healpix_29`` range."""
+
+    file: str
+    sha256: str
+    rows: int
+    hpx_min: int
+    hpx_max: int
+
+
+@dataclass(frozen=True)
 class TileManifest:
-    """What a finished tile holds: its rows, the file's sha256, the ``_healpix_29`` range and the
-    row counts at ``hist_order`` (sparse), and the key of the run it belongs to."""
+    """What a finished tile holds: its rows, its runs (the staged files, each sorted by
+    ``_healpix_29``, in the order their stars were made), the row counts at ``hist_order``
+    (sparse), and the key of the run it belongs to."""
 
     tile: int
     rows: int
-    file: str | None
-    sha256: str | None
-    hpx_min: int
-    hpx_max: int
+    runs: tuple[TileRun, ...]
     hist_order: int
     hist_pix: tuple[int, ...]
     hist_counts: tuple[int, ...]
@@ -161,49 +170,71 @@ def _tile_names(staging: Path, tile: int) -> tuple[Path, Path]:
     return base.with_suffix(".parquet"), base.with_suffix(".json")
 
 
-def write_tile(staging: str | os.PathLike, tile: int, table: pa.Table, hist_order: int,
-               run_key: str) -> TileManifest:
-    """Write one tile (a table with ``_healpix_29`` first, sorted by it) and then its manifest,
-    each atomically; writing the same tile again gives the same bytes (a task may be run twice)."""
+def _run_name(tile: int, k: int) -> str:
+    return f"tile-{tile:06d}-{k:04d}.parquet"
+
+
+def write_tile(staging: str | os.PathLike, tile: int, runs: pa.Table | Iterable[pa.Table],
+               hist_order: int, run_key: str) -> TileManifest:
+    """Write one tile and then its manifest, each file atomically. ``runs``: the tile's stars as
+    one table or as consecutive runs (each with ``_healpix_29`` first and sorted by it), each
+    written to its own file as it comes, so a tile never needs to be held in memory whole.
+    Writing the same tile again gives the same bytes (a task may be run twice)."""
     staging = Path(staging)
     data, man = _tile_names(staging, tile)
-    n = table.num_rows
-    if n:
+    if isinstance(runs, pa.Table):
+        runs = [runs]
+    written: list[TileRun] = []
+    pix_parts, count_parts = [], []
+    for table in runs:
+        n = table.num_rows
+        if not n:
+            continue
         hpx = table.column(SPATIAL_INDEX_COLUMN).to_numpy()
         if np.any(np.diff(hpx) < 0):
             raise StarmakerError(f"tile {tile}: rows are not sorted by {SPATIAL_INDEX_COLUMN}")
-        tmp = _tmp_in(data.parent, data.name)
+        target = data.parent / _run_name(tile, len(written))
+        tmp = _tmp_in(data.parent, target.name)
         try:
             pq.write_table(table, tmp, row_group_size=TILE_ROW_GROUP_ROWS, **TILE_OPTIONS)
             digest = _sha256(tmp)
-            _replace_atomic(tmp, data)
+            _replace_atomic(tmp, target)
         finally:
             tmp.unlink(missing_ok=True)
+        written.append(TileRun(target.name, digest, n, int(hpx[0]), int(hpx[-1])))
         pix, counts = np.unique(hpx >> (2 * (SPATIAL_INDEX_ORDER - hist_order)), return_counts=True)
-        manifest = TileManifest(tile, n, data.name, digest, int(hpx[0]), int(hpx[-1]), hist_order,
-                                tuple(int(p) for p in pix), tuple(int(c) for c in counts), run_key)
+        pix_parts.append(pix)
+        count_parts.append(counts)
+    if written:
+        allpix = np.concatenate(pix_parts)
+        pix, inv = np.unique(allpix, return_inverse=True)
+        counts = np.bincount(inv, weights=np.concatenate(count_parts), minlength=len(pix)).astype(np.int64)
     else:
-        data.unlink(missing_ok=True)
-        manifest = TileManifest(tile, 0, None, None, -1, -1, hist_order, (), (), run_key)
-    write_json_atomic(manifest.__dict__, man)
+        pix = counts = np.empty(0, np.int64)
+    manifest = TileManifest(tile, sum(r.rows for r in written), tuple(written), hist_order,
+                            tuple(int(p) for p in pix), tuple(int(c) for c in counts), run_key)
+    write_json_atomic(asdict(manifest), man)
     return manifest
 
 
 def read_tile_manifest(staging: str | os.PathLike, tile: int, run_key: str,
                        verify: bool = True) -> TileManifest | None:
     """The tile's manifest if the tile is finished, belongs to run ``run_key`` and (``verify``)
-    its file's sha256 matches; else None (the tile must be made again)."""
+    every one of its files' sha256 matches; else None (the tile must be made again)."""
     data, man = _tile_names(Path(staging), tile)
     try:
         raw = json.loads(man.read_text())
-        m = TileManifest(**{**raw, "hist_pix": tuple(raw["hist_pix"]),
-                            "hist_counts": tuple(raw["hist_counts"])})
-    except (OSError, ValueError, TypeError):
+        m = TileManifest(**{**raw, "runs": tuple(TileRun(**r) for r in raw["runs"]),
+                            "hist_pix": tuple(raw["hist_pix"]), "hist_counts": tuple(raw["hist_counts"])})
+    except (OSError, ValueError, TypeError, KeyError):
         return None
     if m.run_key != run_key or m.tile != tile:
         return None
-    if m.rows and verify and (not data.is_file() or _sha256(data) != m.sha256):
-        return None
+    if verify:
+        for r in m.runs:
+            f = data.parent / r.file
+            if not f.is_file() or _sha256(f) != r.sha256:
+                return None
     return m
 
 
@@ -305,7 +336,8 @@ def write_catalog(path: str | os.PathLike, manifests: Sequence[TileManifest], sc
         for f in dataset.rglob("Npix=*"):
             if f not in planned:
                 f.unlink()
-    full = sorted((m for m in manifests if m.rows), key=lambda m: m.tile)
+    # every run of every tile, in the order their stars were made (tiles in pixel order)
+    runs = [r for m in sorted(manifests, key=lambda m: m.tile) for r in m.runs]
     tmp_dir = staging / "tmp"
     for k, (order, pixel, rows) in enumerate(plan):
         target = _partition_file(catalog, order, pixel)
@@ -315,10 +347,12 @@ def write_catalog(path: str | os.PathLike, manifests: Sequence[TileManifest], sc
                 progress(k + 1, len(plan))
             continue
         lo, hi = partition_range(order, pixel)
-        pieces = [_read_range(staging / "tiles" / m.file, lo, hi) for m in full
-                  if m.hpx_max >= lo and m.hpx_min < hi]
+        pieces = [_read_range(staging / "tiles" / r.file, lo, hi) for r in runs
+                  if r.hpx_max >= lo and r.hpx_min < hi]
         table = pa.concat_tables(pieces) if len(pieces) > 1 else pieces[0]
-        if len(pieces) > 1:   # tiles are in pixel order; a star placed on a tile's edge may not be
+        # runs are sorted each and come in the order their stars were made: a stable sort of
+        # them together is the stable sort of the whole sky's rows (the flat writer's order)
+        if len(pieces) > 1:
             order_ = np.argsort(table.column(SPATIAL_INDEX_COLUMN).to_numpy(), kind="stable")
             table = table.take(pa.array(order_))
         if table.num_rows != rows:
