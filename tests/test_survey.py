@@ -12,12 +12,13 @@ import pytest
 from astropy_healpix import HEALPix
 from hypothesis import given
 from hypothesis import strategies as st
+from volume import births_in_volume
 
 from starmaker import StarmakerError
 from starmaker.galaxy.components import milky_way_components
 from starmaker.galaxy.survey import SKY_COLUMNS, Field, Limit, MilkyWay, _observe, parse_limit
 from starmaker.place.dust import DustDisk
-from starmaker.place.frames import galactocentric, icrs_to_galactic
+from starmaker.place.frames import icrs_to_galactic
 from starmaker.stars import Stars
 
 #: 1/16 of the sky: the 192 nside-16 pixels inside base pixel 4 (nested numbering)
@@ -100,39 +101,16 @@ def test_block_size_does_not_change_the_sky():
 
 
 # --------------------------------------------------------------------------- nothing missed
-def _uniform_in_volume(rng, pixels, d_max, n):
-    hp = HEALPix(nside=16, order="nested")
-    pix = rng.choice(np.asarray(pixels), n)
-    lon, lat = hp.healpix_to_lonlat(pix, dx=rng.random(n), dy=rng.random(n))
-    ra, dec = np.degrees(lon.rad), np.degrees(lat.rad)
-    d = d_max * np.cbrt(rng.random(n))
-    return pix, ra, dec, d
-
-
 def _brute_force(limit: str, pixels, d_max: float, seed: int) -> Stars:
     """Every star of every population inside the pixels and within ``d_max`` pc, drawn from the
     full IMF (no mass windows), by thinning a uniform process at a bound on the density found
     from a pilot sample (×1.3, checked)."""
     rng = np.random.default_rng(seed)
     lim = parse_limit(limit)
-    vol = 4 * math.pi * len(pixels) / 3072 * d_max**3 / 3
     out = []
     for comp in milky_way_components():
         for pop in comp.populations:
-            def shape(ra, dec, d, comp=comp, pop=pop):
-                l, b = icrs_to_galactic(ra, dec)
-                x, y, z, _ = galactocentric(l, b, d)
-                return comp.shape(x, y, z, pop.density_key)
-            bound = 1.3 * shape(*_uniform_in_volume(rng, pixels, d_max, 20000)[1:]).max()
-            n_max = rng.poisson(bound * pop.rho0_initial * vol / pop.imf.mean_mass())
-            pix, ra, dec, d = _uniform_in_volume(rng, pixels, d_max, n_max)
-            dens = shape(ra, dec, d)
-            assert (dens <= bound).all(), "the thinning bound must hold"
-            keep = rng.random(n_max) * bound < dens
-            n = int(keep.sum())
-            births = {"m": pop.imf.sample(n, rng), "age": pop.sfh.sample_ages(n, rng),
-                      "feh": pop.sample_feh(n, rng), "d": d[keep], "ra": ra[keep], "dec": dec[keep],
-                      "comp": np.zeros(n, np.int8), "pix": pix[keep]}
+            births = births_in_volume(rng, comp, pop, pixels, d_max)
             out.append(_observe(births, DustDisk(), lim, Field()))
     return Stars.concat([s for s in out if len(s)])
 

@@ -10,6 +10,7 @@ import math
 
 import numpy as np
 import pytest
+from volume import births_in_volume
 
 from starmaker import StarmakerError
 from starmaker.galaxy import systems
@@ -79,43 +80,18 @@ def test_unresolved_magnitudes_are_the_summed_fluxes(pairs):
     assert np.any(un & (s["G"] >= 8.0)), "a faint unresolved companion is kept with its primary"
 
 
-def _uniform_in_volume(rng, pixels, d_max, n):
-    from astropy_healpix import HEALPix
-
-    hp = HEALPix(nside=16, order="nested")
-    pix = rng.choice(np.asarray(pixels), n)
-    lon, lat = hp.healpix_to_lonlat(pix, dx=rng.random(n), dy=rng.random(n))
-    return pix, np.degrees(lon.rad), np.degrees(lat.rad), d_max * np.cbrt(rng.random(n))
-
-
 def _brute_force_systems(limit: str, pixels, d_max: float, seed: int, model: str, res: float) -> Stars:
     """Every system of every population inside the pixels and within ``d_max`` pc: primaries
     from the full IMF (no windows) at the survey's rate, each with its companions, observed
     with no cut on the primary alone (its brightening bound made huge), cut at the limit."""
     from starmaker.galaxy.survey import parse_limit
-    from starmaker.place.frames import galactocentric, icrs_to_galactic
 
     rng = np.random.default_rng(seed)
     lim = parse_limit(limit)
-    vol = 4 * math.pi * len(pixels) / 3072 * d_max**3 / 3
     out = []
     for comp in systems.scaled_components(milky_way_components(), model):
         for pop in comp.populations:
-            def shape(ra, dec, d, comp=comp, pop=pop):
-                l, b = icrs_to_galactic(ra, dec)
-                x, y, z, _ = galactocentric(l, b, d)
-                return comp.shape(x, y, z, pop.density_key)
-            bound = 1.3 * shape(*_uniform_in_volume(rng, pixels, d_max, 20000)[1:]).max()
-            n_max = rng.poisson(bound * pop.rho0_initial * vol / pop.imf.mean_mass())
-            pix, ra, dec, d = _uniform_in_volume(rng, pixels, d_max, n_max)
-            dens = shape(ra, dec, d)
-            assert (dens <= bound).all()
-            keep = rng.random(n_max) * bound < dens
-            order = np.argsort(pix[keep], kind="stable")  # a pixel's primaries together
-            n = int(keep.sum())
-            births = {"m": pop.imf.sample(n, rng), "age": pop.sfh.sample_ages(n, rng),
-                      "feh": pop.sample_feh(n, rng), "d": d[keep][order], "ra": ra[keep][order],
-                      "dec": dec[keep][order], "comp": np.zeros(n, np.int8), "pix": pix[keep][order]}
+            births = births_in_volume(rng, comp, pop, pixels, d_max, by_pixel=True)
             out.append(systems.systems_of(births, DustDisk(), lim, Field(), seed, model, res))
     return Stars.concat([s for s in out if len(s)])
 
