@@ -1,7 +1,7 @@
 """Peak memory of a HATS run over one dense tile: the plane pixel 1891 ((l, b) = (30°, 1°), 13.4
 deg², order 4) written by ``write_hats`` in this process as a tile of its own.
 
-    PYTHONPATH=src python benchmarks/hats_tile_memory.py 'G<20' [run_rows]
+    PYTHONPATH=src python benchmarks/hats_tile_memory.py 'G<20' [run_rows [partition_rows]]
 
 Prints the stars, CPU seconds and the process's peak resident size (``ru_maxrss``: the
 interpreter, MIST, the mass tables and the catalogue's making and writing together). Run it once
@@ -20,6 +20,8 @@ from starmaker.galaxy.survey import MilkyWay
 if __name__ == "__main__":
     limit = sys.argv[1] if len(sys.argv) > 1 else "G<20"
     extra = {"run_rows": int(sys.argv[2])} if len(sys.argv) > 2 else {}
+    if len(sys.argv) > 3:
+        extra["partition_rows"] = int(sys.argv[3])
     root = Path(tempfile.mkdtemp(prefix="hats-tile-"))
     try:
         t, c = time.perf_counter(), time.process_time()
