@@ -15,7 +15,7 @@ from ..errors import StarmakerError
 from ..schema import CATEGORIES, column
 from .atomic import atomic_path  # noqa: F401 - re-exported: its home before issue 16
 
-__all__ = ["to_arrow", "write_parquet", "read_parquet", "atomic_path", "astropy_unit_string"]
+__all__ = ["to_arrow", "write_parquet", "read_parquet", "count_values", "atomic_path", "astropy_unit_string"]
 
 META_KEY = b"starmaker"
 #: the key under which astropy's Parquet reader finds the columns' units, descriptions and the
