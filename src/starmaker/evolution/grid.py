@@ -209,8 +209,8 @@ def cached_grid(tag: str, data_file: str | os.PathLike, read: Callable[[], dict[
 
     The entry (``TAG-grid-KEY.arrays``) has a key that hashes ``tag``, ``data_file``'s identity
     (real path, size, modification time: a reinstalled or changed file is a new entry), ``what``
-    (the loader's constants), ``meta``, the source of this module, of the loader's modules
-    ``code`` and of the cache, and NumPy's version: changed data or code is never read. A file
+    (the loader's constants), ``meta``, the source of this module and of the loader's modules
+    ``code``, NumPy's version and the cache format: changed data or code is never read. A file
     that cannot be trusted (see :func:`starmaker.io.cache.load_arrays`) is rebuilt and
     overwritten; where the folder cannot be written the grid is built and kept in memory only."""
     from ..io import cache
@@ -222,7 +222,7 @@ def cached_grid(tag: str, data_file: str | os.PathLike, read: Callable[[], dict[
             "mass_monotone": np.array(grid.mass_monotone)}
 
     key = cache.source_key((tag, cache.file_identity(data_file), what, meta),
-                           files=(__file__, cache.__file__, *code))
+                           files=(__file__, *code))
     arrays = cache.cached(f"{tag}-grid", key, build)
     return EEPGrid(**{k: v for k, v in arrays.items() if k != "mass_monotone"},
                    mass_monotone=bool(arrays["mass_monotone"]), **meta)

@@ -187,7 +187,7 @@ def load_table(table: str) -> BCTable:
                 "bc": t.bc, "filled": t.filled}
 
     path = bc_file()
-    key = cache.source_key(("mist-bc", table, cache.file_identity(path)), files=(__file__, cache.__file__))
+    key = cache.source_key(("mist-bc", table, cache.file_identity(path)), files=(__file__,))
     a = cache.cached("mist-bc", key, build)
     return BCTable(table, tuple(str(b) for b in a["bands"]), a["teff"], a["logg"], a["feh"], a["av"], a["bc"],
                    a["filled"])
