@@ -32,9 +32,10 @@ def _same(a: np.ndarray, b: np.ndarray) -> None:
         assert a.flags[flag] == b.flags[flag], flag
 
 
-def test_arrays_come_back_bit_for_bit_and_laid_out_as_written(tmp_path):
+@pytest.mark.parametrize("codec", cache.CODECS)
+def test_arrays_come_back_bit_for_bit_and_laid_out_as_written(tmp_path, codec):
     path = tmp_path / "x.arrays"
-    cache.save_arrays(path, "k1", SAMPLE)
+    cache.save_arrays(path, "k1", SAMPLE, codec=codec)
     got = cache.load_arrays(path, "k1")
     assert list(got) == list(SAMPLE)
     for name in SAMPLE:
@@ -43,9 +44,21 @@ def test_arrays_come_back_bit_for_bit_and_laid_out_as_written(tmp_path):
     assert cache.load_arrays(path, "k1")["c"][0, 0, 0] == 0.0
 
 
-def test_a_file_that_cannot_be_trusted_is_not_read(tmp_path):
+def test_compressed_files_are_small(tmp_path):
+    """Mass tables are stored compressed: their windows are mostly empty (x from 1 to 0)."""
+    table = {"x_lo": np.ones((2, 300, 361)), "x_hi": np.zeros((2, 300, 361))}
+    for codec in cache.CODECS:
+        cache.save_arrays(tmp_path / f"{codec}.arrays", "k", table, codec=codec)
+        got = cache.load_arrays(tmp_path / f"{codec}.arrays", "k")
+        for name in table:
+            _same(got[name], table[name])
+    assert (tmp_path / "zstd.arrays").stat().st_size < (tmp_path / "None.arrays").stat().st_size / 50
+
+
+@pytest.mark.parametrize("codec", cache.CODECS)
+def test_a_file_that_cannot_be_trusted_is_not_read(tmp_path, codec):
     path = tmp_path / "x.arrays"
-    cache.save_arrays(path, "k1", SAMPLE)
+    cache.save_arrays(path, "k1", SAMPLE, codec=codec)
     good = path.read_bytes()
     assert cache.load_arrays(path, "k2") is None  # another key (copied or renamed into place)
     assert cache.load_arrays(tmp_path / "missing.arrays", "k1") is None
