@@ -14,7 +14,11 @@ interpreter, imports and mass tables included):
   pieces of ``PIECE_ROWS``);
 * ``stream:LIM[:ROWS]``: that pixel's stars from ``iter_sky`` (one thread), discarded, the
   resident size read after every piece: whether memory stays flat as the stars go by (``ROWS``:
-  ``PIECE_ROWS`` for the run).
+  ``PIECE_ROWS`` for the run);
+* ``cli:LIM[:RADIUS]``: the whole command ``starmaker make milkyway --limit G<LIM --field
+  cone:RA,DEC,RADIUS -o FILE.parquet`` at l = 90°, b = +30° (``RADIUS`` in degrees, default 1: the
+  pencil beam), run as a process of its own: its CPU seconds (user + system, ``RUSAGE_CHILDREN``)
+  and wall seconds, start-up, imports, caches and the Parquet file included — what one run costs.
 
 Each case first makes the same thing once untimed with a tiny cone (so the mass tables and
 compiled kernels are ready: they are the fixed cost, measured by ``fixed``), then times the
@@ -22,6 +26,7 @@ make: stars, CPU seconds (``time.process_time``), stars per CPU second, wall sec
 
     NUMBA_NUM_THREADS=1 taskset -c 0 python benchmarks/bench_depth.py            # every case
     NUMBA_NUM_THREADS=1 taskset -c 0 python benchmarks/bench_depth.py pencil:16 plane:18
+    NUMBA_NUM_THREADS=1 taskset -c 0 python benchmarks/bench_depth.py cli:16:0.01 cli:21   # whole commands
 """
 
 from __future__ import annotations
@@ -45,7 +50,33 @@ def _cone(l_deg: float, b_deg: float, radius: float):
     return Field.cone(float(ra), float(dec), radius)
 
 
+def cli(case: str) -> dict:
+    """``cli:LIM[:RADIUS]``: the command as a process of its own (see the module notes)."""
+    import tempfile
+
+    lim, _, radius = case.partition(":")[2].partition(":")
+    field = _cone(90.0, 30.0, float(radius or 1.0))
+    cone = f"cone:{field.ra!r},{field.dec!r},{field.radius!r}"
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "cone.parquet")
+        cmd = [sys.executable, "-m", "starmaker.cli", "make", "milkyway", "--limit", f"G<{lim}",
+               "--seed", "1", "--field", cone, "-o", out]
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        w0 = time.perf_counter()
+        subprocess.run(cmd, check=True, capture_output=True)
+        wall = time.perf_counter() - w0
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        import pyarrow.parquet as pq
+
+        stars = pq.ParquetFile(out).metadata.num_rows
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return {"case": case, "limit": f"G<{lim}", "field": cone, "stars": stars, "process_cpu_s": round(cpu, 3),
+            "process_wall_s": round(wall, 3), "peak_rss_mb": round(after.ru_maxrss / 1024)}
+
+
 def worker(case: str) -> dict:
+    if case.startswith("cli:"):
+        return cli(case)
     t0, c0 = time.perf_counter(), time.process_time()
     from starmaker.galaxy.survey import MilkyWay
 

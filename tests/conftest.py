@@ -1,13 +1,17 @@
 """Shared fixtures. Tests cite the published values they compare with, next to the number."""
 
+import atexit
 import os
+import shutil
 import tempfile
 
 import numpy as np
 import pytest
 
-# the survey's mass tables are cached on disk: the tests build their own, in a fresh folder
+# the grids, BC tables and the survey's mass tables are cached on disk (starmaker.io.cache): the
+# tests build their own, in a fresh folder (read by their subprocesses too), removed at the end
 os.environ["STARMAKER_CACHE"] = tempfile.mkdtemp(prefix="starmaker-cache-")
+atexit.register(shutil.rmtree, os.environ["STARMAKER_CACHE"], ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -27,6 +27,7 @@ FLOORS = {
     "starmaker.arrays": 1,
     "starmaker.io.paths": 1,
     "starmaker.io.atomic": 1,
+    "starmaker.io.cache": 1,
     "starmaker.io.parquet": 2,
     "starmaker.io.tables": 2,
     "starmaker.stars": 3,

@@ -329,12 +329,12 @@ def test_mass_tables_read_back_from_the_cache_are_the_ones_built(tmp_path, monke
     first = sv.mass_table(pop, "G")  # builds and writes
     sv.mass_table.cache_clear()
     again = sv.mass_table(pop, "G")  # reads
-    assert len(list(tmp_path.glob("mass-table-*.npz"))) == 1
+    assert len(list(tmp_path.glob("mass-table-*.arrays"))) == 1
     for f in sv.Table.__dataclass_fields__:
         np.testing.assert_array_equal(getattr(built, f), getattr(again, f))
         np.testing.assert_array_equal(getattr(first, f), getattr(again, f))
     sv.mass_table(pop, "V")
-    assert len(list(tmp_path.glob("mass-table-*.npz"))) == 2
+    assert len(list(tmp_path.glob("mass-table-*.arrays"))) == 2
     sv.mass_table.cache_clear()
 
 

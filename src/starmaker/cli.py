@@ -192,10 +192,9 @@ def make_milkyway(
             sky.write(output)
             n = len(sky)
     if streamed:
-        import pyarrow.parquet as pq
+        from .io.parquet import count_values
 
-        counted = pq.read_table(output, columns=["component"]).column("component").value_counts()
-        counts = {v["values"]: v["counts"] for v in counted.to_pylist()}
+        counts = count_values(output, "component")
     else:
         import numpy as np
 

@@ -13,12 +13,15 @@ mass → EEP lookup. :class:`Grid` lists exactly what the kernels use.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Protocol
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, fields
+from typing import Any, Protocol
 
 import numpy as np
 
-__all__ = ["Grid", "EEPGrid", "build_grid", "COLUMNS", "TAB_LOGM0", "TAB_DLOGM", "TAB_N", "N_EXTRAP"]
+__all__ = ["Grid", "EEPGrid", "build_grid", "cached_grid", "COLUMNS", "TAB_LOGM0", "TAB_DLOGM", "TAB_N",
+           "N_EXTRAP"]
 
 #: columns of ``data``, in this order
 COLUMNS = ("initial_mass", "star_mass", "log_Teff", "log_g", "log_L", "log_R")
@@ -195,6 +198,34 @@ def build_grid(
         lt_guess=_lifespan_guess(lt_logm[sel], lt_n[sel]),
         **meta,
     )
+
+
+def cached_grid(tag: str, data_file: str | os.PathLike, read: Callable[[], dict[str, Any]], /, *,
+                code: Iterable[str | os.PathLike] = (), what: object = (), **meta) -> EEPGrid:
+    """``build_grid(**read(), **meta)``, kept in the user's cache folder
+    (:mod:`starmaker.io.cache`; ``STARMAKER_CACHE=off`` turns it off) and read back from there,
+    memory-mapped, by later processes: the same arrays, bit for bit, in milliseconds instead of
+    the second or more that reading ``data_file`` (HDF5) and building the tables take.
+
+    The entry (``TAG-grid-KEY.arrays``) has a key that hashes ``tag``, ``data_file``'s identity
+    (real path, size, modification time: a reinstalled or changed file is a new entry), ``what``
+    (the loader's constants), ``meta``, the source of this module and of the loader's modules
+    ``code``, NumPy's version and the cache format: changed data or code is never read. A file
+    that cannot be trusted (see :func:`starmaker.io.cache.load_arrays`) is rebuilt and
+    overwritten; where the folder cannot be written the grid is built and kept in memory only."""
+    from ..io import cache
+
+    def build() -> dict[str, np.ndarray]:
+        grid = build_grid(**read(), **meta)
+        arrays = {f.name: getattr(grid, f.name) for f in fields(grid)}
+        return {k: v for k, v in arrays.items() if isinstance(v, np.ndarray)} | {
+            "mass_monotone": np.array(grid.mass_monotone)}
+
+    key = cache.source_key((tag, cache.file_identity(data_file), what, meta),
+                           files=(__file__, *code))
+    arrays = cache.cached(f"{tag}-grid", key, build)
+    return EEPGrid(**{k: v for k, v in arrays.items() if k != "mass_monotone"},
+                   mass_monotone=bool(arrays["mass_monotone"]), **meta)
 
 
 def _eep_table(mass, row0, eep0, n):

@@ -49,7 +49,7 @@ import functools
 import numpy as np
 
 from ..schema import PHASES
-from .grid import COLUMNS, EEPGrid, build_grid
+from .grid import COLUMNS, EEPGrid, cached_grid
 
 __all__ = ["load_mist", "MistGrid", "FEH_RANGE", "LOG_AGE_RANGE", "MASS_RANGE", "NAME"]
 
@@ -91,7 +91,27 @@ def mist_grid_path():
 
 @functools.cache
 def load_mist() -> EEPGrid:
-    """Read and prepare the MIST grid (once per process; about half a second)."""
+    """The MIST grid, read once per process: from the user's cache folder, memory-mapped (a few
+    milliseconds), where an earlier process built it from the same file with the same code,
+    else read and built (about a second; see :func:`.grid.cached_grid`)."""
+    return cached_grid(
+        "mist",
+        mist_grid_path(),
+        _read_mist,
+        code=(__file__,),
+        what=(PHASES, _MIST_PHASE),
+        source=f"lachesis_grids/grids/{GRID_FILE}",
+        name=NAME,
+        eep_postnuc=EEP_POSTAGB,
+        feh_range=FEH_RANGE,
+        log_age_range=LOG_AGE_RANGE,
+        mass_range=MASS_RANGE,
+        info=(("grid", "MIST v2.5 v/vcrit=0.4"),),
+    )
+
+
+def _read_mist() -> dict:
+    """The grid file's arrays as :func:`.grid.build_grid` takes them."""
     import h5py
 
     path = mist_grid_path()
@@ -137,7 +157,7 @@ def load_mist() -> EEPGrid:
     wd = (mist_phase == 6) & (data[:, 3] >= WD_LOGG)
     phase[wd] = _PH["WD"]
 
-    return build_grid(
+    return dict(
         feh=feh,
         log_age=log_age,
         row0=row0_all,
@@ -148,11 +168,4 @@ def load_mist() -> EEPGrid:
         nuclear=np.isin(mist_phase, [-1, 0, 2, 3, 4, 5, 9]),
         keep=keep,
         eep_track_end=EEP_TRACK_END,
-        source=f"lachesis_grids/grids/{GRID_FILE}",
-        name=NAME,
-        eep_postnuc=EEP_POSTAGB,
-        feh_range=FEH_RANGE,
-        log_age_range=LOG_AGE_RANGE,
-        mass_range=MASS_RANGE,
-        info=(("grid", "MIST v2.5 v/vcrit=0.4"),),
     )

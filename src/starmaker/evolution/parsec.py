@@ -63,7 +63,7 @@ import functools
 import numpy as np
 
 from ..schema import PHASES
-from .grid import COLUMNS, EEPGrid, build_grid
+from .grid import COLUMNS, EEPGrid, cached_grid
 
 __all__ = ["load_parsec", "FEH_RANGE", "LOG_AGE_RANGE", "MASS_RANGE", "NAME"]
 
@@ -90,7 +90,26 @@ def parsec_grid_path():
 
 @functools.cache
 def load_parsec() -> EEPGrid:
-    """Read and prepare the PARSEC grid (once per process; about half a second)."""
+    """The PARSEC grid, read once per process: from the user's cache folder where an earlier
+    process built it, else read and built (about half a second; see :func:`.grid.cached_grid`)."""
+    return cached_grid(
+        "parsec",
+        parsec_grid_path(),
+        _read_parsec,
+        code=(__file__,),
+        what=(PHASES,),
+        source=f"lachesis_grids/grids/{GRID_FILE}",
+        name=NAME,
+        eep_postnuc=EEP_LAST + 1,
+        feh_range=FEH_RANGE,
+        log_age_range=LOG_AGE_RANGE,
+        mass_range=MASS_RANGE,
+        info=(("grid", "PARSEC v1.2S (Bressan et al. 2012)"),),
+    )
+
+
+def _read_parsec() -> dict:
+    """The grid file's arrays as :func:`.grid.build_grid` takes them."""
     import h5py
 
     with h5py.File(parsec_grid_path(), "r") as f:
@@ -111,7 +130,7 @@ def load_parsec() -> EEPGrid:
         if m:
             data[r0 : r0 + m, 0] = np.maximum.accumulate(data[r0 : r0 + m, 0])
     j0 = int(np.searchsorted(log_age, LOG_AGE_RANGE[0] - 1e-9))
-    return build_grid(
+    return dict(
         feh=feh,
         log_age=log_age[j0:],
         row0=np.ascontiguousarray(row0[:, j0:]),
@@ -122,11 +141,4 @@ def load_parsec() -> EEPGrid:
         nuclear=np.ones(len(data), np.bool_),
         keep=feh >= FEH_RANGE[0] - 1e-9,
         eep_track_end=EEP_TRACK_END,
-        source=f"lachesis_grids/grids/{GRID_FILE}",
-        name=NAME,
-        eep_postnuc=EEP_LAST + 1,
-        feh_range=FEH_RANGE,
-        log_age_range=LOG_AGE_RANGE,
-        mass_range=MASS_RANGE,
-        info=(("grid", "PARSEC v1.2S (Bressan et al. 2012)"),),
     )

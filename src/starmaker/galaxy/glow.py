@@ -274,14 +274,12 @@ def glow_map(limit: str | Limit = "V<6.5", nside: int = 32, milky_way=None, band
 
 def _cache_path(mw, lim: Limit, nside: int, band: str):
     import hashlib
-    import os
-    from pathlib import Path
 
-    env = os.environ.get("STARMAKER_CACHE")
-    if env and env.lower() in ("off", "0", "no", "false"):
+    from ..io.cache import cache_dir
+
+    folder = cache_dir()
+    if folder is None:
         return None
-    home = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
-    folder = Path(env) if env else home / "starmaker"
     comps = [(type(c).__module__, type(c).__qualname__, repr(c)) for c in mw.components]
     what = repr((comps, repr(mw.dust), str(lim), int(nside), band, _source_digest()))
     return folder / f"glow-{hashlib.sha256(what.encode()).hexdigest()[:24]}.npy"

@@ -17,9 +17,8 @@ from __future__ import annotations
 
 import functools
 import math
-import os
 import sys
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import numba as nb
@@ -29,6 +28,7 @@ from scipy.special import ndtr, ndtri
 from ..arrays import broadcast
 from ..evolution.evolve import evolve_through
 from ..evolution.isochrones import FEH_RANGE, dying_mass
+from ..io import cache
 from ..photometry import bands as registry
 from ..photometry.magnitudes import absolute_magnitudes
 from .components import GalacticPopulation
@@ -111,67 +111,21 @@ def _feh_at(pop: GalacticPopulation, q) -> np.ndarray:
 @functools.lru_cache(maxsize=64)
 def mass_table(pop: GalacticPopulation, band: str) -> Table:
     """The population's table for ``band``: built once (about a second for the youngest thin-disc
-    bin), then kept in memory and in the user's cache folder (``$STARMAKER_CACHE``, else
-    ``$XDG_CACHE_HOME/starmaker`` or ``~/.cache/starmaker``; ``STARMAKER_CACHE=off`` turns it off).
+    bin), then kept in memory and in the user's cache folder (:mod:`starmaker.io.cache`:
+    ``$STARMAKER_CACHE``, else ``$XDG_CACHE_HOME/starmaker`` or ``~/.cache/starmaker``;
+    ``STARMAKER_CACHE=off`` turns it off), compressed (Zstandard: the tables of a band and epoch
+    take about 5 MB), read back by later processes in a few milliseconds each.
     The cache key hashes the population, the band, the table constants and the source of every
     module the table depends on plus the data versions, so a stale table is never read. Each file
-    holds its own key and a SHA-256 of its arrays: a file that is truncated, unreadable, of
+    holds its own key and a CRC-32 of its contents: a file that is truncated, unreadable, of
     another key (copied or renamed into place) or altered is not trusted, but rebuilt and
     overwritten; the arrays read back are the very ones written."""
-    folder = _cache_dir()
-    key = _table_key(pop, band)
-    path = folder / f"mass-table-{key}.npz" if folder else None
-    if path is not None and path.is_file():
-        table = _read_cached(path, key)
-        if table is not None:
-            return table
-    table = build_mass_table(pop, band)
-    if path is not None:
-        try:
-            from ..io.parquet import atomic_path
 
-            arrays = asdict(table)
-            with atomic_path(path, suffix=".npz") as tmp, open(tmp, "wb") as fh:
-                np.savez_compressed(fh, cache_key=np.array(key), cache_sha256=np.array(_digest(arrays)),
-                                    **arrays)  # about 6x smaller, ~10 ms to read
-        except OSError:
-            pass  # a read-only home: keep it in memory only
-    return table
+    def build() -> dict[str, np.ndarray]:
+        table = build_mass_table(pop, band)
+        return {f: getattr(table, f) for f in Table.__dataclass_fields__}
 
-
-def _digest(arrays: dict[str, np.ndarray]) -> str:
-    import hashlib
-
-    h = hashlib.sha256()
-    for name in sorted(arrays):
-        a = np.ascontiguousarray(arrays[name])
-        h.update(f"{name}:{a.dtype.str}:{a.shape}".encode())
-        h.update(a.tobytes())
-    return h.hexdigest()
-
-
-def _read_cached(path: Path, key: str) -> Table | None:
-    """The table in a cache file, or None where it cannot be trusted (see :func:`mass_table`)."""
-    import zipfile
-
-    try:
-        with np.load(path, allow_pickle=False) as z:
-            if str(z["cache_key"]) != key:
-                return None
-            arrays = {f: z[f] for f in Table.__dataclass_fields__}
-            if str(z["cache_sha256"]) != _digest(arrays):
-                return None
-            return Table(**arrays)
-    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
-        return None
-
-
-def _cache_dir() -> Path | None:
-    env = os.environ.get("STARMAKER_CACHE")
-    if env and env.lower() in ("off", "0", "no", "false"):
-        return None
-    base = Path(env) if env else Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "starmaker"
-    return base
+    return Table(**cache.cached("mass-table", _table_key(pop, band), build, codec="zstd"))
 
 
 @functools.cache

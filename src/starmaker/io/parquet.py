@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from pathlib import Path
@@ -14,7 +15,7 @@ from ..errors import StarmakerError
 from ..schema import CATEGORIES, column
 from .atomic import atomic_path  # noqa: F401 - re-exported: its home before issue 16
 
-__all__ = ["to_arrow", "write_parquet", "read_parquet", "atomic_path", "astropy_unit_string"]
+__all__ = ["to_arrow", "write_parquet", "read_parquet", "count_values", "atomic_path", "astropy_unit_string"]
 
 META_KEY = b"starmaker"
 #: the key under which astropy's Parquet reader finds the columns' units, descriptions and the
@@ -50,6 +51,52 @@ def _text_length(name: str, values: np.ndarray) -> int:
     return max([1, *(len(str(v)) for v in values)])
 
 
+def _arrow_array(values: np.ndarray) -> pa.Array:
+    """``pa.array(values)``: for a plain numeric or boolean NumPy column the same Arrow array,
+    built from its buffer, because ``pa.array`` imports pandas (half a second) to check whether
+    it was given a pandas object."""
+    v = np.asarray(values)
+    if v.ndim != 1 or v.dtype.kind not in "biuf" or not v.dtype.isnative:
+        return pa.array(v)
+    if v.dtype.kind == "b":
+        data = pa.py_buffer(np.packbits(v, bitorder="little"))  # Arrow's booleans are bits
+        return pa.Array.from_buffers(pa.bool_(), len(v), [None, data])
+    data = pa.py_buffer(np.ascontiguousarray(v))
+    return pa.Array.from_buffers(pa.from_numpy_dtype(v.dtype), len(v), [None, data])
+
+
+def _category_strings(name: str, codes: np.ndarray) -> pa.Array:
+    """The text column ``name`` (its schema values by code) as an Arrow string array: what
+    ``pa.DictionaryArray.from_arrays(codes, values).dictionary_decode()`` gives, built from the
+    string buffers with NumPy (that route imports ``pyarrow.compute``, a tenth of a second)."""
+    codes = np.asarray(codes).astype(np.intp)
+    encoded, lengths, table = _category_bytes(name)
+    if codes.size and (codes.min() < 0 or codes.max() >= len(encoded)
+                       or int(lengths[codes].sum()) > np.iinfo(np.int32).max):
+        return pa.DictionaryArray.from_arrays(pa.array(codes.astype(np.int8)),
+                                              pa.array(list(CATEGORIES[name]))).dictionary_decode()
+    n = len(codes)
+    offsets = np.zeros(n + 1, np.int32)
+    np.cumsum(lengths[codes], out=offsets[1:])
+    data = np.empty(int(offsets[-1]), np.uint8)
+    width = np.arange(table.shape[1])
+    for s in range(0, n, 1 << 16):  # in blocks: the padded rows stay small
+        c = codes[s:s + (1 << 16)]
+        data[offsets[s]:offsets[s + len(c)]] = table[c][width < lengths[c][:, None]]  # row by row
+    return pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(data))
+
+
+@functools.cache
+def _category_bytes(name: str) -> tuple[list[bytes], np.ndarray, np.ndarray]:
+    """A text column's schema values in UTF-8: the strings, their lengths and a padded byte table."""
+    encoded = [v.encode() for v in CATEGORIES[name]]
+    lengths = np.array([len(e) for e in encoded], np.int32)
+    table = np.zeros((len(encoded), max(1, int(lengths.max(initial=0)))), np.uint8)
+    for i, e in enumerate(encoded):
+        table[i, :len(e)] = np.frombuffer(e, np.uint8)
+    return encoded, lengths, table
+
+
 def to_arrow(stars) -> pa.Table:
     """Convert to a pyarrow Table with the schema's units and descriptions.
 
@@ -61,11 +108,9 @@ def to_arrow(stars) -> pa.Table:
     for name in stars.columns:
         values = stars.codes(name)
         if name in CATEGORIES:
-            arr = pa.DictionaryArray.from_arrays(
-                pa.array(values.astype(np.int8)), pa.array(list(CATEGORIES[name]))
-            ).dictionary_decode()
+            arr = _category_strings(name, values)
         else:
-            arr = pa.array(values)
+            arr = _arrow_array(values)
         md, entry = {}, {"name": name}
         try:
             c = column(name)
@@ -101,6 +146,26 @@ def write_parquet(stars, path: str | os.PathLike, *, overwrite: bool = True) -> 
     table = to_arrow(stars)
     with atomic_path(path) as tmp:
         pq.write_table(table, tmp, row_group_size=ROW_GROUP_ROWS, **PARQUET_OPTIONS)
+
+
+def count_values(path: str | os.PathLike, name: str) -> dict[str, int]:
+    """How many rows of the Parquet file ``path`` hold each value of its text column ``name``
+    (values that occur only). Read as dictionary codes and counted with NumPy: ``pq.read_table``,
+    ``to_numpy`` and ``value_counts`` would import pandas and pyarrow.compute (more than half a
+    second)."""
+    counts: dict[str, int] = {}
+    with pq.ParquetFile(path, read_dictionary=[name]) as pf:
+        for chunk in pf.read(columns=[name]).column(name).chunks:
+            if chunk.null_count:
+                raise StarmakerError(f"column {name!r} of {path} has missing values")
+            idx = chunk.indices
+            dtype = np.dtype(idx.type.to_pandas_dtype())
+            codes = np.frombuffer(idx.buffers()[1], dtype, len(idx), idx.offset * dtype.itemsize)
+            k = np.bincount(codes, minlength=len(chunk.dictionary))
+            for value, c in zip(chunk.dictionary.to_pylist(), k.tolist(), strict=True):
+                if c:
+                    counts[value] = counts.get(value, 0) + c
+    return counts
 
 
 def _encode(col: pa.ChunkedArray, names: tuple[str, ...], what: str) -> np.ndarray:
