@@ -575,22 +575,25 @@ def cmd_model(out: Path, workers: list[int], tile_orders: list[int], worker_gb: 
               f"_healpix_29 + sort + write {t['sort_write_cpu_s']:.1f} s ({sw * 1e6:.2f} µs/star); "
               f"hats import {hats_s:.1f} s")
     cat = _jsonl(out / "catalog.jsonl")
-    cat_s = 0.0
-    if cat:
-        c = max(cat, key=lambda r: r["stars"])
-        cat_s = c["write_catalog_cpu_s"] / c["stars"]
-        print(f"write_catalog (the client, after the tiles: partitions merged and written; pixels "
-              f"{c['pixels']}, {c['stars']:,} stars): {c['write_catalog_cpu_s']:.2f} CPU s, "
-              f"{cat_s * 1e6:.2f} µs/star")
+    cat_fixed, cat_s = 0.0, 0.0
+    if len(cat) > 1:   # write_catalog = fixed (partition plan, metadata) + per star (merge, write)
+        n_cat = np.array([c["stars"] for c in cat], float)
+        t_cat = np.array([c["write_catalog_cpu_s"] for c in cat])
+        cat_s, cat_fixed = np.polyfit(n_cat, t_cat, 1)
+        print(f"write_catalog (the client, after the tiles: the partitions merged from the tiles and "
+              f"written, then the metadata) over {len(cat)} runs of {n_cat.min():,.0f}–{n_cat.max():,.0f} "
+              f"stars: {cat_fixed:.2f} CPU s + {cat_s * 1e6:.2f} µs/star")
+    if tiles:
+        base_mb = t["base_peak_rss_mb"]   # a worker after _warm_worker: hats imported too
     prepare = imp + first + all_cpu[0] + hats_s     # _prepare / _warm_worker: pixel 0 made whole
-    catalog = cat_s * all_stars.sum()
+    catalog = cat_fixed + cat_s * all_stars.sum()
     print(f"fixed: a worker's warm-up (_warm_worker) {prepare:.1f} CPU s (the client's _prepare the same, "
           f"before); the catalogue written by the client at the end {catalog:,.0f} CPU s "
           f"({catalog / 3600:.2f} h) for {all_stars.sum():.3g} stars")
 
     cols = " | ".join(f"{k} worker{'s' if k > 1 else ''}" for k in workers)
     print(f"\nwall hours (tiles handed out in submission order / longest first):\n\n| tile order | tiles | "
-          f"largest tile: stars | its CPU s | its memory | tiles over {worker_gb:g} GB | {cols} |")
+          f"most stars | its memory | tiles over {worker_gb:g} GiB | costliest tile, CPU s | {cols} |")
     print("|---:|---:|---:|---:|---:|---:|" + "---:|" * len(workers))
     for t_order in tile_orders:
         tile = plan["pixel"] >> (2 * (4 - t_order))
@@ -605,8 +608,9 @@ def cmd_model(out: Path, workers: list[int], tile_orders: list[int], worker_gb: 
             sub = head + _lpt(t_cpu, k, np.arange(ntile)) + catalog
             lpt = head + _lpt(t_cpu, k, np.argsort(-t_cpu, kind="stable")) + catalog
             walls.append(f"{sub / 3600:.2f} / {lpt / 3600:.2f}")
-        print(f"| {t_order} | {ntile} | {t_stars[big]:.3g} (tile {big}) | {t_cpu[big]:,.0f} | "
-              f"{t_mem[big]:.1f} GB | {(t_mem > worker_gb).sum()} | " + " | ".join(walls) + " |")
+        dear = int(np.argmax(t_cpu))
+        print(f"| {t_order} | {ntile} | {t_stars[big]:.3g} (tile {big}) | {t_mem[big]:.1f} GiB | "
+              f"{(t_mem > worker_gb).sum()} | {t_cpu[dear]:,.0f} (tile {dear}) | " + " | ".join(walls) + " |")
     np.savetxt(out / "predicted.csv", np.column_stack([plan["pixel"], drawn_all, all_stars, all_cpu]),
                delimiter=",", header="pixel,rows_drawn,stars,cpu_s", comments="",
                fmt=["%d", "%d", "%.0f", "%.3f"])
@@ -626,7 +630,7 @@ def main(argv: list[str]) -> None:
     ap.add_argument("--whole", default="", help="LIMIT: make the whole sky to LIMIT (streamed) and count it")
     ap.add_argument("--workers", default="1,16,256")
     ap.add_argument("--tile-orders", default="2,3,4")
-    ap.add_argument("--worker-gb", type=float, default=8.0, help="memory a worker may use (GB)")
+    ap.add_argument("--worker-gb", type=float, default=8.0, help="memory a worker may use (GiB)")
     if argv[:1] == ["--child"]:
         print(json.dumps(_child(argv[1], argv[2] if argv[1] == "catalog" else int(argv[2]), argv[3])))
         return
