@@ -20,8 +20,9 @@ the rest is estimated:
   included, as a worker has them), stars and their counts in G bins of 0.1 mag; one process at a
   time, cheapest pixel first, appended as they come (a cache: run again to resume).
   ``--tile PIXEL[:LIMIT]``: the path a Dask task takes (``io.distributed._make_tile``: the pixel's
-  stars made whole in memory, ``_healpix_29``, sorted, written as a staged tile): peak RSS per star
-  and the sort and write's CPU per star, into ``DIR/tiles.jsonl``. ``--catalog P1,P2[:LIMIT]``:
+  stars made piece by piece, staged in runs sorted by ``_healpix_29``): peak RSS and the sort and
+  write's CPU per star, into ``DIR/tiles.jsonl`` (records of the older path, which held a tile
+  whole, give its memory per star). ``--catalog P1,P2[:LIMIT]``:
   ``write_hats`` of those pixels in this process, ``write_catalog`` (the client's merge of the tiles
   into partitions) timed apart, into ``DIR/catalog.jsonl``. ``--whole LIMIT``: the whole sky to a
   bright limit, counted, into ``DIR/whole.jsonl`` (a check of the estimator: another draw);
@@ -251,23 +252,31 @@ def _tile_in_child(pixel: int, limit: str, staging: str) -> dict:
     meta = json.loads(json.dumps(empty.meta, default=str))
     spec = {"limit": limit, "seed": SEED, "field": asdict(Field()), "meta": meta, "epoch": 0.0,
             "errors": None, "columns": list(empty.columns), "histogram_order": DEFAULT_HISTOGRAM_ORDER,
-            "partition_rows": DEFAULT_PARTITION_ROWS}
+            "partition_rows": DEFAULT_PARTITION_ROWS, "run_rows": dist.DEFAULT_RUN_ROWS}
     spec["run_key"] = hashlib.sha256(json.dumps(spec, sort_keys=True, default=str).encode()).hexdigest()[:32]
     c0 = time.process_time()
     dist.spatial_index(np.zeros(1), np.zeros(1))      # what _prepare does after its pixel: imports hats
     hats_cpu = time.process_time() - c0
     base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    made: dict = {}
-    make = dist._make
+    made = {"cpu": 0.0, "stars": 0, "nbytes": 0, "rss_mb": 0.0}
+    iter_make = dist._iter_make
 
-    def timed_make(*args):   # the stars made whole, timed apart from the sort and the write
-        t = time.process_time()
-        stars = make(*args)
-        made.update(cpu=time.process_time() - t, stars=len(stars), rss_mb=_rss_mb(),
-                    nbytes=sum(np.asarray(stars[c]).nbytes for c in stars.columns))
-        return stars
+    def timed_iter(*args):   # the making, piece by piece, timed apart from the sort and the write
+        it = iter_make(*args)
+        while True:
+            t = time.process_time()
+            try:
+                stars = next(it)
+            except StopIteration:
+                made["cpu"] += time.process_time() - t
+                return
+            made["cpu"] += time.process_time() - t
+            made["stars"] += len(stars)
+            made["nbytes"] += sum(np.asarray(stars[c]).nbytes for c in stars.columns)
+            made["rss_mb"] = max(made["rss_mb"], _rss_mb())
+            yield stars
 
-    dist._make = timed_make
+    dist._iter_make = timed_iter
     c1 = time.process_time()
     dist._make_tile(staging, pixel, (pixel,), spec, mw, True)
     total = time.process_time() - c1
@@ -275,7 +284,8 @@ def _tile_in_child(pixel: int, limit: str, staging: str) -> dict:
     return {"pixel": pixel, "limit": limit, "stars": made["stars"], "hats_import_cpu_s": round(hats_cpu, 3),
             "make_cpu_s": round(made["cpu"], 3), "sort_write_cpu_s": round(total - made["cpu"], 3),
             "table_mb": round(made["nbytes"] / 2**20, 1), "base_peak_rss_mb": round(base, 1),
-            "rss_after_make_mb": round(made["rss_mb"], 1), "peak_rss_mb": round(peak, 1)}
+            "rss_max_while_making_mb": round(made["rss_mb"], 1), "peak_rss_mb": round(peak, 1),
+            "streamed": True, "run_rows": spec["run_rows"]}
 
 
 def _whole_in_child(limit: str) -> dict:
@@ -565,8 +575,11 @@ def cmd_model(out: Path, workers: list[int], tile_orders: list[int], worker_gb: 
     tiles = _jsonl(out / "tiles.jsonl")
     bps, sw, hats_s = float("nan"), 0.0, 0.0
     if tiles:
-        t = max(tiles, key=lambda r: r["stars"])
-        bps = (t["peak_rss_mb"] - t["base_peak_rss_mb"]) * 2**20 / t["stars"]
+        t = max((r for r in tiles if r.get("streamed")), key=lambda r: r["stars"], default=None) or \
+            max(tiles, key=lambda r: r["stars"])
+        # a streamed tile (staged in runs of run_rows rows) peaks at the same memory whatever its
+        # stars; a tile held whole (before) grew by so many bytes a star
+        bps = 0.0 if t.get("streamed") else (t["peak_rss_mb"] - t["base_peak_rss_mb"]) * 2**20 / t["stars"]
         sw, hats_s = t["sort_write_cpu_s"] / t["stars"], t["hats_import_cpu_s"]
         print(f"a tile as a Dask task makes it (pixel {t['pixel']}, {t['limit']}, {t['stars']:,} stars): "
               f"table "
@@ -583,8 +596,8 @@ def cmd_model(out: Path, workers: list[int], tile_orders: list[int], worker_gb: 
         print(f"write_catalog (the client, after the tiles: the partitions merged from the tiles and "
               f"written, then the metadata) over {len(cat)} runs of {n_cat.min():,.0f}–{n_cat.max():,.0f} "
               f"stars: {cat_fixed:.2f} CPU s + {cat_s * 1e6:.2f} µs/star")
-    if tiles:
-        base_mb = t["base_peak_rss_mb"]   # a worker after _warm_worker: hats imported too
+    if tiles:   # a worker after _warm_worker (hats imported too); a streamed tile's whole peak
+        base_mb = t["peak_rss_mb"] if t.get("streamed") else t["base_peak_rss_mb"]
     prepare = imp + first + all_cpu[0] + hats_s     # _prepare / _warm_worker: pixel 0 made whole
     catalog = cat_fixed + cat_s * all_stars.sum()
     print(f"fixed: a worker's warm-up (_warm_worker) {prepare:.1f} CPU s (the client's _prepare the same, "
