@@ -327,8 +327,8 @@ def test_bad_input(tmp_path):
 
 @pytest.mark.slow
 def test_cli_writes_the_same_catalogue(ref, tmp_path):
-    """``make milkyway -o NAME.hats``: a strictly valid catalogue, byte for byte the one
-    write_hats makes (other tiling: the CLI's default tile order)."""
+    """``make milkyway -o NAME.hats --tile-order 4``: a strictly valid catalogue, byte for byte
+    the one write_hats makes with tiles of order 1."""
     import subprocess
     import sys
 
@@ -339,7 +339,8 @@ def test_cli_writes_the_same_catalogue(ref, tmp_path):
     path, n, want = ref
     out = tmp_path / "sky.hats"
     r = subprocess.run([sys.executable, "-m", "starmaker.cli", "make", "milkyway", "--limit", LIMIT,
-                        "--seed", str(SEED), "--field", FIELD, "--partition-rows", str(ROWS), "-o", str(out)],
+                        "--seed", str(SEED), "--field", FIELD, "--partition-rows", str(ROWS),
+                        "--tile-order", "4", "-o", str(out)],
                        capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr
     assert f"({n} stars)" in " ".join(r.stdout.split())     # rich wraps lines
@@ -357,6 +358,9 @@ def test_cli_refuses_hats_options_for_flat_files_and_names_the_missing_extra(tmp
     r = CliRunner().invoke(app, ["make", "milkyway", "--limit", "G<3", "--workers", "2",
                                  "-o", str(tmp_path / "a.parquet")])
     assert isinstance(r.exception, InvalidParameterError) and "--workers" in str(r.exception)
+    r = CliRunner().invoke(app, ["make", "milkyway", "--limit", "G<3", "--tile-order", "0",
+                                 "-o", str(tmp_path / "a.parquet")])
+    assert isinstance(r.exception, InvalidParameterError) and "--tile-order" in str(r.exception)
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec",
                         lambda name, *a: None if name == "hats" else real(name, *a))

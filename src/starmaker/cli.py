@@ -167,11 +167,14 @@ def make_milkyway(
     scheduler: str = typer.Option(None, help="HATS: address of a running Dask scheduler, e.g. "
                                   "tcp://host:8786."),
     partition_rows: int = typer.Option(None, help="HATS: rows a partition holds at most (default 1e6)."),
+    tile_order: int = typer.Option(None, help="HATS: a task makes the nside-16 pixels of one HEALPix pixel "
+                                   "of this order, 0-4 (default 3: 768 tasks over the sky; the bytes "
+                                   "do not depend on it)."),
     resume: bool = typer.Option(False, help="HATS: continue an interrupted run in the same folder."),
 ) -> None:
     """Make the Milky Way's stars brighter than a limit, as seen from the Sun."""
     hats = _is_hats(output, format, workers=workers, scheduler=scheduler, partition_rows=partition_rows,
-                    resume=resume)
+                    tile_order=tile_order, resume=resume)
     _writes((output, hats))
     from .galaxy.limits import Field, parse_limit
     from .galaxy.survey import MilkyWay, parse_errors
@@ -181,7 +184,7 @@ def make_milkyway(
                   multiplicity=multiplicity, resolution_arcsec=resolution_arcsec)
     errors = parse_errors(errors)
     if hats:
-        _make_hats(mw, output, seed, field, workers, scheduler, partition_rows, resume, errors)
+        _make_hats(mw, output, seed, field, workers, scheduler, partition_rows, resume, errors, tile_order)
         return
     streamed = _table_format(output) == "parquet"  # Parquet streams; other formats are made whole
     with _progress(f"making the sky to {lim}") as bar:
@@ -224,7 +227,7 @@ def _is_hats(output: Path, fmt: str | None, **hats_only) -> bool:
         raise InvalidParameterError("--format", fmt, "'hats' (other formats follow the output's suffix)")
     if (fmt or "").lower() == "hats" or output.suffix.lower() == ".hats":
         return True
-    given = [k for k, v in hats_only.items() if v not in (None, False)]
+    given = [k for k, v in hats_only.items() if v is not None and v is not False]
     if given:
         raise InvalidParameterError("--" + given[0].replace("_", "-"), hats_only[given[0]],
                                     "used only with a HATS output (-o NAME.hats or --format hats)")
@@ -233,7 +236,7 @@ def _is_hats(output: Path, fmt: str | None, **hats_only) -> bool:
 
 
 def _make_hats(mw, output: Path, seed: int, field: str, workers, scheduler, partition_rows, resume,
-               errors: str | None = None) -> None:
+               errors: str | None = None, tile_order: int | None = None) -> None:
     """``make milkyway`` to a HATS catalogue (:meth:`starmaker.galaxy.survey.MilkyWay.write_hats`),
     with its progress bar over tiles and partitions."""
     from .io.distributed import require_hats
@@ -246,7 +249,7 @@ def _make_hats(mw, output: Path, seed: int, field: str, workers, scheduler, part
         client = Client(scheduler)
     try:
         n = mw.write_hats(output, seed=seed, errors=errors, client=client, workers=workers, resume=resume,
-                          partition_rows=partition_rows, progress=True)
+                          partition_rows=partition_rows, tile_order=tile_order, progress=True)
     finally:
         if client is not None:
             client.close()

@@ -47,7 +47,9 @@ from .hats import (
 
 __all__ = ["write_survey", "require_hats", "DEFAULT_TILE_ORDER", "DEFAULT_RUN_ROWS", "WORKER_ENV"]
 
-DEFAULT_TILE_ORDER = 2           # 192 tiles of 16 making pixels each over the whole sky
+#: 768 tiles of 4 making pixels each over the whole sky: at G < 20.7 the costliest tile (the
+#: bulge's) takes 965 CPU s, at order 2 2,847 s, which bounds 16 workers to 6x (benchmarks/README.md)
+DEFAULT_TILE_ORDER = 3
 #: rows a staged run of a tile holds: a worker holds one run (~0.3 kB a row as Stars, and again
 #: as Arrow while it is sorted) beside one piece of the making
 DEFAULT_RUN_ROWS = 500_000
