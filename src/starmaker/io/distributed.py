@@ -2,10 +2,11 @@
 
 The sky's order-4 HEALPix pixels (nside 16, nested, ICRS: the survey's making pixels) are grouped
 into *tiles*, the order-``tile_order`` pixels that hold them; each tile is one Dask task, which
-makes its stars (every pixel from its own ``SeedSequence(seed, spawn_key=(pixel,))``, so a star
-does not depend on which tile or worker made it), computes ``_healpix_29``, sorts by it and
-writes a staged Parquet piece and its manifest (:func:`starmaker.io.hats.write_tile`). The client
-then plans the partitions over the histogram of all tiles and writes them by merging the tiles
+makes its stars piece by piece (every pixel from its own ``SeedSequence(seed, spawn_key=(pixel,))``,
+so a star does not depend on which tile or worker made it) and stages them in runs sorted by
+``_healpix_29`` with a manifest (:func:`starmaker.io.hats.write_tile`). The client then plans the
+partitions over the histogram of all tiles; each partition, merged from the runs that overlap it,
+is another task (:func:`starmaker.io.hats.write_partition`); the client writes the metadata last
 (:func:`starmaker.io.hats.write_catalog`). The catalogue's bytes depend on neither the number of
 workers nor the tile size, and its rows are the flat Parquet writer's (``write_sky``) sorted
 stably by ``_healpix_29``.
@@ -18,6 +19,7 @@ no oversubscription).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -284,13 +286,13 @@ def write_survey(milky_way, path: str | os.PathLike, limit: str | Limit | None =
     todo = [(t, px) for t, px in tiles if t not in manifests]
 
     bar = _Bar(progress)
-    with bar:
+    with bar, _dask_client(client, workers) as dask_client:
         bar.add("tiles", len(tiles), len(tiles) - len(todo))
         _prepare(spec, mw)
-        if todo and client is None and workers is None:
+        if todo and dask_client is None:
             _run_in_process(todo, str(staging), spec, mw, manifests, bar)
         elif todo:
-            _run_on_dask(client, workers, todo, str(staging), spec, mw, manifests, bar)
+            _run_on_dask(dask_client, todo, str(staging), spec, mw, manifests, bar)
         bar.add("partitions", 1, 0)
         total = write_catalog(
             catalog, [manifests[t] for t, _ in tiles], _schema_from(meta, tuple(spec["columns"])),
@@ -299,7 +301,8 @@ def write_survey(milky_way, path: str | os.PathLike, limit: str | Limit | None =
             properties={"starmaker_limit": str(lim), "starmaker_seed": str(int(seed)),
                         "starmaker_field": json.dumps(asdict(field), sort_keys=True),
                         "starmaker_version": str(meta["starmaker"])},
-            progress=lambda k, n: bar.update("partitions", k, n))
+            progress=lambda k, n: bar.update("partitions", k, n),
+            mapper=None if dask_client is None else _dask_mapper(dask_client, spec["run_key"]))
     if not keep_tiles:
         shutil.rmtree(staging, ignore_errors=True)
     return total
@@ -335,27 +338,42 @@ def _require(*modules: str) -> None:
                              "pip install 'starmaker[hats]'")
 
 
-def _run_on_dask(client, workers, todo, staging: str, spec, mw,
-                 manifests: dict[int, TileManifest], bar: _Bar) -> None:
-    from dask.distributed import Client, LocalCluster, as_completed
+@contextlib.contextmanager
+def _dask_client(client, workers):
+    """``client``; or a ``LocalCluster`` of ``workers`` processes of one thread each (closed at
+    the end); or None (the work is done in this process)."""
+    if client is not None or workers is None:
+        yield client
+        return
+    from dask.distributed import Client, LocalCluster
 
-    cluster = None
-    if client is None:
-        cluster = LocalCluster(n_workers=int(workers), threads_per_worker=1, processes=True,
-                               dashboard_address=":0", env=dict(WORKER_ENV))
-        client = Client(cluster)
-    try:
-        client.run(_warm_worker, spec, mw)
-        futures = [client.submit(_make_tile, staging, t, px, spec, mw, True,
-                                 key=f"starmaker-tile-{t}-{spec['run_key']}") for t, px in todo]
+    with LocalCluster(n_workers=int(workers), threads_per_worker=1, processes=True, dashboard_address=":0",
+                      env=dict(WORKER_ENV)) as cluster, Client(cluster) as own:
+        yield own
+
+
+def _run_on_dask(client, todo, staging: str, spec, mw, manifests: dict[int, TileManifest], bar: _Bar) -> None:
+    from dask.distributed import as_completed
+
+    client.run(_warm_worker, spec, mw)
+    futures = [client.submit(_make_tile, staging, t, px, spec, mw, True,
+                             key=f"starmaker-tile-{t}-{spec['run_key']}") for t, px in todo]
+    for fut in as_completed(futures):
+        m = fut.result()
+        manifests[m.tile] = m
+        bar.advance("tiles")
+
+
+def _dask_mapper(client, run_key: str):
+    """The partitions written as Dask tasks, one a worker at a time (each holds at most
+    ``partition_rows`` rows); the results as they come."""
+    def mapper(fn, args):
+        from dask.distributed import as_completed
+
+        futures = [client.submit(fn, *a, key=f"starmaker-partition-{a[1]}-{a[2]}-{run_key}") for a in args]
         for fut in as_completed(futures):
-            m = fut.result()
-            manifests[m.tile] = m
-            bar.advance("tiles")
-    finally:
-        if cluster is not None:
-            client.close()
-            cluster.close()
+            yield fut.result()
+    return mapper
 
 
 class _Bar:

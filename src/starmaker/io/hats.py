@@ -294,18 +294,58 @@ def _read_range(file: Path, lo: int, hi: int) -> pa.Table:
     return t.slice(a, b - a)
 
 
+def _serial(fn: Callable, args: list[tuple]) -> Iterable:
+    return (fn(*a) for a in args)
+
+
+def write_partition(catalog: str, order: int, pixel: int, rows: int, runs: Sequence[TileRun],
+                    schema: pa.Schema) -> tuple[str, str]:
+    """Write one partition of the catalogue at ``catalog`` (atomically): the rows of the staged
+    ``runs`` that fall in it, stably sorted by ``_healpix_29``; returns its key ("order/pixel")
+    and the file's sha256. Runs are sorted each and come in the order their stars were made, so
+    a stable sort of them together is the stable sort of the whole sky's rows (the flat
+    writer's order)."""
+    catalog_ = Path(catalog)
+    staging = catalog_ / STAGING
+    target = _partition_file(catalog_, order, pixel)
+    key = f"{order}/{pixel}"
+    lo, hi = partition_range(order, pixel)
+    pieces = [_read_range(staging / "tiles" / r.file, lo, hi) for r in runs]
+    if not pieces:
+        raise StarmakerError(f"partition {key}: no staged run holds its rows")
+    table = pa.concat_tables(pieces) if len(pieces) > 1 else pieces[0]
+    if len(pieces) > 1:
+        order_ = np.argsort(table.column(SPATIAL_INDEX_COLUMN).to_numpy(), kind="stable")
+        table = table.take(pa.array(order_))
+    if table.num_rows != rows:
+        raise StarmakerError(f"partition {key}: {table.num_rows} rows read, {rows} counted")
+    table = _canonical(table, schema)
+    tmp = _tmp_in(staging / "tmp", target.name)
+    try:
+        pq.write_table(table, tmp, row_group_size=max(rows, 1), **PARTITION_OPTIONS)
+        digest = _sha256(tmp)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        _replace_atomic(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return key, digest
+
+
 def write_catalog(path: str | os.PathLike, manifests: Sequence[TileManifest], schema: pa.Schema, *,
                   histogram_order: int = DEFAULT_HISTOGRAM_ORDER,
                   partition_rows: int = DEFAULT_PARTITION_ROWS, name: str = "starmaker",
                   properties: dict[str, str] | None = None, builder: str | None = None,
-                  progress: Callable[[int, int], None] | None = None) -> int:
+                  progress: Callable[[int, int], None] | None = None,
+                  mapper: Callable[[Callable, list[tuple]], Iterable[tuple[str, str]]] | None = None) -> int:
     """Write the HATS catalogue at ``path`` from finished tiles (staged in ``path/_staging``):
     plan the partitions over the histogram of all tiles, write each partition (its rows merged
     from the tiles that overlap it, in tile order, stably sorted by ``_healpix_29``; skipped when
     a partition file already there matches its recorded sha256), then ``_metadata`` and
     ``_common_metadata`` (``hats.io.write_parquet_metadata``), ``partition_info.csv``,
     ``skymap.fits`` and, last, the properties. ``schema`` (with ``_healpix_29`` first) fixes the
-    columns and the file metadata (the whole run's provenance). Returns the number of rows."""
+    columns and the file metadata (the whole run's provenance). ``mapper(fn, args)`` runs
+    ``fn(*a)`` for each ``a`` of ``args`` and yields the results in any order (e.g. as Dask tasks;
+    default: one after another here): the partitions are independent. Returns the number of rows."""
     from hats.catalog import PartitionInfo, TableProperties
     from hats.io import paths, write_parquet_metadata
     from hats.io.skymap import write_skymap
@@ -339,37 +379,24 @@ def write_catalog(path: str | os.PathLike, manifests: Sequence[TileManifest], sc
     # every run of every tile, in the order their stars were made (tiles in pixel order)
     runs = [r for m in sorted(manifests, key=lambda m: m.tile) for r in m.runs]
     tmp_dir = staging / "tmp"
-    for k, (order, pixel, rows) in enumerate(plan):
+    todo, finished = [], 0
+    for order, pixel, rows in plan:
         target = _partition_file(catalog, order, pixel)
         key = f"{order}/{pixel}"
         if key in done and target.is_file() and _sha256(target) == done[key]:
-            if progress:
-                progress(k + 1, len(plan))
+            finished += 1
             continue
         lo, hi = partition_range(order, pixel)
-        pieces = [_read_range(staging / "tiles" / r.file, lo, hi) for r in runs
-                  if r.hpx_max >= lo and r.hpx_min < hi]
-        table = pa.concat_tables(pieces) if len(pieces) > 1 else pieces[0]
-        # runs are sorted each and come in the order their stars were made: a stable sort of
-        # them together is the stable sort of the whole sky's rows (the flat writer's order)
-        if len(pieces) > 1:
-            order_ = np.argsort(table.column(SPATIAL_INDEX_COLUMN).to_numpy(), kind="stable")
-            table = table.take(pa.array(order_))
-        if table.num_rows != rows:
-            raise StarmakerError(f"partition {key}: {table.num_rows} rows read, {rows} counted")
-        table = _canonical(table, schema)
-        tmp = _tmp_in(tmp_dir, target.name)
-        try:
-            pq.write_table(table, tmp, row_group_size=max(rows, 1), **PARTITION_OPTIONS)
-            digest = _sha256(tmp)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            _replace_atomic(tmp, target)
-        finally:
-            tmp.unlink(missing_ok=True)
+        todo.append((str(catalog), order, pixel, rows,
+                     tuple(r for r in runs if r.hpx_max >= lo and r.hpx_min < hi), schema))
+    if progress:
+        progress(finished, len(plan))
+    for key, digest in (mapper or _serial)(write_partition, todo):
         done[key] = digest
         write_json_atomic(done, done_file)
+        finished += 1
         if progress:
-            progress(k + 1, len(plan))
+            progress(finished, len(plan))
     # dataset-level metadata, partition list and sky map: written beside, then renamed in
     meta_dir = tmp_dir / "meta"
     shutil.rmtree(meta_dir, ignore_errors=True)
