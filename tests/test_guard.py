@@ -311,6 +311,28 @@ def _temps(folder: Path) -> list[Path]:
     return [p for p in folder.iterdir() if ".starmaker-tmp." in p.name]
 
 
+def test_sigterm_as_the_temporary_file_is_made_leaves_no_stray_temp(tmp_path, monkeypatch):
+    """A SIGTERM whose handler runs right after mkstemp made the temporary file, before it was
+    recorded (the test above sends it as soon as the file appears, so a loaded machine hit this):
+    it is held until the file is recorded, then raised, and the file is removed."""
+    import tempfile
+
+    from starmaker.io import atomic
+
+    real = tempfile.mkstemp
+
+    def mkstemp_then_sigterm(*a, **k):
+        made = real(*a, **k)
+        atomic._on_sigterm(signal.SIGTERM, None)     # what the handler does at this moment
+        return made
+
+    monkeypatch.setattr(tempfile, "mkstemp", mkstemp_then_sigterm)
+    with pytest.raises(atomic.Terminated):
+        with atomic.atomic_path(tmp_path / "out.parquet"):
+            raise AssertionError("the body must not run")
+    assert _temps(tmp_path) == [] and not atomic._PENDING[0] and atomic._CRITICAL[0] == 0
+
+
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL])
 def test_killed_mid_write_leaves_no_output_and_no_stray_temp(tmp_path, sig):
     out = tmp_path / "big.parquet"

@@ -60,7 +60,16 @@ def _remove_live_temps() -> None:
             pass
 
 
+#: in the main thread, between creating a temporary file and recording it: a SIGTERM there is
+#: held (``_PENDING``) and raised once the file is recorded, so that it is removed
+_CRITICAL = [0]
+_PENDING = [False]
+
+
 def _on_sigterm(signum, frame) -> None:  # pragma: no cover - exercised in a subprocess test
+    if _CRITICAL[0]:
+        _PENDING[0] = True
+        return
     raise Terminated()
 
 
@@ -136,14 +145,23 @@ class atomic_path:
                 if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
                     _OLD_HANDLER[0] = signal.signal(signal.SIGTERM, _on_sigterm)
             _DEPTH[0] += 1
+        main = threading.current_thread() is threading.main_thread()
         try:
-            fd, tmp = tempfile.mkstemp(
-                prefix=f"{temp_prefix(self.path)}{os.getpid()}.", suffix=".part" + self.suffix,
-                dir=self.path.parent,
-            )
-            self.tmp = Path(tmp)
-            _LIVE.add(self.tmp)
+            # a SIGTERM between mkstemp and recording its file would leave the file behind
+            _CRITICAL[0] += main
+            try:
+                fd, tmp = tempfile.mkstemp(
+                    prefix=f"{temp_prefix(self.path)}{os.getpid()}.", suffix=".part" + self.suffix,
+                    dir=self.path.parent,
+                )
+                self.tmp = Path(tmp)
+                _LIVE.add(self.tmp)
+            finally:
+                _CRITICAL[0] -= main
             os.close(fd)
+            if main and _PENDING[0]:
+                _PENDING[0] = False
+                raise Terminated()
         except BaseException as exc:
             if self.tmp is not None:
                 self.tmp.unlink(missing_ok=True)
