@@ -158,11 +158,12 @@ def test_same_bytes_with_four_workers_and_one_killed_mid_run(ref, tmp_path):
     def killer(client, stop):
         while not stop.is_set():
             done = len(list(tiles.glob("tile-*.json"))) if tiles.exists() else 0
-            busy = [w for w, keys in client.processing().items() if keys] if done >= 2 else []
+            busy = [(w, len(keys)) for w, keys in client.processing().items() if keys] if done >= 2 else []
             if busy:
-                pid = client.run(os.getpid, workers=[busy[0]])[busy[0]]
+                worker, held = busy[0]
+                pid = client.run(os.getpid, workers=[worker])[worker]
                 os.kill(pid, signal.SIGKILL)
-                killed.update(pid=pid, staged=done, held=len(client.processing()[busy[0]]))
+                killed.update(pid=pid, staged=done, held=held)     # held: before the kill
                 return
             time.sleep(0.02)
 
@@ -176,6 +177,7 @@ def test_same_bytes_with_four_workers_and_one_killed_mid_run(ref, tmp_path):
         finally:
             stop.set()
             thread.join(30)
+        client.wait_for_workers(4, timeout=120)      # the nanny's new worker, if not up yet
         alive = set(client.run(os.getpid).values())
     tiles_made = 1024 >> 4          # order-2 tiles of the field's order-4 pixels 0-1023
     assert killed, "no worker was killed: the run ended first"
