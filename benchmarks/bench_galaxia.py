@@ -13,7 +13,7 @@ solid angle, ``surveyArea = 2π(1 − cos R)`` in deg²):
 
 * ``pencil:16``, ``pencil:20``: π deg² (a 1° cone) at l = 90°, b = +30° to V < 16 and V < 20;
 * ``wide:16``: a 10° cone at l = 90°, b = +60° to V < 16 (313 deg²);
-* ``allsky:12`` (only with ``--allsky``, one run: Galaxia needs about 14 minutes): the whole sky
+* ``allsky:12`` (only with ``--allsky``, one run: Galaxia needs 14–21 CPU minutes): the whole sky
   to V < 12;
 * ``fixed:LIM``, run before the first survey at each limit: a cone of 0.1° (0.031 deg², a few
   stars; Galaxia stops with an error when it writes none) at l = 90°, b = +30° to V < LIM: what a
@@ -29,8 +29,8 @@ Also, for starmaker, the same survey made twice by ``MilkyWay.write`` in one pin
 (``--no-second-make`` skips it): the second call's CPU is the survey's cost with every table
 loaded, the fixed cost excluded by measurement rather than by subtraction (which the noise of a
 shared machine can swamp when the stars cost little). Ratios: starmaker ÷ Galaxia in stars per
-CPU second, whole processes; starmaker past its fixed
-cost ÷ Galaxia whole; both past their fixed costs. The goal (issue 13) is ≥ 50×.
+CPU second, whole processes; starmaker past its fixed cost ÷ Galaxia whole; both past their fixed
+costs. The goal (issue 13) is ≥ 50×.
 
 Compare counts with care: Galaxia does not dim its magnitudes by extinction (it only reports
 E(B-V)), while starmaker does (its default smooth dust disc); Galaxia's V is the Padova
