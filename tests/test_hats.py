@@ -438,9 +438,10 @@ def test_tiles_staged_in_runs_give_the_same_bytes(ref, tmp_path):
     path = tmp_path / "runs"
     assert _write(path, tile_order=1, run_rows=97, keep_tiles=True) == n
     manifests = [json.loads(f.read_text()) for f in (path / "_staging" / "tiles").glob("tile-*.json")]
-    runs = [r["rows"] for m in manifests for r in m["runs"]]
-    assert sum(runs) == n and max(runs) == 97 and max(len(m["runs"]) for m in manifests) >= 3
-    assert all(r == 97 for m in manifests for r in [x["rows"] for x in m["runs"]][:-1])
+    runs = [[r["rows"] for r in m["runs"]] for m in manifests]
+    assert sum(map(sum, runs)) == n and max(map(len, runs)) >= 3
+    assert all(r == 97 for tile in runs for r in tile[:-1])
+    assert all(0 < tile[-1] <= 97 for tile in runs if tile)
     assert catalog_files(path) == want
     with pytest.raises(InvalidParameterError, match="run_rows"):
         _write(tmp_path / "bad", run_rows=0)

@@ -174,16 +174,14 @@ def _run_name(tile: int, k: int) -> str:
     return f"tile-{tile:06d}-{k:04d}.parquet"
 
 
-def write_tile(staging: str | os.PathLike, tile: int, runs: pa.Table | Iterable[pa.Table],
+def write_tile(staging: str | os.PathLike, tile: int, runs: Iterable[pa.Table],
                hist_order: int, run_key: str) -> TileManifest:
     """Write one tile and then its manifest, each file atomically. ``runs``: the tile's stars as
-    one table or as consecutive runs (each with ``_healpix_29`` first and sorted by it), each
-    written to its own file as it comes, so a tile never needs to be held in memory whole.
-    Writing the same tile again gives the same bytes (a task may be run twice)."""
+    consecutive runs (each with ``_healpix_29`` first and sorted by it), each written to its own
+    file as it comes, so a tile never needs to be held in memory whole. Writing the same tile
+    again gives the same bytes (a task may be run twice)."""
     staging = Path(staging)
     data, man = _tile_names(staging, tile)
-    if isinstance(runs, pa.Table):
-        runs = [runs]
     written: list[TileRun] = []
     pix_parts, count_parts = [], []
     for table in runs:
@@ -378,6 +376,8 @@ def write_catalog(path: str | os.PathLike, manifests: Sequence[TileManifest], sc
                 f.unlink()
     # every run of every tile, in the order their stars were made (tiles in pixel order)
     runs = [r for m in sorted(manifests, key=lambda m: m.tile) for r in m.runs]
+    run_min = np.array([r.hpx_min for r in runs], np.int64)
+    run_max = np.array([r.hpx_max for r in runs], np.int64)
     tmp_dir = staging / "tmp"
     todo, finished = [], 0
     for order, pixel, rows in plan:
@@ -388,7 +388,7 @@ def write_catalog(path: str | os.PathLike, manifests: Sequence[TileManifest], sc
             continue
         lo, hi = partition_range(order, pixel)
         todo.append((str(catalog), order, pixel, rows,
-                     tuple(r for r in runs if r.hpx_max >= lo and r.hpx_min < hi), schema))
+                     tuple(runs[i] for i in np.flatnonzero((run_max >= lo) & (run_min < hi))), schema))
     if progress:
         progress(finished, len(plan))
     for key, digest in (mapper or _serial)(write_partition, todo):
