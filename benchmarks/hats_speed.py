@@ -15,8 +15,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from starmaker import write_hats
 from starmaker.galaxy.survey import MilkyWay
-from starmaker.io.distributed import WORKER_ENV, write_hats
+from starmaker.io.distributed import local_cluster
 from starmaker.io.hats import catalog_files
 
 
@@ -26,7 +27,7 @@ def _line(name, n, wall, cpu):
 
 
 if __name__ == "__main__":
-    from dask.distributed import Client, LocalCluster
+    from dask.distributed import Client
 
     limit = sys.argv[1] if len(sys.argv) > 1 else "G<9"
     tile_order = int(sys.argv[2]) if len(sys.argv) > 2 else 2
@@ -42,8 +43,7 @@ if __name__ == "__main__":
         files["in"] = catalog_files(root / "in")
         for w in (1, 2):
             t, c = time.perf_counter(), time.process_time()
-            with LocalCluster(n_workers=w, threads_per_worker=1, processes=True, dashboard_address=":0",
-                              env=dict(WORKER_ENV)) as cluster, Client(cluster) as client:
+            with local_cluster(w) as cluster, Client(cluster) as client:
                 n = write_hats(root / f"w{w}", limit, 1, client=client, tile_order=tile_order, progress=False)
                 wcpu = sum(client.run(time.process_time).values())
             _line(f"hats {w} worker(s)", n, time.perf_counter() - t, time.process_time() - c + wcpu)

@@ -9,9 +9,12 @@ import numpy as np
 import pytest
 
 # the grids, BC tables and the survey's mass tables are cached on disk (starmaker.io.cache): the
-# tests build their own, in a fresh folder (read by their subprocesses too), removed at the end
-os.environ["STARMAKER_CACHE"] = tempfile.mkdtemp(prefix="starmaker-cache-")
-atexit.register(shutil.rmtree, os.environ["STARMAKER_CACHE"], ignore_errors=True)
+# tests build their own, in a fresh folder (read by their subprocesses too), removed at the end.
+# Under pytest-xdist the controller makes the folder and its workers inherit it (the cache's
+# writes are atomic, so workers filling it at once are safe)
+if "PYTEST_XDIST_WORKER" not in os.environ:
+    os.environ["STARMAKER_CACHE"] = tempfile.mkdtemp(prefix="starmaker-cache-")
+    atexit.register(shutil.rmtree, os.environ["STARMAKER_CACHE"], ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

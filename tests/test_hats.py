@@ -145,9 +145,9 @@ def test_same_bytes_with_four_workers_and_one_killed_mid_run(ref, tmp_path):
     import threading
     import time
 
-    from dask.distributed import Client, LocalCluster
+    from dask.distributed import Client
 
-    from starmaker.io.distributed import WORKER_ENV
+    from starmaker.io.distributed import local_cluster
     from starmaker.io.hats import catalog_files
 
     _, n, want = ref
@@ -167,8 +167,7 @@ def test_same_bytes_with_four_workers_and_one_killed_mid_run(ref, tmp_path):
                 return
             time.sleep(0.02)
 
-    with LocalCluster(n_workers=4, threads_per_worker=1, processes=True, dashboard_address=":0",
-                      env=dict(WORKER_ENV)) as cluster, Client(cluster) as client:
+    with local_cluster(4) as cluster, Client(cluster) as client:
         stop = threading.Event()
         thread = threading.Thread(target=killer, args=(client, stop), daemon=True)
         thread.start()
