@@ -217,12 +217,12 @@ def test_resume_after_corruption_and_interruption(ref, tmp_path, monkeypatch):
 
     monkeypatch.setattr(MilkyWay, "make_pixels", counting(MilkyWay.make_pixels))
     monkeypatch.setattr(MilkyWay, "iter_pixels", counting(MilkyWay.iter_pixels))
-    real_read = io_hats._read_range
+    real_read = io_hats._run_rows
 
     def interrupted(*a, **k):   # stopped as it starts writing the corrupted partition again
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(io_hats, "_read_range", interrupted)
+    monkeypatch.setattr(io_hats, "_run_rows", interrupted)
     with pytest.raises(KeyboardInterrupt):
         _write(path, tile_order=1, resume=True, keep_tiles=True)
     assert not (path / "properties").exists() and not (path / "hats.properties").exists()
@@ -233,7 +233,7 @@ def test_resume_after_corruption_and_interruption(ref, tmp_path, monkeypatch):
         logging.disable(logging.NOTSET)
     made = len(calls)
     assert made == 2      # the corrupted tile, and the one pixel the client warms up with
-    monkeypatch.setattr(io_hats, "_read_range", real_read)
+    monkeypatch.setattr(io_hats, "_run_rows", real_read)
     assert _write(path, tile_order=1, resume=True) == n
     assert len(calls) == made + 1   # every tile kept: only the warm-up pixel made again
     assert catalog_files(path) == want
