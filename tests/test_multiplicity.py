@@ -257,3 +257,23 @@ def test_against_cosmic_multidim():
                                ("e", ecc[lp_c > 0.5], o["e"][o["log_p_days"] > 0.5])):
         ks = stats.ks_2samp(theirs, mine)
         assert ks.pvalue > 1e-3, (name, ks)
+
+
+def test_tables_searched_row_by_row_as_whole():
+    """Issue 14: M&dS's CDF rows are searched each in its own row (``_search_rows``), the very
+    index ``np.searchsorted`` finds in the whole offset table, edges and ties included."""
+    from starmaker.births import multiplicity as m
+
+    t = m._tables()
+    rng = np.random.default_rng(14)
+    for name in ("pcdf", "qcdf", "ecdf"):
+        cdf = t[name]
+        n = cdf.shape[-1]
+        rows = rng.integers(0, cdf.size // n, 200_000)
+        u = rng.random(rows.size)
+        u[:4] = [2.0**-53, 1.0 - 2.0**-53, 0.5, 1e-300]
+        u[4:1004] = cdf.reshape(-1, n)[rows[4:1004], rng.integers(0, n, 1000)].clip(2.0**-53, 1 - 2.0**-53)
+        flat = m._offset_rows(cdf)
+        got = np.empty(rows.size, np.int64)
+        m._search_rows(flat, n, rows, u + 2.0 * rows, got)
+        np.testing.assert_array_equal(got, np.searchsorted(flat, u + 2.0 * rows, side="right"), err_msg=name)

@@ -272,3 +272,35 @@ def test_a_cone_is_the_whole_sky_cut_to_it():
     inside = whole.select(cone.contains(whole["ra"], whole["dec"]))
     assert len(part) > 50 and np.isfinite(part["q"]).any()
     _same(part, inside)
+
+
+@pytest.mark.parametrize(("model", "res", "pixels"), [("moe2017", 0.4, range(0, 32)),
+                                                       ("spisea", 0.4, range(1500, 1516)),
+                                                       ("trilegal", None, range(2600, 2632))])
+def test_hosts_companions_judged_faint_are_faint(monkeypatch, model, res, pixels):
+    """Issue 14: most of the hosts' companions are judged faint before being evolved
+    (``systems.may_be_bright``: the survey's own mass windows, at a fainter limit and wider);
+    evolved and made to shine, every companion of the drawn hosts brighter than the widened
+    limit is among those judged as maybe bright, so the judging changes no row."""
+    seen = []
+    real = systems._host_systems
+
+    def spy(hb, plan):
+        seen.append((hb, plan))
+        return real(hb, plan)
+
+    monkeypatch.setattr(systems, "_host_systems", spy)
+    MilkyWay(multiplicity=model, resolution_arcsec=res).make_pixels(pixels, seed=2, limit="G<8")
+    n = bright = judged = 0
+    for hb, plan in seen:
+        lim = systems.widened(plan.lim, plan.multiplicity, plan.resolution_arcsec)
+        c = systems._host_companions(hb, plan)
+        every = systems._bright_companions(hb, c, plan, lim, judge=False)
+        np.testing.assert_array_equal(systems._bright_companions(hb, c, plan, lim), every)
+        pi = c["primary"]
+        dm = 5.0 * np.log10(hb["d"][pi]) - 5.0
+        may = systems.may_be_bright(plan, lim.band, c["m2_msun"] / hb["md"][pi], hb["pop"][pi],
+                                    hb["cell"][pi], lim.mag - dm)
+        assert np.all(may[every])
+        n, bright, judged = n + len(pi), bright + len(every), judged + int(may.sum())
+    assert bright > 5 and judged < 0.2 * n, (n, judged, bright)

@@ -63,6 +63,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+import numba as nb
 import numpy as np
 
 from ..errors import InvalidParameterError, UnknownNameError
@@ -315,13 +316,35 @@ def _inverse_cdf_rows(cdf: np.ndarray, x: np.ndarray, rows: np.ndarray, u: np.nd
     common grid ``x``) reaches u; linear between grid nodes. Vectorised over many rows at once."""
     n = cdf.shape[-1]
     flat = _offset_rows(cdf)
-    j = np.searchsorted(flat, u + 2.0 * rows, side="right") - 1
+    rows = np.asarray(rows, np.int64)
+    v = np.asarray(u + 2.0 * rows, float)
+    j = np.empty(v.shape, np.int64)
+    _search_rows(flat, n, np.ascontiguousarray(rows.ravel()), np.ascontiguousarray(v.ravel()), j.reshape(-1))
+    j -= 1
     k = np.clip(j - rows * n, 0, n - 2)
     base = rows * n + k
     c0, c1 = flat[base] - 2.0 * rows, flat[base + 1] - 2.0 * rows
     with np.errstate(invalid="ignore", divide="ignore"):
         frac = np.where(c1 > c0, (u - c0) / (c1 - c0), 0.0)
     return x[k] + np.clip(frac, 0.0, 1.0) * (x[k + 1] - x[k])
+
+
+@nb.njit(cache=True, nogil=True)
+def _search_rows(flat, n, rows, v, out):
+    """``np.searchsorted(flat, v, side="right")`` for ``flat`` the offset rows of a CDF table
+    (:func:`_offset_rows`) and each v in (2 row, 2 row + 1): the answer lies in its row's n
+    entries or just past them (the row before ends at 2 row − 1, the next starts at 2 row + 2),
+    so each is searched for there, the same index found without searching the whole table."""
+    for i in range(v.shape[0]):
+        lo = rows[i] * n
+        hi = lo + n
+        while lo < hi:
+            mid = (lo + hi) >> 1
+            if flat[mid] <= v[i]:
+                lo = mid + 1
+            else:
+                hi = mid
+        out[i] = lo
 
 
 def _cdf_at(cdf: np.ndarray, x: np.ndarray, rows: np.ndarray, xv: np.ndarray) -> np.ndarray:

@@ -848,7 +848,7 @@ def _system_blocks(plan: _Plan, block: np.ndarray, max_draws: int, sky: _Shells)
         prim = [(k, i0, i1) for k, kind, i0, i1 in piece if kind == 0]
         host = [(k, i0, i1) for k, kind, i0, i1 in piece if kind == 1]
         b = _births_for_rows(block, prim, drawn, iL, av_in, sky, draw) if prim else None
-        hb = _births_for_rows(block, host, hdrawn, iL, av_in, sky, draw, hosts) if host else None
+        hb = _births_for_rows(block, host, hdrawn, iL, av_in, sky, draw, hosts, cells=True) if host else None
         stars = systems.observe_systems(b, hb, block, plan)
         if len(stars):
             yield stars
@@ -898,7 +898,8 @@ def _inside_cone(field: Field, pix: int, nside: int, dx: np.ndarray, dy: np.ndar
     return inside
 
 
-def _births_for_rows(block, piece, drawn, iL, av_in, sky: _Shells, plan: _Plan, tables=None):
+def _births_for_rows(block, piece, drawn, iL, av_in, sky: _Shells, plan: _Plan, tables=None,
+                     cells: bool = False):
     """Draw the births of a piece of a block's rows (see :func:`_pieces`).
 
     Each pixel drew, from its own generator, its Poisson counts per (population, window,
@@ -909,7 +910,9 @@ def _births_for_rows(block, piece, drawn, iL, av_in, sky: _Shells, plan: _Plan, 
     are drawn further (the same stars as the whole sky's cut to the cone). Everything after
     that is vectorised over the piece: the star's (age × [Fe/H]) cell, its mass from the IMF
     truncated to the cell's window, its age, [Fe/H] and place in the shell. ``tables``: the
-    mass tables drawn from (default the plan's; the binaries' hosts have their own).
+    mass tables drawn from (default the plan's; the binaries' hosts have their own). ``cells``:
+    also each star's population (its index in ``plan.pops``), its cell in the table and the
+    dying mass there (``pop``, ``cell``, ``md``: the hosts' companions are judged by them).
     """
     lim, pops, nside = plan.lim, plan.pops, sky.nside
     tables = plan.tables if tables is None else tables
@@ -949,6 +952,7 @@ def _births_for_rows(block, piece, drawn, iL, av_in, sky: _Shells, plan: _Plan, 
     feh = np.empty(n)
     comp_code = np.empty(n, np.int8)
     keep = np.zeros(n, bool)
+    cellv, mdv = (np.zeros(n, np.int64), np.empty(n)) if cells else (None, None)
     for q, ((comp, pop), tab) in enumerate(zip(pops, tables, strict=True)):
         sel = np.flatnonzero(qpop == q)
         if sel.size == 0:
@@ -971,13 +975,18 @@ def _births_for_rows(block, piece, drawn, iL, av_in, sky: _Shells, plan: _Plan, 
         m[sk] = ppf_without_holes(pop.imf, c_lo[k], [(h0[k], h1[k]) for h0, h1 in holes], frac[k], u[sk, 1])
         age[sk], feh[sk] = a[k], f[k]
         comp_code[sk] = COMPONENTS.index(_component_label(comp))
+        if cells:
+            cellv[sk], mdv[sk] = cell[k], md[k]
     # the kept stars only, from here on
     m, age, feh, comp_code = m[keep], age[keep], feh[keep], comp_code[keep]
     u, d, pix, win, row = u[keep], d[keep], block[kpix[keep]], win[keep], row[keep]
     # HEALPix is an equal-area projection, so uniform (dx, dy) is uniform on the sky in a pixel
     ra, dec = healpix.pixel_radec(pix, nside, u[:, 5], u[:, 6])
-    return {"m": m, "age": age, "feh": feh, "d": d, "ra": ra, "dec": dec,
-            "comp": comp_code, "pix": pix, "window": win, "row": row}
+    out = {"m": m, "age": age, "feh": feh, "d": d, "ra": ra, "dec": dec,
+           "comp": comp_code, "pix": pix, "window": win, "row": row}
+    if cells:
+        out.update(pop=qpop[keep], cell=cellv[keep], md=mdv[keep])
+    return out
 
 
 def _component_label(comp: Component) -> str:

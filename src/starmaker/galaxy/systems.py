@@ -20,7 +20,8 @@ companions:
   host's row from ``(pixel, 3, 1)`` and motions from ``(pixel, 4)`` (keyed by the host's row,
   :func:`~starmaker.galaxy.observed.row_normals`), and kept when dead, fainter alone than the
   widened limit (brighter ones are the remnant window's: none is made twice) and with a
-  companion that can pass it.
+  companion that can pass it (a companion is evolved only if it lies in the survey's own mass
+  windows for its cell at a limit 0.5 mag fainter: :func:`may_be_bright`; the rest cannot pass).
 * **Companions** are drawn for the primaries kept at the widened limit, each from uniform
   numbers keyed by its pixel and row (SplitMix64 seeded from ``SeedSequence(seed,
   spawn_key=(pixel, 3))``: :func:`_companions`): the primaries' stream ``(pixel,)``, the
@@ -292,28 +293,95 @@ def _observe_all(b: dict[str, np.ndarray], dust, bands, seed: int) -> Stars:
     return s.with_columns(**velocities(s, b["row"], seed, HOST_VELOCITIES))
 
 
+#: how much wider than the survey's own windows a host's companion is judged (see
+#: :func:`may_be_bright`): the limit fainter by this (mag), the window wider by this in x
+JUDGE_MARGIN = 0.5
+JUDGE_X_PAD = 0.02
+
+
+def may_be_bright(plan, band: str, x: np.ndarray, pop: np.ndarray, cell: np.ndarray,
+                  limit: np.ndarray) -> np.ndarray:
+    """Whether a hosts' companion may be brighter than the absolute magnitude ``limit`` in
+    ``band`` (its apparent limit less its distance modulus: no dust, the least there can be),
+    judged without evolving it: ``x`` = its mass / the dying mass of its host's (age, [Fe/H])
+    (:func:`~starmaker.galaxy.windows.dying_mass_in_cell`, the x of the survey's draw), ``pop``
+    its host's population (index in ``plan.pops``), ``cell`` its host's (age × [Fe/H]) cell,
+    which is its own (it shares its host's age and [Fe/H]). It may be when x lies in the
+    living or the remnant window of the population's mass table (:func:`~starmaker.galaxy.windows.mass_table`,
+    the very windows the survey draws every single star and primary from) at a limit
+    ``JUDGE_MARGIN`` fainter, each widened by ``JUDGE_X_PAD`` in x, holes ignored. The survey
+    takes a star of the cell outside its windows to be fainter than their limit (they are built
+    from MIST samples at the cell's corners, padded) and draws none there; so the companions
+    judged faint here are those the survey would not draw as stars of their own, with room to
+    spare. This is the windows' own guarantee, not a proof: tests evolve every companion of the
+    drawn hosts and check that none bright enough was judged faint, and skies written before and
+    after are the same bytes (benchmarks/binaries_bytes.py)."""
+    from .windows import L_GRID, WINDOWS, mass_table
+
+    il = np.clip(np.ceil((np.asarray(limit, float) + JUDGE_MARGIN - L_GRID[0]) / 0.1), 0,
+                 len(L_GRID) - 1).astype(np.int64)
+    out = np.zeros(len(x), bool)
+    for q, (_, p) in enumerate(plan.pops):
+        sel = np.flatnonzero(pop == q)
+        if sel.size == 0:
+            continue
+        tab = mass_table(p, band)
+        c, lq, xq = cell[sel], il[sel], x[sel]
+        ok = np.zeros(sel.size, bool)
+        for w in range(len(WINDOWS)):
+            lo, hi = tab.x_lo[w, c, lq], tab.x_hi[w, c, lq]
+            ok |= (hi > lo) & (xq >= lo * (1.0 - JUDGE_X_PAD)) & (xq <= hi * (1.0 + JUDGE_X_PAD))
+        out[sel] = ok
+    return out
+
+
+def _host_companions(b: dict[str, np.ndarray], plan) -> dict[str, np.ndarray]:
+    """The companions of the drawn hosts ``b``, keyed by the host's pixel and row in the hosts'
+    draw (``SeedSequence(seed, spawn_key=(pixel, 3, 1))``: :func:`_companions`)."""
+    pseudo = Stars({"mass_initial": b["m"], "healpix": b["pix"]})
+    return _companions(pseudo, b["row"], plan.seed, plan.multiplicity, key=(SYSTEM_TAG, 1))
+
+
+def _bright_companions(b: dict[str, np.ndarray], c: dict[str, np.ndarray], plan, lim: Limit,
+                       judge: bool = True) -> np.ndarray:
+    """The hosts' companions ``c`` (of the hosts ``b``, as drawn) brighter than ``lim`` with no
+    dust (the least there can be), in order: only those that :func:`may_be_bright` (all with
+    ``judge=False``) are evolved and made to shine."""
+    from ..evolution.evolve import evolve_through
+    from ..photometry.magnitudes import absolute_magnitudes
+
+    pi = c["primary"]
+    dm = 5.0 * np.log10(b["d"]) - 5.0
+    if judge:
+        may = np.flatnonzero(may_be_bright(plan, lim.band, c["m2_msun"] / b["md"][pi], b["pop"][pi],
+                                           b["cell"][pi], lim.mag - dm[pi]))
+    else:
+        may = np.arange(len(pi))
+    sc = evolve_through(c["m2_msun"][may], b["age"][pi[may]], b["feh"][pi[may]])
+    band = (lim.band,)
+    mc = absolute_magnitudes(sc["log_L"], sc["log_Teff"], sc["log_g"], sc["feh"], band)["M_" + lim.band]
+    return may[mc + dm[pi[may]] < lim.mag]
+
+
 def _host_systems(b: dict[str, np.ndarray], plan) -> tuple[Stars, dict[str, np.ndarray], np.ndarray]:
     """Hosts that count: dead (a living one is the living window's) and fainter alone than the
     widened limit (a brighter one is the remnant window's: none is made twice), with a companion
-    bright enough to pass it; their companions (keyed by the host's pixel and row:
-    ``SeedSequence(seed, spawn_key=(pixel, 3, 1))``, :func:`_companions`) and the hosts' rows
-    in their draw. (A cone
+    bright enough to pass it (:func:`_bright_companions`: most are judged faint without being
+    evolved); their companions (keyed by the host's pixel and row: ``SeedSequence(seed,
+    spawn_key=(pixel, 3, 1))``, :func:`_companions`) and the hosts' rows in their draw. (A cone
     was cut at the draw.)"""
     from ..evolution.evolve import evolve_through
     from ..photometry.magnitudes import absolute_magnitudes
     from .observed import sky_bands
 
     lim = widened(plan.lim, plan.multiplicity, plan.resolution_arcsec)
-    b = {k: v for k, v in b.items() if k != "window"}  # only the remnant window is drawn from host tables
-    pseudo = Stars({"mass_initial": b["m"], "healpix": b["pix"]})
-    c = _companions(pseudo, b["row"], plan.seed, plan.multiplicity, key=(SYSTEM_TAG, 1))
+    c = _host_companions(b, plan)
     pi = c["primary"]
+    hosts = np.unique(pi[_bright_companions(b, c, plan, lim)])
+    # only the remnant window is drawn from host tables
+    b = {k: v for k, v in b.items() if k not in ("window", "pop", "cell", "md")}
     dm = 5.0 * np.log10(b["d"]) - 5.0
-    sc = evolve_through(c["m2_msun"], b["age"][pi], b["feh"][pi])
     band = (lim.band,)
-    mc = absolute_magnitudes(sc["log_L"], sc["log_Teff"], sc["log_g"], sc["feh"], band)["M_" + lim.band]
-    bright = mc + dm[pi] < lim.mag
-    hosts = np.unique(pi[bright])
     if len(hosts) == 0:
         return Stars({}), c, np.zeros(0, np.int64)
     sp = evolve_through(b["m"][hosts], b["age"][hosts], b["feh"][hosts])
