@@ -77,15 +77,33 @@ def test_made_proper_motions_match_hipparcos(motions):
     assert r["mu_made"] / r["mu_real"] == pytest.approx(1.0, abs=0.10)
 
 
-_MIST_BV = pytest.mark.xfail(strict=True, reason=(
-    "since the photometry is MIST's, K dwarfs are 0.2 mag bluer in B-V than Hipparcos' (see "
-    "tests/test_photometry.py, Casagrande 2021), so old, slow K dwarfs fall into the 0.3-0.6 and "
-    "0.6-1.0 bins: made V 17.8 and 21.4 against 12.8 and 16.7 km/s (seed 1); all stars together agree"))
+# issue 14, measured (seed 1, V < 6.5 within 200 pc; benchmarks/motions_bins.py: the made age, component,
+# phase and M_V = V + 5 − 5 log d against Hipparcos' M_V from the parallax): not a kinematic law
+# and not K dwarfs (MIST's K0–K5 B−V is off only −0.02…−0.05). Slicing each bin by M_V, the made
+# stars that lag too much are ones the real bin does not hold in that number. Their velocities
+# follow the laws (each bin's made 3-D mean V is 5.25 + its mean σ_U²/80 within 1 km/s), and the
+# made σ_U of B−V 0.6–1.0, 36.4 km/s (3-D), is not above DB98's σ₁ = 38 km/s past Parenago's
+# discontinuity (their abstract), so neither the age–velocity relation nor the drift law is at fault.
+_OLD_DWARFS_BLUE = pytest.mark.xfail(strict=True, reason=(
+    "issue 14: the made 0.3-0.6 bin holds too many old G dwarfs: at M_V > 3.5 it has 310 stars "
+    "against Hipparcos' 200 (median age 3.2 Gyr, 6.5 % thick disc) with V 22.5 against 12.6 km/s, "
+    "because the made dwarfs with M_V > 3.5 are bluer (median B-V 0.541 against 0.595; MIST's Sun "
+    "B-V 0.618 against 0.653): made V 17.2 against 12.8 km/s (seed 1; seed 2: 16.5, with 291 "
+    "dwarfs at V 22.0); at M_V 0.5-3.5 the bin's made V is within 1.4-1.9 km/s of Hipparcos' "
+    "with the same residual dispersion S (25.8-28.4 against 25.8-26.3, seed 1)"))
+_OLD_CLUMP = pytest.mark.xfail(strict=True, reason=(
+    "issue 14: the made 0.6-1.0 bin holds too many old, metal-poor clump giants: at M_V 0.5-2 it "
+    "has 722 stars against Hipparcos' 444, 15.5 % thick disc, median age 3.0 Gyr, V 26.3 against "
+    "15.3 km/s and S 47.6 against 37.1; the made clump giants older than 7 Gyr ([Fe/H] -0.53, 37 % "
+    "thick disc) lie at B-V 0.88, those of 1-7 Gyr at 1.01-1.02, and the made clump has 680 stars "
+    "at B-V 0.8-1.0 against 416 real but 142 at 1.1-1.4 against 348: made V 23.0 against 16.7 "
+    "km/s (seed 1; seed 2: 22.8, the clump slice 695 stars at V 23.6); the made velocities "
+    "follow their law (3D mean V 22.4, law 5.25 + lag 22.4)"))
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("bv", ["all", 0.0, pytest.param(0.3, marks=_MIST_BV),
-                                pytest.param(0.6, marks=_MIST_BV), 1.0, 1.4])
+@pytest.mark.parametrize("bv", ["all", 0.0, pytest.param(0.3, marks=_OLD_DWARFS_BLUE),
+                                pytest.param(0.6, marks=_OLD_CLUMP), 1.0, 1.4])
 def test_solar_motion_from_proper_motions_matches_hipparcos(motions, bv):
     """The Sun's motion fitted from proper motions alone (DB98's method, stars within 200 pc)
     to the made sky and to Hipparcos agrees per component within 3 combined bootstrap errors,
@@ -105,7 +123,9 @@ def test_solar_motion_from_proper_motions_matches_hipparcos(motions, bv):
 @pytest.mark.slow
 @pytest.mark.xfail(strict=True, reason="issue 14: young (B−V 0–0.3) stars' fitted W⊙ is 7.71 made against "
                    "6.43 km/s in Hipparcos (seed 1; seeds 2–4: 7.43, 7.23, 7.50): the made young stars "
-                   "follow W⊙ = 7.17 (DB98), the real ones move ~1 km/s less (Gould Belt, young groups)")
+                   "follow W⊙ = 7.17 (DB98; their 3-D mean W is 7.29 and 7.14 km/s, seeds 1 "
+                   "and 2, benchmarks/motions_bins.py), the real ones move ~1 km/s less (Gould Belt, young "
+                   "groups): at M_V 0.5-2 and 2-3.5, 7.6 and 8.4 made against 6.0 and 6.0 (seed 1)")
 def test_young_stars_vertical_solar_motion_matches_hipparcos(motions):
     """Known wrong (strict xfail): W⊙ fitted from B−V 0–0.3 stars within 200 pc, made against
     Hipparcos, within 3 combined bootstrap errors. Measured with the row-keyed velocities (issue
