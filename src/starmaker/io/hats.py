@@ -298,7 +298,7 @@ def _merged_column(located: list, field: pa.Field, order: np.ndarray | None,
     another, ``inverse`` its inverse; None: no reordering). A numeric column is scattered run by
     run into its place in one NumPy array (no run's rows held beyond its own); others (text)
     are gathered, then taken in order."""
-    from .parquet import _arrow_array
+    from .parquet import arrow_array
 
     t = field.type
     if inverse is not None and (pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_boolean(t)):
@@ -312,11 +312,11 @@ def _merged_column(located: list, field: pa.Field, order: np.ndarray | None,
             at += len(hpx)
             del part
         else:
-            return _arrow_array(out)
+            return arrow_array(out)
     parts = [_read_column(pf, groups, start, len(hpx), field) for pf, groups, start, hpx in located]
     arr = pa.concat_arrays(parts) if len(parts) != 1 else parts[0]
     del parts
-    return arr.take(_arrow_array(order)) if order is not None else arr
+    return arr.take(arrow_array(order)) if order is not None else arr
 
 
 def _serial(fn: Callable, args: list[tuple]) -> Iterable:

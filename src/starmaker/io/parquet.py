@@ -15,7 +15,8 @@ from ..errors import StarmakerError
 from ..schema import CATEGORIES, column
 from .atomic import atomic_path  # noqa: F401 - re-exported: its home before issue 16
 
-__all__ = ["to_arrow", "write_parquet", "read_parquet", "count_values", "atomic_path", "astropy_unit_string"]
+__all__ = ["to_arrow", "write_parquet", "read_parquet", "count_values", "arrow_array", "atomic_path",
+           "astropy_unit_string"]
 
 META_KEY = b"starmaker"
 #: the key under which astropy's Parquet reader finds the columns' units, descriptions and the
@@ -51,7 +52,7 @@ def _text_length(name: str, values: np.ndarray) -> int:
     return max([1, *(len(str(v)) for v in values)])
 
 
-def _arrow_array(values: np.ndarray) -> pa.Array:
+def arrow_array(values: np.ndarray) -> pa.Array:
     """``pa.array(values)``: for a plain numeric or boolean NumPy column the same Arrow array,
     built from its buffer, because ``pa.array`` imports pandas (half a second) to check whether
     it was given a pandas object."""
@@ -110,7 +111,7 @@ def to_arrow(stars) -> pa.Table:
         if name in CATEGORIES:
             arr = _category_strings(name, values)
         else:
-            arr = _arrow_array(values)
+            arr = arrow_array(values)
         md, entry = {}, {"name": name}
         try:
             c = column(name)
