@@ -68,7 +68,15 @@ from .components import COMPONENT_NAMES, Component, GalacticPopulation, milky_wa
 from .limits import Field, Limit, parse_limit
 from .observed import observe as _observe
 from .observed import row_pieces, sky_bands
-from .windows import L_GRID, WINDOWS, dying_mass_in_cell, mass_table, ppf_without_holes, window_cdf
+from .windows import (
+    L_GRID,
+    WINDOWS,
+    dying_mass_in_cell,
+    limit_index,
+    mass_table,
+    ppf_without_holes,
+    window_cdf,
+)
 
 __all__ = ["Limit", "parse_limit", "Field", "make_pixels", "iter_pixels", "make_sky", "iter_sky", "write_sky",
            "MilkyWay", "Placement", "sky_columns", "write_hats", "DEFAULT_NSIDE", "parse_dust", "DUST_NAMES",
@@ -755,7 +763,7 @@ def _expected(block: np.ndarray, sky: _Shells, pops, tables, lim: Limit, dust: D
     # least dust seen anywhere in the pixel, at each shell's inner edge
     av_in = np.min(dust.a_v_profile(lls[:, :, None], bbs[:, :, None], sky.d_in[None, None, :]), axis=1)
     L_shell = lim.mag - sky.dm_in[None, :] - lim.k_min * av_in  # (pix, shells)
-    iL = np.clip(np.ceil((L_shell - L_GRID[0]) / 0.1), 0, len(L_GRID) - 1).astype(np.int64)
+    iL = limit_index(L_shell)
     x, y, z, _ = galactocentric(l_c[:, None], b_c[:, None], sky.d_mid[None, :])
     nW, nS = len(WINDOWS), len(sky.d_in)
     expected = np.empty((len(block), len(pops), nW, nS))
@@ -946,7 +954,7 @@ def _births_for_rows(block, piece, drawn, iL, av_in, sky: _Shells, plan: _Plan, 
     d3 = sky.d_in[shell] ** 3 + u[:, 4] * (sky.d_out[shell] ** 3 - sky.d_in[shell] ** 3)
     d = np.cbrt(d3)
     L_own = lim.mag - (5.0 * np.log10(np.maximum(d, 1e-9)) - 5.0) - k_min * av_in[kpix, shell]
-    il_own = np.minimum(np.clip(np.ceil((L_own - L_GRID[0]) / 0.1), 0, len(L_GRID) - 1).astype(np.int64), il)
+    il_own = np.minimum(limit_index(L_own), il)
     m = np.empty(n)
     age = np.empty(n)
     feh = np.empty(n)

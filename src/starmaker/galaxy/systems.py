@@ -316,10 +316,9 @@ def may_be_bright(plan, band: str, x: np.ndarray, pop: np.ndarray, cell: np.ndar
     spare. This is the windows' own guarantee, not a proof: tests evolve every companion of the
     drawn hosts and check that none bright enough was judged faint, and skies written before and
     after are the same bytes (benchmarks/binaries_bytes.py)."""
-    from .windows import L_GRID, WINDOWS, mass_table
+    from .windows import WINDOWS, limit_index, mass_table
 
-    il = np.clip(np.ceil((np.asarray(limit, float) + JUDGE_MARGIN - L_GRID[0]) / 0.1), 0,
-                 len(L_GRID) - 1).astype(np.int64)
+    il = limit_index(np.asarray(limit, float) + JUDGE_MARGIN)
     out = np.zeros(len(x), bool)
     for q, (_, p) in enumerate(plan.pops):
         sel = np.flatnonzero(pop == q)

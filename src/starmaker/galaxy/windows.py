@@ -33,10 +33,11 @@ from ..photometry import bands as registry
 from ..photometry.magnitudes import absolute_magnitudes
 from .components import GalacticPopulation
 
-__all__ = ["Table", "mass_table", "source_digest", "build_mass_table", "window_cdf", "ppf_without_holes",
-           "dying_mass_in_cell", "L_GRID", "L_COLUMNS", "MARGIN", "WINDOWS", "N_HOLES"]
+__all__ = ["Table", "mass_table", "limit_index", "source_digest", "build_mass_table", "window_cdf",
+           "ppf_without_holes", "dying_mass_in_cell", "L_GRID", "L_COLUMNS", "MARGIN", "WINDOWS", "N_HOLES"]
 
-L_GRID = np.arange(-14.0, 22.0 + 1e-9, 0.1)  # absolute-magnitude limits tabulated
+L_STEP = 0.1
+L_GRID = np.arange(-14.0, 22.0 + 1e-9, L_STEP)  # absolute-magnitude limits tabulated
 #: the limits the tables' columns are built for: L_GRID, but the last column holds every star
 #: of finite magnitude (any limit at or beyond the grid's top, where the draw's index is
 #: clipped: the nearest shell, whose limit is unbounded, and the faint ends of bands where white
@@ -76,6 +77,12 @@ class Table:
     f_max: np.ndarray     # (W, C, L) upper bound of the IMF fraction in the window over the cell
     total: np.ndarray     # (W, L): sum over cells of weight × f_max
     cum: np.ndarray       # (W, L, C) flattened as row + cumulative share: picks a cell per star
+
+
+def limit_index(L) -> np.ndarray:
+    """The index in ``L_GRID`` of the tabulated limit at or just fainter than each absolute
+    magnitude ``L`` (clipped to the grid): a star brighter than ``L`` is inside its windows."""
+    return np.clip(np.ceil((np.asarray(L, float) - L_GRID[0]) / L_STEP), 0, len(L_GRID) - 1).astype(np.int64)
 
 
 def _cells(pop: GalacticPopulation):

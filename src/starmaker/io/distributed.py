@@ -346,7 +346,7 @@ def _require(*modules: str) -> None:
                              "pip install 'starmaker[hats]'")
 
 
-def local_cluster(workers: int, **kw):
+def local_cluster(workers: int):
     """A Dask ``LocalCluster`` of ``workers`` processes of one thread each, as the survey wants
     them: one Numba thread each (``WORKER_ENV``) and glibc's allocator as it is outside Dask
     (``MALLOC_ENV``, in the nanny's ``pre-spawn-environ``: it must be set before a worker
@@ -358,7 +358,7 @@ def local_cluster(workers: int, **kw):
     spawn = dict(dask.config.get("distributed.nanny.pre-spawn-environ", {})) | MALLOC_ENV
     with dask.config.set({"distributed.nanny.pre-spawn-environ": spawn}):
         return LocalCluster(n_workers=int(workers), threads_per_worker=1, processes=True,
-                            dashboard_address=":0", env=dict(WORKER_ENV), **kw)
+                            dashboard_address=":0", env=dict(WORKER_ENV))
 
 
 @contextlib.contextmanager
