@@ -90,3 +90,75 @@ def test_little_dust_at_high_latitude(name):
     assert np.median(a_map) < 0.6 * np.median(DustDisk().a_v(l_deg[cap], b_deg[cap], 1e7))
     # near stars get only a part of it (100 pc out of a ~1 kpc column at |b| > 60°)
     assert np.all(dust.a_v(l_deg[cap], b_deg[cap], 100.0) < a_map)
+
+
+@pytest.mark.parametrize("name", MAPS)
+def test_least_dust_in_a_pixel_is_never_above_the_dust_there(name):
+    """The survey draws, in a pixel's distance shell, only the masses that may be brighter than
+    the limit behind the least dust anywhere in the pixel (``a_v_least``): if that least is too
+    high, stars where the map has less dust are never drawn. Over all 3,072 nside-16 pixels, at
+    96 random points in each and 12 distances, the least is never above the dust there (measured:
+    at most −2 × 10⁻⁵ mag above for SFD, −1 × 10⁻⁴ for Planck; allowed 0.005) and is a tight bound
+    (median 0.013 / 0.017 mag below at infinity). The least over centre and corners alone, the
+    survey's before, was up to 1.67 mag (SFD) and 1.13 mag (Planck) above the dust somewhere in
+    the pixel, in 7,785 / 8,790 of the pixel × distance pairs by more than 0.01 mag."""
+    from starmaker.galaxy import healpix
+    from starmaker.galaxy.survey import _fill
+    from starmaker.place.dust import a_v_least
+    from starmaker.place.frames import icrs_to_galactic
+
+    nside, pix = 16, np.arange(3072)
+    corners_x, corners_y = np.array([0.5, 0, 1, 1, 0]), np.array([0.5, 0, 0, 1, 1])
+    l5, b5 = icrs_to_galactic(*healpix.pixel_radec(pix[:, None], nside, corners_x, corners_y))
+    edges = np.geomspace(50.0, 50_000.0, 12)
+    dust = MapScaledDust(map=name)
+    least = a_v_least(dust, l5, b5, edges, lambda: _fill(pix, nside))
+    rng = np.random.default_rng(7)
+    lr, br = icrs_to_galactic(*healpix.pixel_radec(pix[:, None], nside, rng.random((pix.size, 96)),
+                                                   rng.random((pix.size, 96))))
+    there = dust.a_v_profile(lr[:, :, None], br[:, :, None], edges).min(axis=1)
+    assert (least - there).max() < 0.005
+    assert (least >= 0).all() and np.isfinite(least).all()
+    # and it is a bound worth having: not far below the dust there
+    assert np.median(there[:, -1] - least[:, -1]) < 0.05
+
+
+def test_the_smooth_disc_is_bounded_by_its_centre_and_corners():
+    """DustDisk takes its least over a region's centre and corners (it asks for no fill)."""
+    from starmaker.place.dust import a_v_least
+
+    l5, b5 = np.array([[30.0, 29.0, 31.0, 31.0, 29.0]]), np.array([[1.0, 0.0, 0.0, 2.0, 2.0]])
+    edges = np.array([100.0, 1000.0, 5000.0])
+
+    def no_fill():
+        raise AssertionError("the disc asked for fill points")
+
+    got = a_v_least(DustDisk(), l5, b5, edges, no_fill)
+    corners = DustDisk().a_v_profile(l5[:, :, None], b5[:, :, None], edges).min(axis=1)
+    np.testing.assert_array_equal(got, corners)
+
+
+def test_a_model_without_its_own_bound_is_bounded_over_its_fill_points():
+    """A dust model that only has the protocol's two methods gets the least over the region's
+    centre, corners and fill points (slow, but never above the dust at any of them)."""
+    from starmaker.place.dust import a_v_least
+
+    class Plain:
+        inner = MapScaledDust(map="sfd")
+
+        def a_v(self, l_deg, b_deg, distance_pc):
+            return self.inner.a_v(l_deg, b_deg, distance_pc)
+
+        def a_v_profile(self, l_deg, b_deg, edges_pc):
+            return self.inner.a_v_profile(l_deg, b_deg, edges_pc)
+
+    l5, b5 = np.array([[355.8, 354.0, 357.6, 357.6, 354.0]]), np.array([[-0.6, -2.4, -2.4, 1.2, 1.2]])
+    t = np.linspace(0.0, 1.0, 9)
+    fl = (354.0 + 3.6 * t[:, None] + 0 * t[None, :]).reshape(1, -1)
+    fb = (-2.4 + 3.6 * t[None, :] + 0 * t[:, None]).reshape(1, -1)
+    edges = np.array([200.0, 2000.0, 20000.0])
+    got = a_v_least(Plain(), l5, b5, edges, lambda: (fl, fb))
+    corners = Plain().a_v_profile(l5[:, :, None], b5[:, :, None], edges).min(axis=1)
+    filled = Plain().a_v_profile(fl[:, :, None], fb[:, :, None], edges).min(axis=1)
+    np.testing.assert_array_equal(got, np.minimum(corners, filled))
+    assert (got[:, -1] < corners[:, -1]).all()  # the fill found less dust than the corners

