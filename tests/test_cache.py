@@ -174,3 +174,80 @@ def test_the_bc_table_read_back_is_the_one_read(monkeypatch):
         assert t.name == read.name and t.bands == read.bands and type(t.bands[0]) is str
         for f in ("teff", "logg", "feh", "av", "bc", "filled"):
             _same(getattr(t, f), getattr(read, f))
+
+
+# --------------------------------------------------------------------------- the folder's size
+def _entry(folder, name: str, size: int, used_ns: int):
+    p = folder / name
+    p.write_bytes(b"x" * size)
+    os.utime(p, ns=(used_ns, used_ns))
+    return p
+
+
+def test_prune_removes_the_least_recently_used_until_under_the_limit(tmp_path):
+    s = 1_000_000_000_000_000_000
+    old = _entry(tmp_path, "mass-table-a.arrays", 400, s)
+    mid = _entry(tmp_path, "glow-b.npy", 300, s + 10)
+    new = _entry(tmp_path, "mist-grid-c.arrays", 200, s + 20)
+    kept = _entry(tmp_path, "mass-table-d.arrays", 500, s - 5)       # oldest, but asked to be kept
+    other = _entry(tmp_path, "notes.txt", 10_000, s - 100)            # not the cache's: never touched
+    hidden = _entry(tmp_path, ".mass-table-e.arrays.tmp", 10_000, s)  # a write under way
+    assert [p for p, _, _ in cache.entries(tmp_path)] == [kept, old, mid, new]
+    removed = cache.prune(900, tmp_path, keep=[kept])  # 1,400 bytes: 400 and 300 go
+    assert removed == [old, mid] and sorted(tmp_path.iterdir()) == sorted([kept, new, other, hidden])
+    assert cache.prune(10_000, tmp_path) == []
+    assert cache.clear(tmp_path) == [kept, new] and sorted(tmp_path.iterdir()) == sorted([other, hidden])
+    assert cache.entries(tmp_path / "none") == [] and cache.prune(0, tmp_path / "none") == []
+
+
+def test_cached_marks_what_it_reads_and_keeps_the_folder_under_its_limit(tmp_path, monkeypatch):
+    monkeypatch.setenv("STARMAKER_CACHE", str(tmp_path))
+    cache.cached("t", "k1", lambda: SAMPLE)
+    size = (tmp_path / "t-k1.arrays").stat().st_size
+    long_ago = 1_000_000_000 * 10**9
+    os.utime(tmp_path / "t-k1.arrays", ns=(long_ago, long_ago))
+    cache.cached("t", "k1", lambda: SAMPLE)                      # read back: marked as used now
+    assert (tmp_path / "t-k1.arrays").stat().st_mtime_ns > long_ago
+    cache.cached("t", "k2", lambda: SAMPLE)
+    os.utime(tmp_path / "t-k1.arrays", ns=(long_ago, long_ago))  # k1 least recently used
+    monkeypatch.setenv("STARMAKER_CACHE_MAX", str(2 * size + size // 2))
+    cache.cached("t", "k3", lambda: SAMPLE)                      # a third entry: k1 goes
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["t-k2.arrays", "t-k3.arrays"]
+    monkeypatch.setenv("STARMAKER_CACHE_MAX", "1")
+    cache.cached("t", "k4", lambda: SAMPLE)                      # the entry just written stays
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["t-k4.arrays"]
+
+
+@pytest.mark.parametrize(("text", "limit"), [("", cache.DEFAULT_LIMIT), ("123", 123), ("500MB", 500_000_000),
+                                             ("4 GB", 4_000_000_000), ("2GiB", 2 * 2**30), ("1.5kb", 1500)])
+def test_the_size_limit_is_read_from_the_environment(monkeypatch, text, limit):
+    monkeypatch.setenv("STARMAKER_CACHE_MAX", text)
+    assert cache.cache_limit() == limit
+
+
+@pytest.mark.parametrize("text", ["5XB", "-1GB", "GB", "1e9", "lots", "1 2"])
+def test_a_bad_size_limit_is_refused_with_what_is_allowed(monkeypatch, text):
+    from starmaker.errors import InvalidParameterError
+
+    monkeypatch.setenv("STARMAKER_CACHE_MAX", text)
+    with pytest.raises(InvalidParameterError, match="STARMAKER_CACHE_MAX.*500MB"):
+        cache.cache_limit()
+
+
+def test_cli_shows_and_clears_the_cache(tmp_path, monkeypatch):
+    from cli_inprocess import run_cli
+
+    monkeypatch.setenv("STARMAKER_CACHE", str(tmp_path))
+    cache.cached("t", "k1", lambda: SAMPLE)
+    (tmp_path / "keep.txt").write_text("mine")
+    code, out, _ = run_cli("cache")
+    assert code == 0 and "1 entries" in out and "limit 2,147 MB" in out
+    code, out, _ = run_cli("cache", "--clear")
+    assert code == 0 and "Removed 1 entries" in out
+    assert [p.name for p in tmp_path.iterdir()] == ["keep.txt"]
+    monkeypatch.setenv("STARMAKER_CACHE_MAX", "lots")
+    code, out, err = run_cli("cache")
+    assert code == 1 and err.startswith("error: STARMAKER_CACHE_MAX='lots' is not allowed")
+    assert "Traceback" not in err
+    monkeypatch.setenv("STARMAKER_CACHE", "off")
+    assert "The cache is off" in run_cli("cache")[1]

@@ -730,6 +730,29 @@ def schema() -> None:
     out.print(t)
 
 
+@app.command("cache")
+def cache_cmd(
+    clear: bool = typer.Option(False, "--clear", help="Remove every entry (they are rebuilt when needed)."),
+) -> None:
+    """The cache of built grids and tables: where it is, what it holds, its size limit
+    ($STARMAKER_CACHE, $STARMAKER_CACHE_MAX; the least recently used entries go past the limit)."""
+    from .io import cache
+
+    folder = cache.cache_dir()
+    if folder is None:
+        out.print("The cache is off (STARMAKER_CACHE=off): grids and tables are built in each process.")
+        return
+    limit = cache.cache_limit()
+    if clear:
+        removed = cache.clear(folder)
+        out.print(f"Removed {len(removed)} entries from {escape(str(folder))}.")
+        return
+    found = cache.entries(folder)
+    total = sum(size for _, size, _ in found)
+    out.print(f"{escape(str(folder))}: {len(found)} entries, {total / 1e6:,.1f} MB "
+              f"(limit {limit / 1e6:,.0f} MB; the least recently used go past it).")
+
+
 # --- checks before any work, and the one-line error ---------------------------------------------
 def _writes(*outputs: tuple[Path | None, bool], inputs=()) -> None:
     """Check every ``(path, is_folder)`` this command will write, before any work (io.paths)."""

@@ -214,11 +214,14 @@ def glow_map(limit: str | Limit = "V<6.5", nside: int = 32, milky_way=None, band
     if not isinstance(mw, MilkyWay) and not (hasattr(mw, "components") and hasattr(mw, "dust")):
         raise InvalidParameterError("milky_way", mw, "a MilkyWay (components and dust)")
     if cache:
+        from ..io.cache import mark_used, prune
+
         path = _cache_path(mw, lim, nside, band)
         if path is not None and path.is_file():
             try:
                 s10 = np.load(path)
                 if s10.shape == (12 * nside * nside,) and s10.dtype == np.float64:
+                    mark_used(path)
                     return GlowMap(nside, s10, lim, band)
             except (OSError, ValueError):
                 pass  # unreadable: compute and overwrite
@@ -232,6 +235,8 @@ def glow_map(limit: str | Limit = "V<6.5", nside: int = 32, milky_way=None, band
                     np.save(fh, out.s10)
             except OSError:
                 pass  # a read-only home: no cache
+            else:
+                prune(keep=[path])
         return out
     fine = nside * 2**OVERSAMPLE
     ra, dec = _pixel_centres(fine)

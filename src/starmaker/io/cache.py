@@ -20,6 +20,13 @@ altered is not trusted (:func:`load_arrays` gives None) and the caller rebuilds 
 it. The key of an entry hashes everything the arrays are built from (:func:`source_key`): the
 code that builds them, the data files' identity and the library versions, so a changed source
 is never read.
+
+A new code version or model gives new keys, so old entries would pile up: the folder is kept
+under a size (:func:`cache_limit`: 2 GiB, or ``$STARMAKER_CACHE_MAX`` such as ``500MB``) by
+removing the least recently used entries after each write (:func:`prune`; an entry read back is
+marked used by its modification time). A process that has an entry mapped keeps reading it after
+it is removed (POSIX unlinks a mapped file only when it is closed). ``starmaker cache`` shows the
+folder and ``starmaker cache --clear`` empties it.
 """
 
 from __future__ import annotations
@@ -35,7 +42,8 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["cache_dir", "source_key", "file_identity", "cached", "save_arrays", "load_arrays"]
+__all__ = ["cache_dir", "source_key", "file_identity", "cached", "save_arrays", "load_arrays",
+           "cache_limit", "entries", "prune", "mark_used", "clear", "ENTRY_SUFFIXES"]
 
 #: the first bytes of a cache file: the format and its version
 MAGIC = b"SMARRAY1"
@@ -44,6 +52,12 @@ CODECS = (None, "zstd")
 #: MAGIC, the header's length (u64) and the CRC-32 (u32) of all that follows the prefix
 _PREFIX = struct.Struct("<8sQI4x")
 _ALIGN = 64
+#: the files the cache holds (arrays here, the sky glow's maps as .npy); nothing else is removed
+ENTRY_SUFFIXES = (".arrays", ".npy")
+#: the cache folder's default size limit (bytes)
+DEFAULT_LIMIT = 2 * 1024**3
+_SIZE_UNITS = {"": 1, "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12,
+               "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
 
 
 def cache_dir() -> Path | None:
@@ -52,6 +66,86 @@ def cache_dir() -> Path | None:
     if env and env.lower() in ("off", "0", "no", "false"):
         return None
     return Path(env) if env else Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "starmaker"
+
+
+def cache_limit() -> int:
+    """The cache folder's size limit in bytes: ``$STARMAKER_CACHE_MAX`` (a number of bytes, or
+    with a unit: ``500MB``, ``4GB``, ``2GiB``), else 2 GiB."""
+    import re
+
+    from ..errors import InvalidParameterError
+
+    text = os.environ.get("STARMAKER_CACHE_MAX", "").strip()
+    if not text:
+        return DEFAULT_LIMIT
+    m = re.fullmatch(r"(\d+(?:\.\d*)?|\.\d+)\s*([a-zA-Z]*)", text)
+    if m is None or m.group(2).lower() not in _SIZE_UNITS:
+        raise InvalidParameterError("STARMAKER_CACHE_MAX", text, "a size in bytes, or with a unit: "
+                                    + ", ".join(u for u in _SIZE_UNITS if u) + " (e.g. 500MB, 4GB)")
+    return int(float(m.group(1)) * _SIZE_UNITS[m.group(2).lower()])
+
+
+def entries(folder: str | os.PathLike | None = None) -> list[tuple[Path, int, int]]:
+    """The cache's entries (path, size in bytes, last used in ns), least recently used first;
+    an empty list where the cache is off or its folder does not exist."""
+    folder = cache_dir() if folder is None else Path(folder)
+    out = []
+    if folder is None:
+        return out
+    try:
+        names = list(os.scandir(folder))
+    except OSError:
+        return out
+    for e in names:
+        if e.name.startswith(".") or not e.name.endswith(ENTRY_SUFFIXES):
+            continue  # another program's file, or a temporary file being written
+        try:
+            st = e.stat(follow_symlinks=False)
+        except OSError:
+            continue  # removed meanwhile
+        if e.is_file(follow_symlinks=False):
+            out.append((Path(e.path), st.st_size, st.st_mtime_ns))
+    return sorted(out, key=lambda t: (t[2], t[0].name))
+
+
+def mark_used(path: str | os.PathLike) -> None:
+    """Mark a cache entry as just used (its modification time), so :func:`prune` keeps it; a
+    read-only cache is left as it is."""
+    try:
+        os.utime(path)
+    except OSError:
+        pass
+
+
+def prune(limit: int | None = None, folder: str | os.PathLike | None = None,
+          keep: Iterable[str | os.PathLike] = ()) -> list[Path]:
+    """Remove the least recently used entries until the cache holds at most ``limit`` bytes
+    (default :func:`cache_limit`), never one named in ``keep``; the paths removed. Entries
+    another process removes meanwhile are skipped."""
+    limit = cache_limit() if limit is None else int(limit)
+    found = entries(folder)
+    total = sum(size for _, size, _ in found)
+    kept = {os.path.realpath(k) for k in keep}
+    removed = []
+    for path, size, _ in found:
+        if total <= limit:
+            break
+        if os.path.realpath(path) in kept:
+            continue
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            pass
+        except OSError:
+            continue
+        total -= size
+        removed.append(path)
+    return removed
+
+
+def clear(folder: str | os.PathLike | None = None) -> list[Path]:
+    """Remove every cache entry (files with :data:`ENTRY_SUFFIXES` only); the paths removed."""
+    return prune(0, folder)
 
 
 def file_identity(path: str | os.PathLike) -> tuple[str, int, int]:
@@ -83,6 +177,7 @@ def cached(stem: str, key: str, build: Callable[[], Mapping[str, np.ndarray]],
     if path is not None:
         arrays = load_arrays(path, key)
         if arrays is not None:
+            mark_used(path)
             return arrays
     built = dict(build())
     if path is not None:
@@ -90,6 +185,8 @@ def cached(stem: str, key: str, build: Callable[[], Mapping[str, np.ndarray]],
             save_arrays(path, key, built, codec=codec)
         except OSError:
             pass  # a read-only home: kept in memory only
+        else:
+            prune(keep=[path])
     return built
 
 
