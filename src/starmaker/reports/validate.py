@@ -36,7 +36,7 @@ from ..stars import Stars
 __all__ = ["LAT_BANDS", "count_table", "local_normalisation", "validate", "check_limit", "Validation",
            "KIN_BV_BINS", "tangential_velocities", "solar_motion", "kinematics_table", "kinematics_markdown",
            "populations_table", "colour_histograms", "pixel_residuals", "colour_counts", "PIXEL_NSIDE",
-           "BPRP_BINS", "a_star_scale_height"]
+           "BPRP_BINS", "a_star_scale_height", "mk_class", "plane_census"]
 
 #: galactic-latitude bands |b| (deg) in which counts are compared
 LAT_BANDS: tuple[tuple[float, float], ...] = ((0.0, 10.0), (10.0, 30.0), (30.0, 90.0))
@@ -479,6 +479,74 @@ def a_star_scale_height(stars: Stars) -> dict[str, float]:
     curv = (nll([h + step, zs]) - 2 * nll([h, zs]) + nll([h - step, zs])) / step**2
     return {"h": float(h), "e_h": float(1.0 / math.sqrt(curv)) if curv > 0 else math.nan,
             "z_sun": float(zs), "n": int(z.size)}
+
+
+#: hot stars (O, B): warmer than 10,000 K, between B9.5 V (10,400 K) and A0 V (9,700 K) in
+#: Pecaut & Mamajek (2013, ApJS 208, 9, Table 5)
+HOT_TEFF_K = 10_000.0
+#: a made hot star is luminous (a supergiant or bright giant, MK class I–II) below log g = 3.3:
+#: past the end of MIST's main sequence for 12–20 M☉ at [Fe/H] = 0 (its smallest log g there,
+#: measured: 3.36 at 12 M☉, 3.30 at 15, 3.20 at 20): the stars past the main sequence, where
+#: the observed B supergiants lie; a made A/F star is luminous below log g = 2.5
+HOT_BRIGHT_LOG_G, COOL_BRIGHT_LOG_G = 3.3, 2.5
+
+
+def mk_class(sptype: str) -> tuple[str, str]:
+    """The temperature class letter (``"O"``, ``"B"``, ``"A"``…, ``"W"`` for Wolf–Rayet, ``""``
+    if none) and the luminosity class (``"I"``, ``"II"``, ``"III"``, ``"IV"``, ``"V"`` or ``""``)
+    of an MK spectral type as the Hipparcos main catalogue writes it (``"B8Ia"``, ``"B9IV-V"``,
+    ``"A0/A1III"``, ``"B8II/III"``: the later class of a range, so ``"III"``)."""
+    s = sptype.strip()
+    letter = s[0] if s[:1] in tuple("OBAFGKMW") else ""
+    rest = s[1:]
+    for cls in ("III", "IV", "II", "V"):
+        if cls in rest:
+            return letter, cls
+    if "I" in rest:  # Ia, Iab, Ib, I
+        return letter, "I"
+    return letter, ""
+
+
+def plane_census(made: Stars, real: Stars, real_sptype: np.ndarray, v_max: float = 6.5,
+                 band: tuple[float, float] = (0.0, 10.0)) -> dict[str, int]:
+    """What the A-coloured (B−V 0–0.3) stars with V < ``v_max`` in the latitude band are, made
+    against real (issue 14). Real stars by their spectral types (``real_sptype``, one per row
+    of ``real``: ``io.catalogues.hipparcos_spectral_types``), made ones by T_eff and log g:
+
+    * ``hot_bright``: O, B and Wolf–Rayet stars of luminosity class I–II / hotter than
+      HOT_TEFF_K with log g < HOT_BRIGHT_LOG_G (supergiants reddened into A colours);
+    * ``hot``: the other O and B stars / hotter stars (reddened dwarfs and giants);
+    * ``cool_bright``: A and F (and later) stars of class I–II / log g < COOL_BRIGHT_LOG_G;
+    * ``cool``: the rest (A stars by their own colour).
+
+    Keys ``n_<made|real>`` (all stars), ``n_a_<...>`` (A-coloured), ``n_a_<kind>_<...>``, and
+    over all colours ``n_hot_<...>`` and ``n_hot_bright_<...>``."""
+    if len(real_sptype) != len(real):
+        raise InvalidParameterError(
+            "real_sptype", f"{len(real_sptype)} types",
+            f"one spectral type per row of real ({len(real)}): "
+            "io.catalogues.hipparcos_spectral_types(real['hip'])")
+    out: dict[str, int] = {}
+    for name, s in (("made", made), ("real", real)):
+        v = np.asarray(s["V"], float)
+        with np.errstate(invalid="ignore"):
+            sel = (v < v_max) & _band_mask(np.asarray(s["b"], float), band)
+        bv = np.asarray(s["B"], float)[sel] - v[sel]
+        if name == "real":
+            cls = [mk_class(t) for t in np.asarray(real_sptype)[sel]]
+            hot = np.array([c[0] in ("O", "B", "W") for c in cls], bool)
+            bright = np.array([c[1] in ("I", "II") for c in cls], bool)
+        else:
+            hot = np.asarray(s["log_Teff"], float)[sel] > math.log10(HOT_TEFF_K)
+            g = np.asarray(s["log_g"], float)[sel]
+            bright = g < np.where(hot, HOT_BRIGHT_LOG_G, COOL_BRIGHT_LOG_G)
+        a = (bv >= A_STAR_BV[0]) & (bv < A_STAR_BV[1])
+        out[f"n_{name}"], out[f"n_a_{name}"] = int(sel.sum()), int(a.sum())
+        for kind, k in (("hot_bright", hot & bright), ("hot", hot & ~bright), ("cool_bright", ~hot & bright),
+                        ("cool", ~hot & ~bright)):
+            out[f"n_a_{kind}_{name}"] = int(np.sum(a & k))
+        out[f"n_hot_{name}"], out[f"n_hot_bright_{name}"] = int(hot.sum()), int(np.sum(hot & bright))
+    return out
 
 
 def populations_table(made: Stars, real: Stars, v_max: float = 6.5,
