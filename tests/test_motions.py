@@ -211,7 +211,8 @@ def test_the_plane_has_hipparcos_b_supergiants(census):
     class I–II. Measured: 11 against 111 (seed 1). The Galaxy's B supergiants are many (de Burgos
     et al. 2023, A&A 674, A212: ≈ 500 O9–B9 stars of class I–II within ≈ 4 kpc) where MIST's
     tracks cross the Hertzsprung gap in 1–3 × 10⁴ yr, a known discrepancy between evolution
-    models and the observed blue supergiants (de Burgos et al. 2024, arXiv:2312.00241); 57 of
+    models and the observed blue supergiants (the "blue supergiant problem": Bellinger, de Mink,
+    van Rossem & Justham 2024, arXiv:2311.00038); 57 of
     them are A-coloured by their dust (above). A fix is in the evolution models, not here."""
     assert census["n_hot_bright_made"] / census["n_hot_bright_real"] == pytest.approx(1.0, abs=0.5)
 
