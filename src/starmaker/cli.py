@@ -745,12 +745,16 @@ def cache_cmd(
     limit = cache.cache_limit()
     if clear:
         removed = cache.clear(folder)
-        out.print(f"Removed {len(removed)} entries from {escape(str(folder))}.")
+        out.print(f"Removed {_count(len(removed), 'entry', 'entries')} from {escape(str(folder))}.")
         return
     found = cache.entries(folder)
     total = sum(size for _, size, _ in found)
-    out.print(f"{escape(str(folder))}: {len(found)} entries, {total / 1e6:,.1f} MB "
+    out.print(f"{escape(str(folder))}: {_count(len(found), 'entry', 'entries')}, {total / 1e6:,.1f} MB "
               f"(limit {limit / 1e6:,.0f} MB; the least recently used go past it).")
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n:,} {one if n == 1 else many}"
 
 
 # --- checks before any work, and the one-line error ---------------------------------------------
