@@ -10,6 +10,8 @@ import os
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from starmaker.io import cache
 
@@ -252,3 +254,22 @@ def test_cli_shows_and_clears_the_cache(tmp_path, monkeypatch):
     assert "Traceback" not in err
     monkeypatch.setenv("STARMAKER_CACHE", "off")
     assert "The cache is off" in run_cli("cache")[1]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=12))
+def test_any_size_limit_text_is_a_size_or_one_clear_error(text):
+    """Whatever $STARMAKER_CACHE_MAX holds, the limit is a size in bytes ≥ 0 or the project's one
+    error naming what is allowed; never another exception."""
+    from starmaker.errors import InvalidParameterError
+
+    with pytest.MonkeyPatch.context() as mp:
+        if "\x00" in text:
+            return  # an environment variable cannot hold NUL
+        mp.setenv("STARMAKER_CACHE_MAX", text)
+        try:
+            limit = cache.cache_limit()
+        except InvalidParameterError as exc:
+            assert "500MB" in str(exc)
+        else:
+            assert isinstance(limit, int) and limit >= 0
