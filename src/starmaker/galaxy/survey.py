@@ -6,7 +6,8 @@ population's births are cut into cells of age (0.05 dex) and [Fe/H] (at most 0.1
 cell a table built once from MIST (and cached on disk) gives, for any absolute-magnitude limit L,
 the window of x = m / m_dying(age, [Fe/H]) in which a star can be brighter than L, for living
 stars and for remnants apart: giants sit a hair below x = 1 at every age, so their windows are
-narrow. In a shell at distance d behind at least A_V of dust only stars with
+narrow. In a shell at distance d behind at least A_V of dust (the least anywhere in the pixel:
+:func:`~starmaker.place.dust.a_v_least`, a bound the dust model gives) only stars with
 M < limit − DM(d) − k_min·A_V can be seen, so only those windows are drawn, less up to two
 faint runs of x inside the living stars' window (the red clump between the bright upper RGB and
 the AGB, the lower RGB: x where every sampled point of the cell is fainter than the limit by a
