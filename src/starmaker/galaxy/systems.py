@@ -308,6 +308,7 @@ class HostTable:
     x_top: np.ndarray     # (C, L) the hosts' window's top (the living window's / Q_MIN), 0: shut
     q_nodes: np.ndarray   # nodes and bounds of q's distributions (multiplicity.q_window_bounds)
     q_bound: np.ndarray
+    rate: np.ndarray      # (C, L) sum over the parts of envelope × IMF fraction (_part_sums)
     total: np.ndarray     # (W, L) as windows.Table: what the survey's draw reads
     cum: np.ndarray
 
@@ -328,8 +329,8 @@ class HostTable:
         jl = limit_index_of(L_GRID[il])
         n = len(cell)
         part, u_m, f_row, env = np.empty(n, np.int64), np.empty(n), np.empty(n), np.empty(n)
-        _choose_parts(cell, np.asarray(il, np.int64), jl, np.asarray(u, float), self.j_lo, self.j_hi,
-                      self.x_top, self.edges, self.f_part, self.f_mult, self.renorm, self.q_nodes,
+        _choose_parts(cell, np.asarray(il, np.int64), jl, np.asarray(u, float), self.rate, self.j_lo,
+                      self.j_hi, self.x_top, self.edges, self.f_part, self.f_mult, self.renorm, self.q_nodes,
                       self.q_bound, part, u_m, f_row, env)
         x_lo = self.edges[part]
         x_hi = np.minimum(self.edges[part + 1], self.x_top[cell, lq])
@@ -398,8 +399,8 @@ def thinned_host_table(pop, band: str, model: str) -> HostTable:
     rows = np.arange(len(WINDOWS) * nL, dtype=float).reshape(len(WINDOWS), nL, 1)
     cum = (rows + np.minimum(share, 1.0)).ravel()
     return HostTable(base=tab, model=model, edges=edges, f_part=f_part, f_mult=f_mult, renorm=renorm,
-                     j_lo=j_lo, j_hi=j_hi, x_top=x_top, q_nodes=q_nodes, q_bound=q_bound, total=total,
-                     cum=cum)
+                     j_lo=j_lo, j_hi=j_hi, x_top=x_top, q_nodes=q_nodes, q_bound=q_bound, rate=rate,
+                     total=total, cum=cum)
 
 
 def limit_index_of(L) -> np.ndarray:
@@ -410,74 +411,91 @@ def limit_index_of(L) -> np.ndarray:
     return limit_index(np.asarray(L, float) + JUDGE_MARGIN)
 
 
+@nb.njit(cache=True, nogil=True, inline="always")
+def _node_at_or_below(nodes, v):
+    """The index of the last of the evenly spaced ``nodes`` at or below ``v`` (-1: none)."""
+    n = nodes.shape[0]
+    if v < nodes[0]:
+        return -1
+    i = min(int((v - nodes[0]) / (nodes[1] - nodes[0])), n - 1)
+    while i > 0 and nodes[i] > v:
+        i -= 1
+    while i + 1 < n and nodes[i + 1] <= v:
+        i += 1
+    return i
+
+
 @nb.njit(cache=True, nogil=True)
-def _envelopes(c, jl, j_lo, j_hi, top, edges, f_mult, renorm, q_nodes, q_bound, out):
-    """The envelope of each part (see :func:`thinned_host_table`) for cell ``c``, judged window
-    column ``jl`` and hosts' window top ``top`` (0 beyond it)."""
-    a, b = j_lo[c, jl], j_hi[c, jl]
+def _envelope(c, k, a, b, edges, f_mult, renorm, q_nodes, q_bound):
+    """The envelope of part ``k`` of cell ``c`` (see :func:`thinned_host_table`) for the
+    companions' judged window x_c in [``a``, ``b``]: a bound on P(companion in it | m1) over
+    the part's masses, from the q range it allows, [a / its top, b / its bottom]."""
+    if not (b > a):
+        return 0.0
     nq = q_nodes.shape[0]
-    for k in range(out.shape[0]):
-        out[k] = 0.0
-        if not (b > a) or edges[k] >= top:
-            continue
-        qa, qb = a / edges[k + 1], b / edges[k]
-        i = np.searchsorted(q_nodes, qa, side="right") - 1
-        j = np.searchsorted(q_nodes, qb, side="left")
-        i = min(max(i, 0), nq - 1)
-        j = min(max(j, 0), nq - 1)
-        if j <= i:
-            continue
-        out[k] = min(1.0, f_mult[c, k] * min(1.0, q_bound[i, j] * renorm[c, k]))
+    qa, qb = a / edges[k + 1], b / edges[k]
+    i = max(_node_at_or_below(q_nodes, qa), 0)            # a node at or below qa
+    j = _node_at_or_below(q_nodes, qb)
+    if j < 0:
+        return 0.0
+    if q_nodes[j] < qb:                                   # the node at or above qb
+        j = min(j + 1, nq - 1)
+    if j <= i:
+        return 0.0
+    return min(1.0, f_mult[c, k] * min(1.0, q_bound[i, j] * renorm[c, k]))
 
 
 @nb.njit(cache=True, nogil=True)
 def _part_sums(j_lo, j_hi, x_top, jl, edges, f_part, f_mult, renorm, q_nodes, q_bound, rate):
-    """Each cell's and limit's sum over the parts of envelope × IMF fraction."""
-    env = np.empty(f_part.shape[1])
+    """Each cell's and limit's sum over the parts below the hosts' window's top of envelope ×
+    IMF fraction (in the order :func:`_choose_parts` adds them: the same sums, bit for bit)."""
+    K = f_part.shape[1]
     for c in range(rate.shape[0]):
         for L in range(rate.shape[1]):
-            _envelopes(c, jl[L], j_lo, j_hi, x_top[c, L], edges, f_mult, renorm, q_nodes, q_bound, env)
+            a, b, top = j_lo[c, jl[L]], j_hi[c, jl[L]], x_top[c, L]
             s = 0.0
-            for k in range(env.shape[0]):
-                s += env[k] * f_part[c, k]
+            for k in range(K):
+                if edges[k] >= top:
+                    break
+                s += _envelope(c, k, a, b, edges, f_mult, renorm, q_nodes, q_bound) * f_part[c, k]
             rate[c, L] = s
 
 
 @nb.njit(cache=True, nogil=True)
-def _choose_parts(cell, il, jl, u, j_lo, j_hi, x_top, edges, f_part, f_mult, renorm, q_nodes, q_bound,
+def _choose_parts(cell, il, jl, u, rate, j_lo, j_hi, x_top, edges, f_part, f_mult, renorm, q_nodes, q_bound,
                   part, u_m, f_row, env_out):
-    """Each drawn row's part, chosen by ``u`` in proportion to envelope × IMF fraction (the sum
-    its cell was drawn with, :func:`_part_sums`), the uniform number left (``u`` rescaled in the
-    part), the part's IMF fraction bound and envelope (a row whose cell has no rate: a bound of
-    inf, never kept)."""
+    """Each drawn row's part, chosen by ``u`` in proportion to envelope × IMF fraction (their sum,
+    ``rate``, is what its cell was drawn with: :func:`_part_sums`), the uniform number left
+    (``u`` rescaled in the part), the part's IMF fraction bound and envelope (a row whose cell
+    has no rate: a bound of inf, never kept). The parts are added from the bottom until ``u``'s
+    share is reached (most rows stop in the first few: the IMF falls steeply)."""
     K = f_part.shape[1]
-    env = np.empty(K)
     for r in range(cell.shape[0]):
         c = cell[r]
-        _envelopes(c, jl[r], j_lo, j_hi, x_top[c, il[r]], edges, f_mult, renorm, q_nodes, q_bound, env)
-        tot = 0.0
-        last = -1
+        a, b, top = j_lo[c, jl[r]], j_hi[c, jl[r]], x_top[c, il[r]]
+        v = u[r] * rate[c, il[r]]
+        acc = 0.0
+        chosen, w_c, e_c, found = -1, 0.0, 0.0, False
         for k in range(K):
-            tot += env[k] * f_part[c, k]
-            if env[k] * f_part[c, k] > 0.0:
-                last = k
-        if last < 0:
+            if edges[k] >= top:
+                break
+            e = _envelope(c, k, a, b, edges, f_mult, renorm, q_nodes, q_bound)
+            w = e * f_part[c, k]
+            if w > 0.0:
+                chosen, w_c, e_c = k, w, e
+                if acc + w > v:
+                    found = True
+                    break
+                acc += w
+        if chosen < 0:
             part[r], u_m[r], f_row[r], env_out[r] = 0, 0.0, np.inf, 1.0
             continue
-        v = u[r] * tot
-        acc = 0.0
-        k = 0
-        while k < last:
-            w = env[k] * f_part[c, k]
-            if acc + w > v:
-                break
-            acc += w
-            k += 1
-        w = env[k] * f_part[c, k]
-        part[r] = k
-        u_m[r] = min(max((v - acc) / w, 0.0), 1.0 - 1e-16)
-        f_row[r] = f_part[c, k]
-        env_out[r] = env[k]
+        if not found:  # (rounding at the top: the last part with a rate)
+            acc -= w_c
+        part[r] = chosen
+        u_m[r] = min(max((v - acc) / w_c, 0.0), 1.0 - 1e-16)
+        f_row[r] = f_part[c, chosen]
+        env_out[r] = e_c
 
 
 def _cell_weights(tab) -> np.ndarray:
