@@ -30,7 +30,9 @@ companions:
   :func:`~starmaker.births.multiplicity.q_window_bounds`); hosts are drawn at the rate IMF × E,
   each kept with probability p / E (p its own, given its companion's mass node and period;
   keyed number ``ACCEPT_COLUMN`` of its row) and given its companion drawn in its window
-  (:func:`~starmaker.births.multiplicity.draw_companion_in`, the same keyed columns): by
+  (:func:`~starmaker.births.multiplicity.draw_companion_in`, the same keyed columns; the window
+  judged at the host's own limit behind the least dust of its pixel and shell, the survey's
+  own bound for single stars: a companion that passes, dimmed by at least that, lies in it): by
   thinning, exactly the hosts of every dead primary with a companion there, 1/25 of the rows
   drawn (an eighth of the sky to G < 8: 0.25 M for 5.9 M). (A versioned change: the hosts of
   skies with ``multiplicity="moe2017"`` or ``"trilegal"`` differ from those made before, in
