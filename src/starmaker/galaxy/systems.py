@@ -306,7 +306,7 @@ class HostTable:
     f_mult: np.ndarray    # (C, K) largest multiplicity fraction of the part's masses
     renorm: np.ndarray    # (C, K) largest stretch of q's distribution by its low-mass cut
     j_lo: np.ndarray      # (C, L) the companions' window judged at each limit index, its hull
-    j_hi: np.ndarray      #        over the living and remnant windows and fainter limits
+    j_hi: np.ndarray      #        over the living and remnant windows and brighter limits
     x_top: np.ndarray     # (C, L) the hosts' window's top (the living window's / Q_MIN), 0: shut
     q_nodes: np.ndarray   # nodes and bounds of q's distributions (multiplicity.q_window_bounds)
     q_bound: np.ndarray
@@ -364,7 +364,8 @@ def thinned_host_table(pop, band: str, model: str) -> HostTable:
     C, nL = tab.x_lo.shape[1], tab.x_lo.shape[2]
     open_ = tab.x_hi[0] > tab.x_lo[0]                                   # (C, L)
     x_top = np.where(open_, tab.x_hi[0] / Q_MIN[model], 0.0)
-    # the judged window: hull over the windows (padded as may_be_bright) and over fainter limits
+    # the judged window: hull over the windows (padded as may_be_bright) and over brighter limits
+    # (so a star's own limit, brighter than its shell's, gets a window inside the shell's)
     lo = np.full((C, nL), np.inf)
     hi = np.zeros((C, nL))
     for w in range(len(WINDOWS)):
