@@ -15,9 +15,11 @@ calls):
 
 * primaries  ``survey._births_for_rows`` of the primaries (the windows' draw to the widened limit)
 * hosts      ``survey._births_for_rows`` of the hosts (dead primaries drawn from their own tables)
-* host comp. ``systems._companions`` of the hosts (their companions' keyed draw)
-* judge      ``systems._bright_companions``: which hosts' companions pass (most judged without
-             being evolved, the rest evolved and made to shine)
+* host comp. the hosts' companions' keyed draw: ``systems._companion_in`` (moe2017, trilegal:
+             each host accepted or not, its companion drawn in its window) or
+             ``systems._companions`` (spisea: every companion)
+* judge      ``systems._bright_companions``: which hosts' companions pass (evolved and made to
+             shine; spisea's most judged faint first, without being evolved)
 * rest       everything else (the primaries shone, their companions, the rows, velocities)
 """
 
@@ -64,6 +66,7 @@ def main() -> None:
     _timed(own, survey, "_births_for_rows",  # the hosts' tables are the eighth argument
            lambda args, kw: "hosts" if len(args) > 7 or kw.get("cells") else "primaries")
     _timed(own, systems, "_companions", lambda args, kw: "host comp." if kw.get("key") == (3, 1) else "rest")
+    _timed(own, systems, "_companion_in", lambda args, kw: "host comp.")
     _timed(own, systems, "_bright_companions", lambda args, kw: "judge")
     pixels = range(*a.pixels)
     print(f"{a.limit}, seed {a.seed}, pixels {a.pixels[0]}-{a.pixels[1] - 1}, {a.repeats} runs after one "

@@ -277,3 +277,58 @@ def test_tables_searched_row_by_row_as_whole():
         got = np.empty(rows.size, np.int64)
         m._search_rows(flat, n, rows, u + 2.0 * rows, got)
         np.testing.assert_array_equal(got, np.searchsorted(flat, u + 2.0 * rows, side="right"), err_msg=name)
+
+
+@pytest.mark.parametrize(("model", "m1", "q_lo", "q_hi"), [
+    ("moe2017", 1.2, 0.72, 0.80), ("moe2017", 1.0, 0.90, 1.05), ("moe2017", 3.0, 0.20, 0.35),
+    ("moe2017", 0.6, 0.05, 0.20), ("moe2017", 55.0, 0.93, 0.99), ("trilegal", 1.2, 0.72, 0.80),
+    ("trilegal", 2.0, 0.5, 0.75)])
+def test_companion_in_a_window_is_the_companion_drawn_and_found_there(model, m1, q_lo, q_hi):
+    """Issue 14 (the survey's hosts): a companion drawn in [q_lo, q_hi] and kept with probability
+    p is a companion drawn as ever and found there: as often (p's mean against the share of
+    400 000 draws, within 4σ) and with the same q, period and eccentricity (two-sample KS)."""
+    n = 400_000
+    rng = np.random.default_rng(7)
+    free = mu.draw_companions(np.full(n, m1), rng, model)
+    inside = (free["q"] >= q_lo) & (free["q"] <= q_hi)
+    u = rng.random((n, mu.KEYED_COLUMNS))
+    got = mu.draw_companion_in(np.full(n, m1), q_lo, q_hi, lambda col, idx: u[idx, col], model)
+    kept = u[:, -1] < got["p"]
+    share = inside.sum() / n  # (one companion at most per primary)
+    assert abs(got["p"].mean() - share) < 4 * np.sqrt(share / n) + 1e-12
+    assert abs(kept.mean() - share) < 4 * np.sqrt(2 * share / n)
+    assert np.all((got["q"][kept] >= q_lo) & (got["q"][kept] <= q_hi))
+    for k in ("q", "log_p_days", "e"):
+        a, b = free[k][inside], got[k][kept]
+        if np.isfinite(a).any():
+            assert stats.ks_2samp(a, b).pvalue > 1e-3, k
+
+
+@pytest.mark.parametrize("model", ["moe2017", "trilegal"])
+def test_q_window_bounds_hold_for_every_row(model):
+    """The bounds the survey's hosts are drawn with hold: the share of any row's q distribution
+    in [qa, qb] is at most the table's bound from the nodes around it, and the multiplicity
+    fraction over a mass range at most ``fraction_bound`` (20 000 random windows and ranges)."""
+    rng = np.random.default_rng(3)
+    nodes, bound = mu.q_window_bounds(model)
+    qa = rng.uniform(0.05, 1.05, 20_000)
+    qb = qa + rng.exponential(0.05, qa.size)
+    i = np.clip(np.searchsorted(nodes, qa, side="right") - 1, 0, nodes.size - 1)
+    j = np.clip(np.searchsorted(nodes, qb, side="left"), 0, nodes.size - 1)
+    b = np.where(j > i, bound[i, np.maximum(i, j)], 0.0)
+    if model == "moe2017":
+        t = mu._tables()
+        rows = rng.integers(0, t["qcdf"].shape[0] * t["qcdf"].shape[1], qa.size)
+        lo, hi = np.clip(qa, mu.Q_LO, 1.0), np.clip(qb, mu.Q_LO, 1.0)
+        share = mu._cdf_at(t["qcdf"], t["q"], rows, hi) - mu._cdf_at(t["qcdf"], t["q"], rows, lo)
+    else:
+        share = np.clip(np.minimum(qb, 1.0) - np.maximum(qa, 0.7), 0.0, None) / 0.3
+    assert np.all(share <= b + 1e-12)
+    assert np.mean(b) < 3 * np.mean(share) + 0.05, "a bound that is not loose beyond use"
+    m_lo = 10 ** rng.uniform(-1.2, 2.0, 5000)
+    m_hi = m_lo * 10 ** rng.uniform(0.0, 0.3, m_lo.size)
+    dense = m_lo[:, None] * (m_hi / m_lo)[:, None] ** np.linspace(0, 1, 200)[None, :]
+    f = mu.multiplicity_fraction(dense.ravel(), model).reshape(dense.shape).max(axis=1)
+    assert np.all(f <= mu.fraction_bound(m_lo, m_hi, model) + 1e-12)
+    renorm = mu.q_renorm_bound(m_lo, model)
+    assert np.all(renorm >= 1.0) and np.all(np.isfinite(renorm))

@@ -463,6 +463,104 @@ def _draw_moe2017(m1: np.ndarray, uni) -> dict[str, np.ndarray]:
     return _result(idx, q, m1, logp, e)
 
 
+#: the models whose primaries have at most one companion: :func:`draw_companion_in` draws theirs
+ONE_COMPANION = ("moe2017", "trilegal")
+
+
+def draw_companion_in(m1_msun, q_lo, q_hi, uniforms, model: str = "moe2017") -> dict[str, np.ndarray]:
+    """For each primary of mass ``m1_msun``, its companion drawn as :func:`draw_companions_keyed`
+    draws it (the same ``uniforms(col, idx)`` columns) but conditioned on existing and on its
+    mass ratio lying in [``q_lo``, ``q_hi``], and ``p``: the probability of that, given what was
+    drawn before q (for ``"moe2017"`` the mass node and period: the multiplicity fraction × the
+    share of that row's q distribution in the window, below 0.8 M☉ of its part above
+    0.08 M☉ / M1; for ``"trilegal"`` 0.3 × the window's share of 0.7–1). Accepting a primary with
+    probability ``p`` / (a bound on ``p``), then keeping this companion, gives exactly the
+    primaries whose companion lies in the window, with it (the survey's hosts:
+    :mod:`starmaker.galaxy.systems`). One row per primary (``primary`` = its index), ``p`` = 0
+    where the window is empty. Models with at most one companion: ``ONE_COMPANION``."""
+    m1 = _check_masses(m1_msun)
+    if model not in ONE_COMPANION:
+        raise UnknownNameError("model with at most one companion", model, ONE_COMPANION)
+    every = np.arange(m1.size)
+    q_lo = np.broadcast_to(np.asarray(q_lo, float), m1.shape)
+    q_hi = np.broadcast_to(np.asarray(q_hi, float), m1.shape)
+    if model == "trilegal":
+        qa, qb = np.maximum(q_lo, 0.7), np.minimum(q_hi, 1.0)
+        width = np.clip(qb - qa, 0.0, None)
+        q = np.clip(qa + width * uniforms(1, every), qa, np.maximum(qa, qb))
+        return {**_result(every, q, m1), "p": 0.3 * (width / 0.3)}  # (fraction × share of 0.7–1)
+    t = _tables()
+    logm = np.log10(np.clip(m1, M1_LO, M1_HI))
+    im = _stochastic_node(logm, t["logm"], uniforms(1, every))
+    logp = _inverse_cdf_rows(t["pcdf"], t["logp"], im, uniforms(2, every))
+    ip = _stochastic_node(logp, t["logp"], uniforms(3, every))
+    row = im * t["logp"].size + ip
+    q_min = np.maximum(Q_LO, M2_MIN / m1)
+    c_min = np.where(q_min > Q_LO, _cdf_at(t["qcdf"], t["q"], row, q_min), 0.0)
+    qa = np.minimum(np.maximum(q_lo, q_min), 1.0)
+    qb = np.clip(q_hi, qa, 1.0)
+    ca = _cdf_at(t["qcdf"], t["q"], row, qa)
+    cb = np.maximum(_cdf_at(t["qcdf"], t["q"], row, qb), ca)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(c_min < 1.0, (cb - ca) / (1.0 - c_min), 0.0)
+    p = multiplicity_fraction(m1) * share
+    q = np.clip(_inverse_cdf_rows(t["qcdf"], t["q"], row, ca + (cb - ca) * uniforms(4, every)), qa, qb)
+    e = np.minimum(_inverse_cdf_rows(t["ecdf"], t["e"], row, uniforms(5, every)), _e_max(logp))
+    return {**_result(every, q, m1, logp, e), "p": p}
+
+
+@lru_cache(maxsize=4)
+def q_window_bounds(model: str) -> tuple[np.ndarray, np.ndarray]:
+    """Nodes q_i and a table B[i, j] ≥ the share of any companion's q distribution (any mass node
+    and period of ``"moe2017"``, before the cut below 0.8 M☉: :func:`q_renorm_bound`) in
+    [q_i, q_j]: so the share in [qa, qb] is at most B[i, j] for q_i ≤ qa, q_j ≥ qb (each row's
+    CDF is non-decreasing and linear between its nodes, the very nodes of the draw)."""
+    if model == "trilegal":
+        q = np.linspace(0.7, 1.0, 121)
+        return q, np.clip((q[None, :] - q[:, None]) / 0.3, 0.0, 1.0)
+    if model != "moe2017":
+        raise UnknownNameError("model with at most one companion", model, ONE_COMPANION)
+    t = _tables()
+    c = t["qcdf"].reshape(-1, t["q"].size)
+    out = np.zeros((t["q"].size, t["q"].size))
+    for i in range(t["q"].size):
+        out[i, i:] = (c[:, i:] - c[:, i:i + 1]).max(axis=0)
+    return t["q"], out
+
+
+def q_renorm_bound(m1_lo, model: str = "moe2017") -> np.ndarray:
+    """The most a primary's q distribution is stretched by its cut at q ≥ 0.08 M☉ / M1 (M&dS
+    below 0.8 M☉: divided by 1 − its CDF there), for primaries of at least ``m1_lo``: 1 / (1 −
+    the largest CDF of any row at the node at or above 0.08 / ``m1_lo``)."""
+    m1_lo = np.asarray(m1_lo, float)
+    if model != "moe2017":
+        return np.ones(m1_lo.shape)
+    t = _tables()
+    cmax = t["qcdf"].reshape(-1, t["q"].size).max(axis=0)
+    j = np.clip(np.searchsorted(t["q"], M2_MIN / np.maximum(m1_lo, 1e-300), side="left"), 0, t["q"].size - 1)
+    # (finite: at most 1e12 where the cut leaves nearly nothing, q ≥ 0.08 / M1 near 1)
+    return np.where(M2_MIN / np.maximum(m1_lo, 1e-300) > Q_LO, 1.0 / np.maximum(1.0 - cmax[j], 1e-12), 1.0)
+
+
+def fraction_bound(m_lo, m_hi, model: str = "moe2017") -> np.ndarray:
+    """The largest multiplicity fraction (:func:`multiplicity_fraction`) of primaries of mass in
+    [``m_lo``, ``m_hi``]: it is linear in log M1 between nodes (M&dS's mass grid, 0.08 and
+    0.8 M☉), so its largest value is at an end or a node inside."""
+    m_lo, m_hi = np.broadcast_arrays(np.asarray(m_lo, float), np.asarray(m_hi, float))
+    if model == "trilegal":
+        return np.full(m_lo.shape, 0.3)
+    if model == "spisea":
+        return np.minimum(0.44 * np.maximum(m_hi, 0.0) ** 0.51, 1.0)
+    t = _tables()
+    nodes = np.concatenate([10.0 ** t["logm"], [M2_MIN, M1_LO]])
+    out = np.maximum(multiplicity_fraction(np.maximum(m_lo.ravel(), 1e-6)),
+                     multiplicity_fraction(np.maximum(m_hi.ravel(), 1e-6)))
+    f_nodes = multiplicity_fraction(nodes)
+    inside = (nodes[None, :] >= m_lo.ravel()[:, None]) & (nodes[None, :] <= m_hi.ravel()[:, None])
+    out = np.maximum(out, np.where(inside, f_nodes[None, :], 0.0).max(axis=1, initial=0.0))
+    return out.reshape(m_lo.shape)
+
+
 def _result(idx, q, m1, logp=None, e=None) -> dict[str, np.ndarray]:
     m2 = q * m1[idx]
     if logp is None:

@@ -935,7 +935,10 @@ def _births_for_rows(block, piece, drawn, iL, av_in, sky: _Shells, plan: _Plan, 
     truncated to the cell's window, its age, [Fe/H] and place in the shell. ``tables``: the
     mass tables drawn from (default the plan's; the binaries' hosts have their own). ``cells``:
     also each star's population (its index in ``plan.pops``), its cell in the table and the
-    dying mass there (``pop``, ``cell``, ``md``: the hosts' companions are judged by them).
+    dying mass there (``pop``, ``cell``, ``md``: the hosts' companions are judged by them), its
+    own limit (``L_own``: absolute magnitude, the pixel's least dust at its shell) and, from a
+    table with parts of its window (:class:`~starmaker.galaxy.systems.HostTable`), its part and
+    the envelope it was drawn with (``part``, ``envelope``).
     """
     lim, pops, nside = plan.lim, plan.pops, sky.nside
     tables = plan.tables if tables is None else tables
@@ -976,6 +979,7 @@ def _births_for_rows(block, piece, drawn, iL, av_in, sky: _Shells, plan: _Plan, 
     comp_code = np.empty(n, np.int8)
     keep = np.zeros(n, bool)
     cellv, mdv = (np.zeros(n, np.int64), np.empty(n)) if cells else (None, None)
+    partv, envv = (np.zeros(n, np.int64), np.ones(n)) if cells else (None, None)
     for q, ((comp, pop), tab) in enumerate(zip(pops, tables, strict=True)):
         sel = np.flatnonzero(qpop == q)
         if sel.size == 0:
@@ -989,17 +993,25 @@ def _births_for_rows(block, piece, drawn, iL, av_in, sky: _Shells, plan: _Plan, 
         qq = tab.q_lo[cell] + u[sel, 3] * (tab.q_hi[cell] - tab.q_lo[cell])
         f = np.clip(pop.feh_mean + pop.feh_sigma * ndtri(qq), *FEH_RANGE)
         md = dying_mass_in_cell(tab, cell, a, f)
-        c_lo, holes, frac = window_cdf(pop.imf, tab.x_lo[w, cell, lq], tab.x_hi[w, cell, lq],
-                                        tab.hole_lo[w, :, cell, lq].T, tab.hole_hi[w, :, cell, lq].T, md)
+        if hasattr(tab, "row_window"):  # the binaries' hosts: parts of their window (galaxy.systems)
+            x_lo, x_hi, f_row, u_m, part, env = tab.row_window(cell, il[sel], lq, md, u[sel, 1])
+            none = np.zeros((0, sel.size))
+            c_lo, holes, frac = window_cdf(pop.imf, x_lo, x_hi, none, none, md)
+        else:
+            c_lo, holes, frac = window_cdf(pop.imf, tab.x_lo[w, cell, lq], tab.x_hi[w, cell, lq],
+                                            tab.hole_lo[w, :, cell, lq].T, tab.hole_hi[w, :, cell, lq].T, md)
+            f_row, u_m = tab.f_max[w, cell, il[sel]], u[sel, 1]
         # thinning: the cell was drawn with its largest fraction; keep each star with its own
-        k = u[sel, 7] * tab.f_max[w, cell, il[sel]] < frac
+        k = u[sel, 7] * f_row < frac
         keep[sel] = k
         sk = sel[k]
-        m[sk] = ppf_without_holes(pop.imf, c_lo[k], [(h0[k], h1[k]) for h0, h1 in holes], frac[k], u[sk, 1])
+        m[sk] = ppf_without_holes(pop.imf, c_lo[k], [(h0[k], h1[k]) for h0, h1 in holes], frac[k], u_m[k])
         age[sk], feh[sk] = a[k], f[k]
         comp_code[sk] = COMPONENTS.index(_component_label(comp))
         if cells:
             cellv[sk], mdv[sk] = cell[k], md[k]
+            if hasattr(tab, "row_window"):
+                partv[sk], envv[sk] = part[k], env[k]
     # the kept stars only, from here on
     m, age, feh, comp_code = m[keep], age[keep], feh[keep], comp_code[keep]
     u, d, pix, win, row = u[keep], d[keep], block[kpix[keep]], win[keep], row[keep]
@@ -1008,7 +1020,8 @@ def _births_for_rows(block, piece, drawn, iL, av_in, sky: _Shells, plan: _Plan, 
     out = {"m": m, "age": age, "feh": feh, "d": d, "ra": ra, "dec": dec,
            "comp": comp_code, "pix": pix, "window": win, "row": row}
     if cells:
-        out.update(pop=qpop[keep], cell=cellv[keep], md=mdv[keep])
+        out.update(pop=qpop[keep], cell=cellv[keep], md=mdv[keep], part=partv[keep], envelope=envv[keep],
+                   L_own=L_own[keep])
     return out
 
 

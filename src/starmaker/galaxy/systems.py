@@ -20,8 +20,25 @@ companions:
   host's row from ``(pixel, 3, 1)`` and motions from ``(pixel, 4)`` (keyed by the host's row,
   :func:`~starmaker.galaxy.observed.row_normals`), and kept when dead, fainter alone than the
   widened limit (brighter ones are the remnant window's: none is made twice) and with a
-  companion that can pass it (a companion is evolved only if it lies in the survey's own mass
-  windows for its cell at a limit 0.5 mag fainter: :func:`may_be_bright`; the rest cannot pass).
+  companion that passes it (evolved, with no dust). Only a companion in the survey's own mass
+  windows for its cell at a limit 0.5 mag fainter, 2 % wider in x (:func:`may_be_bright`), can
+  pass. For ``"moe2017"`` and ``"trilegal"`` (one companion at most) only the hosts whose
+  companion lies there are drawn (:func:`thinned_host_table`, issue 14): the window is cut into
+  parts (64 per decade of x) and, per cell, limit and part, P(companion in the window | m1)
+  is bounded by an envelope E (the largest multiplicity fraction of the part's masses × the
+  largest share of any of M&dS's q distributions in the q range the part allows,
+  :func:`~starmaker.births.multiplicity.q_window_bounds`); hosts are drawn at the rate IMF × E,
+  each kept with probability p / E (p its own, given its companion's mass node and period;
+  keyed number ``ACCEPT_COLUMN`` of its row) and given its companion drawn in its window
+  (:func:`~starmaker.births.multiplicity.draw_companion_in`, the same keyed columns; the window
+  judged at the host's own limit behind the least dust of its pixel and shell, the survey's
+  own bound for single stars: a companion that passes, dimmed by at least that, lies in it): by
+  thinning, exactly the hosts of every dead primary with a companion there, 1/25 of the rows
+  drawn (an eighth of the sky to G < 8: 0.25 M for 5.9 M). (A versioned change: the hosts of
+  skies with ``multiplicity="moe2017"`` or ``"trilegal"`` differ from those made before, in
+  the same distribution; ``"spisea"``, whose primaries can have several companions, draws every
+  dead primary of the window and judges each companion as before, and skies without
+  ``multiplicity`` are unchanged.)
 * **Companions** are drawn for the primaries kept at the widened limit, each from uniform
   numbers keyed by its pixel and row (SplitMix64 seeded from ``SeedSequence(seed,
   spawn_key=(pixel, 3))``: :func:`_companions`): the primaries' stream ``(pixel,)``, the
@@ -62,6 +79,7 @@ import functools
 import math
 from collections.abc import Iterator, Sequence
 
+import numba as nb
 import numpy as np
 
 from ..errors import InvalidParameterError, UnknownNameError
@@ -170,11 +188,22 @@ def _companions(s: Stars, row: np.ndarray, seed: int, model: str,
     :func:`~starmaker.births.multiplicity.draw_companions_keyed`). So a primary's companions are
     the same whichever other primaries are kept (a cone's, the whole sky's) and however the
     rows are cut into pieces. Those below the grid's least mass are left out."""
-    from ..births.multiplicity import KEYED_COLUMNS, draw_companions_keyed
+    from ..births.multiplicity import draw_companions_keyed
     from ..maker import grid_ranges
+
+    c = draw_companions_keyed(s["mass_initial"], _keyed(s["healpix"], row, seed, key), model)
+    made = c["m2_msun"] >= grid_ranges("mist")["mass"][0]
+    return {k: v[made] for k, v in c.items()}
+
+
+def _keyed(pix: np.ndarray, row: np.ndarray, seed: int, key: tuple[int, ...]):
+    """``uniforms(col, idx)``: the uniform numbers of the rows ``idx``, each row's own, keyed by
+    its pixel and ``row``: SplitMix64 seeded from ``SeedSequence(seed, spawn_key=(pixel, *key))``,
+    numbers ``KEYED_COLUMNS × row + col``."""
+    from ..births.multiplicity import KEYED_COLUMNS
     from .observed import keyed_uniforms
 
-    pix = np.asarray(s["healpix"], np.int64)
+    pix = np.asarray(pix, np.int64)
     row = np.asarray(row, np.int64)
     ukeys = np.zeros(len(pix), np.uint64)
     for p in np.unique(pix):
@@ -184,9 +213,7 @@ def _companions(s: Stars, row: np.ndarray, seed: int, model: str,
     def uniforms(col, idx):
         return keyed_uniforms(ukeys[idx], row[idx] * KEYED_COLUMNS + col)
 
-    c = draw_companions_keyed(s["mass_initial"], uniforms, model)
-    made = c["m2_msun"] >= grid_ranges("mist")["mass"][0]
-    return {k: v[made] for k, v in c.items()}
+    return uniforms
 
 
 def _shine_companions(s: Stars, c: dict[str, np.ndarray], bands: tuple[str, ...]) -> Stars:
@@ -213,10 +240,22 @@ Q_MIN = {"moe2017": 0.1, "spisea": 0.01, "trilegal": 0.7}
 _HOST_X_LO = 0.995
 
 
-@functools.lru_cache(maxsize=64)
 def host_table(pop, band: str, model: str):
-    """The mass table of the hosts: dead primaries that may have a living companion bright
-    enough to pass the limit (a Sirius-like pair, seen through the companion). For every cell
+    """The hosts' table of a population: :func:`thinned_host_table` for the models with at most
+    one companion (``"moe2017"``, ``"trilegal"``), else every dead primary of the window
+    (:func:`_host_table_all`)."""
+    from ..births.multiplicity import ONE_COMPANION
+
+    if model in ONE_COMPANION:
+        return thinned_host_table(pop, band, model)
+    return _host_table_all(pop, band, model)
+
+
+@functools.lru_cache(maxsize=64)
+def _host_table_all(pop, band: str, model: str):
+    """The mass table of the hosts of a model with more than one companion (``"spisea"``): dead
+    primaries that may have a living companion bright enough to pass the limit (a Sirius-like
+    pair, seen through the companion). For every cell
     and limit L where the living stars' window (:func:`~starmaker.galaxy.windows.mass_table`) is
     not empty, the window x = m1 / m_dying from 0.995 to its upper edge / ``Q_MIN[model]`` (no
     holes), drawn as the 'remnant' window; the living window is left empty. Its largest IMF
@@ -247,6 +286,219 @@ def host_table(pop, band: str, model: str):
     cum = (rows + np.minimum(share, 1.0)).ravel()
     return dataclasses.replace(tab, x_lo=x_lo, x_hi=x_hi, hole_lo=hole_lo, hole_hi=hole_hi, f_max=f_max,
                                total=total, cum=cum)
+
+
+#: the hosts' window in x = m1 / m_dying is cut into parts of this many per decade (a companion's
+#: q window, x_c / x, is bounded over each part: the narrower, the tighter)
+HOST_PARTS_PER_DEX = 64
+
+
+@dataclasses.dataclass(frozen=True)
+class HostTable:
+    """The hosts' table of a population for a model with at most one companion (see
+    :func:`thinned_host_table`): the cells of its mass table (``base``) and, per cell and
+    tabulated limit, the rate of hosts worth drawing."""
+
+    base: object          # the population's mass table (windows.Table): cells, dying masses
+    model: str
+    edges: np.ndarray     # (K+1,) the parts of the hosts' window in x = m1 / m_dying
+    f_part: np.ndarray    # (C, K) largest IMF fraction of each part over the cell (padded)
+    f_mult: np.ndarray    # (C, K) largest multiplicity fraction of the part's masses
+    renorm: np.ndarray    # (C, K) largest stretch of q's distribution by its low-mass cut
+    j_lo: np.ndarray      # (C, L) the companions' window judged at each limit index, its hull
+    j_hi: np.ndarray      #        over the living and remnant windows and brighter limits
+    x_top: np.ndarray     # (C, L) the hosts' window's top (the living window's / Q_MIN), 0: shut
+    q_nodes: np.ndarray   # nodes and bounds of q's distributions (multiplicity.q_window_bounds)
+    q_bound: np.ndarray
+    rate: np.ndarray      # (C, L) sum over the parts of envelope × IMF fraction (_part_sums)
+    total: np.ndarray     # (W, L) as windows.Table: what the survey's draw reads
+    cum: np.ndarray
+
+    def __getattr__(self, name):  # the cells' arrays (age_lo, log_md…) are the base table's
+        if name in ("base", "__setstate__"):
+            raise AttributeError(name)
+        return getattr(self.base, name)
+
+    def row_window(self, cell, il, lq, md, u):
+        """For drawn rows (their cell, the shell's limit index ``il``, their own ``lq``, dying
+        mass ``md`` and uniform number ``u``): the part of the hosts' window each is drawn from
+        (chosen in proportion to envelope × IMF fraction, :func:`_choose_parts`), as ``x_lo``,
+        ``x_hi`` (at the row's own limit), the bound of its IMF fraction (the thinning's), the
+        uniform number left for the mass, the part and its envelope."""
+        from .windows import L_GRID
+
+        cell = np.asarray(cell, np.int64)
+        jl = limit_index_of(L_GRID[il])
+        n = len(cell)
+        part, u_m, f_row, env = np.empty(n, np.int64), np.empty(n), np.empty(n), np.empty(n)
+        _choose_parts(cell, np.asarray(il, np.int64), jl, np.asarray(u, float), self.rate, self.j_lo,
+                      self.j_hi, self.x_top, self.edges, self.f_part, self.f_mult, self.renorm, self.q_nodes,
+                      self.q_bound, part, u_m, f_row, env)
+        x_lo = self.edges[part]
+        x_hi = np.minimum(self.edges[part + 1], self.x_top[cell, lq])
+        return x_lo, x_hi, f_row, u_m, part, env
+
+
+@functools.lru_cache(maxsize=64)
+def thinned_host_table(pop, band: str, model: str) -> HostTable:
+    """The hosts' table for a model with at most one companion: the hosts worth drawing. A host
+    is kept only if its companion may pass the limit (its x_c = q m1 / m_dying in the judged
+    window of :func:`may_be_bright`), so of the dead primaries of :func:`_host_table_all`'s
+    window (x = m1 / m_dying from 0.995 to the living window's top / ``Q_MIN``) only the rate
+    × P(companion in that window | m1) need be drawn. The window is cut into parts
+    (``HOST_PARTS_PER_DEX`` per decade of x); over a part and a cell the probability is bounded
+    by an envelope E = (largest multiplicity fraction of its masses) × (largest share of any
+    q distribution in [x_c lo / x hi, x_c hi / x lo], :func:`~starmaker.births.multiplicity.q_window_bounds`,
+    × the low-mass cut's stretch), at the shell's limit (a star's own is brighter: its window
+    inside). Hosts are drawn at the rate IMF × E (a part chosen ∝ E × its IMF fraction, the
+    mass from the IMF on the part), then each kept with probability p / E, p its own
+    probability given its companion's mass node and period, and its companion drawn in the
+    window (:func:`~starmaker.births.multiplicity.draw_companion_in`): exactly the hosts whose
+    companion lies in the window, with it (thinning). The judged window here is the hull over
+    the living and remnant windows and all brighter limits (monotone: a star's own limit gets
+    a window inside its shell's)."""
+    from ..births.multiplicity import fraction_bound, q_renorm_bound, q_window_bounds
+    from .windows import F_PAD, L_GRID, WINDOWS, mass_table
+
+    tab = mass_table(pop, band)
+    C, nL = tab.x_lo.shape[1], tab.x_lo.shape[2]
+    open_ = tab.x_hi[0] > tab.x_lo[0]                                   # (C, L)
+    x_top = np.where(open_, tab.x_hi[0] / Q_MIN[model], 0.0)
+    # the judged window: hull over the windows (padded as may_be_bright) and over brighter limits
+    # (so a star's own limit, brighter than its shell's, gets a window inside the shell's)
+    lo = np.full((C, nL), np.inf)
+    hi = np.zeros((C, nL))
+    for w in range(len(WINDOWS)):
+        ok = tab.x_hi[w] > tab.x_lo[w]
+        lo = np.where(ok, np.minimum(lo, tab.x_lo[w] * (1.0 - JUDGE_X_PAD)), lo)
+        hi = np.where(ok, np.maximum(hi, tab.x_hi[w] * (1.0 + JUDGE_X_PAD)), hi)
+    j_lo = np.minimum.accumulate(lo, axis=1)
+    j_hi = np.maximum.accumulate(hi, axis=1)
+    top = float(x_top.max(initial=_HOST_X_LO))
+    k = max(1, math.ceil(math.log10(max(top, _HOST_X_LO * 1.0001) / _HOST_X_LO) * HOST_PARTS_PER_DEX))
+    edges = _HOST_X_LO * 10.0 ** (np.arange(k + 1) / HOST_PARTS_PER_DEX)
+    md_min, md_max = np.exp(tab.log_md.min(axis=(1, 2))), np.exp(tab.log_md.max(axis=(1, 2)))
+    f_part = np.zeros((C, k))
+    for t in np.linspace(0.0, 1.0, 17):
+        md_t = (md_min ** (1.0 - t) * md_max ** t)[:, None]
+        lo_m = np.clip(edges[None, :-1] * md_t, pop.imf.m_min, pop.imf.m_max)
+        hi_m = np.clip(edges[None, 1:] * md_t, lo_m, pop.imf.m_max)
+        f_part = np.maximum(f_part, pop.imf.cdf(hi_m) - pop.imf.cdf(lo_m))
+    f_part *= 1.0 + F_PAD
+    m_lo, m_hi = edges[None, :-1] * md_min[:, None], edges[None, 1:] * md_max[:, None]
+    f_mult = fraction_bound(m_lo, m_hi, model)
+    renorm = q_renorm_bound(m_lo, model)
+    q_nodes, q_bound = q_window_bounds(model)
+    # each cell's rate at each limit: sum over the parts of envelope × IMF fraction
+    rate = np.zeros((C, nL))
+    jl = limit_index_of(L_GRID)
+    _part_sums(j_lo, j_hi, x_top, jl, edges, f_part, f_mult, renorm, q_nodes, q_bound, rate)
+    f_max = np.stack([np.zeros((C, nL)), rate])         # (W, C, L): drawn as the 'remnant' window
+    weight = _cell_weights(tab)
+    frac = f_max * weight[None, :, None]
+    total = frac.sum(axis=1)
+    share = np.cumsum(np.transpose(frac, (0, 2, 1)), axis=2)
+    share /= np.where(total > 0, total, 1.0)[:, :, None]
+    rows = np.arange(len(WINDOWS) * nL, dtype=float).reshape(len(WINDOWS), nL, 1)
+    cum = (rows + np.minimum(share, 1.0)).ravel()
+    return HostTable(base=tab, model=model, edges=edges, f_part=f_part, f_mult=f_mult, renorm=renorm,
+                     j_lo=j_lo, j_hi=j_hi, x_top=x_top, q_nodes=q_nodes, q_bound=q_bound, rate=rate,
+                     total=total, cum=cum)
+
+
+def limit_index_of(L) -> np.ndarray:
+    """The column of the hosts' judged window (``HostTable.j_lo``, ``j_hi``) for an
+    absolute-magnitude limit (a shell's, a star's own): ``JUDGE_MARGIN`` fainter."""
+    from .windows import limit_index
+
+    return limit_index(np.asarray(L, float) + JUDGE_MARGIN)
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def _node_at_or_below(nodes, v):
+    """The index of the last of the evenly spaced ``nodes`` at or below ``v`` (-1: none)."""
+    n = nodes.shape[0]
+    if v < nodes[0]:
+        return -1
+    i = min(int((v - nodes[0]) / (nodes[1] - nodes[0])), n - 1)
+    while i > 0 and nodes[i] > v:
+        i -= 1
+    while i + 1 < n and nodes[i + 1] <= v:
+        i += 1
+    return i
+
+
+@nb.njit(cache=True, nogil=True)
+def _envelope(c, k, a, b, edges, f_mult, renorm, q_nodes, q_bound):
+    """The envelope of part ``k`` of cell ``c`` (see :func:`thinned_host_table`) for the
+    companions' judged window x_c in [``a``, ``b``]: a bound on P(companion in it | m1) over
+    the part's masses, from the q range it allows, [a / its top, b / its bottom]."""
+    if not (b > a):
+        return 0.0
+    nq = q_nodes.shape[0]
+    qa, qb = a / edges[k + 1], b / edges[k]
+    i = max(_node_at_or_below(q_nodes, qa), 0)            # a node at or below qa
+    j = _node_at_or_below(q_nodes, qb)
+    if j < 0:
+        return 0.0
+    if q_nodes[j] < qb:                                   # the node at or above qb
+        j = min(j + 1, nq - 1)
+    if j <= i:
+        return 0.0
+    return min(1.0, f_mult[c, k] * min(1.0, q_bound[i, j] * renorm[c, k]))
+
+
+@nb.njit(cache=True, nogil=True)
+def _part_sums(j_lo, j_hi, x_top, jl, edges, f_part, f_mult, renorm, q_nodes, q_bound, rate):
+    """Each cell's and limit's sum over the parts below the hosts' window's top of envelope ×
+    IMF fraction (in the order :func:`_choose_parts` adds them: the same sums, bit for bit)."""
+    K = f_part.shape[1]
+    for c in range(rate.shape[0]):
+        for L in range(rate.shape[1]):
+            a, b, top = j_lo[c, jl[L]], j_hi[c, jl[L]], x_top[c, L]
+            s = 0.0
+            for k in range(K):
+                if edges[k] >= top:
+                    break
+                s += _envelope(c, k, a, b, edges, f_mult, renorm, q_nodes, q_bound) * f_part[c, k]
+            rate[c, L] = s
+
+
+@nb.njit(cache=True, nogil=True)
+def _choose_parts(cell, il, jl, u, rate, j_lo, j_hi, x_top, edges, f_part, f_mult, renorm, q_nodes, q_bound,
+                  part, u_m, f_row, env_out):
+    """Each drawn row's part, chosen by ``u`` in proportion to envelope × IMF fraction (their sum,
+    ``rate``, is what its cell was drawn with: :func:`_part_sums`), the uniform number left
+    (``u`` rescaled in the part), the part's IMF fraction bound and envelope (a row whose cell
+    has no rate: a bound of inf, never kept). The parts are added from the bottom until ``u``'s
+    share is reached (most rows stop in the first few: the IMF falls steeply)."""
+    K = f_part.shape[1]
+    for r in range(cell.shape[0]):
+        c = cell[r]
+        a, b, top = j_lo[c, jl[r]], j_hi[c, jl[r]], x_top[c, il[r]]
+        v = u[r] * rate[c, il[r]]
+        acc = 0.0
+        chosen, w_c, e_c, found = -1, 0.0, 0.0, False
+        for k in range(K):
+            if edges[k] >= top:
+                break
+            e = _envelope(c, k, a, b, edges, f_mult, renorm, q_nodes, q_bound)
+            w = e * f_part[c, k]
+            if w > 0.0:
+                chosen, w_c, e_c = k, w, e
+                if acc + w > v:
+                    found = True
+                    break
+                acc += w
+        if chosen < 0:
+            part[r], u_m[r], f_row[r], env_out[r] = 0, 0.0, np.inf, 1.0
+            continue
+        if not found:  # (rounding at the top: the last part with a rate)
+            acc -= w_c
+        part[r] = chosen
+        u_m[r] = min(max((v - acc) / w_c, 0.0), 1.0 - 1e-16)
+        f_row[r] = f_part[c, chosen]
+        env_out[r] = e_c
 
 
 def _cell_weights(tab) -> np.ndarray:
@@ -334,11 +586,52 @@ def may_be_bright(plan, band: str, x: np.ndarray, pop: np.ndarray, cell: np.ndar
     return out
 
 
+#: the keyed uniform number (its column) that accepts a host drawn from a thinned table
+ACCEPT_COLUMN = 63
+
+
 def _host_companions(b: dict[str, np.ndarray], plan) -> dict[str, np.ndarray]:
     """The companions of the drawn hosts ``b``, keyed by the host's pixel and row in the hosts'
-    draw (``SeedSequence(seed, spawn_key=(pixel, 3, 1))``: :func:`_companions`)."""
+    draw (``SeedSequence(seed, spawn_key=(pixel, 3, 1))``). For a model with at most one
+    companion (hosts from :func:`thinned_host_table`) each host is kept with probability
+    p / its envelope and its companion drawn in its judged window (:func:`_companion_in`), so
+    those left are exactly the hosts whose companion lies there, with it; else every host's
+    companions (:func:`_companions`)."""
+    from ..births.multiplicity import ONE_COMPANION
+
+    if plan.multiplicity in ONE_COMPANION:
+        return _companion_in(b, plan)
     pseudo = Stars({"mass_initial": b["m"], "healpix": b["pix"]})
     return _companions(pseudo, b["row"], plan.seed, plan.multiplicity, key=(SYSTEM_TAG, 1))
+
+
+def _companion_in(b: dict[str, np.ndarray], plan) -> dict[str, np.ndarray]:
+    """The hosts ``b`` drawn from :func:`thinned_host_table` thinned to those with a companion
+    in the judged window at their own limit (``L_own``: x_c = q m1 / m_dying in
+    ``HostTable.j_lo`` … ``j_hi``, inside their shell's), each kept with probability
+    p / envelope (p: :func:`~starmaker.births.multiplicity.draw_companion_in`), keyed number
+    ``ACCEPT_COLUMN``), with that companion (keyed by the host's pixel and row,
+    ``(pixel, 3, 1)``). Companions below the grid's least mass are left out."""
+    from ..births.multiplicity import draw_companion_in
+    from ..maker import grid_ranges
+
+    n = len(b["m"])
+    x = b["m"] / b["md"]
+    q_lo, q_hi = np.full(n, 2.0), np.zeros(n)
+    for q, tab in enumerate(host_tables(plan)):
+        sel = np.flatnonzero(b["pop"] == q)
+        if sel.size:
+            jl, cell = limit_index_of(b["L_own"][sel]), b["cell"][sel]
+            lo, hi = tab.j_lo[cell, jl], tab.j_hi[cell, jl]
+            shut = ~(hi > lo)
+            q_lo[sel] = np.where(shut, 2.0, lo / x[sel])
+            q_hi[sel] = np.where(shut, 0.0, hi / x[sel])
+    uni = _keyed(b["pix"], b["row"], plan.seed, (SYSTEM_TAG, 1))
+    c = draw_companion_in(b["m"], q_lo, q_hi, uni, plan.multiplicity)
+    every = np.arange(n)
+    accepted = uni(ACCEPT_COLUMN, every) * b["envelope"] < c.pop("p")
+    made = accepted & (c["m2_msun"] >= grid_ranges("mist")["mass"][0])
+    return {k: v[made] for k, v in c.items()}
 
 
 def _bright_companions(b: dict[str, np.ndarray], c: dict[str, np.ndarray], plan, lim: Limit,
@@ -369,6 +662,7 @@ def _host_systems(b: dict[str, np.ndarray], plan) -> tuple[Stars, dict[str, np.n
     evolved); their companions (keyed by the host's pixel and row: ``SeedSequence(seed,
     spawn_key=(pixel, 3, 1))``, :func:`_companions`) and the hosts' rows in their draw. (A cone
     was cut at the draw.)"""
+    from ..births.multiplicity import ONE_COMPANION
     from ..evolution.evolve import evolve_through
     from ..photometry.magnitudes import absolute_magnitudes
     from .observed import sky_bands
@@ -376,9 +670,10 @@ def _host_systems(b: dict[str, np.ndarray], plan) -> tuple[Stars, dict[str, np.n
     lim = widened(plan.lim, plan.multiplicity, plan.resolution_arcsec)
     c = _host_companions(b, plan)
     pi = c["primary"]
-    hosts = np.unique(pi[_bright_companions(b, c, plan, lim)])
+    # (companions drawn in their judged window need no judging)
+    hosts = np.unique(pi[_bright_companions(b, c, plan, lim, judge=plan.multiplicity not in ONE_COMPANION)])
     # only the remnant window is drawn from host tables
-    b = {k: v for k, v in b.items() if k not in ("window", "pop", "cell", "md")}
+    b = {k: v for k, v in b.items() if k not in ("window", "pop", "cell", "md", "part", "envelope", "L_own")}
     dm = 5.0 * np.log10(b["d"]) - 5.0
     band = (lim.band,)
     if len(hosts) == 0:
