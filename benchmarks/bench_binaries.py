@@ -13,8 +13,8 @@ jobs on a shared machine); the median and the spread are printed, with the rows 
 model, the median run's time is also split (CPU seconds spent inside, each counted with what it
 calls):
 
-* primaries  ``survey._births_for_rows`` of the primaries (the windows' draw to the widened limit)
-* hosts      ``survey._births_for_rows`` of the hosts (dead primaries drawn from their own tables)
+* primaries  ``draw.births_for_rows`` of the primaries (the windows' draw to the widened limit)
+* hosts      ``draw.births_for_rows`` of the hosts (dead primaries drawn from their own tables)
 * host comp. the hosts' companions' keyed draw: ``systems._companion_in`` (moe2017, trilegal:
              each host accepted or not, its companion drawn in its window) or
              ``systems._companions`` (spisea: every companion)
@@ -31,7 +31,7 @@ import time
 
 os.environ.setdefault("NUMBA_NUM_THREADS", "1")
 
-from starmaker.galaxy import survey, systems  # noqa: E402
+from starmaker.galaxy import draw, survey, systems  # noqa: E402
 
 STAGES = ("primaries", "hosts", "host comp.", "judge")
 
@@ -63,7 +63,7 @@ def main() -> None:
     a = ap.parse_args()
     own = dict.fromkeys(STAGES, 0.0)
     own["rest"] = 0.0  # (the primaries' companions: not printed apart)
-    _timed(own, survey, "_births_for_rows",  # the hosts' tables are the eighth argument
+    _timed(own, draw, "births_for_rows",  # the hosts' tables are the eighth argument
            lambda args, kw: "hosts" if len(args) > 7 or kw.get("cells") else "primaries")
     _timed(own, systems, "_companions", lambda args, kw: "host comp." if kw.get("key") == (3, 1) else "rest")
     _timed(own, systems, "_companion_in", lambda args, kw: "host comp.")

@@ -2,8 +2,8 @@
 
 Making the whole sky to G < 20.7 (≈ 1.6 × 10⁹ stars from ≈ 4.3 × 10⁹ drawn rows) is too slow to do
 here, but the survey knows, before making anything, how many rows it will draw in each order-4
-pixel (nside 16, 3072 pixels) for any limit: ``survey._expected`` (the expected rows per
-population, window and shell) and ``survey._pixel_counts`` (their Poisson draw, from the pixel's
+pixel (nside 16, 3072 pixels) for any limit: ``draw.expected_rows`` (the expected rows per
+population, window and shell) and ``draw.pixel_counts`` (their Poisson draw, from the pixel's
 own generator). So a stratified random sample of pixels is made, each streamed on its own, and
 the rest is estimated:
 
@@ -89,12 +89,13 @@ def _galactic_centres():
 def _expected_rows(limit: str) -> tuple[np.ndarray, np.ndarray]:
     """Every pixel's expected rows at ``limit`` and its drawn rows (the Poisson counts' sum)."""
     import starmaker.galaxy.survey as sv
+    from starmaker.galaxy import draw
     from starmaker.galaxy.components import milky_way_components
 
     plan = sv._plan(milky_way_components(), limit, SEED, None, NSIDE, None, 0.0)
     pix = np.arange(NPIX)
-    flat, _, _ = sv._expected(pix, sv._shells(NSIDE), plan.pops, plan.tables, plan.lim, plan.dust)
-    drawn = np.array([int(sv._pixel_counts(SEED, p, flat[p])[0].sum()) for p in pix])
+    flat, _, _ = draw.expected_rows(pix, draw.shells(NSIDE), plan.pops, plan.tables, plan.lim, plan.dust)
+    drawn = np.array([int(draw.pixel_counts(SEED, p, flat[p])[0].sum()) for p in pix])
     return flat.sum(axis=1), drawn
 
 

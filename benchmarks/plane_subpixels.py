@@ -5,7 +5,7 @@ with its own least dust, draws fewer rows where the dust varies across the pixel
 
     PYTHONPATH=src python benchmarks/plane_subpixels.py 'G<16' [every]
 
-Expected rows (the Poisson means the survey draws from, ``survey._expected``) per nside-16 pixel,
+Expected rows (the Poisson means the survey draws from, ``draw.expected_rows``) per nside-16 pixel,
 in bands of |b|, over every ``every``-th pixel (default 8), with the pixel's own least dust and
 summed over its children's.
 """
@@ -16,8 +16,9 @@ import numpy as np
 
 from starmaker.galaxy import healpix
 from starmaker.galaxy.components import COMPONENT_NAMES
+from starmaker.galaxy.draw import expected_rows, shells
 from starmaker.galaxy.limits import Field
-from starmaker.galaxy.survey import _components, _expected, _plan, _shells
+from starmaker.galaxy.survey import _components, _plan
 from starmaker.place.frames import icrs_to_galactic
 
 if __name__ == "__main__":
@@ -27,8 +28,8 @@ if __name__ == "__main__":
     _, b = icrs_to_galactic(*healpix.pixel_radec(np.arange(3072), 16, 0.5, 0.5))
     for lo, hi in ((0, 5), (5, 15), (15, 30), (30, 91)):
         sel = np.flatnonzero((np.abs(b) >= lo) & (np.abs(b) < hi))[::every]
-        e16, _, _ = _expected(sel, _shells(16), plan.pops, plan.tables, plan.lim, plan.dust)
+        e16, _, _ = expected_rows(sel, shells(16), plan.pops, plan.tables, plan.lim, plan.dust)
         kids = (sel[:, None] * 16 + np.arange(16)).ravel()
-        e64, _, _ = _expected(kids, _shells(64), plan.pops, plan.tables, plan.lim, plan.dust)
+        e64, _, _ = expected_rows(kids, shells(64), plan.pops, plan.tables, plan.lim, plan.dust)
         print(f"{limit} |b| {lo}-{hi}°: rows per pixel {e16.sum() / len(sel):,.0f}, "
               f"as 16 children {e64.sum() / len(sel):,.0f} ({e64.sum() / e16.sum():.3f})")

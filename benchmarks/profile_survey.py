@@ -6,7 +6,7 @@ warm runs after one untimed run that loads grids, Numba caches and mass tables) 
 stage: the survey's functions are wrapped with ``time.perf_counter`` timers that count each
 stage's own time (a stage called inside another is taken out of the outer one):
 
-* draw        ``survey._expected``, ``_pixel_counts``, ``_births_for_rows``, less what is below
+* draw        ``draw.expected_rows``, ``pixel_counts``, ``births_for_rows``, less what is below
               (expected counts, Poisson, rows, cells)
 * windows     ``windows.window_cdf``, ``dying_mass_in_cell``, ``ppf_without_holes`` (the IMF)
 * dust        ``a_v`` and ``a_v_profile`` of the dust model (draw and observe)
@@ -80,13 +80,13 @@ class Timers:
 
 def instrument(timers: Timers) -> None:
     from starmaker import stars as stars_mod
-    from starmaker.galaxy import observed, survey
+    from starmaker.galaxy import draw, observed, survey
     from starmaker.place import dust
 
-    for name in ("_expected", "_pixel_counts", "_births_for_rows"):
-        setattr(survey, name, timers.wrap("draw", getattr(survey, name)))
+    for name in ("expected_rows", "pixel_counts", "births_for_rows"):
+        setattr(draw, name, timers.wrap("draw", getattr(draw, name)))
     for name in ("window_cdf", "dying_mass_in_cell", "ppf_without_holes"):
-        setattr(survey, name, timers.wrap("windows", getattr(survey, name)))
+        setattr(draw, name, timers.wrap("windows", getattr(draw, name)))
     observed.evolve_through = timers.wrap("evolve", observed.evolve_through)
     for name in ("absolute_magnitudes", "absolute_and_extinctions", "apparent_magnitudes"):
         setattr(observed, name, timers.wrap("photometry", getattr(observed, name)))

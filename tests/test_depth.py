@@ -7,8 +7,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from starmaker.galaxy import draw
 from starmaker.galaxy import observed as ob
-from starmaker.galaxy import survey as sv
 from starmaker.galaxy.survey import Field, MilkyWay, make_pixels
 from starmaker.stars import Stars
 
@@ -70,13 +70,13 @@ def test_pieces_of_rows_change_no_star():
 def test_rows_are_the_generator_read_whole():
     """The pieces read exactly ``Generator.random((n, 8))`` after the Poisson counts."""
     expected = np.array([3.0, 50.0, 1e3])
-    counts, state = sv._pixel_counts(4, 123, expected)
+    counts, state = draw.pixel_counts(4, 123, expected)
     rng = np.random.default_rng(np.random.SeedSequence(4, spawn_key=(123,)))
     np.testing.assert_array_equal(rng.poisson(expected), counts)
-    full = rng.random((int(counts.sum()), sv.ROW_WIDTH))
-    got = np.concatenate([sv._rows(state, i, min(i + 97, len(full))) for i in range(0, len(full), 97)])
+    full = rng.random((int(counts.sum()), draw.ROW_WIDTH))
+    got = np.concatenate([draw.rows_of(state, i, min(i + 97, len(full))) for i in range(0, len(full), 97)])
     np.testing.assert_array_equal(got, full)
-    pieces = list(sv._pieces([np.array([5, 0]), np.array([0]), np.array([7])], 4))
+    pieces = list(draw.pieces([np.array([5, 0]), np.array([0]), np.array([7])], 4))
     assert pieces == [[(0, 0, 4)], [(0, 4, 5), (2, 0, 3)], [(2, 3, 7)]]
 
 
@@ -118,8 +118,9 @@ def _brute_force_cone(name: str, limit: str, cone: Field, d0: float, d1: float, 
     survey's (the component's at the centre of the star's nside-16 pixel and the middle of its
     0.2-mag distance shell: the windows are what is tested), or the exact one (``exact``)."""
     from starmaker.galaxy.components import milky_way_components
+    from starmaker.galaxy.draw import shells as _shells
     from starmaker.galaxy.healpix import pixel_radec, radec_pixel
-    from starmaker.galaxy.survey import _observe, _shells, parse_limit
+    from starmaker.galaxy.survey import _observe, parse_limit
     from starmaker.place.dust import DustDisk
     from starmaker.place.frames import galactocentric, icrs_to_galactic
 

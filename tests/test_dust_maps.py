@@ -103,7 +103,7 @@ def test_least_dust_in_a_pixel_is_never_above_the_dust_there(name):
     survey's before, was up to 1.67 mag (SFD) and 1.13 mag (Planck) above the dust somewhere in
     the pixel, in 7,785 / 8,790 of the pixel × distance pairs by more than 0.01 mag."""
     from starmaker.galaxy import healpix
-    from starmaker.galaxy.survey import _fill
+    from starmaker.galaxy.draw import fill_points
     from starmaker.place.dust import a_v_least
     from starmaker.place.frames import icrs_to_galactic
 
@@ -112,7 +112,7 @@ def test_least_dust_in_a_pixel_is_never_above_the_dust_there(name):
     l5, b5 = icrs_to_galactic(*healpix.pixel_radec(pix[:, None], nside, corners_x, corners_y))
     edges = np.geomspace(50.0, 50_000.0, 12)
     dust = MapScaledDust(map=name)
-    least = a_v_least(dust, l5, b5, edges, lambda: _fill(pix, nside))
+    least = a_v_least(dust, l5, b5, edges, lambda: fill_points(pix, nside))
     rng = np.random.default_rng(7)
     lr, br = icrs_to_galactic(*healpix.pixel_radec(pix[:, None], nside, rng.random((pix.size, 96)),
                                                    rng.random((pix.size, 96))))

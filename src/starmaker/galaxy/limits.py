@@ -22,7 +22,7 @@ from . import healpix
 __all__ = ["Limit", "parse_limit", "Field", "LIMIT_RANGE"]
 
 #: the magnitudes a limit may have, in any band: to Gaia's depth (G ≈ 21). The survey is made
-#: to 100 kpc (``survey.DM_MAX``): at the faint end the halo's giants beyond it are not made
+#: to 100 kpc (``draw.DM_MAX``): at the faint end the halo's giants beyond it are not made
 LIMIT_RANGE = (-2.0, 21.0)
 #: a band name (a column suffix: letters, digits, _) and a magnitude
 _LIMIT_RE = re.compile(r"^\s*([A-Za-z0-9_]+)\s*<\s*([-+]?\d+(?:\.\d*)?)\s*$")

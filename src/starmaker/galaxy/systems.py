@@ -16,7 +16,7 @@ companions:
   primary window holds it. Hosts are drawn by the survey's own draw from a table of their own
   (:func:`host_table`: x = m1 / m_dying from 0.995 to the living window's top / ``Q_MIN``)
   from ``SeedSequence([seed, 3], spawn_key=(pixel,))`` (its counts and rows, as the survey's
-  ``(pixel,)``: :func:`~starmaker.galaxy.survey._pixel_counts`), their companions keyed by the
+  ``(pixel,)``: :func:`~starmaker.galaxy.draw.pixel_counts`), their companions keyed by the
   host's row from ``(pixel, 3, 1)`` and motions from ``(pixel, 4)`` (keyed by the host's row,
   :func:`~starmaker.galaxy.observed.row_normals`), and kept when dead, fainter alone than the
   widened limit (brighter ones are the remnant window's: none is made twice) and with a
@@ -516,7 +516,7 @@ def host_tables(plan) -> list:
 def pieces(counts: list[np.ndarray], host_counts: list[np.ndarray],
            rows_per_piece: int) -> Iterator[list[tuple[int, int, int, int]]]:
     """A block's rows, primaries' and hosts', cut into pieces of at most ``rows_per_piece``
-    rows (as :func:`~starmaker.galaxy.survey._pieces` cuts single stars'): each piece a list of
+    rows (as :func:`~starmaker.galaxy.draw.pieces` cuts single stars'): each piece a list of
     (pixel index, kind (0 primaries, 1 hosts), first row, end row), in pixel, kind and row order."""
     from .observed import row_pieces
 
