@@ -165,4 +165,32 @@ for lab, bv in (("as made", made["bv"]), ("CHeB at [Fe/H]=0", bv0), (f"CHeB [Fe/
     print(f"  B−V 0.6–1.0, {lab}: M_V 0.5–2 n {np.sum(b & cm)}, at 1.1–1.4 n {np.sum(made['ok'] & cm & (bv >= 1.1) & (bv < 1.4))}; DB98 V⊙ (all M_V, n {b.sum()}) {fit_v(made, b):.1f} km/s")
 b = real["ok"] & (real["bv"] >= 0.6) & (real["bv"] < 1.0)
 print(f"  B−V 0.6–1.0, Hipparcos 2: M_V 0.5–2 n {np.sum(b & cr)}, at 1.1–1.4 n {np.sum(real['ok'] & cr & (real['bv'] >= 1.1) & (real['bv'] < 1.4))}; DB98 V⊙ (all M_V, n {b.sum()}) {fit_v(real, b):.1f} km/s")
+
+# 4. the red side of the whole giant branch, M_V −1…2 (B−V > 0.6): made against Hipparcos 2
+print("\n4. V<6.5, d<200 pc, B−V>0.6 by M_V: n made/real, B−V 75th percentile made/real; made RGB median B−V, [Fe/H], age")
+RGB = PHASES.index("RGB")
+for a, b in ((-1, -0.5), (-0.5, 0), (0, 0.5), (0.5, 1.0), (1.0, 1.5), (1.5, 2.0)):
+    sm_ = (made["V"] < 6.5) & (made["distance"] < 200) & (made["bv"] > 0.6) & (made["MV"] >= a) & (made["MV"] < b)
+    sr = (real["V"] < 6.5) & (real["distance"] < 200) & (real["bv"] > 0.6) & (real["MV"] >= a) & (real["MV"] < b)
+    g = sm_ & (made["phase"] == RGB)
+    print(f"  M_V {a:+.1f}..{b:+.1f}: n {sm_.sum()}/{sr.sum()}, 75 % {np.percentile(made['bv'][sm_], 75):.3f}/{np.percentile(real['bv'][sr], 75):.3f}; "
+          f"RGB n {g.sum()} B−V {np.median(made['bv'][g]):.3f} [Fe/H] {np.median(made['feh'][g]):+.2f} age {np.median(made['age'][g]) / 1e9:.1f} Gyr")
+for age in (2.0, 4.0, 8.0):  # MIST's RGB B−V at fixed M_V against [Fe/H]
+    out = []
+    for feh in (0.0, 0.3):
+        s = sm.Cluster(mass=3e5, age=f"{age}Gyr", feh=feh).make(seed=1)
+        mvc = np.asarray(s["M_V"])
+        bvc = np.asarray(s["M_B"]) - mvc
+        rg = np.asarray(s.codes("phase")) == RGB
+        out.append(" ".join(f"{np.median(bvc[rg & (mvc >= a) & (mvc < a + 0.5)]):.3f}" for a in (-0.5, 0.0, 0.5, 1.0)))
+    print(f"  MIST RGB {age:g} Gyr, B−V at M_V −0.5,0,0.5,1 (+0.5): [Fe/H] 0: {out[0]}; +0.3: {out[1]}")
+# parallax errors (made M_V have none): an assumed Gaussian σϖ, not Hipparcos 2's own (not in the table)
+rng = np.random.default_rng(5)
+for sig in (0.3, 0.5, 0.8):
+    plx = 1000.0 / made["distance"] + rng.normal(0.0, sig, len(made["bv"]))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        dd = np.where(plx > 0, 1000.0 / plx, np.nan)
+        mv = made["V"] + 5 - 5 * np.log10(dd)
+    s5 = (made["V"] < 6.5) & (dd < 200) & (mv >= 0.5) & (mv < 2.0)
+    print(f"  made M_V with σϖ = {sig} mas (assumed): M_V 0.5–2 at B−V 0.6–1.0 n {np.sum(s5 & (made['bv'] >= 0.6) & (made['bv'] < 1.0))}, at 1.1–1.4 n {np.sum(s5 & (made['bv'] >= 1.1) & (made['bv'] < 1.4))}")
 print(f"\nCPU {time.process_time() - t0:.0f} s")
