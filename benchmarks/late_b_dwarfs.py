@@ -23,7 +23,7 @@ import starmaker as sm
 from starmaker.galaxy.components import THIN_DISK_BINS, ThinDisk
 from starmaker.io.catalogues import hipparcos_spectral_types
 from starmaker.place.frames import Z_SUN_PC
-from starmaker.reports.validate import DWARF_TYPES, dwarf_census
+from starmaker.reports.validate import DWARF_TYPES, dwarf_census, dwarf_masks
 
 seed = int(sys.argv[1]) if len(sys.argv) > 1 else 1
 COLS = ("V", "B", "b", "distance", "mass_initial", "age", "phase", "log_Teff", "log_g")
@@ -82,3 +82,12 @@ c = dwarf_census(stars, hip, sptype, r_max=150)
 for f in (1.0, 0.5, 0.31):
     cells = [f"{t[0]} {(f * c[f'n_young_{t[0]}'] + c[f'n_made_{t[0]}'] - c[f'n_young_{t[0]}']) / c[f'n_real_{t[0]}']:.2f}" for t in DWARF_TYPES]
     print(f"  f = {f}: " + ", ".join(cells))
+
+print("\n6. The layer: the step 1 stars within 300 pc by |z| from the Sun, made / Hipparcos per slab, and rms z")
+edges = [0, 25, 50, 75, 100, 150, 300]
+zmade = made["distance"] * np.sin(np.radians(made["b"]))
+zreal = np.asarray(hip["distance"], float) * np.sin(np.radians(np.asarray(hip["b"], float)))
+for name, (km, kr) in dwarf_masks(stars, hip, sptype, r_max=300.0).items():
+    hm, hr = np.histogram(np.abs(zmade[km]), edges)[0], np.histogram(np.abs(zreal[kr]), edges)[0]
+    cells = ", ".join(f"{a}–{b}: {x}/{y}" for a, b, x, y in zip(edges[:-1], edges[1:], hm, hr, strict=True))
+    print(f"  {name}: {cells}; rms z {np.sqrt(np.mean(zmade[km] ** 2)):.0f} made, {np.sqrt(np.mean(zreal[kr] ** 2)):.0f} real")

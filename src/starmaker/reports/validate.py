@@ -37,7 +37,7 @@ __all__ = ["LAT_BANDS", "count_table", "local_normalisation", "validate", "check
            "KIN_BV_BINS", "tangential_velocities", "solar_motion", "kinematics_table", "kinematics_markdown",
            "populations_table", "colour_histograms", "pixel_residuals", "colour_counts", "PIXEL_NSIDE",
            "BPRP_BINS", "a_star_scale_height", "mk_class", "plane_census",
-           "DWARF_TYPES", "dwarf_census"]
+           "DWARF_TYPES", "dwarf_census", "dwarf_masks"]
 
 #: galactic-latitude bands |b| (deg) in which counts are compared
 LAT_BANDS: tuple[tuple[float, float], ...] = ((0.0, 10.0), (10.0, 30.0), (30.0, 90.0))
@@ -576,6 +576,32 @@ def _subtype(sptype: str) -> tuple[str, float]:
     return letter, (float(digits) if digits else math.nan)
 
 
+def dwarf_masks(made: Stars, real: Stars, real_sptype: np.ndarray, r_max: float = 150.0,
+                v_max: float = 7.9) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """The rows :func:`dwarf_census` counts: for each of :data:`DWARF_TYPES`, (made mask, real
+    mask)."""
+    if len(real_sptype) != len(real):
+        raise InvalidParameterError(
+            "real_sptype", f"{len(real_sptype)} types",
+            f"one spectral type per row of real ({len(real)}): "
+            "io.catalogues.hipparcos_spectral_types(real['hip'])")
+    rv, rd = np.asarray(real["V"], float), np.asarray(real["distance"], float)
+    parsed = [_subtype(t) for t in np.asarray(real_sptype)]
+    letter = np.array([p[0] for p in parsed])
+    sub = np.array([p[1] for p in parsed])
+    cls = np.array([mk_class(t)[1] for t in np.asarray(real_sptype)])
+    out = {}
+    with np.errstate(invalid="ignore"):
+        near_real = (rd < r_max) & (rv < v_max) & np.isin(cls, ["III", "IV", "V", ""])
+        mv, md = np.asarray(made["V"], float), np.asarray(made["distance"], float)
+        teff = 10.0 ** np.asarray(made["log_Teff"], float)
+        near_made = (md < r_max) & (mv < v_max) & (np.asarray(made["log_g"], float) >= HOT_BRIGHT_LOG_G)
+        for name, let, s0, s1, t0, t1 in DWARF_TYPES:
+            out[name] = (near_made & (teff >= t0) & (teff < t1),
+                         near_real & (letter == let) & (sub >= s0) & (sub <= s1))
+    return out
+
+
 def dwarf_census(made: Stars, real: Stars, real_sptype: np.ndarray, r_max: float = 150.0,
                  v_max: float = 7.9) -> dict[str, int]:
     """Hot dwarfs (and class III–V giants still near the main sequence) by type within
@@ -586,28 +612,12 @@ def dwarf_census(made: Stars, real: Stars, real_sptype: np.ndarray, r_max: float
     Hipparcos is complete (V < 7.9 for types earlier than G5: ESA 1997, Vol. 1, sect. 1.1).
     Keys ``n_made_<type>``, ``n_real_<type>``, and ``n_young_<type>``: the made ones younger
     than 0.15 Gyr (the thin disc's youngest bin)."""
-    if len(real_sptype) != len(real):
-        raise InvalidParameterError(
-            "real_sptype", f"{len(real_sptype)} types",
-            f"one spectral type per row of real ({len(real)}): "
-            "io.catalogues.hipparcos_spectral_types(real['hip'])")
+    young = np.asarray(made["age"], float) < 0.15e9
     out: dict[str, int] = {}
-    rv, rd = np.asarray(real["V"], float), np.asarray(real["distance"], float)
-    parsed = [_subtype(t) for t in np.asarray(real_sptype)]
-    letter = np.array([p[0] for p in parsed])
-    sub = np.array([p[1] for p in parsed])
-    cls = np.array([mk_class(t)[1] for t in np.asarray(real_sptype)])
-    with np.errstate(invalid="ignore"):
-        near_real = (rd < r_max) & (rv < v_max) & np.isin(cls, ["III", "IV", "V", ""])
-        mv, md = np.asarray(made["V"], float), np.asarray(made["distance"], float)
-        teff = 10.0 ** np.asarray(made["log_Teff"], float)
-        near_made = (md < r_max) & (mv < v_max) & (np.asarray(made["log_g"], float) >= HOT_BRIGHT_LOG_G)
-        young = np.asarray(made["age"], float) < 0.15e9
-        for name, let, s0, s1, t0, t1 in DWARF_TYPES:
-            k = near_made & (teff >= t0) & (teff < t1)
-            out[f"n_made_{name}"] = int(k.sum())
-            out[f"n_young_{name}"] = int(np.sum(k & young))
-            out[f"n_real_{name}"] = int(np.sum(near_real & (letter == let) & (sub >= s0) & (sub <= s1)))
+    for name, (k_made, k_real) in dwarf_masks(made, real, real_sptype, r_max, v_max).items():
+        out[f"n_made_{name}"] = int(k_made.sum())
+        out[f"n_young_{name}"] = int(np.sum(k_made & young))
+        out[f"n_real_{name}"] = int(k_real.sum())
     return out
 
 
