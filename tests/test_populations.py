@@ -143,7 +143,7 @@ def test_bright_star_totals(local_skies):
 
 @pytest.mark.slow
 def test_main_sequence_midplane_density_as_bovy(local_skies):
-    """The made mid-plane number density of main-sequence stars of 1.9–2.2 and 2.2–2.5 M☉ (A0–A3
+    """The made mid-plane number density of main-sequence stars of 1.9–2.2 and 2.2–2.5 M☉ (A4–B9.5 on
     dwarfs; initial mass; within 150 pc of the Sun in R and 20 pc of the plane, V < 8, where the
     V < 8 skies hold them all) is Bovy's (2017) present-day mass function's within 25 %.
     Measured, made / Bovy: 0.842, 0.836, 0.819 (1.9–2.2 M☉) and 0.823, 0.819, 0.766 (2.2–2.5 M☉),
