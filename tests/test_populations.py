@@ -14,13 +14,20 @@ import math
 import numpy as np
 import pytest
 
-from starmaker.io.catalogues import gaia, hipparcos
-from starmaker.reports.validate import a_star_scale_height
+from starmaker.io.catalogues import gaia, hipparcos, hipparcos_spectral_types
+from starmaker.place.frames import Z_SUN_PC
+from starmaker.reports.validate import a_star_scale_height, dwarf_census
 
 #: Bovy (2017, MNRAS 470, 1360, abstract): sech² scale heights "≈ 50 pc for A stars" (Gaia DR1
 #: TGAS); read as 50 ± 10 pc (the paper's A-star bins range around that value)
 BOVY_A_SCALE_HEIGHT_PC, BOVY_TOLERANCE_PC = 50.0, 10.0
 SEEDS = (1, 2, 3)
+#: Bovy (2017, MNRAS 470, 1360, abstract): the main sequence's present-day mass function in the
+#: mid-plane above 1 M☉, dn/dM = 0.016 (M/M☉)^-4.7 stars pc⁻³ M☉⁻¹ (Gaia DR1 TGAS; his table of
+#: types starts at A0V, ≈ 2.3 M☉: B stars were left out). The abstract quotes no uncertainty on
+#: the power law; we allow 25 % (his total mid-plane density is 0.040 ± 0.002 M☉ pc⁻³, 5 %; the
+#: rest is ours: the made masses are MIST's, his from Mamajek's type–mass table)
+BOVY_PDMF_NORM, BOVY_PDMF_SLOPE, BOVY_PDMF_TOLERANCE = 0.016, 4.7, 0.25
 
 
 def _mv(stars):
@@ -132,3 +139,79 @@ def test_bright_star_totals(local_skies):
         r3 = int(np.sum(hip < 3))
         assert abs(n3 - r3) < 3 * math.sqrt(2 * r3), n3
         assert abs(n65 / np.sum(hip < 6.5) - 1) < 0.1, n65
+
+
+@pytest.mark.slow
+def test_main_sequence_midplane_density_as_bovy(local_skies):
+    """The made mid-plane number density of main-sequence stars of 1.9–2.2 and 2.2–2.5 M☉ (A4–B9.5
+    dwarfs on Mamajek's masses; initial mass; within 150 pc of the Sun in R and 20 pc of the
+    plane, V < 8, where the V < 8 skies hold them all) is Bovy's (2017) present-day mass
+    function's within 25 %.
+    Measured, made / Bovy: 0.842, 0.836, 0.819 (1.9–2.2 M☉) and 0.823, 0.819, 0.766 (2.2–2.5 M☉),
+    seeds 1–3, Poisson ≈ 0.04 and 0.06 each (V < 8.5, seed 1: 1.6–1.9 M☉ 0.88 ± 0.03; beyond
+    Bovy's range, 2.8–3.9 M☉ 0.77 ± 0.06 —
+    by Bovy's mass function extrapolated, the made late-B dwarfs are not too many; by
+    Hipparcos' counts they are, test below)."""
+    vol = math.pi * 150.0**2 * 40.0
+    for lo, hi in ((1.9, 2.2), (2.2, 2.5)):
+        k1 = 1.0 - BOVY_PDMF_SLOPE
+        bovy = BOVY_PDMF_NORM / -k1 * (lo**k1 - hi**k1)
+        ratios = []
+        for sky in local_skies:
+            d = np.asarray(sky["distance"], float)
+            b = np.radians(np.asarray(sky["b"], float))
+            z, r = d * np.sin(b) + Z_SUN_PC, d * np.cos(b)
+            m = np.asarray(sky["mass_initial"], float)
+            k = (np.asarray(sky["phase"]) == "MS") & (r < 150.0) & (np.abs(z) < 20.0) & (m >= lo) & (m < hi)
+            ratios.append(k.sum() / vol / bovy)
+        assert abs(np.mean(ratios) - 1.0) < BOVY_PDMF_TOLERANCE, (lo, hi, ratios)
+
+
+@pytest.fixture(scope="module")
+def dwarfs_150pc(local_skies):
+    hip = hipparcos()
+    sptype = hipparcos_spectral_types(hip["hip"])
+    return [dwarf_census(sky, hip, sptype, r_max=150.0) for sky in local_skies]
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason=(
+    "issue 14: the made sky has about twice Hipparcos' late-B dwarfs near the Sun: B8-B9.5 "
+    "(2.4-3.6 M☉), classes III-V, V < 7.9 within 150 pc: 832 made (seed 1; 71 % younger than "
+    "0.15 Gyr) against 421; B3-B7 202 against 119; A0-A4 1,965 against 2,524. The ratio is "
+    "largest inside the Local Bubble (100 pc: B8-B9.5 2.77, B3-B7 4.71) and 1.5-1.8 out to 1 kpc, "
+    "at every height (rms z within 300 pc 70 pc made, 69 real: not the layer). "
+    "No published number read here supports a change: R03's IMF slope 3.0 above 1 M☉ is "
+    "confirmed (Rybizki & Just 2015: 3.02 +- 0.06; Czekaj et al. 2014: close to 3.0); MIST's "
+    "B-V at Mamajek's T_eff agrees to 0.01; Bovy 2017's mass function, extrapolated to 2.8-3.9 "
+    "M☉, has more of them than the made sky (0.77 +- 0.06 made/Bovy). README: 'Late-B dwarfs'"))
+def test_late_b_dwarfs_near_the_sun_as_hipparcos(dwarfs_150pc):
+    """Known wrong (strict xfail): B8–B9.5 dwarfs and giants of class III–V
+    (``reports.validate.dwarf_census``: Hipparcos by the main catalogue's spectral types, made
+    stars by T_eff on Mamajek's dwarf scale, log g ≥ 3.3), V < 7.9 within 150 pc, made within
+    25 % of Hipparcos' (Poisson on 421 real is 5 %). Measured 832, 813, 817 against 421 (1.98,
+    1.93, 1.94, seeds 1–3, V < 8 skies); B3–B7 202, 185, 179 against 119; A0–A4 1,965, 2,048,
+    1,982 against 2,524 (benchmarks/late_b_dwarfs.py)."""
+    for c in dwarfs_150pc:
+        assert c["n_made_B8-B9.5"] / c["n_real_B8-B9.5"] == pytest.approx(1.0, abs=0.25), c
+
+
+def test_dwarf_census_counts_by_type_and_refuses_unmatched_types():
+    """``dwarf_census`` on a toy sky: real types parsed by their first subtype ("B8/9V" is B8,
+    "B9.5IV" B9.5, "A0p" A0 with no class, "B8Ib" a supergiant left out), made stars by T_eff
+    (12,500 K a B8, 9,700 K an A0; log g 2.5 left out); one type per real row or the project's
+    error."""
+    from starmaker.errors import InvalidParameterError
+    from starmaker.stars import Stars
+
+    real = Stars({"V": np.full(5, 5.0), "distance": np.array([50.0, 60.0, 70.0, 80.0, 200.0])})
+    types = np.array(["B8/9V", "B9.5IV", "A0p", "B8Ib", "B9V"])
+    made = Stars({"V": np.full(4, 5.0), "distance": np.full(4, 50.0),
+                  "log_Teff": np.log10([12_500.0, 9_700.0, 12_500.0, 15_000.0]),
+                  "log_g": np.array([4.0, 4.2, 2.5, 4.1]), "age": np.array([1e8, 5e8, 1e8, 5e7])})
+    c = dwarf_census(made, real, types, r_max=150.0)
+    assert (c["n_real_B8-B9.5"], c["n_real_A0-A4"], c["n_real_B3-B7"]) == (2, 1, 0)
+    assert (c["n_made_B8-B9.5"], c["n_made_A0-A4"], c["n_made_B3-B7"]) == (1, 1, 1)
+    assert (c["n_young_B8-B9.5"], c["n_young_A0-A4"], c["n_young_B3-B7"]) == (1, 0, 1)
+    with pytest.raises(InvalidParameterError, match="one spectral type per row"):
+        dwarf_census(made, real, types[:3])

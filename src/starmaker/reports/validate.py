@@ -36,7 +36,8 @@ from ..stars import Stars
 __all__ = ["LAT_BANDS", "count_table", "local_normalisation", "validate", "check_limit", "Validation",
            "KIN_BV_BINS", "tangential_velocities", "solar_motion", "kinematics_table", "kinematics_markdown",
            "populations_table", "colour_histograms", "pixel_residuals", "colour_counts", "PIXEL_NSIDE",
-           "BPRP_BINS", "a_star_scale_height", "mk_class", "plane_census"]
+           "BPRP_BINS", "a_star_scale_height", "mk_class", "plane_census",
+           "DWARF_TYPES", "dwarf_census", "dwarf_masks"]
 
 #: galactic-latitude bands |b| (deg) in which counts are compared
 LAT_BANDS: tuple[tuple[float, float], ...] = ((0.0, 10.0), (10.0, 30.0), (30.0, 90.0))
@@ -546,6 +547,77 @@ def plane_census(made: Stars, real: Stars, real_sptype: np.ndarray, v_max: float
                         ("cool", ~hot & ~bright)):
             out[f"n_a_{kind}_{name}"] = int(np.sum(a & k))
         out[f"n_hot_{name}"], out[f"n_hot_bright_{name}"] = int(hot.sum()), int(np.sum(hot & bright))
+    return out
+
+
+#: Hot dwarf types by T_eff (name, MK letter, first and last subtype, T_eff range in K): the edges
+#: lie halfway between the T_eff of Mamajek's dwarf sequence (version 2016.08.21, the table behind
+#: Pecaut & Mamajek 2013, ApJS 208, 9, Table 5): B2.5V 18,500, B3V 17,000, B7V 14,000, B8V
+#: 12,500, B9.5V 10,400, A0V 9,700, A4V 8,270, A5V 8,080 K. Its masses: B3V 5.4, B7V 3.9, B8V 3.4,
+#: B9V 2.8, B9.5V 2.5, A0V 2.3, A4V 1.9 M☉ — so B8–B9.5 are the 2.4–3.6 M☉ dwarfs.
+DWARF_TYPES: tuple[tuple[str, str, float, float, float, float], ...] = (
+    ("B3-B7", "B", 3.0, 7.9, 13_250.0, 17_750.0),
+    ("B8-B9.5", "B", 8.0, 9.9, 10_050.0, 13_250.0),
+    ("A0-A4", "A", 0.0, 4.9, 8_175.0, 10_050.0),
+)
+
+
+def _subtype(sptype: str) -> tuple[str, float]:
+    """The MK letter and the first subtype number of a spectral type (``"B8/9V"`` → B, 8)."""
+    s = sptype.strip()
+    letter = s[:1]
+    digits = ""
+    for ch in s[1:]:
+        if ch.isdigit() or (ch == "." and digits and "." not in digits):
+            digits += ch
+        else:
+            break
+    digits = digits.rstrip(".")
+    return letter, (float(digits) if digits else math.nan)
+
+
+def dwarf_masks(made: Stars, real: Stars, real_sptype: np.ndarray, r_max: float = 150.0,
+                v_max: float = 7.9) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """The rows :func:`dwarf_census` counts: for each of :data:`DWARF_TYPES`, (made mask, real
+    mask)."""
+    if len(real_sptype) != len(real):
+        raise InvalidParameterError(
+            "real_sptype", f"{len(real_sptype)} types",
+            f"one spectral type per row of real ({len(real)}): "
+            "io.catalogues.hipparcos_spectral_types(real['hip'])")
+    rv, rd = np.asarray(real["V"], float), np.asarray(real["distance"], float)
+    parsed = [_subtype(t) for t in np.asarray(real_sptype)]
+    letter = np.array([p[0] for p in parsed])
+    sub = np.array([p[1] for p in parsed])
+    cls = np.array([mk_class(t)[1] for t in np.asarray(real_sptype)])
+    out = {}
+    with np.errstate(invalid="ignore"):
+        near_real = (rd < r_max) & (rv < v_max) & np.isin(cls, ["III", "IV", "V", ""])
+        mv, md = np.asarray(made["V"], float), np.asarray(made["distance"], float)
+        teff = 10.0 ** np.asarray(made["log_Teff"], float)
+        near_made = (md < r_max) & (mv < v_max) & (np.asarray(made["log_g"], float) >= HOT_BRIGHT_LOG_G)
+        for name, let, s0, s1, t0, t1 in DWARF_TYPES:
+            out[name] = (near_made & (teff >= t0) & (teff < t1),
+                         near_real & (letter == let) & (sub >= s0) & (sub <= s1))
+    return out
+
+
+def dwarf_census(made: Stars, real: Stars, real_sptype: np.ndarray, r_max: float = 150.0,
+                 v_max: float = 7.9) -> dict[str, int]:
+    """Hot dwarfs (and class III–V giants still near the main sequence) by type within
+    ``r_max`` pc with V < ``v_max``, made against real (issue 14): real stars by the Hipparcos
+    main catalogue's spectral type (``real_sptype``: ``io.catalogues.hipparcos_spectral_types``),
+    luminosity class III, IV, V or none; made stars by T_eff (:data:`DWARF_TYPES`) with log g ≥
+    HOT_BRIGHT_LOG_G (not supergiants). The same V cut on both, so the counts compare wherever
+    Hipparcos is complete (V < 7.9 for types earlier than G5: ESA 1997, Vol. 1, sect. 1.1).
+    Keys ``n_made_<type>``, ``n_real_<type>``, and ``n_young_<type>``: the made ones younger
+    than 0.15 Gyr (the thin disc's youngest bin)."""
+    young = np.asarray(made["age"], float) < 0.15e9
+    out: dict[str, int] = {}
+    for name, (k_made, k_real) in dwarf_masks(made, real, real_sptype, r_max, v_max).items():
+        out[f"n_made_{name}"] = int(k_made.sum())
+        out[f"n_young_{name}"] = int(np.sum(k_made & young))
+        out[f"n_real_{name}"] = int(k_real.sum())
     return out
 
 
