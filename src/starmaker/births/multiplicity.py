@@ -441,17 +441,23 @@ def _draw(m1: np.ndarray, model: str, uni, poisson) -> dict[str, np.ndarray]:
     return _draw_moe2017(m1, uni)
 
 
+def _node_and_period(t: dict, m1: np.ndarray, uni, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """M&dS's mass node for primaries of mass ``m1`` (keyed column 1), the inner binary's period
+    from that node's cumulative distribution (column 2) and its period node (column 3): log P
+    and the row of the q and e tables."""
+    logm = np.log10(np.clip(m1, M1_LO, M1_HI))
+    im = _stochastic_node(logm, t["logm"], uni(1, idx))
+    logp = _inverse_cdf_rows(t["pcdf"], t["logp"], im, uni(2, idx))
+    ip = _stochastic_node(logp, t["logp"], uni(3, idx))
+    return logp, im * t["logp"].size + ip
+
+
 def _draw_moe2017(m1: np.ndarray, uni) -> dict[str, np.ndarray]:
     t = _tables()
     has = uni(0, np.arange(m1.size)) < multiplicity_fraction(m1)
     idx = np.flatnonzero(has)
     mp = m1[idx]
-    logm = np.log10(np.clip(mp, M1_LO, M1_HI))
-    im = _stochastic_node(logm, t["logm"], uni(1, idx))
-    # period of the inner binary, from the chosen mass node's cumulative distribution
-    logp = _inverse_cdf_rows(t["pcdf"], t["logp"], im, uni(2, idx))
-    ip = _stochastic_node(logp, t["logp"], uni(3, idx))
-    row = im * t["logp"].size + ip
+    logp, row = _node_and_period(t, mp, uni, idx)
     # mass ratio; below 0.8 M☉ only q ≥ 0.08 M☉ / M1 (a star, not a brown dwarf)
     q_min = np.maximum(Q_LO, M2_MIN / mp)
     c_min = np.where(q_min > Q_LO, _cdf_at(t["qcdf"], t["q"], row, q_min), 0.0)
@@ -490,11 +496,7 @@ def draw_companion_in(m1_msun, q_lo, q_hi, uniforms, model: str = "moe2017") -> 
         q = np.clip(qa + width * uniforms(1, every), qa, np.maximum(qa, qb))
         return {**_result(every, q, m1), "p": 0.3 * (width / 0.3)}  # (fraction × share of 0.7–1)
     t = _tables()
-    logm = np.log10(np.clip(m1, M1_LO, M1_HI))
-    im = _stochastic_node(logm, t["logm"], uniforms(1, every))
-    logp = _inverse_cdf_rows(t["pcdf"], t["logp"], im, uniforms(2, every))
-    ip = _stochastic_node(logp, t["logp"], uniforms(3, every))
-    row = im * t["logp"].size + ip
+    logp, row = _node_and_period(t, m1, uniforms, every)
     q_min = np.maximum(Q_LO, M2_MIN / m1)
     c_min = np.where(q_min > Q_LO, _cdf_at(t["qcdf"], t["q"], row, q_min), 0.0)
     qa = np.minimum(np.maximum(q_lo, q_min), 1.0)
