@@ -181,7 +181,8 @@ def births_for_rows(block, piece, drawn, iL, av_in, sky: Shells, plan, tables=No
     dying mass there (``pop``, ``cell``, ``md``: the hosts' companions are judged by them), its
     own limit (``L_own``: absolute magnitude, the pixel's least dust at its shell) and, from a
     table with parts of its window (:class:`~starmaker.galaxy.systems.HostTable`), its part and
-    the envelope it was drawn with (``part``, ``envelope``).
+    the envelope it was drawn with (``part``, ``envelope``; else 0 and 1). A table gives each
+    row's window by its ``row_window`` (:meth:`~starmaker.galaxy.windows.Table.row_window`).
     """
     lim, pops, nside = plan.lim, plan.pops, sky.nside
     tables = plan.tables if tables is None else tables
@@ -236,14 +237,8 @@ def births_for_rows(block, piece, drawn, iL, av_in, sky: Shells, plan, tables=No
         qq = tab.q_lo[cell] + u[sel, 3] * (tab.q_hi[cell] - tab.q_lo[cell])
         f = np.clip(pop.feh_mean + pop.feh_sigma * ndtri(qq), *FEH_RANGE)
         md = dying_mass_in_cell(tab, cell, a, f)
-        if hasattr(tab, "row_window"):  # the binaries' hosts: parts of their window (galaxy.systems)
-            x_lo, x_hi, f_row, u_m, part, env = tab.row_window(cell, il[sel], lq, md, u[sel, 1])
-            none = np.zeros((0, sel.size))
-            c_lo, holes, frac = window_cdf(pop.imf, x_lo, x_hi, none, none, md)
-        else:
-            c_lo, holes, frac = window_cdf(pop.imf, tab.x_lo[w, cell, lq], tab.x_hi[w, cell, lq],
-                                            tab.hole_lo[w, :, cell, lq].T, tab.hole_hi[w, :, cell, lq].T, md)
-            f_row, u_m = tab.f_max[w, cell, il[sel]], u[sel, 1]
+        x_lo, x_hi, h_lo, h_hi, f_row, u_m, extra = tab.row_window(w, cell, il[sel], lq, md, u[sel, 1])
+        c_lo, holes, frac = window_cdf(pop.imf, x_lo, x_hi, h_lo, h_hi, md)
         # thinning: the cell was drawn with its largest fraction; keep each star with its own
         k = u[sel, 7] * f_row < frac
         keep[sel] = k
@@ -253,8 +248,8 @@ def births_for_rows(block, piece, drawn, iL, av_in, sky: Shells, plan, tables=No
         comp_code[sk] = COMPONENTS.index(component_label(comp))
         if cells:
             cellv[sk], mdv[sk] = cell[k], md[k]
-            if hasattr(tab, "row_window"):
-                partv[sk], envv[sk] = part[k], env[k]
+            if extra:
+                partv[sk], envv[sk] = extra["part"][k], extra["envelope"][k]
     # the kept stars only, from here on
     m, age, feh, comp_code = m[keep], age[keep], feh[keep], comp_code[keep]
     u, d, pix, win, row = u[keep], d[keep], block[kpix[keep]], win[keep], row[keep]

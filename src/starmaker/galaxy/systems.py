@@ -260,7 +260,7 @@ def _host_table_all(pop, band: str, model: str):
     not empty, the window x = m1 / m_dying from 0.995 to its upper edge / ``Q_MIN[model]`` (no
     holes), drawn as the 'remnant' window; the living window is left empty. Its largest IMF
     fraction over a cell is found as the survey's tables find theirs."""
-    from .windows import F_PAD, mass_table, window_cdf
+    from .windows import F_PAD, draw_arrays, mass_table, window_cdf
 
     tab = mass_table(pop, band)
     open_ = tab.x_hi[0] > tab.x_lo[0]                                   # (C, L)
@@ -277,13 +277,7 @@ def _host_table_all(pop, band: str, model: str):
                                              hole_hi.transpose(1, 0, 2, 3), md_t[None, :, None])[2])
     f_max = np.where(x_hi > x_lo, f_max * (1.0 + F_PAD), 0.0)
     # the cells' weights, back from the table (its f_max > 0 somewhere in every drawn cell)
-    weight = _cell_weights(tab)
-    frac = f_max * weight[None, :, None]
-    total = frac.sum(axis=1)
-    share = np.cumsum(np.transpose(frac, (0, 2, 1)), axis=2)
-    share /= np.where(total > 0, total, 1.0)[:, :, None]
-    rows = np.arange(x_lo.shape[0] * x_lo.shape[2], dtype=float).reshape(x_lo.shape[0], x_lo.shape[2], 1)
-    cum = (rows + np.minimum(share, 1.0)).ravel()
+    total, cum = draw_arrays(f_max, _cell_weights(tab))
     return dataclasses.replace(tab, x_lo=x_lo, x_hi=x_hi, hole_lo=hole_lo, hole_hi=hole_hi, f_max=f_max,
                                total=total, cum=cum)
 
@@ -319,12 +313,12 @@ class HostTable:
             raise AttributeError(name)
         return getattr(self.base, name)
 
-    def row_window(self, cell, il, lq, md, u):
-        """For drawn rows (their cell, the shell's limit index ``il``, their own ``lq``, dying
-        mass ``md`` and uniform number ``u``): the part of the hosts' window each is drawn from
-        (chosen in proportion to envelope × IMF fraction, :func:`_choose_parts`), as ``x_lo``,
-        ``x_hi`` (at the row's own limit), the bound of its IMF fraction (the thinning's), the
-        uniform number left for the mass, the part and its envelope."""
+    def row_window(self, w, cell, il, lq, md, u):
+        """As :meth:`~starmaker.galaxy.windows.Table.row_window` (``w`` is the remnant window,
+        the only one drawn): the part of the hosts' window each row is drawn from (chosen in
+        proportion to envelope × IMF fraction, :func:`_choose_parts`), as ``x_lo``, ``x_hi`` (at
+        the row's own limit; no holes), the bound of its IMF fraction (the thinning's), the
+        uniform number left for the mass, and the part and its envelope."""
         from .windows import L_GRID
 
         cell = np.asarray(cell, np.int64)
@@ -336,7 +330,8 @@ class HostTable:
                       self.q_bound, part, u_m, f_row, env)
         x_lo = self.edges[part]
         x_hi = np.minimum(self.edges[part + 1], self.x_top[cell, lq])
-        return x_lo, x_hi, f_row, u_m, part, env
+        none = np.zeros((0, n))
+        return x_lo, x_hi, none, none, f_row, u_m, {"part": part, "envelope": env}
 
 
 @functools.lru_cache(maxsize=64)
@@ -358,7 +353,7 @@ def thinned_host_table(pop, band: str, model: str) -> HostTable:
     the living and remnant windows and all brighter limits (monotone: a star's own limit gets
     a window inside its shell's)."""
     from ..births.multiplicity import fraction_bound, q_renorm_bound, q_window_bounds
-    from .windows import F_PAD, L_GRID, WINDOWS, mass_table
+    from .windows import F_PAD, L_GRID, WINDOWS, draw_arrays, mass_table
 
     tab = mass_table(pop, band)
     C, nL = tab.x_lo.shape[1], tab.x_lo.shape[2]
@@ -394,13 +389,7 @@ def thinned_host_table(pop, band: str, model: str) -> HostTable:
     jl = limit_index_of(L_GRID)
     _part_sums(j_lo, j_hi, x_top, jl, edges, f_part, f_mult, renorm, q_nodes, q_bound, rate)
     f_max = np.stack([np.zeros((C, nL)), rate])         # (W, C, L): drawn as the 'remnant' window
-    weight = _cell_weights(tab)
-    frac = f_max * weight[None, :, None]
-    total = frac.sum(axis=1)
-    share = np.cumsum(np.transpose(frac, (0, 2, 1)), axis=2)
-    share /= np.where(total > 0, total, 1.0)[:, :, None]
-    rows = np.arange(len(WINDOWS) * nL, dtype=float).reshape(len(WINDOWS), nL, 1)
-    cum = (rows + np.minimum(share, 1.0)).ravel()
+    total, cum = draw_arrays(f_max, _cell_weights(tab))
     return HostTable(base=tab, model=model, edges=edges, f_part=f_part, f_mult=f_mult, renorm=renorm,
                      j_lo=j_lo, j_hi=j_hi, x_top=x_top, q_nodes=q_nodes, q_bound=q_bound, rate=rate,
                      total=total, cum=cum)

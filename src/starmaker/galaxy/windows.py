@@ -34,7 +34,8 @@ from ..photometry.magnitudes import absolute_magnitudes
 from .components import GalacticPopulation
 
 __all__ = ["Table", "mass_table", "limit_index", "source_digest", "build_mass_table", "window_cdf",
-           "ppf_without_holes", "dying_mass_in_cell", "L_GRID", "L_COLUMNS", "MARGIN", "WINDOWS", "N_HOLES"]
+           "draw_arrays", "ppf_without_holes", "dying_mass_in_cell", "L_GRID", "L_COLUMNS", "MARGIN",
+           "WINDOWS", "N_HOLES"]
 
 L_STEP = 0.1
 L_GRID = np.arange(-14.0, 22.0 + 1e-9, L_STEP)  # absolute-magnitude limits tabulated
@@ -77,6 +78,15 @@ class Table:
     f_max: np.ndarray     # (W, C, L) upper bound of the IMF fraction in the window over the cell
     total: np.ndarray     # (W, L): sum over cells of weight × f_max
     cum: np.ndarray       # (W, L, C) flattened as row + cumulative share: picks a cell per star
+
+    def row_window(self, w, cell, il, lq, md, u):
+        """The window each drawn row's mass comes from (its window ``w``, ``cell``, the shell's
+        limit index ``il``, its own ``lq``, dying mass ``md``, uniform number ``u``): x_lo, x_hi,
+        the holes' lo and hi (H, n), the IMF fraction the cell was drawn with (the thinning's
+        bound), the uniform number for the mass and what else the table says of the row (none
+        here; the binaries' hosts' table, ``systems.HostTable``, gives its part and envelope)."""
+        return (self.x_lo[w, cell, lq], self.x_hi[w, cell, lq], self.hole_lo[w, :, cell, lq].T,
+                self.hole_hi[w, :, cell, lq].T, self.f_max[w, cell, il], u, {})
 
 
 def limit_index(L) -> np.ndarray:
@@ -258,14 +268,22 @@ def build_mass_table(pop: GalacticPopulation, band: str) -> Table:
         f_max = np.maximum(f_max, window_cdf(imf, x_lo, x_hi, hole_lo.transpose(1, 0, 2, 3),
                                                    hole_hi.transpose(1, 0, 2, 3), md_t[None, :, None])[2])
     f_max = np.where(x_hi > x_lo, f_max * (1.0 + F_PAD), 0.0)
+    total, cum = draw_arrays(f_max, weight)
+    return Table(age_lo, age_hi, q_lo, q_hi, x_lo, x_hi, hole_lo, hole_hi, feh_lo, feh_hi, log_md,
+                  f_max, total, cum)
+
+
+def draw_arrays(f_max: np.ndarray, weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """What the survey's draw reads of a table (``Table.total``, ``Table.cum``) from its IMF
+    fraction bounds ``f_max`` (W, C, L) and its cells' weights (C,): per window and limit the sum
+    over cells of weight × f_max, and the cells' cumulative shares, flattened as row + share."""
+    W, _, nL = f_max.shape
     frac = f_max * weight[None, :, None]                               # (W, C, L)
     total = frac.sum(axis=1)                                           # (W, L)
     share = np.cumsum(np.transpose(frac, (0, 2, 1)), axis=2)           # (W, L, C)
     share /= np.where(total > 0, total, 1.0)[:, :, None]
-    rows = np.arange(len(WINDOWS) * nL, dtype=float).reshape(len(WINDOWS), nL, 1)
-    cum = (rows + np.minimum(share, 1.0)).ravel()
-    return Table(age_lo, age_hi, q_lo, q_hi, x_lo, x_hi, hole_lo, hole_hi, feh_lo, feh_hi, log_md,
-                  f_max, total, cum)
+    rows = np.arange(W * nL, dtype=float).reshape(W, nL, 1)
+    return total, (rows + np.minimum(share, 1.0)).ravel()
 
 
 def window_cdf(imf, x_lo, x_hi, hole_lo, hole_hi, md):
