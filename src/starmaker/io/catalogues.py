@@ -276,23 +276,24 @@ def hipparcos_spectral_types(hip) -> np.ndarray:
     ``"A2Ia"``, ``"B8IVn"``) of the Hipparcos main catalogue (ESA 1997, VizieR I/239) for each
     HIP number in ``hip`` (``hipparcos()["hip"]``); ``""`` where the catalogue gives none or
     lacks the number. Hipparcos 2 (van Leeuwen 2007) has no spectral types."""
-    main_hip = _hip_main_field(*_HIP_MAIN_HIP).astype(np.int64)
     sptype = np.char.strip(_hip_main_field(*_HIP_MAIN_SPTYPE)).astype(str)
-    hip = np.asarray(hip, dtype=np.int64)
+    k, found = _main_rows(np.asarray(hip, dtype=np.int64))
+    return np.where(found, sptype[k], "")
+
+
+def _main_rows(hip: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each HIP number, its record in the main catalogue and whether it has one."""
+    main_hip = _read_hip_main()[0]
     order = np.argsort(main_hip)
-    at = np.clip(np.searchsorted(main_hip, hip, sorter=order), 0, len(order) - 1)
-    k = order[at]
-    return np.where(main_hip[k] == hip, sptype[k], "")
+    k = order[np.clip(np.searchsorted(main_hip, hip, sorter=order), 0, len(order) - 1)]
+    return k, main_hip[k] == hip
 
 
 def _main_catalogue_v(hip: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """V (H5) of the Hipparcos main catalogue and whether it is ground-based, for each HIP number
     (NaN and False for a number the main catalogue lacks)."""
-    main_hip, main_v, main_ground = _read_hip_main()
-    order = np.argsort(main_hip)
-    at = np.clip(np.searchsorted(main_hip, hip, sorter=order), 0, len(order) - 1)
-    k = order[at]
-    found = main_hip[k] == hip
+    _, main_v, main_ground = _read_hip_main()
+    k, found = _main_rows(hip)
     return np.where(found, main_v[k], np.nan), found & main_ground[k]
 
 
