@@ -306,8 +306,13 @@ class MapScaledDust:
         idx, w = bilinear_interpolation_weights(l_deg.ravel() * u.deg, b_deg.ravel() * u.deg,
                                                 nside=nside, order=order)
         ebv = np.sum(values[idx] * w, axis=0).reshape(l_deg.shape)
+        return self._a_v_per_ebv * ebv
+
+    @property
+    def _a_v_per_ebv(self) -> float:
+        """A_V per unit of the map's E(B−V): R_V, times SF11's recalibration for SFD."""
         factor = self.sfd_recalibration if self.map == "sfd" else 1.0
-        return self.r_v * factor * ebv
+        return self.r_v * factor
 
     def _scale(self, l_deg, b_deg) -> np.ndarray:
         far = self.base.a_v(l_deg, b_deg, 1e9)
@@ -358,8 +363,7 @@ class MapScaledDust:
         idx, _ = bilinear_interpolation_weights(np.ravel(fl) * u.deg, np.ravel(fb) * u.deg,
                                                 nside=nside, order=order)
         ebv = values[idx].min(axis=0).reshape(fl.shape).min(axis=1)
-        factor = self.sfd_recalibration if self.map == "sfd" else 1.0
-        return share * (self.r_v * factor * ebv)[:, None]
+        return share * (self._a_v_per_ebv * ebv)[:, None]
 
     def _least_share(self, l_deg, b_deg, edges_pc) -> np.ndarray:
         """min over the points (axis 1) of the disc's A_V at ``edges_pc`` over its A_V(∞)."""
