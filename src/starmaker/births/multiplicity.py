@@ -91,6 +91,9 @@ LOGP_FMULT = 0.2
 Q_LO = 0.1
 #: the smallest companion (M☉): hydrogen burning limit, as M&dS's and COSMIC's samplers
 M2_MIN = 0.08
+#: TRILEGAL (Girardi et al. 2005, A&A 436, 895): the share of stars that are binaries, and their
+#: mass ratios, uniform from TRILEGAL_Q_LO over TRILEGAL_Q_WIDTH (0.7–1)
+TRILEGAL_FRACTION, TRILEGAL_Q_LO, TRILEGAL_Q_WIDTH = 0.3, 0.7, 0.3
 #: multiplicity fraction at M1 = 0.08 M☉ below the corrected range (COSMIC multidim, v3.5+)
 LOW_MASS_FRACTION = 0.20
 
@@ -262,7 +265,7 @@ def multiplicity_fraction(m1_msun, model: str = "moe2017") -> np.ndarray:
     if model == "spisea":
         return np.minimum(0.44 * m1**0.51, 1.0)
     if model == "trilegal":
-        return np.full(m1.shape, 0.3)
+        return np.full(m1.shape, TRILEGAL_FRACTION)
     return np.zeros(m1.shape)
 
 
@@ -417,11 +420,11 @@ def _draw(m1: np.ndarray, model: str, uni, poisson) -> dict[str, np.ndarray]:
         return _result(np.zeros(0, np.int64), np.zeros(0), m1)
     every = np.arange(n)
     if model == "trilegal":
-        idx = np.flatnonzero(uni(0, every) < 0.3)
-        q = 0.7 + 0.3 * uni(1, idx)
+        idx = np.flatnonzero(uni(0, every) < TRILEGAL_FRACTION)
+        q = TRILEGAL_Q_LO + TRILEGAL_Q_WIDTH * uni(1, idx)
         return _result(idx, q, m1)
     if model == "spisea":
-        mf = np.minimum(0.44 * m1**0.51, 1.0)
+        mf = multiplicity_fraction(m1, "spisea")
         csf = np.minimum(0.50 * m1**0.45, 3.0)
         multiple = uni(0, every) < mf
         lam = np.clip(csf[multiple] / mf[multiple] - 1.0, 0.0, None)
@@ -491,10 +494,10 @@ def draw_companion_in(m1_msun, q_lo, q_hi, uniforms, model: str = "moe2017") -> 
     q_lo = np.broadcast_to(np.asarray(q_lo, float), m1.shape)
     q_hi = np.broadcast_to(np.asarray(q_hi, float), m1.shape)
     if model == "trilegal":
-        qa, qb = np.maximum(q_lo, 0.7), np.minimum(q_hi, 1.0)
+        qa, qb = np.maximum(q_lo, TRILEGAL_Q_LO), np.minimum(q_hi, 1.0)
         width = np.clip(qb - qa, 0.0, None)
         q = np.clip(qa + width * uniforms(1, every), qa, np.maximum(qa, qb))
-        return {**_result(every, q, m1), "p": 0.3 * (width / 0.3)}  # (fraction × share of 0.7–1)
+        return {**_result(every, q, m1), "p": TRILEGAL_FRACTION * (width / TRILEGAL_Q_WIDTH)}
     t = _tables()
     logp, row = _node_and_period(t, m1, uniforms, every)
     q_min = np.maximum(Q_LO, M2_MIN / m1)
@@ -518,8 +521,8 @@ def q_window_bounds(model: str) -> tuple[np.ndarray, np.ndarray]:
     [q_i, q_j]: so the share in [qa, qb] is at most B[i, j] for q_i ≤ qa, q_j ≥ qb (each row's
     CDF is non-decreasing and linear between its nodes, the very nodes of the draw)."""
     if model == "trilegal":
-        q = np.linspace(0.7, 1.0, 121)
-        return q, np.clip((q[None, :] - q[:, None]) / 0.3, 0.0, 1.0)
+        q = np.linspace(TRILEGAL_Q_LO, 1.0, 121)
+        return q, np.clip((q[None, :] - q[:, None]) / TRILEGAL_Q_WIDTH, 0.0, 1.0)
     if model != "moe2017":
         raise UnknownNameError("model with at most one companion", model, ONE_COMPANION)
     t = _tables()
@@ -549,10 +552,8 @@ def fraction_bound(m_lo, m_hi, model: str = "moe2017") -> np.ndarray:
     [``m_lo``, ``m_hi``]: it is linear in log M1 between nodes (M&dS's mass grid, 0.08 and
     0.8 M☉), so its largest value is at an end or a node inside."""
     m_lo, m_hi = np.broadcast_arrays(np.asarray(m_lo, float), np.asarray(m_hi, float))
-    if model == "trilegal":
-        return np.full(m_lo.shape, 0.3)
-    if model == "spisea":
-        return np.minimum(0.44 * np.maximum(m_hi, 0.0) ** 0.51, 1.0)
+    if model in ("trilegal", "spisea"):  # constant, or rising with mass (saturating at 1): the top's
+        return multiplicity_fraction(np.clip(m_hi.ravel(), 1e-6, 1e6), model).reshape(m_lo.shape)
     t = _tables()
     nodes = np.concatenate([10.0 ** t["logm"], [M2_MIN, M1_LO]])
     out = np.maximum(multiplicity_fraction(np.maximum(m_lo.ravel(), 1e-6)),

@@ -82,6 +82,7 @@ from collections.abc import Iterator, Sequence
 import numba as nb
 import numpy as np
 
+from ..births import multiplicity
 from ..errors import InvalidParameterError, UnknownNameError
 from ..stars import Stars
 from .limits import Limit
@@ -235,7 +236,7 @@ def _shine_companions(s: Stars, c: dict[str, np.ndarray], bands: tuple[str, ...]
 
 #: the least mass ratio each model draws: a dead primary can have a living companion only below
 #: its dying mass / this (moe2017: q ≥ 0.1, M&dS; spisea: q ≥ 0.01; trilegal: q ≥ 0.7)
-Q_MIN = {"moe2017": 0.1, "spisea": 0.01, "trilegal": 0.7}
+Q_MIN = {"moe2017": multiplicity.Q_LO, "spisea": 0.01, "trilegal": multiplicity.TRILEGAL_Q_LO}
 #: x = m / m_dying where the hosts' window starts (the living stars' windows end at 1 + X_PAD)
 _HOST_X_LO = 0.995
 
