@@ -508,6 +508,15 @@ def mk_class(sptype: str) -> tuple[str, str]:
     return letter, ""
 
 
+def _check_sptypes(real: Stars, real_sptype) -> None:
+    """One spectral type per row of ``real``, or the project's error saying where to get them."""
+    if len(real_sptype) != len(real):
+        raise InvalidParameterError(
+            "real_sptype", f"{len(real_sptype)} types",
+            f"one spectral type per row of real ({len(real)}): "
+            "io.catalogues.hipparcos_spectral_types(real['hip'])")
+
+
 def plane_census(made: Stars, real: Stars, real_sptype: np.ndarray, v_max: float = 6.5,
                  band: tuple[float, float] = (0.0, 10.0)) -> dict[str, int]:
     """What the A-coloured (B−V 0–0.3) stars with V < ``v_max`` in the latitude band are, made
@@ -522,11 +531,7 @@ def plane_census(made: Stars, real: Stars, real_sptype: np.ndarray, v_max: float
 
     Keys ``n_<made|real>`` (all stars), ``n_a_<...>`` (A-coloured), ``n_a_<kind>_<...>``, and
     over all colours ``n_hot_<...>`` and ``n_hot_bright_<...>``."""
-    if len(real_sptype) != len(real):
-        raise InvalidParameterError(
-            "real_sptype", f"{len(real_sptype)} types",
-            f"one spectral type per row of real ({len(real)}): "
-            "io.catalogues.hipparcos_spectral_types(real['hip'])")
+    _check_sptypes(real, real_sptype)
     out: dict[str, int] = {}
     for name, s in (("made", made), ("real", real)):
         v = np.asarray(s["V"], float)
@@ -580,11 +585,7 @@ def dwarf_masks(made: Stars, real: Stars, real_sptype: np.ndarray, r_max: float 
                 v_max: float = 7.9) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """The rows :func:`dwarf_census` counts: for each of :data:`DWARF_TYPES`, (made mask, real
     mask)."""
-    if len(real_sptype) != len(real):
-        raise InvalidParameterError(
-            "real_sptype", f"{len(real_sptype)} types",
-            f"one spectral type per row of real ({len(real)}): "
-            "io.catalogues.hipparcos_spectral_types(real['hip'])")
+    _check_sptypes(real, real_sptype)
     rv, rd = np.asarray(real["V"], float), np.asarray(real["distance"], float)
     parsed = [_subtype(t) for t in np.asarray(real_sptype)]
     letter = np.array([p[0] for p in parsed])
