@@ -274,13 +274,8 @@ def test_a_cone_is_the_whole_sky_cut_to_it():
     _same(part, inside)
 
 
-@pytest.mark.parametrize(("model", "res", "pixels"), [("spisea", 0.4, range(1500, 1516))])
-def test_hosts_companions_judged_faint_are_faint(monkeypatch, model, res, pixels):
-    """Issue 14: most of the hosts' companions (of a model with more than one companion: the
-    others are drawn in their window, below) are judged faint before being evolved
-    (``systems.may_be_bright``: the survey's own mass windows, at a fainter limit and wider);
-    evolved and made to shine, every companion of the drawn hosts brighter than the widened
-    limit is among those judged as maybe bright, so the judging changes no row."""
+def _spy_host_systems(monkeypatch) -> list:
+    """Every (drawn hosts, plan) ``systems._host_systems`` is called with, as it runs."""
     seen = []
     real = systems._host_systems
 
@@ -289,6 +284,17 @@ def test_hosts_companions_judged_faint_are_faint(monkeypatch, model, res, pixels
         return real(hb, plan)
 
     monkeypatch.setattr(systems, "_host_systems", spy)
+    return seen
+
+
+@pytest.mark.parametrize(("model", "res", "pixels"), [("spisea", 0.4, range(1500, 1516))])
+def test_hosts_companions_judged_faint_are_faint(monkeypatch, model, res, pixels):
+    """Issue 14: most of the hosts' companions (of a model with more than one companion: the
+    others are drawn in their window, below) are judged faint before being evolved
+    (``systems.may_be_bright``: the survey's own mass windows, at a fainter limit and wider);
+    evolved and made to shine, every companion of the drawn hosts brighter than the widened
+    limit is among those judged as maybe bright, so the judging changes no row."""
+    seen = _spy_host_systems(monkeypatch)
     MilkyWay(multiplicity=model, resolution_arcsec=res).make_pixels(pixels, seed=2, limit="G<8")
     n = bright = judged = 0
     for hb, plan in seen:
@@ -354,15 +360,8 @@ def test_hosts_envelope_bounds_and_window_holds(monkeypatch, model, res, pixels)
         seen.append((np.asarray(q_lo).copy(), np.asarray(q_hi).copy(), out["p"].copy()))
         return out
 
-    hosts = []
-    real_systems = systems._host_systems
-
-    def spy_systems(hb, plan):
-        hosts.append((hb, plan))
-        return real_systems(hb, plan)
-
     monkeypatch.setattr(multiplicity, "draw_companion_in", spy)
-    monkeypatch.setattr(systems, "_host_systems", spy_systems)
+    hosts = _spy_host_systems(monkeypatch)
     MilkyWay(multiplicity=model, resolution_arcsec=res).make_pixels(pixels, seed=2, limit="G<8")
     assert len(seen) == len(hosts) > 0
     n = bright = 0
