@@ -13,7 +13,7 @@ import pytest
 from volume import births_in_volume
 
 from starmaker import StarmakerError
-from starmaker.galaxy import systems
+from starmaker.galaxy import hosts, systems
 from starmaker.galaxy.components import milky_way_components
 from starmaker.galaxy.survey import Field, MilkyWay, make_pixels
 from starmaker.place.dust import DustDisk
@@ -291,7 +291,7 @@ def _spy_host_systems(monkeypatch) -> list:
 def test_hosts_companions_judged_faint_are_faint(monkeypatch, model, res, pixels):
     """Issue 14: most of the hosts' companions (of a model with more than one companion: the
     others are drawn in their window, below) are judged faint before being evolved
-    (``systems.may_be_bright``: the survey's own mass windows, at a fainter limit and wider);
+    (``hosts.may_be_bright``: the survey's own mass windows, at a fainter limit and wider);
     evolved and made to shine, every companion of the drawn hosts brighter than the widened
     limit is among those judged as maybe bright, so the judging changes no row."""
     seen = _spy_host_systems(monkeypatch)
@@ -304,7 +304,7 @@ def test_hosts_companions_judged_faint_are_faint(monkeypatch, model, res, pixels
         np.testing.assert_array_equal(systems._bright_companions(hb, c, plan, lim), every)
         pi = c["primary"]
         dm = 5.0 * np.log10(hb["d"][pi]) - 5.0
-        may = systems.may_be_bright(plan, lim.band, c["m2_msun"] / hb["md"][pi], hb["pop"][pi],
+        may = hosts.may_be_bright(plan, lim.band, c["m2_msun"] / hb["md"][pi], hb["pop"][pi],
                                     hb["cell"][pi], lim.mag - dm)
         assert np.all(may[every])
         n, bright, judged = n + len(pi), bright + len(every), judged + int(may.sum())
@@ -323,7 +323,7 @@ def _host_kinds(s: Stars) -> dict[str, int]:
 
 @pytest.mark.parametrize(("model", "seeds"), [("moe2017", (1,)), ("trilegal", (1, 2))])
 def test_thinned_hosts_are_every_dead_primarys(monkeypatch, model, seeds):
-    """Issue 14: the hosts drawn thinned (``systems.thinned_host_table``: only those whose
+    """Issue 14: the hosts drawn thinned (``hosts.thinned_host_table``: only those whose
     companion may pass, at the rate IMF × envelope, kept with p / envelope, the companion drawn
     in its window) are, in number and kind, those of every dead primary of the window with its
     companion drawn as ever and judged (the draw of before, ``multiplicity.ONE_COMPANION``

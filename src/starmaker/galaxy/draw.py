@@ -180,7 +180,7 @@ def births_for_rows(block, piece, drawn, iL, av_in, sky: Shells, plan, tables=No
     also each star's population (its index in ``plan.pops``), its cell in the table and the
     dying mass there (``pop``, ``cell``, ``md``: the hosts' companions are judged by them), its
     own limit (``L_own``: absolute magnitude, the pixel's least dust at its shell) and, from a
-    table with parts of its window (:class:`~starmaker.galaxy.systems.HostTable`), its part and
+    table with parts of its window (:class:`~starmaker.galaxy.hosts.HostTable`), its part and
     the envelope it was drawn with (``part``, ``envelope``; else 0 and 1). A table gives each
     row's window by its ``row_window`` (:meth:`~starmaker.galaxy.windows.Table.row_window`).
     """

@@ -62,7 +62,7 @@ from ..photometry import bands as registry
 from ..place.dust import DustDisk, DustModel
 from ..schema import COLUMNS, GAIA_COLUMNS, OBSERVED_COLUMNS, SYSTEM_COLUMNS
 from ..stars import Stars
-from . import draw, healpix, systems
+from . import draw, healpix, hosts, systems
 from .components import COMPONENT_NAMES, Component, GalacticPopulation, milky_way_components
 from .limits import Field, Limit, parse_limit
 from .observed import observe as _observe
@@ -307,7 +307,7 @@ def _iter_plan(plan: _Plan, components: list[Component], progress, chunk: int, m
     plan.tables  # noqa: B018 - built (or read) once, before the threads start
     if plan.multiplicity:
         plan.drawn.tables  # noqa: B018 - the binaries' draw: its tables and the hosts'
-        systems.host_tables(plan)
+        hosts.host_tables(plan)
     meta = plan.meta()
 
     import queue
@@ -753,16 +753,16 @@ def _system_blocks(plan: _Plan, block: np.ndarray, max_draws: int, sky: draw.She
     """:func:`_blocks` with binaries (:mod:`~starmaker.galaxy.systems`): the primaries drawn as
     single stars are, but to the widened limit (``plan.drawn``), from ``(pixel,)``; the hosts
     (dead primaries seen through a companion) by the same draw from their own tables
-    (:func:`~starmaker.galaxy.systems.host_tables`) and ``SeedSequence([seed, 3],
+    (:func:`~starmaker.galaxy.hosts.host_tables`) and ``SeedSequence([seed, 3],
     spawn_key=(pixel,))``. A block is halved while the two kinds' expected draws exceed
     ``max_draws``; its rows are made in pieces of at most ``max_draws`` (and ``PIECE_ROWS``)
     rows (:func:`~starmaker.galaxy.systems.pieces`), each observed with its companions by
     :func:`~starmaker.galaxy.systems.observe_systems`. No star depends on the halving or the
     pieces (companions are keyed by their primary's row)."""
     primaries = plan.drawn
-    hosts = systems.host_tables(plan)
+    host_tabs = hosts.host_tables(plan)
     flat_e, iL, av_in = draw.expected_rows(block, sky, primaries.pops + primaries.pops,
-                                           primaries.tables + hosts, primaries.lim, primaries.dust)
+                                           primaries.tables + host_tabs, primaries.lim, primaries.dust)
     if len(block) > 1 and flat_e.sum() > max_draws:
         half = len(block) // 2
         yield from _blocks(plan, block[:half], max_draws)
@@ -777,7 +777,7 @@ def _system_blocks(plan: _Plan, block: np.ndarray, max_draws: int, sky: draw.She
         prim = [(k, i0, i1) for k, kind, i0, i1 in piece if kind == 0]
         host = [(k, i0, i1) for k, kind, i0, i1 in piece if kind == 1]
         b = draw.births_for_rows(block, prim, drawn, iL, av_in, sky, primaries) if prim else None
-        hb = (draw.births_for_rows(block, host, hdrawn, iL, av_in, sky, primaries, hosts, cells=True)
+        hb = (draw.births_for_rows(block, host, hdrawn, iL, av_in, sky, primaries, host_tabs, cells=True)
               if host else None)
         stars = systems.observe_systems(b, hb, block, plan)
         if len(stars):

@@ -84,7 +84,7 @@ class Table:
         limit index ``il``, its own ``lq``, dying mass ``md``, uniform number ``u``): x_lo, x_hi,
         the holes' lo and hi (H, n), the IMF fraction the cell was drawn with (the thinning's
         bound), the uniform number for the mass and what else the table says of the row (none
-        here; the binaries' hosts' table, ``systems.HostTable``, gives its part and envelope)."""
+        here; the binaries' hosts' table, ``hosts.HostTable``, gives its part and envelope)."""
         return (self.x_lo[w, cell, lq], self.x_hi[w, cell, lq], self.hole_lo[w, :, cell, lq].T,
                 self.hole_hi[w, :, cell, lq].T, self.f_max[w, cell, il], u, {})
 
