@@ -363,7 +363,9 @@ def validate_cmd(
     if result.pixels:
         p = result.pixels
         out.print(f"per-pixel counts (nside {p['nside']}, {p['npix']} pixels): chi2 {p['chi2']:.0f}, "
-                  f"chi2 / pixel {p['chi2_per_pixel']:.1f}")
+                  f"chi2 / pixel {p['chi2_per_pixel']:.1f}; by |b|: "
+                  + ", ".join(f"{r['b_lo']:g}-{r['b_hi']:g} deg {r['chi2_per_pixel']:.1f}"
+                              for r in p.get("by_latitude", [])))
     out.print(f"wrote [bold]{escape(str(output))}/[/]: " + ", ".join(p.name for p in result.files))
 
 

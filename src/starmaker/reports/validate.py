@@ -77,6 +77,9 @@ PIXEL_NSIDE = 4
 #: (K giants and the red clump, M stars); the clump sits at BP−RP ≈ 1.2 (Gaia Collaboration,
 #: Babusiaux et al. 2018, A&A 616, A10)
 BPRP_BINS: tuple[tuple[float, float], ...] = ((-1.0, 0.5), (0.5, 1.0), (1.0, 1.5), (1.5, 6.0))
+#: |b| bands (deg) in which the per-pixel χ² is also given (by the pixels' centres): where the
+#: residuals lie, the dusty plane or the clear sky far from it
+PIXEL_LAT_BANDS: tuple[tuple[float, float], ...] = ((0.0, 10.0), (10.0, 20.0), (20.0, 40.0), (40.0, 90.0))
 
 
 def pixel_residuals(made: Stars, real: Stars, band: str = "G", mag: float = 10.0,
@@ -84,9 +87,11 @@ def pixel_residuals(made: Stars, real: Stars, band: str = "G", mag: float = 10.0
     """Made against real counts N(< ``mag``) in each HEALPix pixel (nested, ICRS, ``nside``):
     χ² = Σ (made − real)² / real over the pixels with real stars (Poisson, real counts as the
     variance; the made sky's own noise is as large, so a perfect model gives χ² / pixel ≈ 2).
-    Returns the summary (``nside``, ``npix``, ``chi2``, ``chi2_per_pixel``) and one row per pixel
-    (``pixel``, ``l``, ``b`` of its centre, ``n_made``, ``n_real``, ``residual`` = (made − real)
-    / √real), worst first."""
+    Returns the summary (``nside``, ``npix``, ``chi2``, ``chi2_per_pixel``, and ``by_latitude``:
+    for each |b| band of ``PIXEL_LAT_BANDS`` by the pixels' centres, ``b_lo``, ``b_hi``, ``npix``,
+    ``chi2_per_pixel`` and ``ratio`` = Σ made / Σ real) and one row per pixel (``pixel``, ``l``,
+    ``b`` of its centre, ``n_made``, ``n_real``, ``residual`` = (made − real) / √real), worst
+    first."""
     from ..galaxy import healpix
     from ..place.frames import icrs_to_galactic
 
@@ -104,7 +109,15 @@ def pixel_residuals(made: Stars, real: Stars, band: str = "G", mag: float = 10.0
     rows = [{"pixel": int(k), "l": float(l[k]), "b": float(b[k]), "n_made": int(nm[k]), "n_real": int(nr[k]),
              "residual": float(resid[k])} for k in np.argsort(-np.nan_to_num(resid**2, nan=-1.0))]
     n = int(ok.sum())
-    return {"nside": nside, "npix": n, "chi2": chi2, "chi2_per_pixel": chi2 / max(n, 1)}, rows
+    by_lat = []
+    for lo, hi in PIXEL_LAT_BANDS:
+        sel = ok & _band_mask(b, (lo, hi))
+        k = int(sel.sum())
+        by_lat.append({"b_lo": lo, "b_hi": hi, "npix": k,
+                       "chi2_per_pixel": float(np.sum(resid[sel] ** 2)) / max(k, 1),
+                       "ratio": float(nm[sel].sum() / max(nr[sel].sum(), 1))})
+    return {"nside": nside, "npix": n, "chi2": chi2, "chi2_per_pixel": chi2 / max(n, 1),
+            "by_latitude": by_lat}, rows
 
 
 def colour_counts(made: Stars, real: Stars, mag: float = 10.0,
@@ -223,7 +236,11 @@ class Validation:
                       f"Counts {self.limit} in {p['npix']} HEALPix pixels (nside {p['nside']}): "
                       f"χ² = Σ (made − real)² / real = {p['chi2']:.0f}, {p['chi2_per_pixel']:.1f} per pixel "
                       f"(≈ 2 for a perfect model, both skies being Poisson). Worst pixels (made / real): "
-                      f"{worst_rows}.", ""]
+                      f"{worst_rows}.", "", "| \\|b\\| (pixel centres) | pixels | χ² / pixel | made / real |",
+                      "|---|---|---|---|"]
+            lines += [f"| {r['b_lo']:g}–{r['b_hi']:g}° | {r['npix']} | {r['chi2_per_pixel']:.1f} | "
+                      f"{r['ratio']:.3f} |" for r in p.get("by_latitude", [])]
+            lines.append("")
         if self.colour_rows:
             lines += ["## Counts by colour and latitude", "", "| BP−RP | |b| | made | real | ratio |",
                       "|---|---|---|---|---|"]
