@@ -226,14 +226,23 @@ def test_bad_input():
 
 # --------------------------------------------------------------------------- COSMIC (reference)
 @pytest.mark.slow
+@pytest.mark.peers
 def test_against_cosmic_multidim():
     """COSMIC's ``multidim`` (Breivik et al. 2020; Moe's IDL code ported by M. Sørensen) on the
     same primaries: the same multiplicity fraction per primary, and the same P, q, e
-    distributions (two-sample KS)."""
+    distributions (two-sample KS). COSMIC is not a dependency of the package (it would pin
+    pandas below ours), so ``make test`` runs this test in the benchmarks' own environment
+    (``.venv-bench``, the bench extra) with ``STARMAKER_PEERS_REQUIRED=1``: there a missing
+    COSMIC fails instead of skipping."""
+    import os
+
     try:
         from cosmic.sample.sampler.multidim import MultiDim
     except Exception as exc:  # noqa: BLE001 - any failure to import means: not installed here
-        pytest.skip(f"cosmic-popsynth is not importable ({type(exc).__name__}); it is in the bench extra")
+        if os.environ.get("STARMAKER_PEERS_REQUIRED") == "1":
+            raise
+        pytest.skip(f"cosmic-popsynth is not importable ({type(exc).__name__}); it is in the bench extra "
+                    "(make test runs this in .venv-bench)")
     res = MultiDim().initial_sample(M1min=0.08, M2min=0.08, M1max=150.0, M2max=150.0, porb_lo=0.15,
                                     porb_hi=8.0, rand_seed=3, size=2500, nproc=1)
     m1_b, m2_b, porb, ecc, singles, _, _, n_single, n_binary, binfrac = res
