@@ -75,18 +75,20 @@ def may_be_bright(plan, band: str, x: np.ndarray, pop: np.ndarray, cell: np.ndar
 
 #: the least mass ratio each model draws: a dead primary can have a living companion only below
 #: its dying mass / this (moe2017: q ≥ 0.1, M&dS; spisea: q ≥ 0.01; trilegal: q ≥ 0.7)
-Q_MIN = {"moe2017": multiplicity.Q_LO, "spisea": 0.01, "trilegal": multiplicity.TRILEGAL_Q_LO}
+Q_MIN = {"moe2017": multiplicity.Q_LO, "spisea": multiplicity.SPISEA_Q_LO,
+         "trilegal": multiplicity.TRILEGAL_Q_LO}
 #: x = m / m_dying where the hosts' window starts (the living stars' windows end at 1 + X_PAD)
 _HOST_X_LO = 0.995
 
 
 def host_table(pop, band: str, model: str):
-    """The hosts' table of a population: :func:`thinned_host_table` for the models with at most
-    one companion (``"moe2017"``, ``"trilegal"``), else every dead primary of the window
-    (:func:`_host_table_all`)."""
-    from ..births.multiplicity import ONE_COMPANION
+    """The hosts' table of a population: :func:`thinned_host_table` for the models whose
+    companions can be drawn in a window (``multiplicity.IN_WINDOW``: all three), else every dead
+    primary of the window (:func:`_host_table_all`: the draw of before, kept as the tests'
+    reference)."""
+    from ..births.multiplicity import IN_WINDOW
 
-    if model in ONE_COMPANION:
+    if model in IN_WINDOW:
         return thinned_host_table(pop, band, model)
     return _host_table_all(pop, band, model)
 
@@ -139,6 +141,7 @@ class HostTable:
     f_part: np.ndarray    # (C, K) largest IMF fraction of each part over the cell (padded)
     f_mult: np.ndarray    # (C, K) largest multiplicity fraction of the part's masses
     renorm: np.ndarray    # (C, K) largest stretch of q's distribution by its low-mass cut
+    lam: np.ndarray       # (C, K) largest mean number of extra companions (spisea's λ; else 0)
     j_lo: np.ndarray      # (C, L) the companions' window judged at each limit index, its hull
     j_hi: np.ndarray      #        over the living and remnant windows and brighter limits
     x_top: np.ndarray     # (C, L) the hosts' window's top (the living window's / Q_MIN), 0: shut
@@ -166,8 +169,8 @@ class HostTable:
         n = len(cell)
         part, u_m, f_row, env = np.empty(n, np.int64), np.empty(n), np.empty(n), np.empty(n)
         _choose_parts(cell, np.asarray(il, np.int64), jl, np.asarray(u, float), self.rate, self.j_lo,
-                      self.j_hi, self.x_top, self.edges, self.f_part, self.f_mult, self.renorm, self.q_nodes,
-                      self.q_bound, part, u_m, f_row, env)
+                      self.j_hi, self.x_top, self.edges, self.f_part, self.f_mult, self.renorm, self.lam,
+                      self.q_nodes, self.q_bound, part, u_m, f_row, env)
         x_lo = self.edges[part]
         x_hi = np.minimum(self.edges[part + 1], self.x_top[cell, lq])
         none = np.zeros((0, n))
@@ -192,7 +195,7 @@ def thinned_host_table(pop, band: str, model: str) -> HostTable:
     companion lies in the window, with it (thinning). The judged window here is the hull over
     the living and remnant windows and all brighter limits (monotone: a star's own limit gets
     a window inside its shell's)."""
-    from ..births.multiplicity import fraction_bound, q_renorm_bound, q_window_bounds
+    from ..births.multiplicity import extra_bound, fraction_bound, q_renorm_bound, q_window_bounds
     from .windows import F_PAD, L_GRID, WINDOWS, draw_arrays, mass_table
 
     tab = mass_table(pop, band)
@@ -223,15 +226,16 @@ def thinned_host_table(pop, band: str, model: str) -> HostTable:
     m_lo, m_hi = edges[None, :-1] * md_min[:, None], edges[None, 1:] * md_max[:, None]
     f_mult = fraction_bound(m_lo, m_hi, model)
     renorm = q_renorm_bound(m_lo, model)
+    lam = extra_bound(m_lo, m_hi, model)
     q_nodes, q_bound = q_window_bounds(model)
     # each cell's rate at each limit: sum over the parts of envelope × IMF fraction
     rate = np.zeros((C, nL))
     jl = limit_index_of(L_GRID)
-    _part_sums(j_lo, j_hi, x_top, jl, edges, f_part, f_mult, renorm, q_nodes, q_bound, rate)
+    _part_sums(j_lo, j_hi, x_top, jl, edges, f_part, f_mult, renorm, lam, q_nodes, q_bound, rate)
     f_max = np.stack([np.zeros((C, nL)), rate])         # (W, C, L): drawn as the 'remnant' window
     total, cum = draw_arrays(f_max, _cell_weights(tab))
     return HostTable(base=tab, model=model, edges=edges, f_part=f_part, f_mult=f_mult, renorm=renorm,
-                     j_lo=j_lo, j_hi=j_hi, x_top=x_top, q_nodes=q_nodes, q_bound=q_bound, rate=rate,
+                     lam=lam, j_lo=j_lo, j_hi=j_hi, x_top=x_top, q_nodes=q_nodes, q_bound=q_bound, rate=rate,
                      total=total, cum=cum)
 
 
@@ -258,10 +262,13 @@ def _node_at_or_below(nodes, v):
 
 
 @nb.njit(cache=True, nogil=True)
-def _envelope(c, k, a, b, edges, f_mult, renorm, q_nodes, q_bound):
+def _envelope(c, k, a, b, edges, f_mult, renorm, lam, q_nodes, q_bound):
     """The envelope of part ``k`` of cell ``c`` (see :func:`thinned_host_table`) for the
-    companions' judged window x_c in [``a``, ``b``]: a bound on P(companion in it | m1) over
-    the part's masses, from the q range it allows, [a / its top, b / its bottom]."""
+    companions' judged window x_c in [``a``, ``b``]: a bound on P(a companion in it | m1) over
+    the part's masses, from the q range it allows, [a / its top, b / its bottom]: the largest
+    multiplicity fraction × g(s, λ), s the bound on one companion's share of that range, λ the
+    largest mean number of extra companions, g = 1 − (1 − s) e^(−λ s) (s where λ = 0: one
+    companion), which rises with both (:func:`~starmaker.births.multiplicity._at_least_one_in`)."""
     if not (b > a):
         return 0.0
     nq = q_nodes.shape[0]
@@ -274,11 +281,14 @@ def _envelope(c, k, a, b, edges, f_mult, renorm, q_nodes, q_bound):
         j = min(j + 1, nq - 1)
     if j <= i:
         return 0.0
-    return min(1.0, f_mult[c, k] * min(1.0, q_bound[i, j] * renorm[c, k]))
+    s = min(1.0, q_bound[i, j] * renorm[c, k])
+    if lam[c, k] > 0.0:
+        s = -math.expm1(-lam[c, k] * s) + s * math.exp(-lam[c, k] * s)
+    return min(1.0, f_mult[c, k] * s)
 
 
 @nb.njit(cache=True, nogil=True)
-def _part_sums(j_lo, j_hi, x_top, jl, edges, f_part, f_mult, renorm, q_nodes, q_bound, rate):
+def _part_sums(j_lo, j_hi, x_top, jl, edges, f_part, f_mult, renorm, lam, q_nodes, q_bound, rate):
     """Each cell's and limit's sum over the parts below the hosts' window's top of envelope ×
     IMF fraction (in the order :func:`_choose_parts` adds them: the same sums, bit for bit)."""
     K = f_part.shape[1]
@@ -289,13 +299,13 @@ def _part_sums(j_lo, j_hi, x_top, jl, edges, f_part, f_mult, renorm, q_nodes, q_
             for k in range(K):
                 if edges[k] >= top:
                     break
-                s += _envelope(c, k, a, b, edges, f_mult, renorm, q_nodes, q_bound) * f_part[c, k]
+                s += _envelope(c, k, a, b, edges, f_mult, renorm, lam, q_nodes, q_bound) * f_part[c, k]
             rate[c, L] = s
 
 
 @nb.njit(cache=True, nogil=True)
-def _choose_parts(cell, il, jl, u, rate, j_lo, j_hi, x_top, edges, f_part, f_mult, renorm, q_nodes, q_bound,
-                  part, u_m, f_row, env_out):
+def _choose_parts(cell, il, jl, u, rate, j_lo, j_hi, x_top, edges, f_part, f_mult, renorm, lam, q_nodes,
+                  q_bound, part, u_m, f_row, env_out):
     """Each drawn row's part, chosen by ``u`` in proportion to envelope × IMF fraction (their sum,
     ``rate``, is what its cell was drawn with: :func:`_part_sums`), the uniform number left
     (``u`` rescaled in the part), the part's IMF fraction bound and envelope (a row whose cell
@@ -311,7 +321,7 @@ def _choose_parts(cell, il, jl, u, rate, j_lo, j_hi, x_top, edges, f_part, f_mul
         for k in range(K):
             if edges[k] >= top:
                 break
-            e = _envelope(c, k, a, b, edges, f_mult, renorm, q_nodes, q_bound)
+            e = _envelope(c, k, a, b, edges, f_mult, renorm, lam, q_nodes, q_bound)
             w = e * f_part[c, k]
             if w > 0.0:
                 chosen, w_c, e_c = k, w, e

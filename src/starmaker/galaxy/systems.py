@@ -272,9 +272,9 @@ def _host_companions(b: dict[str, np.ndarray], plan) -> dict[str, np.ndarray]:
     its envelope and its companion drawn in its judged window (:func:`_companion_in`), so
     those left are exactly the hosts whose companion lies there, with it; else every host's
     companions (:func:`_companions`)."""
-    from ..births.multiplicity import ONE_COMPANION
+    from ..births.multiplicity import IN_WINDOW
 
-    if plan.multiplicity in ONE_COMPANION:
+    if plan.multiplicity in IN_WINDOW:
         return _companion_in(b, plan)
     pseudo = Stars({"mass_initial": b["m"], "healpix": b["pix"]})
     return _companions(pseudo, b["row"], plan.seed, plan.multiplicity, key=(SYSTEM_TAG, 1))
@@ -305,7 +305,7 @@ def _companion_in(b: dict[str, np.ndarray], plan) -> dict[str, np.ndarray]:
     c = draw_companion_in(b["m"], q_lo, q_hi, uni, plan.multiplicity)
     every = np.arange(n)
     accepted = uni(ACCEPT_COLUMN, every) * b["envelope"] < c.pop("p")
-    made = accepted & (c["m2_msun"] >= grid_ranges("mist")["mass"][0])
+    made = accepted[c["primary"]] & (c["m2_msun"] >= grid_ranges("mist")["mass"][0])
     return {k: v[made] for k, v in c.items()}
 
 
@@ -337,7 +337,7 @@ def _host_systems(b: dict[str, np.ndarray], plan) -> tuple[Stars, dict[str, np.n
     evolved); their companions (keyed by the host's pixel and row: ``SeedSequence(seed,
     spawn_key=(pixel, 3, 1))``, :func:`_companions`) and the hosts' rows in their draw. (A cone
     was cut at the draw.)"""
-    from ..births.multiplicity import ONE_COMPANION
+    from ..births.multiplicity import IN_WINDOW, ONE_COMPANION
     from ..evolution.evolve import evolve_through
     from ..photometry.magnitudes import absolute_magnitudes
     from .observed import sky_bands
@@ -345,8 +345,9 @@ def _host_systems(b: dict[str, np.ndarray], plan) -> tuple[Stars, dict[str, np.n
     lim = widened(plan.lim, plan.multiplicity, plan.resolution_arcsec)
     c = _host_companions(b, plan)
     pi = c["primary"]
-    # (companions drawn in their judged window need no judging)
-    hosts = np.unique(pi[_bright_companions(b, c, plan, lim, judge=plan.multiplicity not in ONE_COMPANION)])
+    # (a lone companion drawn in its judged window needs no judging; spisea's others may lie outside)
+    alone_in = plan.multiplicity in ONE_COMPANION and plan.multiplicity in IN_WINDOW
+    hosts = np.unique(pi[_bright_companions(b, c, plan, lim, judge=not alone_in)])
     # only the remnant window is drawn from host tables
     b = {k: v for k, v in b.items() if k not in ("window", "pop", "cell", "md", "part", "envelope", "L_own")}
     dm = 5.0 * np.log10(b["d"]) - 5.0
