@@ -6,11 +6,12 @@ and fainter than the limit, its companion is what passes. With a multiplicity mo
 
 * :func:`host_table` — per population, the window x = m1 / m_dying from 0.995 to the living
   window's top / ``Q_MIN`` (the least mass ratio the model draws), drawn as the 'remnant' window.
-  For the models with at most one companion (``"moe2017"``, ``"trilegal"``) only the hosts whose
-  companion may pass are drawn (:func:`thinned_host_table`, :class:`HostTable`: the window cut
-  into parts, each with an envelope on P(companion in the judged window | m1); drawn at IMF ×
-  envelope and thinned by the systems); ``"spisea"`` draws every dead primary of the window
-  (:func:`_host_table_all`).
+  Only the hosts with a companion that may pass are drawn (:func:`thinned_host_table`,
+  :class:`HostTable`: the window cut into parts, each with an envelope on P(a companion in the
+  judged window | m1); drawn at IMF × envelope and thinned by the systems), for every model
+  (``"moe2017"``, ``"trilegal"``: one companion at most; ``"spisea"``: several, since the
+  versioned change that cut its CPU time from 91× to 6.8× single stars). Every dead primary of
+  the window (:func:`_host_table_all`, the draw of before) is kept as the tests' reference.
 * :func:`may_be_bright` — whether a host's companion may pass the limit, judged without evolving
   it, by the survey's own mass windows at a limit ``JUDGE_MARGIN`` fainter, ``JUDGE_X_PAD`` wider.
 
@@ -95,7 +96,8 @@ def host_table(pop, band: str, model: str):
 
 @functools.lru_cache(maxsize=64)
 def _host_table_all(pop, band: str, model: str):
-    """The mass table of the hosts of a model with more than one companion (``"spisea"``): dead
+    """The mass table of every host of the window (the draw of before, for ``"spisea"`` until it
+    was thinned, now the tests' reference: ``multiplicity.IN_WINDOW`` emptied): dead
     primaries that may have a living companion bright enough to pass the limit (a Sirius-like
     pair, seen through the companion). For every cell
     and limit L where the living stars' window (:func:`~starmaker.galaxy.windows.mass_table`) is
@@ -131,9 +133,8 @@ HOST_PARTS_PER_DEX = 64
 
 @dataclasses.dataclass(frozen=True)
 class HostTable:
-    """The hosts' table of a population for a model with at most one companion (see
-    :func:`thinned_host_table`): the cells of its mass table (``base``) and, per cell and
-    tabulated limit, the rate of hosts worth drawing."""
+    """The hosts' table of a population (see :func:`thinned_host_table`): the cells of its mass
+    table (``base``) and, per cell and tabulated limit, the rate of hosts worth drawing."""
 
     base: object          # the population's mass table (windows.Table): cells, dying masses
     model: str
@@ -179,22 +180,26 @@ class HostTable:
 
 @functools.lru_cache(maxsize=64)
 def thinned_host_table(pop, band: str, model: str) -> HostTable:
-    """The hosts' table for a model with at most one companion: the hosts worth drawing. A host
-    is kept only if its companion may pass the limit (its x_c = q m1 / m_dying in the judged
-    window of :func:`may_be_bright`), so of the dead primaries of :func:`_host_table_all`'s
-    window (x = m1 / m_dying from 0.995 to the living window's top / ``Q_MIN``) only the rate
-    × P(companion in that window | m1) need be drawn. The window is cut into parts
-    (``HOST_PARTS_PER_DEX`` per decade of x); over a part and a cell the probability is bounded
-    by an envelope E = (largest multiplicity fraction of its masses) × (largest share of any
-    q distribution in [x_c lo / x hi, x_c hi / x lo], :func:`~starmaker.births.multiplicity.q_window_bounds`,
-    × the low-mass cut's stretch), at the shell's limit (a star's own is brighter: its window
-    inside). Hosts are drawn at the rate IMF × E (a part chosen ∝ E × its IMF fraction, the
-    mass from the IMF on the part), then each kept with probability p / E, p its own
-    probability given its companion's mass node and period, and its companion drawn in the
-    window (:func:`~starmaker.births.multiplicity.draw_companion_in`): exactly the hosts whose
-    companion lies in the window, with it (thinning). The judged window here is the hull over
-    the living and remnant windows and all brighter limits (monotone: a star's own limit gets
-    a window inside its shell's)."""
+    """The hosts' table: the hosts worth drawing. A host counts only if a companion may pass the
+    limit (its x_c = q m1 / m_dying in the judged window of :func:`may_be_bright`), so of the
+    dead primaries of :func:`_host_table_all`'s window (x = m1 / m_dying from 0.995 to the
+    living window's top / ``Q_MIN``) only the rate × P(a companion in that window | m1) need be
+    drawn. The window is cut into parts (``HOST_PARTS_PER_DEX`` per decade of x); over a part
+    and a cell the probability is bounded by an envelope E = (largest multiplicity fraction of
+    its masses, :func:`~starmaker.births.multiplicity.fraction_bound`) × g(s, λ), s the largest
+    share of any q distribution in [x_c lo / x hi, x_c hi / x lo]
+    (:func:`~starmaker.births.multiplicity.q_window_bounds`, × the low-mass cut's stretch), at
+    the shell's limit (a star's own is brighter: its window inside), λ the largest mean number
+    of extra companions of its masses (:func:`~starmaker.births.multiplicity.extra_bound`:
+    spisea's CSF / MF − 1; 0 for one companion) and g(s, λ) = 1 − (1 − s) e^(−λ s) (s for λ =
+    0), P(at least one of 1 + Poisson(λ) companions in the window), rising in both s and λ. Hosts
+    are drawn at the rate IMF × E (a part chosen ∝ E × its IMF fraction, the mass from the IMF
+    on the part), then each kept with probability p / E, p its own probability (given its
+    companion's mass node and period for moe2017), and its companions drawn with one in the
+    window (:func:`~starmaker.births.multiplicity.draw_companion_in`): exactly the hosts with a
+    companion in the window, with their companions (thinning). The judged window here is the
+    hull over the living and remnant windows and all brighter limits (monotone: a star's own
+    limit gets a window inside its shell's)."""
     from ..births.multiplicity import extra_bound, fraction_bound, q_renorm_bound, q_window_bounds
     from .windows import F_PAD, L_GRID, WINDOWS, draw_arrays, mass_table
 
