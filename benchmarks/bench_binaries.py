@@ -15,11 +15,15 @@ calls):
 
 * primaries  ``draw.births_for_rows`` of the primaries (the windows' draw to the widened limit)
 * hosts      ``draw.births_for_rows`` of the hosts (dead primaries drawn from their own tables)
-* host comp. the hosts' companions' keyed draw: ``systems._companion_in`` (moe2017, trilegal:
-             each host accepted or not, its companion drawn in its window) or
-             ``systems._companions`` (spisea: every companion)
+* host comp. the hosts' companions' keyed draw: ``systems._companion_in`` (each host accepted
+             or not, its companions drawn with one in its window; an older starmaker's spisea:
+             ``systems._companions``, every companion)
 * judge      ``systems._bright_companions``: which hosts' companions pass (evolved and made to
-             shine; spisea's most judged faint first, without being evolved)
+             shine; spisea's judged first, most of those out of the window found faint without
+             being evolved)
+
+and the hosts drawn (the rows of the hosts' draw kept by its thinning, as they reach
+``systems._host_systems``) in the median run.
 * rest       everything else (the primaries shone, their companions, the rows, velocities)
 """
 
@@ -63,11 +67,21 @@ def main() -> None:
     a = ap.parse_args()
     own = dict.fromkeys(STAGES, 0.0)
     own["rest"] = 0.0  # (the primaries' companions: not printed apart)
+    own["hosts drawn"] = 0
     _timed(own, draw, "births_for_rows",  # the hosts' tables are the eighth argument
            lambda args, kw: "hosts" if len(args) > 7 or kw.get("cells") else "primaries")
     _timed(own, systems, "_companions", lambda args, kw: "host comp." if kw.get("key") == (3, 1) else "rest")
     _timed(own, systems, "_companion_in", lambda args, kw: "host comp.")
     _timed(own, systems, "_bright_companions", lambda args, kw: "judge")
+    timed = draw.births_for_rows
+
+    def counted(*args, **kwargs):  # the hosts drawn
+        out = timed(*args, **kwargs)
+        if out is not None and (len(args) > 7 or kwargs.get("cells")):
+            own["hosts drawn"] += len(out["m"])
+        return out
+
+    draw.births_for_rows = counted
     pixels = range(*a.pixels)
     print(f"{a.limit}, seed {a.seed}, pixels {a.pixels[0]}-{a.pixels[1] - 1}, {a.repeats} runs after one "
           f"untimed, CPU s", flush=True)
@@ -92,8 +106,8 @@ def main() -> None:
               f"{ratio}", flush=True)
         if model != "none":
             inside = sum(split[k] for k in STAGES)
-            print("    " + "  ".join(f"{k} {split[k]:.2f}" for k in STAGES) + f"  rest {med - inside:.2f}",
-                  flush=True)
+            print("    " + "  ".join(f"{k} {split[k]:.2f}" for k in STAGES) + f"  rest {med - inside:.2f}"
+                  f"  (hosts drawn {int(split['hosts drawn']):,})", flush=True)
 
 
 if __name__ == "__main__":

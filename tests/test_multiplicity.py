@@ -291,36 +291,54 @@ def test_tables_searched_row_by_row_as_whole():
 @pytest.mark.parametrize(("model", "m1", "q_lo", "q_hi"), [
     ("moe2017", 1.2, 0.72, 0.80), ("moe2017", 1.0, 0.90, 1.05), ("moe2017", 3.0, 0.20, 0.35),
     ("moe2017", 0.6, 0.05, 0.20), ("moe2017", 55.0, 0.93, 0.99), ("trilegal", 1.2, 0.72, 0.80),
-    ("trilegal", 2.0, 0.5, 0.75)])
+    ("trilegal", 2.0, 0.5, 0.75), ("spisea", 1.0, 0.3, 0.5), ("spisea", 20.0, 0.02, 0.03),
+    ("spisea", 80.0, 0.05, 0.9), ("spisea", 3.0, 0.9, 1.2), ("spisea", 60.0, 0.005, 0.012)])
 def test_companion_in_a_window_is_the_companion_drawn_and_found_there(model, m1, q_lo, q_hi):
-    """Issue 14 (the survey's hosts): a companion drawn in [q_lo, q_hi] and kept with probability
-    p is a companion drawn as ever and found there: as often (p's mean against the share of
-    400 000 draws, within 4σ) and with the same q, period and eccentricity (two-sample KS)."""
+    """Issue 14 (the survey's hosts): companions drawn conditioned on one in [q_lo, q_hi], kept
+    with probability p (one per primary), are the companions of the primaries drawn as ever with
+    one found there: as often (p's mean against the share of 400 000 draws, within 4σ), with the
+    same q, period and eccentricity (two-sample KS over all their companions, and over the first
+    companion's q), as many companions and as many in the window (means within 4σ; spisea draws
+    several, in and out of the window), and at least one in it each."""
     n = 400_000
     rng = np.random.default_rng(7)
     free = mu.draw_companions(np.full(n, m1), rng, model)
     inside = (free["q"] >= q_lo) & (free["q"] <= q_hi)
+    has = np.bincount(free["primary"][inside], minlength=n) > 0
     u = rng.random((n, mu.KEYED_COLUMNS))
     got = mu.draw_companion_in(np.full(n, m1), q_lo, q_hi, lambda col, idx: u[idx, col], model)
+    assert got["p"].shape == (n,)
     kept = u[:, -1] < got["p"]
-    share = inside.sum() / n  # (one companion at most per primary)
+    share = has.mean()
     assert abs(got["p"].mean() - share) < 4 * np.sqrt(share / n) + 1e-12
     assert abs(kept.mean() - share) < 4 * np.sqrt(2 * share / n)
-    assert np.all((got["q"][kept] >= q_lo) & (got["q"][kept] <= q_hi))
+    a_rows, b_rows = has[free["primary"]], kept[got["primary"]]
+    got_in = (got["q"] >= q_lo) & (got["q"] <= q_hi)
+    for name, a, b in (("companions", np.bincount(free["primary"][a_rows], minlength=n)[has],
+                        np.bincount(got["primary"][b_rows], minlength=n)[kept]),
+                       ("in the window", np.bincount(free["primary"][a_rows & inside], minlength=n)[has],
+                        np.bincount(got["primary"][b_rows & got_in], minlength=n)[kept])):
+        assert np.all(b >= 1), name
+        assert abs(a.mean() - b.mean()) < 4 * np.sqrt(a.var() / a.size + b.var() / b.size) + 1e-12, name
     for k in ("q", "log_p_days", "e"):
-        a, b = free[k][inside], got[k][kept]
+        a, b = free[k][a_rows], got[k][b_rows]
         if np.isfinite(a).any():
             assert stats.ks_2samp(a, b).pvalue > 1e-3, k
+    first_a = a_rows & np.r_[True, free["primary"][1:] != free["primary"][:-1]]
+    first_b = b_rows & np.r_[True, got["primary"][1:] != got["primary"][:-1]]
+    assert stats.ks_2samp(free["q"][first_a], got["q"][first_b]).pvalue > 1e-3, "the first companion's q"
 
 
-@pytest.mark.parametrize("model", ["moe2017", "trilegal"])
+@pytest.mark.parametrize("model", ["moe2017", "trilegal", "spisea"])
 def test_q_window_bounds_hold_for_every_row(model):
     """The bounds the survey's hosts are drawn with hold: the share of any row's q distribution
-    in [qa, qb] is at most the table's bound from the nodes around it, and the multiplicity
-    fraction over a mass range at most ``fraction_bound`` (20 000 random windows and ranges)."""
+    in [qa, qb] is at most the table's bound from the nodes around it, the multiplicity
+    fraction over a mass range at most ``fraction_bound`` and the mean number of extra
+    companions (spisea's λ) at most ``extra_bound``, which is its largest value (20 000 random
+    windows, 5000 ranges)."""
     rng = np.random.default_rng(3)
     nodes, bound = mu.q_window_bounds(model)
-    qa = rng.uniform(0.05, 1.05, 20_000)
+    qa = rng.uniform(0.005 if model == "spisea" else 0.05, 1.05, 20_000)
     qb = qa + rng.exponential(0.05, qa.size)
     i = np.clip(np.searchsorted(nodes, qa, side="right") - 1, 0, nodes.size - 1)
     j = np.clip(np.searchsorted(nodes, qb, side="left"), 0, nodes.size - 1)
@@ -330,6 +348,9 @@ def test_q_window_bounds_hold_for_every_row(model):
         rows = rng.integers(0, t["qcdf"].shape[0] * t["qcdf"].shape[1], qa.size)
         lo, hi = np.clip(qa, mu.Q_LO, 1.0), np.clip(qb, mu.Q_LO, 1.0)
         share = mu._cdf_at(t["qcdf"], t["q"], rows, hi) - mu._cdf_at(t["qcdf"], t["q"], rows, lo)
+    elif model == "spisea":  # p(q) ∝ q^−0.4 on [0.01, 1]: its CDF in closed form
+        cdf = (np.clip(np.stack([qa, qb]), 0.01, 1.0) ** 0.6 - 0.01**0.6) / (1.0 - 0.01**0.6)
+        share = cdf[1] - cdf[0]
     else:
         share = np.clip(np.minimum(qb, 1.0) - np.maximum(qa, 0.7), 0.0, None) / 0.3
     assert np.all(share <= b + 1e-12)
@@ -341,3 +362,11 @@ def test_q_window_bounds_hold_for_every_row(model):
     assert np.all(f <= mu.fraction_bound(m_lo, m_hi, model) + 1e-12)
     renorm = mu.q_renorm_bound(m_lo, model)
     assert np.all(renorm >= 1.0) and np.all(np.isfinite(renorm))
+    lam = mu.extra_bound(m_lo, m_hi, model)
+    if model == "spisea":  # λ = CSF / MF − 1 (Lu et al. 2013), its largest over the range
+        mf = np.minimum(0.44 * dense**0.51, 1.0)
+        dense_lam = np.clip(np.minimum(0.50 * dense**0.45, 3.0) / mf - 1.0, 0.0, None).max(axis=1)
+        assert np.all(dense_lam <= lam + 1e-12) and np.all(lam <= dense_lam + 1e-12)
+        assert lam.max() > 1.5 and lam.min() < 0.1
+    else:
+        assert np.all(lam == 0.0)

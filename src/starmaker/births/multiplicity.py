@@ -425,9 +425,8 @@ def _draw(m1: np.ndarray, model: str, uni, poisson) -> dict[str, np.ndarray]:
         return _result(idx, q, m1)
     if model == "spisea":
         mf = multiplicity_fraction(m1, "spisea")
-        csf = np.minimum(0.50 * m1**0.45, 3.0)
         multiple = uni(0, every) < mf
-        lam = np.clip(csf[multiple] / mf[multiple] - 1.0, 0.0, None)
+        lam = _spisea_extra_mean(m1[multiple])
         count = np.zeros(n, np.int64)
         if poisson is not None:
             count[multiple] = 1 + poisson(lam)
@@ -438,10 +437,33 @@ def _draw(m1: np.ndarray, model: str, uni, poisson) -> dict[str, np.ndarray]:
             count[multiple] = 1 + np.minimum(np.where(lam > 0, k, 0.0), KEYED_COLUMNS - 3).astype(np.int64)
         idx = np.repeat(np.arange(n), count)
         j = np.arange(idx.size) - np.searchsorted(idx, idx, side="left")  # the companion's number
-        b = 1.0 - 0.4  # p(q) ∝ q^−0.4 on [0.01, 1], closed-form inverse CDF
-        q = (uni(2 + j, idx) * (1.0 - 0.01**b) + 0.01**b) ** (1.0 / b)
-        return _result(idx, q, m1)
+        return _result(idx, _spisea_q_ppf(uni(2 + j, idx)), m1)
     return _draw_moe2017(m1, uni)
+
+
+#: SPISEA's mass ratios (Lu et al. 2013, as SPISEA's MultiplicityUnresolved): p(q) ∝ q^SPISEA_Q_POWER
+#: on SPISEA_Q_LO ≤ q ≤ 1
+SPISEA_Q_LO, SPISEA_Q_POWER = 0.01, -0.4
+
+
+def _spisea_extra_mean(m1: np.ndarray) -> np.ndarray:
+    """λ = CSF / MF − 1 (≥ 0): the mean number of companions beyond the first of a ``"spisea"``
+    multiple (Lu et al. 2013: CSF = min(0.50 M1^0.45, 3), MF = min(0.44 M1^0.51, 1))."""
+    csf = np.minimum(0.50 * m1**0.45, 3.0)
+    return np.clip(csf / multiplicity_fraction(m1, "spisea") - 1.0, 0.0, None)
+
+
+def _spisea_q_ppf(u):
+    """SPISEA's q from a uniform number: the closed-form inverse CDF of p(q) ∝ q^−0.4 on [0.01, 1]."""
+    b = 1.0 + SPISEA_Q_POWER
+    return (u * (1.0 - SPISEA_Q_LO**b) + SPISEA_Q_LO**b) ** (1.0 / b)
+
+
+def _spisea_q_cdf(q):
+    """The CDF of SPISEA's q (:func:`_spisea_q_ppf`'s inverse), q clipped to [0.01, 1]."""
+    b = 1.0 + SPISEA_Q_POWER
+    q = np.clip(q, SPISEA_Q_LO, 1.0)
+    return (q**b - SPISEA_Q_LO**b) / (1.0 - SPISEA_Q_LO**b)
 
 
 def _node_and_period(t: dict, m1: np.ndarray, uni, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -472,27 +494,39 @@ def _draw_moe2017(m1: np.ndarray, uni) -> dict[str, np.ndarray]:
     return _result(idx, q, m1, logp, e)
 
 
-#: the models whose primaries have at most one companion: :func:`draw_companion_in` draws theirs
+#: the models whose primaries have at most one companion
 ONE_COMPANION = ("moe2017", "trilegal")
+#: the models :func:`draw_companion_in` draws for (companions conditioned on one in a window):
+#: the survey draws their binaries' hosts thinned (:func:`~starmaker.galaxy.hosts.thinned_host_table`)
+IN_WINDOW = ("moe2017", "trilegal", "spisea")
 
 
 def draw_companion_in(m1_msun, q_lo, q_hi, uniforms, model: str = "moe2017") -> dict[str, np.ndarray]:
-    """For each primary of mass ``m1_msun``, its companion drawn as :func:`draw_companions_keyed`
-    draws it (the same ``uniforms(col, idx)`` columns) but conditioned on existing and on its
-    mass ratio lying in [``q_lo``, ``q_hi``], and ``p``: the probability of that, given what was
-    drawn before q (for ``"moe2017"`` the mass node and period: the multiplicity fraction × the
-    share of that row's q distribution in the window, below 0.8 M☉ of its part above
-    0.08 M☉ / M1; for ``"trilegal"`` 0.3 × the window's share of 0.7–1). Accepting a primary with
-    probability ``p`` / (a bound on ``p``), then keeping this companion, gives exactly the
-    primaries whose companion lies in the window, with it (the survey's hosts:
-    :mod:`starmaker.galaxy.systems`). One row per primary (``primary`` = its index), ``p`` = 0
-    where the window is empty. Models with at most one companion: ``ONE_COMPANION``."""
+    """For each primary of mass ``m1_msun``, its companions drawn as :func:`draw_companions_keyed`
+    would draw them but conditioned on at least one existing with its mass ratio in
+    [``q_lo``, ``q_hi``], and ``p`` (one per primary): the probability of that, given what was
+    drawn before q. Accepting a primary with probability ``p`` / (a bound on ``p``), then keeping
+    these companions, gives exactly the primaries with a companion in the window, with all their
+    companions (the survey's hosts: :mod:`starmaker.galaxy.systems`). ``p`` = 0 where the window
+    is empty. Models: ``IN_WINDOW``.
+
+    * ``"moe2017"`` (one companion; the same ``uniforms(col, idx)`` columns as
+      :func:`draw_companions_keyed`): p = the multiplicity fraction × the share of the drawn mass
+      node's and period's q distribution in the window (below 0.8 M☉ of its part above
+      0.08 M☉ / M1). One row per primary.
+    * ``"trilegal"`` (one companion, column 1 its q): p = 0.3 × the window's share of 0.7–1.
+      One row per primary.
+    * ``"spisea"`` (:func:`_spisea_in`): p = MF (1 − (1 − s) e^(−λ s)), s the window's share of
+      p(q) ∝ q^−0.4 on [0.01, 1], λ = CSF / MF − 1; several rows per primary (sorted by
+      primary, none where p = 0)."""
     m1 = _check_masses(m1_msun)
-    if model not in ONE_COMPANION:
-        raise UnknownNameError("model with at most one companion", model, ONE_COMPANION)
+    if model not in IN_WINDOW:
+        raise UnknownNameError("model drawn in a window", model, IN_WINDOW)
     every = np.arange(m1.size)
     q_lo = np.broadcast_to(np.asarray(q_lo, float), m1.shape)
     q_hi = np.broadcast_to(np.asarray(q_hi, float), m1.shape)
+    if model == "spisea":
+        return _spisea_in(m1, q_lo, q_hi, uniforms)
     if model == "trilegal":
         qa, qb = np.maximum(q_lo, TRILEGAL_Q_LO), np.minimum(q_hi, 1.0)
         width = np.clip(qb - qa, 0.0, None)
@@ -514,17 +548,117 @@ def draw_companion_in(m1_msun, q_lo, q_hi, uniforms, model: str = "moe2017") -> 
     return {**_result(every, q, m1, logp, e), "p": p}
 
 
+#: the most companions :func:`_spisea_in` draws per primary (its q columns, 3 … 62; column 63 is
+#: left to the caller: the survey's acceptance, ``systems.ACCEPT_COLUMN``)
+SPISEA_IN_MAX = KEYED_COLUMNS - 4
+
+
+def _spisea_in(m1: np.ndarray, q_lo: np.ndarray, q_hi: np.ndarray, uniforms) -> dict[str, np.ndarray]:
+    """``"spisea"``'s companions conditioned on at least one in [q_lo, q_hi] (see
+    :func:`draw_companion_in`). A multiple (probability MF) has 1 + N companions, N ~ Poisson(λ),
+    each q i.i.d. from p(q), in the window with probability s. By Poisson thinning the N extra
+    companions are N_in ~ Poisson(λ s) in the window and, independently, N_out ~ Poisson(λ (1 − s))
+    outside; so P(none in | multiple) = (1 − s) e^(−λ s) and p = MF (1 − (1 − s) e^(−λ s)).
+    Given at least one in: the first companion is in with probability s / (1 − (1 − s) e^(−λ s));
+    if it is, N_in ~ Poisson(λ s) freely, else N_in ~ Poisson(λ s) truncated at zero; N_out ~
+    Poisson(λ (1 − s)) in both cases; the extras come in a uniformly random order of in and out
+    (as the free draw's i.i.d. companions do), each q from p(q) restricted to the window or to its
+    complement in [0.01, 1] (closed-form inverse CDFs). Keyed columns: 0 whether the first is in
+    the window, 1 N_in, 2 N_out (inverse CDFs), 3 + j the j-th companion's q (j = 0 the first;
+    for an extra the same number first chooses in or out, with probability (ins left) / (extras
+    left), and is rescaled to a uniform number for q). At most ``SPISEA_IN_MAX`` companions (60:
+    for λ ≤ 2 more has a probability below 1e-50; the free draw caps at 62)."""
+    qa = np.clip(q_lo, SPISEA_Q_LO, 1.0)
+    qb = np.clip(q_hi, qa, 1.0)
+    fa, fb = _spisea_q_cdf(qa), _spisea_q_cdf(qb)
+    s = np.clip(fb - fa, 0.0, 1.0)
+    lam = _spisea_extra_mean(m1)
+    pin = _at_least_one_in(s, lam)
+    p = multiplicity_fraction(m1, "spisea") * pin
+    idx = np.flatnonzero(pin > 0.0)
+    si, li, fai = s[idx], lam[idx], fa[idx]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        first_in = uniforms(0, idx) < si / pin[idx]
+    n_in = _poisson_inverse(uniforms(1, idx), li * si, np.where(first_in, 0, 1), SPISEA_IN_MAX - 1)
+    n_out = _poisson_inverse(uniforms(2, idx), li * (1.0 - si), np.zeros(idx.size, np.int64),
+                             SPISEA_IN_MAX - 1 - n_in)
+    count = 1 + n_in + n_out
+    rows = np.repeat(np.arange(idx.size), count)
+    j = np.arange(rows.size) - np.searchsorted(rows, rows, side="left")  # the companion's number
+    inside = np.zeros(rows.size, bool)
+    u = np.empty(rows.size)
+    first = j == 0
+    inside[first] = first_in
+    u[first] = uniforms(3, idx)
+    # the extras in turn: in with probability (ins left) / (extras left), the number rescaled
+    ins_left, left = n_in.astype(float), (n_in + n_out).astype(float)
+    start = np.searchsorted(rows, np.arange(idx.size), side="left")
+    for k in range(1, int(count.max(initial=1))):
+        h = np.flatnonzero(count > k)
+        pr = ins_left[h] / left[h]
+        v = uniforms(3 + k, idx[h])
+        ins = v < pr
+        with np.errstate(invalid="ignore", divide="ignore"):
+            u[start[h] + k] = np.where(ins, v / pr, (v - pr) / (1.0 - pr))
+        inside[start[h] + k] = ins
+        ins_left[h] -= ins
+        left[h] -= 1.0
+    u = np.clip(u, 0.0, 1.0)
+    r = rows
+    q_in = _spisea_q_ppf(fai[r] + si[r] * u)
+    v = (1.0 - si[r]) * u  # the complement: [0.01, qa) then (qb, 1]
+    q_out = _spisea_q_ppf(np.where(v < fai[r], v, v + si[r]).clip(0.0, 1.0))
+    q = np.where(inside, np.clip(q_in, qa[idx][r], qb[idx][r]), q_out)
+    return {**_result(idx[r], q, m1), "p": p}
+
+
+def _at_least_one_in(s, lam):
+    """P(at least one companion in a window | multiple) for a window's share ``s`` of each
+    companion's q distribution and ``lam`` the mean number of extra companions: 1 − (1 − s)
+    e^(−λ s), written (1 − e^(−λ s)) + s e^(−λ s) (no cancellation for small s; s where λ = 0).
+    It rises with s (its derivative e^(−λ s) (1 + λ (1 − s)) > 0) and with λ (s (1 − s) e^(−λ s)
+    ≥ 0) for 0 ≤ s ≤ 1, so bounds on both bound it (``hosts._envelope`` computes the same)."""
+    s, lam = np.asarray(s, float), np.asarray(lam, float)
+    return -np.expm1(-lam * s) + s * np.exp(-lam * s)
+
+
+def _poisson_inverse(u, mu, start, cap):
+    """The inverse CDF of Poisson(``mu``) at ``u`` (``start`` 0), or of Poisson(``mu``) truncated
+    at zero (``start`` 1: P(k) = e^−μ μ^k / (k! (1 − e^−μ)), k ≥ 1), capped at ``cap``: the least
+    k ≥ start whose CDF exceeds u (summed term by term: μ ≤ 2 here, few terms)."""
+    u, mu = np.asarray(u, float), np.asarray(mu, float)
+    k = np.asarray(start, np.int64).copy()
+    cap = np.broadcast_to(np.asarray(cap, np.int64), k.shape)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        zt = np.where(mu > 0.0, mu * np.exp(-mu) / -np.expm1(-mu), 1.0)
+    term = np.where(k == 0, np.exp(-mu), zt)
+    cdf = term.copy()
+    live = np.flatnonzero((u >= cdf) & (k < cap))
+    while live.size:
+        k[live] += 1
+        term[live] *= mu[live] / k[live]
+        cdf[live] += term[live]
+        live = live[(u[live] >= cdf[live]) & (k[live] < cap[live])]
+    return np.minimum(k, np.maximum(cap, start))
+
+
 @lru_cache(maxsize=4)
 def q_window_bounds(model: str) -> tuple[np.ndarray, np.ndarray]:
     """Nodes q_i and a table B[i, j] ≥ the share of any companion's q distribution (any mass node
     and period of ``"moe2017"``, before the cut below 0.8 M☉: :func:`q_renorm_bound`) in
     [q_i, q_j]: so the share in [qa, qb] is at most B[i, j] for q_i ≤ qa, q_j ≥ qb (each row's
-    CDF is non-decreasing and linear between its nodes, the very nodes of the draw)."""
+    CDF is non-decreasing and linear between its nodes, the very nodes of the draw). ``"spisea"``:
+    its one q distribution's exact share between nodes 0.001 apart from 0.01 to 1 (its CDF,
+    :func:`_spisea_q_cdf`, the draw's, rises: the share of [qa, qb] is at most that of [q_i, q_j])."""
     if model == "trilegal":
         q = np.linspace(TRILEGAL_Q_LO, 1.0, 121)
         return q, np.clip((q[None, :] - q[:, None]) / TRILEGAL_Q_WIDTH, 0.0, 1.0)
+    if model == "spisea":
+        q = np.linspace(SPISEA_Q_LO, 1.0, 991)
+        c = _spisea_q_cdf(q)
+        return q, np.clip(c[None, :] - c[:, None], 0.0, 1.0)
     if model != "moe2017":
-        raise UnknownNameError("model with at most one companion", model, ONE_COMPANION)
+        raise UnknownNameError("model drawn in a window", model, IN_WINDOW)
     t = _tables()
     c = t["qcdf"].reshape(-1, t["q"].size)
     out = np.zeros((t["q"].size, t["q"].size))
@@ -562,6 +696,20 @@ def fraction_bound(m_lo, m_hi, model: str = "moe2017") -> np.ndarray:
     inside = (nodes[None, :] >= m_lo.ravel()[:, None]) & (nodes[None, :] <= m_hi.ravel()[:, None])
     out = np.maximum(out, np.where(inside, f_nodes[None, :], 0.0).max(axis=1, initial=0.0))
     return out.reshape(m_lo.shape)
+
+
+def extra_bound(m_lo, m_hi, model: str = "moe2017") -> np.ndarray:
+    """The largest mean number of companions beyond the first (``"spisea"``'s λ = CSF / MF − 1,
+    :func:`_spisea_extra_mean`) of primaries of mass in [``m_lo``, ``m_hi``]; 0 for the models
+    with one companion at most. Below M1 = 0.44^(−1/0.51) ≈ 4.99 M☉ (MF < 1) λ = 1.136 M1^−0.06
+    − 1 falls, above it (MF = 1) λ = min(0.50 M1^0.45, 3) − 1 rises or stays: so its largest
+    value over a range is at an end."""
+    m_lo, m_hi = np.broadcast_arrays(np.asarray(m_lo, float), np.asarray(m_hi, float))
+    if model != "spisea":
+        return np.zeros(m_lo.shape)
+    lo = _spisea_extra_mean(np.clip(m_lo.ravel(), 1e-6, 1e6))
+    hi = _spisea_extra_mean(np.clip(m_hi.ravel(), 1e-6, 1e6))
+    return np.maximum(lo, hi).reshape(m_lo.shape)
 
 
 def _result(idx, q, m1, logp=None, e=None) -> dict[str, np.ndarray]:

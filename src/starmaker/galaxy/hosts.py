@@ -6,11 +6,12 @@ and fainter than the limit, its companion is what passes. With a multiplicity mo
 
 * :func:`host_table` — per population, the window x = m1 / m_dying from 0.995 to the living
   window's top / ``Q_MIN`` (the least mass ratio the model draws), drawn as the 'remnant' window.
-  For the models with at most one companion (``"moe2017"``, ``"trilegal"``) only the hosts whose
-  companion may pass are drawn (:func:`thinned_host_table`, :class:`HostTable`: the window cut
-  into parts, each with an envelope on P(companion in the judged window | m1); drawn at IMF ×
-  envelope and thinned by the systems); ``"spisea"`` draws every dead primary of the window
-  (:func:`_host_table_all`).
+  Only the hosts with a companion that may pass are drawn (:func:`thinned_host_table`,
+  :class:`HostTable`: the window cut into parts, each with an envelope on P(a companion in the
+  judged window | m1); drawn at IMF × envelope and thinned by the systems), for every model
+  (``"moe2017"``, ``"trilegal"``: one companion at most; ``"spisea"``: several, since the
+  versioned change that cut its CPU time from 91× to 6.8× single stars). Every dead primary of
+  the window (:func:`_host_table_all`, the draw of before) is kept as the tests' reference.
 * :func:`may_be_bright` — whether a host's companion may pass the limit, judged without evolving
   it, by the survey's own mass windows at a limit ``JUDGE_MARGIN`` fainter, ``JUDGE_X_PAD`` wider.
 
@@ -75,25 +76,28 @@ def may_be_bright(plan, band: str, x: np.ndarray, pop: np.ndarray, cell: np.ndar
 
 #: the least mass ratio each model draws: a dead primary can have a living companion only below
 #: its dying mass / this (moe2017: q ≥ 0.1, M&dS; spisea: q ≥ 0.01; trilegal: q ≥ 0.7)
-Q_MIN = {"moe2017": multiplicity.Q_LO, "spisea": 0.01, "trilegal": multiplicity.TRILEGAL_Q_LO}
+Q_MIN = {"moe2017": multiplicity.Q_LO, "spisea": multiplicity.SPISEA_Q_LO,
+         "trilegal": multiplicity.TRILEGAL_Q_LO}
 #: x = m / m_dying where the hosts' window starts (the living stars' windows end at 1 + X_PAD)
 _HOST_X_LO = 0.995
 
 
 def host_table(pop, band: str, model: str):
-    """The hosts' table of a population: :func:`thinned_host_table` for the models with at most
-    one companion (``"moe2017"``, ``"trilegal"``), else every dead primary of the window
-    (:func:`_host_table_all`)."""
-    from ..births.multiplicity import ONE_COMPANION
+    """The hosts' table of a population: :func:`thinned_host_table` for the models whose
+    companions can be drawn in a window (``multiplicity.IN_WINDOW``: all three), else every dead
+    primary of the window (:func:`_host_table_all`: the draw of before, kept as the tests'
+    reference)."""
+    from ..births.multiplicity import IN_WINDOW
 
-    if model in ONE_COMPANION:
+    if model in IN_WINDOW:
         return thinned_host_table(pop, band, model)
     return _host_table_all(pop, band, model)
 
 
 @functools.lru_cache(maxsize=64)
 def _host_table_all(pop, band: str, model: str):
-    """The mass table of the hosts of a model with more than one companion (``"spisea"``): dead
+    """The mass table of every host of the window (the draw of before, for ``"spisea"`` until it
+    was thinned, now the tests' reference: ``multiplicity.IN_WINDOW`` emptied): dead
     primaries that may have a living companion bright enough to pass the limit (a Sirius-like
     pair, seen through the companion). For every cell
     and limit L where the living stars' window (:func:`~starmaker.galaxy.windows.mass_table`) is
@@ -129,9 +133,8 @@ HOST_PARTS_PER_DEX = 64
 
 @dataclasses.dataclass(frozen=True)
 class HostTable:
-    """The hosts' table of a population for a model with at most one companion (see
-    :func:`thinned_host_table`): the cells of its mass table (``base``) and, per cell and
-    tabulated limit, the rate of hosts worth drawing."""
+    """The hosts' table of a population (see :func:`thinned_host_table`): the cells of its mass
+    table (``base``) and, per cell and tabulated limit, the rate of hosts worth drawing."""
 
     base: object          # the population's mass table (windows.Table): cells, dying masses
     model: str
@@ -139,6 +142,7 @@ class HostTable:
     f_part: np.ndarray    # (C, K) largest IMF fraction of each part over the cell (padded)
     f_mult: np.ndarray    # (C, K) largest multiplicity fraction of the part's masses
     renorm: np.ndarray    # (C, K) largest stretch of q's distribution by its low-mass cut
+    lam: np.ndarray       # (C, K) largest mean number of extra companions (spisea's λ; else 0)
     j_lo: np.ndarray      # (C, L) the companions' window judged at each limit index, its hull
     j_hi: np.ndarray      #        over the living and remnant windows and brighter limits
     x_top: np.ndarray     # (C, L) the hosts' window's top (the living window's / Q_MIN), 0: shut
@@ -166,8 +170,8 @@ class HostTable:
         n = len(cell)
         part, u_m, f_row, env = np.empty(n, np.int64), np.empty(n), np.empty(n), np.empty(n)
         _choose_parts(cell, np.asarray(il, np.int64), jl, np.asarray(u, float), self.rate, self.j_lo,
-                      self.j_hi, self.x_top, self.edges, self.f_part, self.f_mult, self.renorm, self.q_nodes,
-                      self.q_bound, part, u_m, f_row, env)
+                      self.j_hi, self.x_top, self.edges, self.f_part, self.f_mult, self.renorm, self.lam,
+                      self.q_nodes, self.q_bound, part, u_m, f_row, env)
         x_lo = self.edges[part]
         x_hi = np.minimum(self.edges[part + 1], self.x_top[cell, lq])
         none = np.zeros((0, n))
@@ -176,23 +180,27 @@ class HostTable:
 
 @functools.lru_cache(maxsize=64)
 def thinned_host_table(pop, band: str, model: str) -> HostTable:
-    """The hosts' table for a model with at most one companion: the hosts worth drawing. A host
-    is kept only if its companion may pass the limit (its x_c = q m1 / m_dying in the judged
-    window of :func:`may_be_bright`), so of the dead primaries of :func:`_host_table_all`'s
-    window (x = m1 / m_dying from 0.995 to the living window's top / ``Q_MIN``) only the rate
-    × P(companion in that window | m1) need be drawn. The window is cut into parts
-    (``HOST_PARTS_PER_DEX`` per decade of x); over a part and a cell the probability is bounded
-    by an envelope E = (largest multiplicity fraction of its masses) × (largest share of any
-    q distribution in [x_c lo / x hi, x_c hi / x lo], :func:`~starmaker.births.multiplicity.q_window_bounds`,
-    × the low-mass cut's stretch), at the shell's limit (a star's own is brighter: its window
-    inside). Hosts are drawn at the rate IMF × E (a part chosen ∝ E × its IMF fraction, the
-    mass from the IMF on the part), then each kept with probability p / E, p its own
-    probability given its companion's mass node and period, and its companion drawn in the
-    window (:func:`~starmaker.births.multiplicity.draw_companion_in`): exactly the hosts whose
-    companion lies in the window, with it (thinning). The judged window here is the hull over
-    the living and remnant windows and all brighter limits (monotone: a star's own limit gets
-    a window inside its shell's)."""
-    from ..births.multiplicity import fraction_bound, q_renorm_bound, q_window_bounds
+    """The hosts' table: the hosts worth drawing. A host counts only if a companion may pass the
+    limit (its x_c = q m1 / m_dying in the judged window of :func:`may_be_bright`), so of the
+    dead primaries of :func:`_host_table_all`'s window (x = m1 / m_dying from 0.995 to the
+    living window's top / ``Q_MIN``) only the rate × P(a companion in that window | m1) need be
+    drawn. The window is cut into parts (``HOST_PARTS_PER_DEX`` per decade of x); over a part
+    and a cell the probability is bounded by an envelope E = (largest multiplicity fraction of
+    its masses, :func:`~starmaker.births.multiplicity.fraction_bound`) × g(s, λ), s the largest
+    share of any q distribution in [x_c lo / x hi, x_c hi / x lo]
+    (:func:`~starmaker.births.multiplicity.q_window_bounds`, × the low-mass cut's stretch), at
+    the shell's limit (a star's own is brighter: its window inside), λ the largest mean number
+    of extra companions of its masses (:func:`~starmaker.births.multiplicity.extra_bound`:
+    spisea's CSF / MF − 1; 0 for one companion) and g(s, λ) = 1 − (1 − s) e^(−λ s) (s for λ =
+    0), P(at least one of 1 + Poisson(λ) companions in the window), rising in both s and λ. Hosts
+    are drawn at the rate IMF × E (a part chosen ∝ E × its IMF fraction, the mass from the IMF
+    on the part), then each kept with probability p / E, p its own probability (given its
+    companion's mass node and period for moe2017), and its companions drawn with one in the
+    window (:func:`~starmaker.births.multiplicity.draw_companion_in`): exactly the hosts with a
+    companion in the window, with their companions (thinning). The judged window here is the
+    hull over the living and remnant windows and all brighter limits (monotone: a star's own
+    limit gets a window inside its shell's)."""
+    from ..births.multiplicity import extra_bound, fraction_bound, q_renorm_bound, q_window_bounds
     from .windows import F_PAD, L_GRID, WINDOWS, draw_arrays, mass_table
 
     tab = mass_table(pop, band)
@@ -223,15 +231,16 @@ def thinned_host_table(pop, band: str, model: str) -> HostTable:
     m_lo, m_hi = edges[None, :-1] * md_min[:, None], edges[None, 1:] * md_max[:, None]
     f_mult = fraction_bound(m_lo, m_hi, model)
     renorm = q_renorm_bound(m_lo, model)
+    lam = extra_bound(m_lo, m_hi, model)
     q_nodes, q_bound = q_window_bounds(model)
     # each cell's rate at each limit: sum over the parts of envelope × IMF fraction
     rate = np.zeros((C, nL))
     jl = limit_index_of(L_GRID)
-    _part_sums(j_lo, j_hi, x_top, jl, edges, f_part, f_mult, renorm, q_nodes, q_bound, rate)
+    _part_sums(j_lo, j_hi, x_top, jl, edges, f_part, f_mult, renorm, lam, q_nodes, q_bound, rate)
     f_max = np.stack([np.zeros((C, nL)), rate])         # (W, C, L): drawn as the 'remnant' window
     total, cum = draw_arrays(f_max, _cell_weights(tab))
     return HostTable(base=tab, model=model, edges=edges, f_part=f_part, f_mult=f_mult, renorm=renorm,
-                     j_lo=j_lo, j_hi=j_hi, x_top=x_top, q_nodes=q_nodes, q_bound=q_bound, rate=rate,
+                     lam=lam, j_lo=j_lo, j_hi=j_hi, x_top=x_top, q_nodes=q_nodes, q_bound=q_bound, rate=rate,
                      total=total, cum=cum)
 
 
@@ -258,10 +267,13 @@ def _node_at_or_below(nodes, v):
 
 
 @nb.njit(cache=True, nogil=True)
-def _envelope(c, k, a, b, edges, f_mult, renorm, q_nodes, q_bound):
+def _envelope(c, k, a, b, edges, f_mult, renorm, lam, q_nodes, q_bound):
     """The envelope of part ``k`` of cell ``c`` (see :func:`thinned_host_table`) for the
-    companions' judged window x_c in [``a``, ``b``]: a bound on P(companion in it | m1) over
-    the part's masses, from the q range it allows, [a / its top, b / its bottom]."""
+    companions' judged window x_c in [``a``, ``b``]: a bound on P(a companion in it | m1) over
+    the part's masses, from the q range it allows, [a / its top, b / its bottom]: the largest
+    multiplicity fraction × g(s, λ), s the bound on one companion's share of that range, λ the
+    largest mean number of extra companions, g = 1 − (1 − s) e^(−λ s) (s where λ = 0: one
+    companion), which rises with both (:func:`~starmaker.births.multiplicity._at_least_one_in`)."""
     if not (b > a):
         return 0.0
     nq = q_nodes.shape[0]
@@ -274,11 +286,14 @@ def _envelope(c, k, a, b, edges, f_mult, renorm, q_nodes, q_bound):
         j = min(j + 1, nq - 1)
     if j <= i:
         return 0.0
-    return min(1.0, f_mult[c, k] * min(1.0, q_bound[i, j] * renorm[c, k]))
+    s = min(1.0, q_bound[i, j] * renorm[c, k])
+    if lam[c, k] > 0.0:
+        s = -math.expm1(-lam[c, k] * s) + s * math.exp(-lam[c, k] * s)
+    return min(1.0, f_mult[c, k] * s)
 
 
 @nb.njit(cache=True, nogil=True)
-def _part_sums(j_lo, j_hi, x_top, jl, edges, f_part, f_mult, renorm, q_nodes, q_bound, rate):
+def _part_sums(j_lo, j_hi, x_top, jl, edges, f_part, f_mult, renorm, lam, q_nodes, q_bound, rate):
     """Each cell's and limit's sum over the parts below the hosts' window's top of envelope ×
     IMF fraction (in the order :func:`_choose_parts` adds them: the same sums, bit for bit)."""
     K = f_part.shape[1]
@@ -289,13 +304,13 @@ def _part_sums(j_lo, j_hi, x_top, jl, edges, f_part, f_mult, renorm, q_nodes, q_
             for k in range(K):
                 if edges[k] >= top:
                     break
-                s += _envelope(c, k, a, b, edges, f_mult, renorm, q_nodes, q_bound) * f_part[c, k]
+                s += _envelope(c, k, a, b, edges, f_mult, renorm, lam, q_nodes, q_bound) * f_part[c, k]
             rate[c, L] = s
 
 
 @nb.njit(cache=True, nogil=True)
-def _choose_parts(cell, il, jl, u, rate, j_lo, j_hi, x_top, edges, f_part, f_mult, renorm, q_nodes, q_bound,
-                  part, u_m, f_row, env_out):
+def _choose_parts(cell, il, jl, u, rate, j_lo, j_hi, x_top, edges, f_part, f_mult, renorm, lam, q_nodes,
+                  q_bound, part, u_m, f_row, env_out):
     """Each drawn row's part, chosen by ``u`` in proportion to envelope × IMF fraction (their sum,
     ``rate``, is what its cell was drawn with: :func:`_part_sums`), the uniform number left
     (``u`` rescaled in the part), the part's IMF fraction bound and envelope (a row whose cell
@@ -311,7 +326,7 @@ def _choose_parts(cell, il, jl, u, rate, j_lo, j_hi, x_top, edges, f_part, f_mul
         for k in range(K):
             if edges[k] >= top:
                 break
-            e = _envelope(c, k, a, b, edges, f_mult, renorm, q_nodes, q_bound)
+            e = _envelope(c, k, a, b, edges, f_mult, renorm, lam, q_nodes, q_bound)
             w = e * f_part[c, k]
             if w > 0.0:
                 chosen, w_c, e_c = k, w, e

@@ -22,19 +22,18 @@ companions:
   alone than the widened limit (brighter ones are the remnant window's: none is made twice)
   and with a companion that passes it (evolved, with no dust). Only a companion in the
   survey's own mass windows for its cell at a limit 0.5 mag fainter, 2 % wider in x
-  (``hosts.may_be_bright``), can pass. For ``"moe2017"`` and ``"trilegal"`` (one companion at
-  most) only the hosts whose companion lies there are drawn (``hosts.thinned_host_table``,
-  issue 14), each kept with probability p / E (p its own, given its companion's mass node and
-  period, E its part's envelope; keyed number ``ACCEPT_COLUMN`` of its row) and given its
-  companion drawn in its window (:func:`~starmaker.births.multiplicity.draw_companion_in`, the
-  same keyed columns; the window judged at the host's own limit behind the least dust of its
-  pixel and shell, the survey's own bound for single stars: a companion that passes, dimmed by
-  at least that, lies in it): by thinning, exactly the hosts of every dead primary with a
-  companion there, 1/25 of the rows drawn (an eighth of the sky to G < 8: 0.25 M for 5.9 M).
-  (A versioned change: the hosts of skies with ``multiplicity="moe2017"`` or ``"trilegal"``
-  differ from those made before, in the same distribution; ``"spisea"``, whose primaries can
-  have several companions, draws every dead primary of the window and judges each companion
-  as before, and skies without ``multiplicity`` are unchanged.)
+  (``hosts.may_be_bright``), can pass. Only the hosts with a companion there are drawn
+  (``hosts.thinned_host_table``, issue 14), each kept with probability p / E (p its own, E its
+  part's envelope; keyed number ``ACCEPT_COLUMN`` of its row) and given its companions drawn
+  with at least one in its window (:func:`~starmaker.births.multiplicity.draw_companion_in`;
+  the window judged at the host's own limit behind the least dust of its pixel and shell, the
+  survey's own bound for single stars: a companion that passes, dimmed by at least that, lies
+  in it): by thinning, exactly the hosts of every dead primary with a companion there, with
+  their companions (for ``"spisea"``, several: those outside the window too, judged as ever;
+  why no host system is lost: :func:`_host_systems`). Rows drawn on an eighth of the sky to
+  G < 8: moe2017 0.25 M for 5.9 M; spisea 0.29 M for 10.5 M. (A versioned change: the hosts of
+  skies with ``multiplicity="moe2017"`` or ``"trilegal"``, and later ``"spisea"``, differ from
+  those made before, in the same distribution; skies without ``multiplicity`` are unchanged.)
 * **Companions** are drawn for the primaries kept at the widened limit, each from uniform
   numbers keyed by its pixel and row (SplitMix64 seeded from ``SeedSequence(seed,
   spawn_key=(pixel, 3))``: :func:`_companions`): the primaries' stream ``(pixel,)``, the
@@ -267,14 +266,15 @@ ACCEPT_COLUMN = 63
 
 def _host_companions(b: dict[str, np.ndarray], plan) -> dict[str, np.ndarray]:
     """The companions of the drawn hosts ``b``, keyed by the host's pixel and row in the hosts'
-    draw (``SeedSequence(seed, spawn_key=(pixel, 3, 1))``). For a model with at most one
-    companion (hosts from ``hosts.thinned_host_table``) each host is kept with probability p /
-    its envelope and its companion drawn in its judged window (:func:`_companion_in`), so
-    those left are exactly the hosts whose companion lies there, with it; else every host's
-    companions (:func:`_companions`)."""
-    from ..births.multiplicity import ONE_COMPANION
+    draw (``SeedSequence(seed, spawn_key=(pixel, 3, 1))``). For the models drawn in a window
+    (``multiplicity.IN_WINDOW``: hosts from ``hosts.thinned_host_table``) each host is kept with
+    probability p / its envelope and its companions drawn with at least one in its judged
+    window (:func:`_companion_in`), so those left are exactly the hosts with a companion there,
+    with all their companions; else every host's companions (:func:`_companions`: the draw of
+    before, the tests' reference)."""
+    from ..births.multiplicity import IN_WINDOW
 
-    if plan.multiplicity in ONE_COMPANION:
+    if plan.multiplicity in IN_WINDOW:
         return _companion_in(b, plan)
     pseudo = Stars({"mass_initial": b["m"], "healpix": b["pix"]})
     return _companions(pseudo, b["row"], plan.seed, plan.multiplicity, key=(SYSTEM_TAG, 1))
@@ -284,9 +284,11 @@ def _companion_in(b: dict[str, np.ndarray], plan) -> dict[str, np.ndarray]:
     """The hosts ``b`` drawn from ``hosts.thinned_host_table`` thinned to those with a companion in the
     judged window at their own limit (``L_own``: x_c = q m1 / m_dying in
     ``hosts.HostTable.j_lo`` … ``j_hi``, inside their shell's), each kept with probability
-    p / envelope (p: :func:`~starmaker.births.multiplicity.draw_companion_in`), keyed number
-    ``ACCEPT_COLUMN``), with that companion (keyed by the host's pixel and row,
-    ``(pixel, 3, 1)``). Companions below the grid's least mass are left out."""
+    p / envelope (p: :func:`~starmaker.births.multiplicity.draw_companion_in`, one per host),
+    keyed number ``ACCEPT_COLUMN``), with its companions (one for moe2017 and trilegal, one or
+    more for spisea, at least one in the window; keyed by the host's pixel and row,
+    ``(pixel, 3, 1)``: columns as ``draw_companion_in`` reads them, 63 left to the acceptance).
+    Companions below the grid's least mass are left out."""
     from ..births.multiplicity import draw_companion_in
     from ..maker import grid_ranges
 
@@ -305,7 +307,7 @@ def _companion_in(b: dict[str, np.ndarray], plan) -> dict[str, np.ndarray]:
     c = draw_companion_in(b["m"], q_lo, q_hi, uni, plan.multiplicity)
     every = np.arange(n)
     accepted = uni(ACCEPT_COLUMN, every) * b["envelope"] < c.pop("p")
-    made = accepted & (c["m2_msun"] >= grid_ranges("mist")["mass"][0])
+    made = accepted[c["primary"]] & (c["m2_msun"] >= grid_ranges("mist")["mass"][0])
     return {k: v[made] for k, v in c.items()}
 
 
@@ -333,11 +335,27 @@ def _bright_companions(b: dict[str, np.ndarray], c: dict[str, np.ndarray], plan,
 def _host_systems(b: dict[str, np.ndarray], plan) -> tuple[Stars, dict[str, np.ndarray], np.ndarray]:
     """Hosts that count: dead (a living one is the living window's) and fainter alone than the
     widened limit (a brighter one is the remnant window's: none is made twice), with a companion
-    bright enough to pass it (:func:`_bright_companions`: most are judged faint without being
-    evolved); their companions (keyed by the host's pixel and row: ``SeedSequence(seed,
-    spawn_key=(pixel, 3, 1))``, :func:`_companions`) and the hosts' rows in their draw. (A cone
-    was cut at the draw.)"""
-    from ..births.multiplicity import ONE_COMPANION
+    bright enough to pass it with no dust (:func:`_bright_companions`: evolved; those of spisea
+    judged first, most found faint without being evolved); their companions (keyed by the
+    host's pixel and row: ``SeedSequence(seed, spawn_key=(pixel, 3, 1))``,
+    :func:`_host_companions`) and the hosts' rows in their draw. (A cone was cut at the draw.)
+
+    Why the thinned draw (hosts with a companion in the judged window only, the others never
+    drawn) keeps exactly the host systems of the draw of every dead primary: the rules here are
+    the same for both, applied to all of a host's companions (in and out of the window), so
+    only a host without a companion in its window could be lost, and none such makes a row. A
+    host system's row passes the real limit with the combined light of its members, each
+    dimmed by at least the least dust of its pixel and shell. With at most n = 4 members
+    (``MEMBERS_BOUND``, the bound the widening itself rests on) its brightest member is within
+    2.5 log10 4 of the system: it passes the widened limit behind that dust. The host does not
+    (fainter alone than the widened limit), so a companion does, and a star that passes a limit
+    lies in the survey's windows for it (their guarantee), so in the host's judged window. A
+    resolved companion (no widening) passes the real limit itself. Systems of five or more
+    near-equal members are the widening's own approximation, for window primaries as for
+    hosts; tests check further that every companion of the drawn hosts brighter than the
+    widened limit with no dust lies in its window (then the hosts kept here, before the rows'
+    cut, are the same too)."""
+    from ..births.multiplicity import IN_WINDOW, ONE_COMPANION
     from ..evolution.evolve import evolve_through
     from ..photometry.magnitudes import absolute_magnitudes
     from .observed import sky_bands
@@ -345,8 +363,9 @@ def _host_systems(b: dict[str, np.ndarray], plan) -> tuple[Stars, dict[str, np.n
     lim = widened(plan.lim, plan.multiplicity, plan.resolution_arcsec)
     c = _host_companions(b, plan)
     pi = c["primary"]
-    # (companions drawn in their judged window need no judging)
-    hosts = np.unique(pi[_bright_companions(b, c, plan, lim, judge=plan.multiplicity not in ONE_COMPANION)])
+    # (a lone companion drawn in its judged window needs no judging; spisea's others may lie outside)
+    alone_in = plan.multiplicity in ONE_COMPANION and plan.multiplicity in IN_WINDOW
+    hosts = np.unique(pi[_bright_companions(b, c, plan, lim, judge=not alone_in)])
     # only the remnant window is drawn from host tables
     b = {k: v for k, v in b.items() if k not in ("window", "pop", "cell", "md", "part", "envelope", "L_own")}
     dm = 5.0 * np.log10(b["d"]) - 5.0
