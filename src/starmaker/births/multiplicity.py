@@ -449,8 +449,7 @@ SPISEA_Q_LO, SPISEA_Q_POWER = 0.01, -0.4
 def _spisea_extra_mean(m1: np.ndarray) -> np.ndarray:
     """λ = CSF / MF − 1 (≥ 0): the mean number of companions beyond the first of a ``"spisea"``
     multiple (Lu et al. 2013: CSF = min(0.50 M1^0.45, 3), MF = min(0.44 M1^0.51, 1))."""
-    csf = np.minimum(0.50 * m1**0.45, 3.0)
-    return np.clip(csf / multiplicity_fraction(m1, "spisea") - 1.0, 0.0, None)
+    return np.clip(companion_frequency(m1, "spisea") / multiplicity_fraction(m1, "spisea") - 1.0, 0.0, None)
 
 
 def _spisea_q_ppf(u):
